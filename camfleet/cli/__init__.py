@@ -1,0 +1,17 @@
+"""The ``camfleet`` command line (typer + rich). One module per command group; nothing imports this."""
+
+from __future__ import annotations
+
+from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, simulate
+from camfleet.cli.app import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="camfleet")
+
+
+__all__ = ["analyze", "app", "config_cmd", "coverage", "db", "demo", "inventory", "main", "poller", "simulate"]
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

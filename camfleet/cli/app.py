@@ -1,0 +1,93 @@
+"""The typer application, its global options and the helpers every command shares."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from camfleet import __version__
+from camfleet.config import CamfleetConfig, load_config
+from camfleet.errors import CamfleetError, NotImplementedYet
+
+app = typer.Typer(
+    name="camfleet",
+    help=(
+        "camfleet keeps a rural district's camera fleet honest: ONVIF health, picture checks, "
+        "Prometheus metrics and village-by-village coverage."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+class State:
+    """Global options shared by every command."""
+
+    config_path: str | None = None
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"camfleet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Config file (else $CAMFLEET_CONFIG, ./camfleet.toml, /etc/camfleet/camfleet.toml).",
+            metavar="PATH",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    state.config_path = config
+
+
+def get_config() -> CamfleetConfig:
+    """The config named by --config / the environment / the default locations."""
+    return load_config(state.config_path)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error on stderr and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_as_messages() -> Iterator[None]:
+    """Turn ``CamfleetError`` into a clean message and exit code (2 for not implemented, else 1)."""
+    try:
+        yield
+    except NotImplementedYet as exc:
+        fail(str(exc), code=2)
+    except CamfleetError as exc:
+        fail(str(exc).replace("[", "\\["), code=1)
+
+
+def not_implemented(what: str, issue: str) -> Callable[[], NoReturn]:
+    """A command body for a promised command that is not built yet: says so and exits 2."""
+
+    def body() -> NoReturn:
+        print(f"camfleet {what}: not implemented yet ({issue}).", file=sys.stderr)
+        raise typer.Exit(2)
+
+    return body

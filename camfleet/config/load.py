@@ -1,0 +1,78 @@
+"""Find, read and validate camfleet.toml; every error names the file and the key path."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from camfleet.config.root import CamfleetConfig
+from camfleet.errors import ConfigError
+
+SEARCH_PATH = (Path("camfleet.toml"), Path("/etc/camfleet/camfleet.toml"))
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """--config, then $CAMFLEET_CONFIG, then ./camfleet.toml, then /etc/camfleet/camfleet.toml.
+
+    An explicit path (flag or environment) must exist; the default locations are optional.
+    """
+    chosen = explicit or os.environ.get("CAMFLEET_CONFIG")
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        return path
+    for candidate in SEARCH_PATH:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def validate_config(data: dict[str, Any], source: str) -> CamfleetConfig:
+    """Validate parsed TOML; raise ``ConfigError`` listing every bad key as ``file: a.b.c: message``."""
+    try:
+        cfg = CamfleetConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {_key_path(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+    return cfg
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, apply_env: bool = True) -> CamfleetConfig:
+    """Load the config (or the defaults when no file is found) and apply environment overrides."""
+    found = find_config_path(path)
+    data: dict[str, Any] = {}
+    source = "(defaults)"
+    if found is not None:
+        source = str(found)
+        try:
+            data = tomllib.loads(found.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{found}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{found}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{found}: cannot read: {exc.strerror}") from None
+    cfg = validate_config(data, source)
+    if apply_env:
+        cfg = apply_environment(cfg)
+    return cfg
+
+
+def apply_environment(cfg: CamfleetConfig) -> CamfleetConfig:
+    """$CAMFLEET_DATABASE_URL and $CAMFLEET_CREDENTIALS_FILE override the file."""
+    url = os.environ.get("CAMFLEET_DATABASE_URL")
+    if url:
+        cfg = cfg.model_copy(update={"database": cfg.database.model_copy(update={"url": url})})
+    cred = os.environ.get("CAMFLEET_CREDENTIALS_FILE")
+    if cred:
+        cfg = cfg.model_copy(update={"credentials": cfg.credentials.model_copy(update={"file": cred})})
+    return cfg

@@ -1,0 +1,41 @@
+"""[vision]: how pictures are judged."""
+
+from pydantic import Field
+
+from camfleet.config.base import Section
+
+
+class VisionConfig(Section):
+    """Frame analysis: decode scale, worker pool, baseline learning and the ratios that trigger faults."""
+
+    enabled: bool = Field(True, title="Check pictures", description="Sample and judge frames at all.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        title="Worker processes",
+        description="Processes decoding and judging frames (never on the event loop).",
+    )
+    decode_reduction: int = Field(
+        4, title="Decode reduction", description="JPEG decode scale 1, 2, 4 or 8 (IMREAD_REDUCED_*)."
+    )
+    baseline_samples: int = Field(
+        5, ge=1, le=100, title="Baseline samples", description="Healthy samples needed before a baseline judges."
+    )
+    baseline_alpha: float = Field(
+        0.02,
+        gt=0,
+        le=1,
+        title="Baseline learning rate",
+        description="Exponential update weight for a healthy sample (slow: seasons).",
+    )
+    fault_threshold: int = Field(
+        2,
+        ge=1,
+        le=20,
+        title="Bad frames to alarm",
+        description="Consecutive frames with the same fault before the status changes.",
+    )
+    evidence_dir: str = Field(
+        "", title="Evidence directory", description="Where fault thumbnails are kept; empty: beside the database."
+    )

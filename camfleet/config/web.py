@@ -1,0 +1,18 @@
+"""[web]: the HTTP server for /metrics, /coverage and the JSON API."""
+
+from pydantic import Field
+
+from camfleet.config.base import Section
+
+
+class WebConfig(Section):
+    """Listen address and optional protection, in the spirit of the exporter toolkit's web config."""
+
+    listen: str = Field("127.0.0.1:9870", title="Listen address", description="HOST:PORT to serve on.")
+    basic_auth_user: str = Field("", title="Basic auth user", description="Empty: no authentication.")
+    basic_auth_password_file: str = Field(
+        "", title="Basic auth password file", description="File holding the password (never in this config)."
+    )
+    tls_cert_file: str = Field("", title="TLS certificate", description="PEM file; empty: plain HTTP.")
+    tls_key_file: str = Field("", title="TLS key", description="PEM file of the key.")
+    district: str = Field("", title="District name", description="Shown on the coverage page and report.")

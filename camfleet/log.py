@@ -1,0 +1,108 @@
+"""Logging: one line per event, logfmt or JSON, camera id first, never a credential.
+
+Use ``camera_log(logger, camera_id, msg, **fields)`` so that every camera line starts with ``camera=``.
+A ``RedactingFilter`` removes any registered secret that still slips into a message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from typing import Any
+
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message", "asctime"}
+
+
+def _logfmt_value(value: object) -> str:
+    text = str(value)
+    if text == "" or any(c in text for c in ' ="\\\n\t'):
+        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return text
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")}
+
+
+class LogfmtFormatter(logging.Formatter):
+    """``level=info camera=C00017 msg="went offline" reason=timeout`` (camera first when present)."""
+
+    def __init__(self, with_time: bool = True) -> None:
+        super().__init__()
+        self.with_time = with_time
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts: list[str] = []
+        if self.with_time:
+            ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            parts.append(f"ts={ts}.{int(record.msecs):03d}Z")
+        parts.append(f"level={record.levelname.lower()}")
+        extra = _fields(record)
+        if "camera" in extra:
+            parts.append(f"camera={_logfmt_value(extra.pop('camera'))}")
+        parts.append(f"msg={_logfmt_value(record.getMessage())}")
+        parts.extend(f"{k}={_logfmt_value(v)}" for k, v in extra.items())
+        if record.exc_info and record.exc_info[0] is not None:
+            parts.append(f"error={_logfmt_value(record.exc_info[0].__name__)}")
+        parts.append(f"logger={record.name}")
+        return " ".join(parts)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, camera first when present."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        extra = _fields(record)
+        out: dict[str, Any] = {}
+        if "camera" in extra:
+            out["camera"] = extra.pop("camera")
+        out.update(ts=record.created, level=record.levelname.lower(), msg=record.getMessage())
+        out.update({k: v if isinstance(v, (int, float, bool)) else str(v) for k, v in extra.items()})
+        out["logger"] = record.name
+        return json.dumps(out, ensure_ascii=False)
+
+
+class RedactingFilter(logging.Filter):
+    """Replace any known secret in a record's message and fields with ``***`` (defence in depth)."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def _clean(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        record.msg = self._clean(record.getMessage())
+        record.args = None
+        for key, value in _fields(record).items():
+            if isinstance(value, str):
+                setattr(record, key, self._clean(value))
+        return True
+
+
+def setup_logging(level: str = "info", fmt: str = "logfmt", secrets: Iterable[str] = ()) -> None:
+    """Configure the root logger for camfleet (stderr, which journald captures)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # Libraries are chatty at INFO/DEBUG and zeep may echo request bodies (with digests): keep them quiet.
+    for noisy in ("zeep", "onvif", "aiohttp.access", "httpx", "alembic", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def camera_log(logger: logging.Logger, level: int, camera_id: str, msg: str, **fields: Any) -> None:
+    """Log one camera event with ``camera`` as the first field."""
+    logger.log(level, msg, extra={"camera": camera_id, **fields})

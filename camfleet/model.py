@@ -1,0 +1,237 @@
+"""Plain value types shared by every layer (stdlib only).
+
+The words in ``Status`` and ``Reason`` are the product's contract: the same strings appear in JSON,
+metrics, reports and ``camfleet analyze``. Extend freely; never rename.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.StrEnum):
+    """One root-cause status per camera."""
+
+    UNKNOWN = "unknown"
+    OK = "ok"
+    OFFLINE = "offline"
+    UPLINK_DOWN = "uplink_down"
+    AUTH_FAILED = "auth_failed"
+    PROTOCOL_ERROR = "protocol_error"
+    DEGRADED = "degraded"
+    BLACK = "black"
+    COVERED = "covered"
+    SPRAY = "spray"
+    DEFOCUSED = "defocused"
+    DISPLACED = "displaced"
+    FROZEN = "frozen"
+    OVEREXPOSED = "overexposed"
+    TOO_DARK = "too_dark"
+    IR_CUT_STUCK = "ir_cut_stuck"
+    CANNOT_JUDGE = "cannot_judge"
+
+    @property
+    def is_image_fault(self) -> bool:
+        """True for the statuses that describe a bad picture from a camera that answers."""
+        return self in IMAGE_FAULTS
+
+    @property
+    def is_up(self) -> bool:
+        """Reachable and authenticated (``camfleet_camera_up`` = 1)."""
+        return self in UP_STATUSES
+
+    @property
+    def is_working(self) -> bool:
+        """Online with a picture judged fine: what counts for coverage and 完好率."""
+        return self is Status.OK
+
+
+IMAGE_FAULTS: frozenset[Status] = frozenset(
+    {
+        Status.BLACK,
+        Status.COVERED,
+        Status.SPRAY,
+        Status.DEFOCUSED,
+        Status.DISPLACED,
+        Status.FROZEN,
+        Status.OVEREXPOSED,
+        Status.TOO_DARK,
+        Status.IR_CUT_STUCK,
+    }
+)
+
+#: Statuses in which the camera answered and accepted our credentials.
+UP_STATUSES: frozenset[Status] = IMAGE_FAULTS | {Status.OK, Status.DEGRADED, Status.CANNOT_JUDGE}
+
+
+class Reason(enum.StrEnum):
+    """Why a camera has its status. Empty when the status says it all."""
+
+    NONE = ""
+    # offline
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    # auth_failed
+    PASSWORD = "password"
+    CLOCK = "clock"
+    # protocol_error
+    MALFORMED = "malformed"
+    OVERSIZED = "oversized"
+    WRONG_TYPE = "wrong_type"
+    HTTP_ERROR = "http_error"
+    # degraded
+    SLOW = "slow"
+    # frames
+    SNAPSHOT_ERROR = "snapshot_error"
+    NOT_A_JPEG = "not_a_jpeg"
+    NO_SNAPSHOT_URI = "no_snapshot_uri"
+    # cannot_judge
+    NO_BASELINE = "no_baseline"
+    FEATURELESS = "featureless"
+    # uplink_down
+    UPLINK = "uplink"
+
+
+class CheckKind(enum.StrEnum):
+    """The scheduler's tiers: each camera is checked at each kind's own interval."""
+
+    LIVENESS = "liveness"
+    IDENTITY = "identity"
+    DISCOVERY = "discovery"
+    FRAME = "frame"
+
+
+class PointStatus(enum.StrEnum):
+    """Lifecycle of a planned camera point."""
+
+    PLANNED = "planned"
+    INSTALLED = "installed"
+    ACCEPTED = "accepted"
+    RETIRED = "retired"
+
+
+#: Chinese words planners use for point statuses.
+POINT_STATUS_ALIASES: dict[str, PointStatus] = {
+    "规划": PointStatus.PLANNED,
+    "已安装": PointStatus.INSTALLED,
+    "已验收": PointStatus.ACCEPTED,
+    "已撤除": PointStatus.RETIRED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CameraTarget:
+    """What the poller needs to reach one camera. ``credential`` is a group name, never a password."""
+
+    camera_id: str
+    host: str
+    port: int
+    uplink: str
+    credential: str
+    town: str = ""
+    village: str = ""
+    point_id: str = ""
+    program: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """What GetDeviceInformation told us."""
+
+    vendor: str = ""
+    model: str = ""
+    firmware: str = ""
+    serial: str = ""
+    hardware: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaProfile:
+    """One media profile with its video resolution and URIs (filled by discovery)."""
+
+    token: str
+    name: str
+    width: int
+    height: int
+    snapshot_uri: str = ""
+    stream_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameStats:
+    """Features of one decoded frame, as computed by ``vision``. Scores are unitless."""
+
+    width: int
+    height: int
+    brightness: float  # mean luma 0..255
+    contrast: float  # luma standard deviation
+    sharpness: float  # variance of the Laplacian at the analysis scale
+    edge_density: float  # fraction of edge pixels 0..1
+    entropy: float  # luma histogram entropy, bits
+    colourfulness: float  # Hasler–Süsstrunk colourfulness; ~0 for IR grayscale
+    uniform_fraction: float  # fraction of the frame in flat blocks 0..1
+    saturated_fraction: float  # fraction of clipped-white pixels 0..1
+    is_ir: bool  # the frame looks like IR night (grayscale)
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """The outcome of one check of one camera. Expected I/O failures are values here, never exceptions.
+
+    ``status`` is what this one observation suggests; the health state machine decides what the camera's
+    status becomes (hysteresis, uplink rule).
+    """
+
+    camera_id: str
+    kind: CheckKind
+    status: Status
+    reason: Reason = Reason.NONE
+    detail: str = ""
+    started_at: float = 0.0  # unix time
+    latency_s: float = 0.0
+    clock_offset_s: float | None = None  # camera clock minus ours
+    identity: DeviceIdentity | None = None
+    profiles: tuple[MediaProfile, ...] = ()
+    frame: FrameStats | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when this observation found nothing wrong."""
+        return self.status is Status.OK
+
+
+@dataclass(slots=True)
+class CameraState:
+    """The health state machine's view of one camera (mutable, owned by ``runtime``; others read)."""
+
+    camera_id: str
+    status: Status = Status.UNKNOWN
+    reason: Reason = Reason.NONE
+    detail: str = ""
+    since: float = 0.0  # unix time the current status began
+    last_probe_at: float = 0.0
+    last_ok_at: float = 0.0
+    last_frame_at: float = 0.0
+    latency_s: float = 0.0
+    clock_offset_s: float | None = None
+    identity: DeviceIdentity | None = None
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    flapping: bool = False
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One change of a camera's status, as stored in the history."""
+
+    camera_id: str
+    at: float  # unix time
+    from_status: Status
+    to_status: Status
+    reason: Reason = Reason.NONE
+    detail: str = ""

@@ -1,0 +1,1 @@
+"""The aiohttp web application: /metrics, /coverage, /-/healthy, /-/ready and the JSON API."""

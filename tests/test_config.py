@@ -1,0 +1,122 @@
+"""Config and credentials loading: defaults, key-path errors, environment overrides, secret hygiene."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from camfleet.config import load_config, load_credentials
+from camfleet.config.credentials import load_credentials_directory, load_credentials_file
+from camfleet.errors import ConfigError
+from camfleet.log import LogfmtFormatter, RedactingFilter
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_when_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no config file anywhere, the embedded defaults load (SQLite, 127.0.0.1:9870)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
+    monkeypatch.delenv("CAMFLEET_DATABASE_URL", raising=False)
+    cfg = load_config(None)
+    assert cfg.database.url.startswith("sqlite:")
+    assert cfg.web.listen == "127.0.0.1:9870"
+    assert cfg.poller.liveness_interval_s == 60
+
+
+def test_every_bad_key_is_named_with_its_path(tmp_path: Path) -> None:
+    """An unknown key, a wrong type and an out-of-range value are all reported, each with file and key path."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[poller]\nconcurency = 5\nliveness_interval_s = "often"\nfail_threshold = 0\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    text = str(info.value)
+    assert f"{bad}: poller.concurency:" in text
+    assert f"{bad}: poller.liveness_interval_s:" in text
+    assert f"{bad}: poller.fail_threshold:" in text
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    """A syntax error names the file and the line."""
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[poller\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken\.toml: not valid TOML.*line 1"):
+        load_config(bad)
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    """--config pointing nowhere is an error, not a silent fallback to defaults."""
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_environment_overrides_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$CAMFLEET_DATABASE_URL wins over the file's [database] url."""
+    f = tmp_path / "c.toml"
+    f.write_text('[database]\nurl = "sqlite:///a.db"\n', encoding="utf-8")
+    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/y")
+    assert load_config(f).database.url == "postgresql+psycopg://x@127.0.0.1/y"
+
+
+def test_example_config_is_valid() -> None:
+    """The fully commented example in config/ loads without error."""
+    cfg = load_config(REPO / "config" / "camfleet.toml", apply_env=False)
+    assert cfg.poller.concurrency >= 1
+
+
+def test_world_readable_credentials_refused(tmp_path: Path) -> None:
+    """A credentials file readable by others is refused with the chmod that fixes it, and no secret shown."""
+    f = tmp_path / "cred.toml"
+    f.write_text('[groups.g1]\nusername = "admin"\npassword = "S3cret-Pa55"\n', encoding="utf-8")
+    os.chmod(f, 0o644)
+    with pytest.raises(ConfigError, match="chmod 600") as info:
+        load_credentials_file(f)
+    assert "S3cret-Pa55" not in str(info.value)
+    os.chmod(f, 0o600)
+    store = load_credentials_file(f)
+    cred = store.get("g1")
+    assert cred is not None and cred.password == "S3cret-Pa55"
+    assert "S3cret-Pa55" not in repr(cred) and "S3cret-Pa55" not in str(cred)
+
+
+def test_bad_credentials_table_names_group_not_secret(tmp_path: Path) -> None:
+    """A malformed group is reported by its key path; the password value never appears in the message."""
+    f = tmp_path / "cred.toml"
+    f.write_text('[groups.g2]\nusername = "admin"\npasswd = "hunter22"\n', encoding="utf-8")
+    os.chmod(f, 0o600)
+    with pytest.raises(ConfigError) as info:
+        load_credentials_file(f)
+    assert "groups.g2" in str(info.value)
+    assert "hunter22" not in str(info.value)
+
+
+def test_systemd_credentials_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file per group under $CREDENTIALS_DIRECTORY is read when no file is configured."""
+    (tmp_path / "batch-2022").write_text('username = "u"\npassword = "p4ssword"\n', encoding="utf-8")
+    monkeypatch.delenv("CAMFLEET_CREDENTIALS_FILE", raising=False)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    store = load_credentials()
+    assert store.get("batch-2022") is not None
+    assert load_credentials_directory(tmp_path).get("batch-2022") is not None
+
+
+def test_credentials_found_beside_inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With nothing configured, d.credentials.toml beside d.csv is used."""
+    monkeypatch.delenv("CAMFLEET_CREDENTIALS_FILE", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    (tmp_path / "d.credentials.toml").write_text('[groups.a]\nusername = "u"\npassword = "pw12"\n', encoding="utf-8")
+    os.chmod(tmp_path / "d.credentials.toml", 0o600)
+    assert load_credentials("", tmp_path / "d.csv").get("a") is not None
+
+
+def test_log_lines_start_with_camera_and_redact() -> None:
+    """A camera log line puts camera= first after level, and a registered secret never survives formatting."""
+    rec = logging.LogRecord("camfleet", logging.WARNING, __file__, 1, "auth with %s failed", ("Pa55word!",), None)
+    rec.camera = "C00017"
+    RedactingFilter(["Pa55word!"]).filter(rec)
+    line = LogfmtFormatter(with_time=False).format(rec)
+    assert line.startswith("level=warning camera=C00017 ")
+    assert "Pa55word!" not in line and "***" in line
