@@ -235,3 +235,45 @@ class Transition:
     to_status: Status
     reason: Reason = Reason.NONE
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PointRecord:
+    """One camera point (site) of the inventory."""
+
+    point_id: str
+    town: str
+    village: str
+    point_name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    program: str = ""
+    status: PointStatus = PointStatus.PLANNED
+    installed_on: str = ""  # ISO date or empty
+    accepted_on: str = ""  # ISO date or empty
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRecord:
+    """One camera of the inventory, at a point. ``credential`` names a group, never a password."""
+
+    camera_id: str
+    point_id: str
+    host: str
+    port: int = 80
+    credential: str = ""
+    uplink: str = ""  # empty in the file means: the village
+
+    def target(self, point: PointRecord) -> CameraTarget:
+        """What the poller needs, with the village as the uplink when none is given."""
+        return CameraTarget(
+            camera_id=self.camera_id,
+            host=self.host,
+            port=self.port,
+            uplink=self.uplink or f"{point.town}/{point.village}",
+            credential=self.credential,
+            town=point.town,
+            village=point.village,
+            point_id=point.point_id,
+            program=point.program,
+        )

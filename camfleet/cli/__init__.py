@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, simulate
+from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, simulate, simulate_fleet
 from camfleet.cli.app import app
 
 
@@ -11,7 +11,19 @@ def main() -> None:
     app(prog_name="camfleet")
 
 
-__all__ = ["analyze", "app", "config_cmd", "coverage", "db", "demo", "inventory", "main", "poller", "simulate"]
+__all__ = [
+    "analyze",
+    "app",
+    "config_cmd",
+    "coverage",
+    "db",
+    "demo",
+    "inventory",
+    "main",
+    "poller",
+    "simulate",
+    "simulate_fleet",
+]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -24,12 +24,3 @@ def inventory(
 ) -> None:
     """Write a realistic synthetic district inventory and its credentials file."""
     not_implemented("simulate inventory", "foundation issue")()
-
-
-@simulate_app.command("fleet")
-def fleet(
-    inventory: Annotated[str, typer.Option("--inventory", help="Inventory file of the cameras to serve.")],
-    scenario: Annotated[str | None, typer.Option("--scenario", help="Fault scenario TOML.")] = None,
-) -> None:
-    """Serve every camera of an inventory as a virtual ONVIF camera on its own loopback address."""
-    not_implemented("simulate fleet", "simulator issue")()
