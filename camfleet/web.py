@@ -1,1 +1,126 @@
-"""The aiohttp web application: /metrics, /coverage, /-/healthy, /-/ready and the JSON API."""
+"""The aiohttp web application: /metrics, /coverage, /-/healthy, /-/ready and the JSON API.
+
+The app knows nothing of the poller's internals: the service hands it a ``WebDeps`` of callables.
+Everything that costs CPU at fleet scale (metrics rendering, coverage building) is done by those callables
+off the event loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class WebDeps:
+    """What the web app serves, as callables provided by the service."""
+
+    metrics: Handler
+    coverage_html: Callable[[str | None], Awaitable[str]]
+    coverage_json: Callable[[str | None], Awaitable[dict[str, Any]]]
+    cameras: Callable[[], list[dict[str, Any]]]
+    camera: Callable[[str], dict[str, Any] | None]
+    ready: Callable[[], bool]
+    status: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    basic_auth: tuple[str, str] | None = None  # (user, password); None: open
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(data, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _auth_middleware(user: str, password: str) -> Any:
+    expected = base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Liveness stays open so that systemd/probes need no secret (it reveals nothing).
+        if request.path != "/-/healthy":
+            header = request.headers.get("Authorization", "")
+            given = header[6:] if header.startswith("Basic ") else ""
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                raise web.HTTPUnauthorized(headers={"WWW-Authenticate": 'Basic realm="camfleet"'})
+        return await handler(request)
+
+    return middleware
+
+
+def make_app(deps: WebDeps) -> web.Application:
+    """Build the aiohttp application serving every endpoint of camfleet."""
+    middlewares = [_auth_middleware(*deps.basic_auth)] if deps.basic_auth else []
+    app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
+
+    async def healthy(_: web.Request) -> web.Response:
+        return web.Response(text="camfleet is healthy\n")
+
+    async def ready(_: web.Request) -> web.Response:
+        if deps.ready():
+            return web.Response(text="camfleet is ready\n")
+        return web.Response(text="camfleet is starting\n", status=503)
+
+    async def coverage(request: web.Request) -> web.Response:
+        town = request.query.get("town") or None
+        try:
+            html = await deps.coverage_html(town)
+        except KeyError as exc:
+            raise web.HTTPNotFound(text=f"unknown town: {exc.args[0] if exc.args else town}") from None
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+    async def coverage_json(request: web.Request) -> web.Response:
+        town = request.query.get("town") or None
+        try:
+            return _json(await deps.coverage_json(town))
+        except KeyError:
+            return _json({"error": f"unknown town: {town}"}, status=404)
+
+    async def cameras(_: web.Request) -> web.Response:
+        return _json({"cameras": deps.cameras()})
+
+    async def camera(request: web.Request) -> web.Response:
+        found = deps.camera(request.match_info["camera_id"])
+        if found is None:
+            return _json({"error": "unknown camera"}, status=404)
+        return _json(found)
+
+    async def status(_: web.Request) -> web.Response:
+        return _json(deps.status())
+
+    async def index(_: web.Request) -> web.Response:
+        links = ["/coverage", "/metrics", "/api/cameras", "/api/status", "/-/healthy", "/-/ready"]
+        body = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
+        return web.Response(
+            text=f"<!doctype html><meta charset=utf-8><title>camfleet</title><h1>camfleet</h1><ul>{body}</ul>",
+            content_type="text/html",
+        )
+
+    app.router.add_get("/", index)
+    app.router.add_get("/metrics", deps.metrics)
+    app.router.add_get("/coverage", coverage)
+    app.router.add_get("/api/coverage", coverage_json)
+    app.router.add_get("/api/cameras", cameras)
+    app.router.add_get("/api/cameras/{camera_id}", camera)
+    app.router.add_get("/api/status", status)
+    app.router.add_get("/-/healthy", healthy)
+    app.router.add_get("/-/ready", ready)
+    return app
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (IPv6 as ``[::1]:9870``) and check the port."""
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"listen address {listen!r}: expected HOST:PORT")
+    return host.strip("[]") or "127.0.0.1", int(port_text)

@@ -1,0 +1,81 @@
+"""The web app: health and readiness, Basic auth, the JSON API and the coverage page, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from camfleet.web import WebDeps, make_app, parse_listen
+
+
+def _deps(ready: bool = True, auth: tuple[str, str] | None = None) -> WebDeps:
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(text='camfleet_camera_up{camera="C1"} 1\n')
+
+    async def coverage_html(town: str | None) -> str:
+        if town == "nowhere":
+            raise KeyError(town)
+        return f"<html><body>覆盖率 {town or 'all'}</body></html>"
+
+    async def coverage_json(town: str | None) -> dict[str, Any]:
+        return {"district": {"coverage_rate": 1.0}, "town": town}
+
+    cams = {"C1": {"id": "C1", "status": "ok"}}
+    return WebDeps(
+        metrics=metrics,
+        coverage_html=coverage_html,
+        coverage_json=coverage_json,
+        cameras=lambda: list(cams.values()),
+        camera=cams.get,
+        ready=lambda: ready,
+        basic_auth=auth,
+    )
+
+
+async def test_endpoints_answer() -> None:
+    """/-/healthy, /-/ready, /metrics, /coverage (with a town filter) and the camera API all answer as promised."""
+    async with TestClient(TestServer(make_app(_deps()), host="127.0.0.1")) as client:
+        assert (await client.get("/-/healthy")).status == 200
+        assert (await client.get("/-/ready")).status == 200
+        assert "camfleet_camera_up" in await (await client.get("/metrics")).text()
+        page = await client.get("/coverage", params={"town": "城关镇"})
+        assert page.status == 200 and "覆盖率 城关镇" in await page.text()
+        assert (await client.get("/coverage", params={"town": "nowhere"})).status == 404
+        assert (await (await client.get("/api/cameras")).json())["cameras"][0]["id"] == "C1"
+        assert (await client.get("/api/cameras/C9")).status == 404
+        assert (await (await client.get("/api/coverage")).json())["district"]["coverage_rate"] == 1.0
+
+
+async def test_not_ready_is_503() -> None:
+    """Before the inventory is loaded and the poller runs, /-/ready says 503 while /-/healthy stays 200."""
+    async with TestClient(TestServer(make_app(_deps(ready=False)), host="127.0.0.1")) as client:
+        assert (await client.get("/-/ready")).status == 503
+        assert (await client.get("/-/healthy")).status == 200
+
+
+async def test_basic_auth_protects_all_but_liveness() -> None:
+    """With Basic auth configured, /metrics needs the right password; /-/healthy stays open."""
+    deps = _deps(auth=("prom", "s3cret-scrape"))
+    async with TestClient(TestServer(make_app(deps), host="127.0.0.1")) as client:
+        assert (await client.get("/metrics")).status == 401
+        bad = base64.b64encode(b"prom:wrong").decode()
+        assert (await client.get("/metrics", headers={"Authorization": f"Basic {bad}"})).status == 401
+        good = base64.b64encode(b"prom:s3cret-scrape").decode()
+        assert (await client.get("/metrics", headers={"Authorization": f"Basic {good}"})).status == 200
+        assert (await client.get("/-/healthy")).status == 200
+
+
+def test_parse_listen() -> None:
+    """HOST:PORT and [v6]:PORT parse; a missing or bad port is refused with the value named."""
+    assert parse_listen("127.0.0.1:9870") == ("127.0.0.1", 9870)
+    assert parse_listen("[::1]:9870") == ("::1", 9870)
+    for bad in ("127.0.0.1", "127.0.0.1:0", "host:http"):
+        try:
+            parse_listen(bad)
+        except ValueError as exc:
+            assert bad in str(exc)
+        else:
+            raise AssertionError(f"{bad} accepted")
