@@ -1,1 +1,0 @@
-"""Composition root: wires config, inventory, poller, metrics and web; signals and sd_notify."""
