@@ -25,5 +25,3 @@ __all__ = [
     "simulate_fleet",
 ]
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
