@@ -1,12 +1,83 @@
-"""``camfleet coverage``: village-by-village coverage for planners."""
+"""``camfleet coverage``: village-by-village coverage for planners (table, CSV, JSON or HTML)."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-from camfleet.cli.app import app, not_implemented
+from camfleet.cli.app import app, errors_as_messages, fail, get_config, out_console
+from camfleet.coverage import (
+    CoverageReport,
+    build_report,
+    parse_window,
+    render_csv,
+    render_html,
+    render_table,
+    report_to_json,
+    window_between,
+)
+from camfleet.inventory.store import Store
+
+FORMATS = ("table", "csv", "json", "html")
+TITLE = "村级视频覆盖 Village camera coverage"
+
+
+def _load_report(
+    town: str | None, program: str | None, window: str, from_day: str | None, to_day: str | None
+) -> CoverageReport:
+    """Read inventory, states and the window's history through the store and build the report."""
+    now = time.time()
+    if to_day is not None and from_day is None:
+        fail("--to needs --from")
+    span = window_between(from_day, to_day, now=now) if from_day is not None else parse_window(window, now=now)
+    store = Store(get_config().database.url)
+    try:
+        points = store.load_points()
+        cameras = store.load_cameras()
+        states = store.load_states()
+        # From the window's start to now: later transitions tell the status of a camera quiet all window.
+        transitions = store.load_transitions(span.start)
+    finally:
+        store.close()
+    return build_report(points, cameras, states, transitions, now=now, window=span, town=town, program=program)
+
+
+def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:
+    """The report's bytes, or None when it was printed on the terminal directly (table to stdout)."""
+    if fmt == "json":
+        return (json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "html":
+        return render_html(report, title=TITLE, generated_at=report.generated_at).encode("utf-8")
+    if not to_file:
+        render_table(report, out_console)
+        return None
+    console = Console(file=io.StringIO(), width=160, record=True, color_system=None)
+    render_table(report, console)
+    return console.export_text().encode("utf-8")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory: never half a report."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @app.command("coverage")
@@ -15,6 +86,25 @@ def coverage(
     output: Annotated[str | None, typer.Option("--output", help="File to write (default stdout).")] = None,
     town: Annotated[str | None, typer.Option("--town", help="Only this town.")] = None,
     window: Annotated[str, typer.Option("--window", help="Availability window, e.g. 24h, 7d, 30d.")] = "7d",
+    from_day: Annotated[
+        str | None, typer.Option("--from", help="Window start date (YYYY-MM-DD, local); replaces --window.")
+    ] = None,
+    to_day: Annotated[str | None, typer.Option("--to", help="Window end date, inclusive (default: now).")] = None,
+    program: Annotated[str | None, typer.Option("--program", help="Only this programme, e.g. 一村一探头.")] = None,
 ) -> None:
     """Report coverage, online rate (在线率) and working rate (完好率) by district, town and village."""
-    not_implemented("coverage", "coverage issue")()
+    if fmt not in FORMATS:
+        fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    with errors_as_messages():
+        report = _load_report(town, program, window, from_day, to_day)
+        data = _render(report, fmt, to_file=output is not None)
+        if data is None:
+            return
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        try:
+            _write_atomically(Path(output), data)
+        except OSError as exc:
+            fail(f"{output}: cannot write: {exc.strerror}")

@@ -24,6 +24,7 @@ COLUMNS: dict[str, str] = {
     "program": "项目",
     "point_status": "点位状态",
     "installed_on": "安装日期",
+    "accepted_on": "验收日期",
     "camera_id": "摄像机编号",
     "host": "IP地址",
     "port": "端口",

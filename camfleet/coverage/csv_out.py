@@ -1,0 +1,70 @@
+"""``render_csv``: one row per village, for Excel and WPS.
+
+UTF-8 with a byte-order mark (without it Excel on Chinese Windows reads the file as GBK and garbles every
+name), CRLF line ends, Chinese headers as planners' spreadsheets use them. Percentages are plain numbers
+(one decimal) so the spreadsheet can sort and chart them; an empty cell means "undefined" (no cameras).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from camfleet.coverage.fmt import covered_word
+from camfleet.coverage.report import CoverageReport
+
+#: The header row, in order (documented in docs/coverage.md with the meaning of each column).
+CSV_COLUMNS = (
+    "镇街",  # town
+    "行政村",  # village
+    "项目",  # programmes with points in the village
+    "是否覆盖",  # covered now: 是 / 否 / 未知
+    "规划点位",  # planned (non-retired) points
+    "已安装点位",  # installed or accepted
+    "已验收点位",  # accepted
+    "覆盖点位",  # points with a working camera now
+    "点位覆盖率(%)",  # covered points / planned points
+    "摄像机",  # cameras at planned points
+    "在线",  # cameras up
+    "完好",  # cameras ok
+    "未检测",  # cameras never checked
+    "在线率(%)",
+    "完好率(%)",
+    "可用率(%)",  # share of the window the village was covered
+    "未知时间(%)",  # share of the window before the first check
+)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}"
+
+
+def render_csv(report: CoverageReport) -> bytes:
+    """The villages of the report as CSV bytes: UTF-8 with BOM, CRLF, header row first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for v in report.villages:
+        k = v.kpis
+        writer.writerow(
+            [
+                v.town,
+                v.village,
+                "、".join(v.programs),
+                covered_word(v.covered),
+                k.points_planned,
+                k.points_installed,
+                k.points_accepted,
+                k.points_covered,
+                _pct(k.point_coverage_rate),
+                k.cameras,
+                k.cameras_up,
+                k.cameras_ok,
+                k.cameras_unknown,
+                _pct(k.online_rate),
+                _pct(k.working_rate),
+                _pct(v.availability.availability),
+                _pct(v.availability.unknown_fraction),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,50 @@
+"""Small formatting helpers shared by the renderers (times in the district's calendar)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from camfleet.coverage.window import DISTRICT_TZ
+
+
+def iso(ts: float | None) -> str | None:
+    """ISO 8601 with the district's offset, to the second; None stays None (and 0 means never)."""
+    if not ts:
+        return None
+    return datetime.fromtimestamp(ts, DISTRICT_TZ).isoformat(timespec="seconds")
+
+
+def local(ts: float | None) -> str:
+    """``2026-11-27 18:02`` in the district's calendar, or an em dash."""
+    if not ts:
+        return "—"
+    return datetime.fromtimestamp(ts, DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """``87.5%``, or an em dash when undefined."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def rate(value: float | None) -> float | None:
+    """A rate for machines: a fraction rounded to 4 decimals."""
+    return None if value is None else round(value, 4)
+
+
+def duration(seconds: float | None) -> str:
+    """``3 d 4 h``, ``5 h 12 min``, ``7 min``; an em dash when undefined."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def covered_word(value: bool | None) -> str:
+    """是 / 否 / 未知 for covered, not covered, unknown."""
+    return "未知" if value is None else ("是" if value else "否")

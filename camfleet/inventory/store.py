@@ -1,0 +1,223 @@
+"""The store the runtime, metrics and coverage use: inventory reads, camera state, history, baselines.
+
+All methods are synchronous (the asyncio runtime calls them through ``asyncio.to_thread``); the engine's
+connection pool is thread-safe. Bulk writes are single Core statements with dialect upserts. Every
+database failure surfaces as ``DatabaseError`` without the URL's password.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from camfleet.errors import DatabaseError
+from camfleet.inventory import db
+from camfleet.inventory.importer import load_snapshot
+from camfleet.inventory.tables import BASELINE, CAMERA_STATE, TRANSITION
+from camfleet.model import (
+    CameraRecord,
+    CameraState,
+    CameraTarget,
+    DeviceIdentity,
+    PointRecord,
+    PointStatus,
+    Reason,
+    Status,
+    Transition,
+)
+
+DETAIL_MAX = 1000  # the detail columns' width
+_IN_CHUNK = 5000  # ids per IN (...) list: well under SQLite's bound-parameter limit
+_IDENTITY = ("vendor", "model", "firmware", "serial", "hardware")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBaseline:
+    """A camera's picture baseline for one mode: 'day' (colour) or 'ir' (night)."""
+
+    camera_id: str
+    mode: str
+    features: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable
+    thumbnail: bytes = b""
+    samples: int = 0
+    updated_at: float = 0.0
+
+
+def _status(text: str) -> Status:
+    try:
+        return Status(text)
+    except ValueError:  # written by a newer camfleet: treat as not known yet
+        return Status.UNKNOWN
+
+
+def _reason(text: str) -> Reason:
+    try:
+        return Reason(text)
+    except ValueError:
+        return Reason.NONE
+
+
+def _state_row(s: CameraState) -> dict[str, Any]:
+    ident = s.identity
+    row: dict[str, Any] = {
+        "camera_id": s.camera_id, "status": s.status.value, "reason": s.reason.value,
+        "detail": s.detail[:DETAIL_MAX], "since": s.since, "last_probe_at": s.last_probe_at,
+        "last_ok_at": s.last_ok_at, "last_frame_at": s.last_frame_at, "latency_s": s.latency_s,
+        "clock_offset_s": s.clock_offset_s, "consecutive_failures": s.consecutive_failures,
+        "consecutive_successes": s.consecutive_successes, "flapping": s.flapping,
+    }  # fmt: skip
+    for name in _IDENTITY:
+        row[name] = getattr(ident, name) if ident is not None else None
+    return row
+
+
+def _state_of(row: Any) -> CameraState:
+    identity = None
+    if any(getattr(row, n) is not None for n in _IDENTITY):
+        identity = DeviceIdentity(**{n: getattr(row, n) or "" for n in _IDENTITY})
+    return CameraState(
+        camera_id=row.camera_id, status=_status(row.status), reason=_reason(row.reason), detail=row.detail,
+        since=row.since, last_probe_at=row.last_probe_at, last_ok_at=row.last_ok_at,
+        last_frame_at=row.last_frame_at, latency_s=row.latency_s, clock_offset_s=row.clock_offset_s,
+        identity=identity, consecutive_failures=row.consecutive_failures,
+        consecutive_successes=row.consecutive_successes, flapping=bool(row.flapping),
+    )  # fmt: skip
+
+
+class Store:
+    """The camfleet database. ``Store(url)`` refuses a schema that is behind (``SchemaOutdatedError``)."""
+
+    def __init__(self, url: str, *, create_if_empty: bool = False) -> None:
+        self.url = db.safe_url(url)
+        self._engine = db.open_engine(url)
+        try:
+            self.created_schema = db.check_schema(self._engine, create_if_empty=create_if_empty)
+        except DatabaseError:
+            self._engine.dispose()
+            raise
+        self._dialect = self._engine.dialect.name
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    def _read(self, stmt: sa.Executable) -> list[Any]:
+        with db.mapped_errors(self.url), self._engine.connect() as conn:
+            return list(conn.execute(stmt))
+
+    def _write(self, stmt: sa.Executable, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            conn.execute(stmt, rows)
+
+    # --- inventory -------------------------------------------------------------------------------
+
+    def _snapshot(self) -> tuple[list[PointRecord], list[CameraRecord]]:
+        with db.mapped_errors(self.url), self._engine.connect() as conn:
+            snap = load_snapshot(conn)
+        return list(snap.points.values()), list(snap.cameras.values())
+
+    def load_points(self) -> list[PointRecord]:
+        """Every point, retired ones included (their status says so), in inventory order."""
+        return self._snapshot()[0]
+
+    def load_cameras(self) -> list[CameraRecord]:
+        """The cameras on points that are not retired, in inventory order."""
+        points, cameras = self._snapshot()
+        live = {p.point_id for p in points if p.status is not PointStatus.RETIRED}
+        return [c for c in cameras if c.point_id in live]
+
+    def load_targets(self) -> list[CameraTarget]:
+        """What the poller needs for every camera on a non-retired point (uplink defaults to town/village)."""
+        points, cameras = self._snapshot()
+        by_id = {p.point_id: p for p in points if p.status is not PointStatus.RETIRED}
+        return [c.target(by_id[c.point_id]) for c in cameras if c.point_id in by_id]
+
+    # --- camera state --------------------------------------------------------------------------
+
+    def load_states(self) -> dict[str, CameraState]:
+        """The last saved state of every camera ever seen (removed cameras included), by camera id."""
+        return {row.camera_id: _state_of(row) for row in self._read(sa.select(CAMERA_STATE))}
+
+    def save_states(self, states: Iterable[CameraState]) -> None:
+        """Insert or replace the state of each camera, in one statement and one transaction."""
+        rows = [_state_row(s) for s in states]
+        if not rows:
+            return
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = insert(CAMERA_STATE)
+        update = {c: stmt.excluded[c] for c in rows[0] if c != "camera_id"}
+        self._write(stmt.on_conflict_do_update(index_elements=["camera_id"], set_=update), rows)
+
+    # --- history -------------------------------------------------------------------------------
+
+    def append_transitions(self, transitions: Sequence[Transition]) -> None:
+        """Append status changes to the history, in one statement and one transaction."""
+        rows = [
+            {"camera_id": t.camera_id, "at": t.at, "from_status": t.from_status.value, "to_status": t.to_status.value,
+             "reason": t.reason.value, "detail": t.detail[:DETAIL_MAX]}
+            for t in transitions
+        ]  # fmt: skip
+        self._write(sa.insert(TRANSITION), rows)
+
+    def load_transitions(
+        self, since: float, until: float | None = None, camera_ids: Collection[str] | None = None
+    ) -> list[Transition]:
+        """Transitions with ``since <= at < until`` (no upper bound when None), oldest first, optionally
+        only for ``camera_ids``."""
+        query = sa.select(TRANSITION).where(TRANSITION.c.at >= since)
+        if until is not None:
+            query = query.where(TRANSITION.c.at < until)
+        if camera_ids is None:
+            rows = self._read(query)
+        else:
+            ids = sorted(set(camera_ids))
+            rows = []
+            for start in range(0, len(ids), _IN_CHUNK):
+                rows += self._read(query.where(TRANSITION.c.camera_id.in_(ids[start : start + _IN_CHUNK])))
+        rows.sort(key=lambda r: (r.at, r.id))
+        return [
+            Transition(r.camera_id, r.at, _status(r.from_status), _status(r.to_status), _reason(r.reason), r.detail)
+            for r in rows
+        ]
+
+    # --- baselines -----------------------------------------------------------------------------
+
+    def get_baselines(self, camera_id: str) -> dict[str, StoredBaseline]:
+        """The baselines of one camera, by mode ('day', 'ir'); empty when none is built yet."""
+        rows = self._read(sa.select(BASELINE).where(BASELINE.c.camera_id == camera_id))
+        return {
+            r.mode: StoredBaseline(
+                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
+            )
+            for r in rows
+        }
+
+    def put_baseline(self, baseline: StoredBaseline) -> None:
+        """Insert or replace one camera's baseline for its mode."""
+        if baseline.mode not in ("day", "ir"):
+            raise ValueError(f"baseline mode must be 'day' or 'ir', not {baseline.mode!r}")
+        row = {
+            "camera_id": baseline.camera_id, "mode": baseline.mode,
+            "features": json.dumps(baseline.features, sort_keys=True), "thumbnail": baseline.thumbnail,
+            "samples": baseline.samples, "updated_at": baseline.updated_at,
+        }  # fmt: skip
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = insert(BASELINE)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["camera_id", "mode"],
+            set_={c: stmt.excluded[c] for c in row if c not in ("camera_id", "mode")},
+        )
+        self._write(stmt, [row])

@@ -1,0 +1,52 @@
+"""Small hand-written inventories and file helpers for the inventory tests."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+from camfleet.inventory.files import COLUMNS
+
+
+def point(point_id: str, town: str = "青石镇", village: str = "下坞村", **extra: str) -> dict[str, str]:
+    """The point columns of one row (accepted, with coordinates and dates)."""
+    values = {
+        "town": town, "village": village, "point_id": point_id, "point_name": "村口", "lat": "30.1",
+        "lon": "119.9", "program": "一村一探头", "point_status": "accepted", "installed_on": "2025-04-01",
+        "accepted_on": "2025-05-01",
+    }  # fmt: skip
+    return values | extra
+
+
+def camera(camera_id: str, host: str, **extra: str) -> dict[str, str]:
+    """The camera columns of one row."""
+    return {"camera_id": camera_id, "host": host, "port": "80", "credential": "yctt-2025", "uplink": ""} | extra
+
+
+def small_inventory() -> list[dict[str, str]]:
+    """Two towns, three villages, four points (one planned without a camera), five cameras."""
+    return [
+        point("P1") | camera("C1", "127.10.0.1"),
+        point("P1") | camera("C2", "127.10.0.2"),
+        point("P2", village="上坞村", point_name="学校") | camera("C3", "127.10.0.3", uplink="青石镇光交箱01"),
+        point("P3", town="东溪街道", village="石门村") | camera("C4", "cam-4.example.cn", port="8080"),
+        point("P3", town="东溪街道", village="石门村") | camera("C5", "2001:db8::5"),
+        point("P4", town="东溪街道", village="石门村", point_status="planned", installed_on="", accepted_on="")
+        | camera("", "", port="", credential="", uplink=""),
+    ]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], *, encoding: str = "utf-8", chinese: bool = False) -> Path:
+    """Write rows with canonical (or Chinese) headers in ``encoding`` (``utf-8-sig`` for a BOM)."""
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([COLUMNS[c] if chinese else c for c in COLUMNS])
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in COLUMNS])
+    return path
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256 (to prove a database file was not touched)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,114 @@
+"""Migrations create exactly the models' schema; a database that is behind is refused by name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from inventory_helpers import sha256, small_inventory, write_csv
+
+from camfleet.errors import DatabaseError, SchemaOutdatedError
+from camfleet.inventory import db
+from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.store import Store
+from camfleet.inventory.tables import metadata
+from camfleet.inventory.validate import validate_file
+
+MIGRATION_0002 = '''"""Test-only revision: one more column, so that 0001 is behind."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("camera", sa.Column("note", sa.String(50), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("camera", "note")
+'''
+
+
+def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    """After ``upgrade`` Alembic finds no difference between the database and the SQLModel tables."""
+    assert db.upgrade(db_url) == (None, db.head_revision())
+    assert db.upgrade(db_url) == (db.head_revision(), db.head_revision())  # idempotent
+    engine = db.open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the code's head 0002 by adding a revision to a copy of the migrations."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "versions" / "rev0002_test.py").write_text(MIGRATION_0002, encoding="utf-8")
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
+
+
+def test_schema_behind_is_refused_until_db_upgrade(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A 0001 database under 0002 code: Store and import refuse, naming `camfleet db upgrade`; then they work."""
+    inv = validate_file(write_csv(tmp_path / "inv.csv", small_inventory()))
+    import_inventory(db_url, inv)
+    request.getfixturevalue("newer_migrations")
+    sqlite_file = db.sqlite_path(db_url)
+    before = sha256(sqlite_file) if sqlite_file else ""
+    with pytest.raises(SchemaOutdatedError, match="run `camfleet db upgrade`"):
+        Store(db_url)
+    with pytest.raises(SchemaOutdatedError, match=r"\(0001\) is behind this camfleet \(0002\)"):
+        import_inventory(db_url, inv)
+    if sqlite_file:
+        assert sha256(sqlite_file) == before
+    assert db.upgrade(db_url) == ("0001", "0002")
+    with Store(db_url) as store:
+        assert len(store.load_cameras()) == 5
+
+
+def test_empty_database_needs_upgrade_unless_creation_is_asked(sqlite_url: str) -> None:
+    """Store refuses a database with no schema, and creates it at head when told to."""
+    with pytest.raises(SchemaOutdatedError, match="camfleet db upgrade"):
+        Store(sqlite_url)
+    with Store(sqlite_url, create_if_empty=True) as store:
+        assert store.created_schema and store.load_points() == []
+
+
+def test_foreign_tables_without_version_are_not_taken_for_camfleet(sqlite_url: str) -> None:
+    """A database with tables but no camfleet schema version is refused, not migrated over."""
+    engine = db.open_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE other (x INTEGER)"))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="no camfleet schema version"):
+        Store(sqlite_url, create_if_empty=True)
+
+
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
+    """Every SQLite connection is in WAL mode, waits on locks and enforces foreign keys."""
+    engine = db.open_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_database_error_hides_the_password() -> None:
+    """A refused PostgreSQL connection becomes DatabaseError; the URL's password is not in the message."""
+    with pytest.raises(DatabaseError) as info:
+        Store("postgresql://camfleet:S3cretPw@127.0.0.1:1/camfleet")
+    assert "S3cretPw" not in str(info.value) and "***" in str(info.value)
