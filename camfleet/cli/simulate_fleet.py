@@ -2,18 +2,79 @@
 
 from __future__ import annotations
 
+import asyncio
+import resource
+import signal
 from typing import Annotated
 
 import typer
 
-from camfleet.cli.app import not_implemented
+from camfleet.cli.app import errors_as_messages, fail
 from camfleet.cli.simulate import simulate_app
+from camfleet.errors import ConfigError
+
+#: File descriptors beyond one listening socket per camera: both ends of connections, logs, threads.
+_FD_HEADROOM = 1024
+
+
+def _parse_hostport(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ConfigError(f"--control {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9871")
+    return host, int(port)
+
+
+def ensure_open_files(cameras: int) -> int:
+    """Raise the soft open-file limit toward the hard one when the fleet needs more; returns the limit."""
+    need = cameras + _FD_HEADROOM
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= need:
+        return soft
+    target = need if hard == resource.RLIM_INFINITY else min(max(need, soft), hard)
+    if target < need:
+        raise ConfigError(
+            f"{cameras} cameras need about {need} open files but the hard limit is {hard}; "
+            "raise it (ulimit -Hn, or LimitNOFILE= in the unit)"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target
+
+
+async def _serve(inventory: str, scenario: str | None, control: tuple[str, int], seed: int) -> None:
+    from camfleet.simulator import SimulatedFleet
+
+    fleet = SimulatedFleet.from_inventory(inventory, scenario, seed=seed, control=control)
+    ensure_open_files(len(fleet.cameras))
+    await fleet.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        # Plain print, one line, flushed: scripts and tests read this line to know the fleet is up.
+        print(
+            f"serving {len(fleet.cameras)} cameras; {len(fleet.faults)} scenario fault(s); "
+            f"control endpoint {fleet.control_url}/faults (Ctrl-C to stop)",
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        await fleet.stop()
+        print("simulator stopped", flush=True)
 
 
 @simulate_app.command("fleet")
 def fleet(
     inventory: Annotated[str, typer.Option("--inventory", help="Inventory file of the cameras to serve.")],
     scenario: Annotated[str | None, typer.Option("--scenario", help="Fault scenario TOML.")] = None,
+    control: Annotated[
+        str, typer.Option("--control", help="HOST:PORT of the fault control endpoint (loopback only).")
+    ] = "127.0.0.1:9871",
+    seed: Annotated[int, typer.Option(help="Seed of camera identities and scenes.")] = 1,
 ) -> None:
     """Serve every camera of an inventory as a virtual ONVIF camera on its own loopback address."""
-    not_implemented("simulate fleet", "simulator issue")()
+    with errors_as_messages():
+        try:
+            asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed))
+        except OSError as exc:
+            fail(f"cannot start the simulator: {exc}")

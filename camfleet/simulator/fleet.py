@@ -1,0 +1,195 @@
+"""The virtual fleet: thousands of cameras in one process, each on its own loopback address and port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from camfleet.errors import ConfigError
+from camfleet.simulator.auth import DigestAuth
+from camfleet.simulator.camera import LISTENER_KINDS, FleetClock, SimCamera
+from camfleet.simulator.camera_server import CameraServer, Shared
+from camfleet.simulator.scenario import Fault, Scenario, load_scenario
+from camfleet.simulator.scene import BaseCache
+from camfleet.simulator.spec import SimCameraSpec, with_identity
+
+log = logging.getLogger("camfleet.simulator")
+_TICK_S = 0.1
+
+
+class SimulatedFleet:
+    """Serve ``specs`` as ONVIF cameras; apply the scenario's faults and those added at run time."""
+
+    def __init__(
+        self,
+        specs: list[SimCameraSpec],
+        scenario: Scenario | None = None,
+        *,
+        seed: int = 1,
+        control: tuple[str, int] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.clock = FleetClock()
+        self.cameras: dict[str, SimCamera] = {}
+        seen: dict[tuple[str, int], str] = {}
+        for spec in specs:
+            if spec.camera_id in self.cameras:
+                raise ConfigError(f"camera {spec.camera_id!r}: listed twice")
+            other = seen.setdefault((spec.host, spec.port), spec.camera_id)
+            if other != spec.camera_id:
+                raise ConfigError(f"camera {spec.camera_id!r}: {spec.host}:{spec.port} is already {other!r}'s")
+            self.cameras[spec.camera_id] = SimCamera(with_identity(spec, seed), seed, self.clock)
+        self.faults: list[Fault] = []
+        self._next_fault_id = 1
+        self._control_addr = control
+        self.control_url: str | None = None
+        self._servers: dict[str, CameraServer] = {}
+        self._watched: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._control_runner: object | None = None
+        self._shared: Shared | None = None
+        for fault in (scenario.faults if scenario else []):
+            self.add_fault(fault)
+
+    @classmethod
+    def from_inventory(
+        cls,
+        path: str | os.PathLike[str],
+        scenario_path: str | os.PathLike[str] | None = None,
+        *,
+        seed: int = 1,
+        control: tuple[str, int] | None = None,
+    ) -> SimulatedFleet:
+        """A fleet of the inventory's cameras, credentials from their groups (see ``inventory_specs``)."""
+        from camfleet.simulator.inventory_specs import specs_from_inventory
+
+        scenario = load_scenario(scenario_path) if scenario_path else None
+        return cls(specs_from_inventory(Path(path)), scenario, seed=seed, control=control)
+
+    # -- faults -------------------------------------------------------------------------------------
+
+    def select(self, fault: Fault) -> list[SimCamera]:
+        """The cameras a fault applies to: any of its ids, village, uplink, town, or seeded fraction."""
+        chosen: dict[str, SimCamera] = {}
+        for cid in fault.cameras:
+            if cid in self.cameras:
+                chosen[cid] = self.cameras[cid]
+        if fault.village or fault.uplink or fault.town:
+            for cid, cam in self.cameras.items():
+                s = cam.spec
+                if s.village == fault.village or s.uplink == fault.uplink or s.town == fault.town:
+                    chosen[cid] = cam
+        if fault.fraction:
+            ids = sorted(self.cameras)
+            k = round(fault.fraction * len(ids))
+            for cid in random.Random(fault.seed).sample(ids, k):
+                chosen[cid] = self.cameras[cid]
+        return list(chosen.values())
+
+    def add_fault(self, fault: Fault) -> None:
+        """Apply ``fault`` (times from the fleet's start) to the cameras it selects; gives it an id."""
+        fault.id = self._next_fault_id
+        self._next_fault_id += 1
+        self.faults.append(fault)
+        for cam in self.select(fault):
+            cam.faults.append(fault)
+            if fault.kind in LISTENER_KINDS:
+                self._watched.add(cam.spec.camera_id)
+        log.info("fault added: id=%s kind=%s cameras=%d", fault.id, fault.kind, len(self.select(fault)))
+
+    def remove_fault(self, fault_id: int) -> bool:
+        """Withdraw one fault; False when no fault has that id."""
+        fault = next((f for f in self.faults if f.id == fault_id), None)
+        if fault is None:
+            return False
+        self.faults.remove(fault)
+        for cam in self.cameras.values():
+            if fault in cam.faults:
+                cam.faults.remove(fault)
+        return True
+
+    def clear_faults(self) -> None:
+        """Withdraw every fault (cameras come back at the next tick)."""
+        self.faults.clear()
+        for cam in self.cameras.values():
+            cam.faults.clear()
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind every camera (and the control endpoint); fault windows count from now."""
+        self.clock.started = time.monotonic()
+        self._shared = Shared(ThreadPoolExecutor(2, thread_name_prefix="sim-frame"), BaseCache(), DigestAuth())
+        try:
+            for cid, cam in self.cameras.items():
+                srv = self._servers[cid] = CameraServer(cam, self._shared)
+                if cam.should_listen():
+                    await srv.open()
+            await self._reconcile()
+            if self._control_addr is not None:
+                from camfleet.simulator.control import start_control
+
+                self._control_runner, self.control_url = await start_control(self, *self._control_addr)
+        except BaseException:
+            await self.stop()
+            raise
+        self._tasks.append(asyncio.create_task(self._watch(), name="sim-faults"))
+        log.info("simulator started: cameras=%d control=%s", len(self.cameras), self.control_url)
+
+    async def stop(self) -> None:
+        """Close every listener and connection, the control endpoint and the render threads."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._control_runner is not None:
+            from camfleet.simulator.control import stop_control
+
+            await stop_control(self._control_runner)
+            self._control_runner = None
+        for srv in self._servers.values():
+            srv.set_trap(False)
+            await srv.close()
+        self._servers.clear()
+        if self._shared is not None:
+            self._shared.executor.shutdown(wait=True, cancel_futures=True)
+            self._shared = None
+
+    async def _watch(self) -> None:
+        """Open and close listeners as offline / reboot / uplink_down faults start and end."""
+        while True:
+            await asyncio.sleep(_TICK_S)
+            try:
+                await self._reconcile()
+            except OSError as exc:  # e.g. the address was taken meanwhile: keep serving the others
+                log.warning("simulator: cannot restore a listener: %s", exc)
+
+    async def _reconcile(self) -> None:
+        for cid in list(self._watched):
+            cam, srv = self.cameras[cid], self._servers.get(cid)
+            if srv is None:
+                continue
+            active = {f.kind for f in cam.active_faults()}
+            if not active & LISTENER_KINDS and not any(f.kind in LISTENER_KINDS for f in cam.faults):
+                self._watched.discard(cid)
+            rebooting = "reboot" in active
+            if rebooting:
+                cam.rebooting = True
+            elif cam.rebooting:
+                cam.rebooting = False
+                cam.boot_time = time.time()
+                cam.subscriptions.clear()
+            trapped = "uplink_down" in active
+            if (rebooting or "offline" in active or trapped) and srv.server is not None:
+                await srv.close()
+            srv.set_trap(trapped and not rebooting and "offline" not in active)
+            if cam.should_listen() and not trapped and srv.server is None:
+                await srv.open()

@@ -1,0 +1,88 @@
+"""ONVIF media service (trt) replies: two profiles (main 1920×1080, sub 640×360), snapshot and stream URIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from camfleet.simulator.soap import NO_PROFILE, NS, SoapFault
+
+if TYPE_CHECKING:
+    from camfleet.simulator.camera import SimCamera
+
+
+@dataclass(frozen=True, slots=True)
+class StreamProfile:
+    """One media profile: its token, name and encoder settings."""
+
+    token: str
+    name: str
+    width: int
+    height: int
+    fps: int
+    bitrate: int
+    quality: int
+
+
+PROFILES = (
+    StreamProfile("Profile_1", "mainStream", 1920, 1080, 25, 4096, 80),
+    StreamProfile("Profile_2", "subStream", 640, 360, 15, 512, 70),
+)
+BY_TOKEN = {p.token: p for p in PROFILES}
+
+
+def _profile_xml(p: StreamProfile, index: int) -> str:
+    return (
+        f'<trt:Profiles token="{p.token}" fixed="true"><tt:Name>{p.name}</tt:Name>'
+        '<tt:VideoSourceConfiguration token="VideoSourceConfig_1"><tt:Name>VideoSourceConfig_1</tt:Name>'
+        "<tt:UseCount>2</tt:UseCount><tt:SourceToken>VideoSource_1</tt:SourceToken>"
+        '<tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>'
+        f'<tt:VideoEncoderConfiguration token="VideoEncoder_{index}"><tt:Name>VideoEncoder_{index}</tt:Name>'
+        f"<tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>{p.width}"
+        f"</tt:Width><tt:Height>{p.height}</tt:Height></tt:Resolution><tt:Quality>{p.quality}</tt:Quality>"
+        f"<tt:RateControl><tt:FrameRateLimit>{p.fps}</tt:FrameRateLimit><tt:EncodingInterval>1"
+        f"</tt:EncodingInterval><tt:BitrateLimit>{p.bitrate}</tt:BitrateLimit></tt:RateControl>"
+        f"<tt:H264><tt:GovLength>{p.fps * 2}</tt:GovLength><tt:H264Profile>Main</tt:H264Profile></tt:H264>"
+        "<tt:Multicast><tt:Address><tt:Type>IPv4</tt:Type><tt:IPv4Address>0.0.0.0</tt:IPv4Address></tt:Address>"
+        "<tt:Port>0</tt:Port><tt:TTL>128</tt:TTL><tt:AutoStart>false</tt:AutoStart></tt:Multicast>"
+        "<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration></trt:Profiles>"
+    )
+
+
+_PROFILES_XML = "".join(_profile_xml(p, i + 1) for i, p in enumerate(PROFILES))
+
+
+def get_profiles(cam: SimCamera) -> str:
+    """Both profiles with their encoder resolutions."""
+    return f"<trt:GetProfilesResponse>{_PROFILES_XML}</trt:GetProfilesResponse>"
+
+
+def _profile_token(body: etree._Element) -> StreamProfile | None:
+    token = (body.findtext(f"{{{NS['trt']}}}ProfileToken") or "").strip()
+    return BY_TOKEN.get(token)
+
+
+def _media_uri(element: str, uri: str) -> str:
+    return (
+        f"<trt:{element}><trt:MediaUri><tt:Uri>{uri}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>"
+        "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri>"
+        f"</trt:{element}>"
+    )
+
+
+def get_snapshot_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
+    """The HTTP snapshot URL of the profile (HTTP Digest protected)."""
+    profile = _profile_token(body)
+    if profile is None:
+        return NO_PROFILE
+    return _media_uri("GetSnapshotUriResponse", f"{cam.base_url}/onvif/snapshot?profile={profile.token}")
+
+
+def get_stream_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
+    """The RTSP URL of the profile (served only when the camera's spec has ``rtsp``)."""
+    profile = _profile_token(body)
+    if profile is None:
+        return NO_PROFILE
+    return _media_uri("GetStreamUriResponse", cam.rtsp_uri(profile.token))

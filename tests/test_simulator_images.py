@@ -1,0 +1,151 @@
+"""Snapshots: real JPEGs whose image faults look like the field fault, measured against the same camera's
+healthy frame (so the checks hold for any scene the seed draws)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import cv2
+import numpy as np
+import pytest
+from simulator_helpers import clock_fault, decode, running, snapshot, specs
+
+from camfleet.simulator import Fault, SimulatedFleet
+
+pytestmark = pytest.mark.timeout(120)
+BASE = "http://127.20.30.1:8080"
+
+
+@pytest.fixture
+async def day_fleet() -> AsyncIterator[SimulatedFleet]:
+    """One camera whose local clock is pinned at noon (daytime colour mode)."""
+    fleet = SimulatedFleet(specs(1, 30))
+    fleet.add_fault(clock_fault("T030-0", 12.0))
+    async with running(fleet):
+        yield fleet
+
+
+async def _frame(profile: str = "Profile_2") -> tuple[bytes, np.ndarray]:
+    status, jpeg = await snapshot(BASE, profile)
+    assert status == 200
+    return jpeg, decode(jpeg)
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+
+def _sharpness(jpeg: bytes) -> float:
+    """Laplacian variance at the ÷4 decode scale a poller would use (sensor noise averages out there)."""
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_4)
+    assert img is not None
+    return float(cv2.Laplacian(img, cv2.CV_64F).var())
+
+
+async def _with_fault(fleet: SimulatedFleet, kind: str) -> tuple[bytes, np.ndarray]:
+    fleet.add_fault(Fault(kind, cameras=("T030-0",)))
+    return await _frame()
+
+
+async def test_main_stream_resolution_and_colour_by_day(day_fleet: SimulatedFleet) -> None:
+    """The main profile is a 1920×1080 JPEG; by day the picture is in colour and has texture."""
+    _, img = await _frame("Profile_1")
+    assert img.shape == (1080, 1920, 3)
+    b, g, r = (img[:, :, i].astype(np.float32) for i in range(3))
+    assert float(np.abs(b - g).mean() + np.abs(r - g).mean()) > 10
+    assert float(_gray(img).std()) > 20
+
+
+async def test_night_is_grayscale_ir() -> None:
+    """At 23:00 camera time the frame is IR: grayscale (channels equal up to JPEG error)."""
+    fleet = SimulatedFleet(specs(1, 31))
+    fleet.add_fault(clock_fault("T031-0", 23.0))
+    async with running(fleet):
+        status, jpeg = await snapshot("http://127.20.31.1:8080")
+        assert status == 200
+        img = decode(jpeg)
+        b, g, r = (img[:, :, i].astype(np.float32) for i in range(3))
+        assert float(np.abs(b - g).mean() + np.abs(r - g).mean()) < 4
+
+
+async def test_covered_is_dark_and_flat(day_fleet: SimulatedFleet) -> None:
+    """covered: much darker and far less varied than the same camera's healthy frame."""
+    _, healthy = await _frame()
+    _, covered = await _with_fault(day_fleet, "covered")
+    assert _gray(covered).mean() < 0.4 * _gray(healthy).mean()
+    assert _gray(covered).std() < 0.5 * _gray(healthy).std()
+
+
+async def test_defocus_loses_sharpness(day_fleet: SimulatedFleet) -> None:
+    """defocus: Laplacian variance far below the healthy frame's; brightness about the same."""
+    healthy_jpeg, healthy = await _frame()
+    blurred_jpeg, blurred = await _with_fault(day_fleet, "defocus")
+    assert _sharpness(blurred_jpeg) < 0.35 * _sharpness(healthy_jpeg)
+    assert abs(_gray(blurred).mean() - _gray(healthy).mean()) < 25
+
+
+async def test_spray_blots_part_of_the_frame(day_fleet: SimulatedFleet) -> None:
+    """spray: a large part (but not all) of the frame changes, where two healthy frames barely differ."""
+    _, a = await _frame()
+    _, b = await _frame()
+    _, sprayed = await _with_fault(day_fleet, "spray")
+
+    def changed(x: np.ndarray, y: np.ndarray) -> float:
+        diff = cv2.GaussianBlur(np.abs(_gray(x) - _gray(y)), (0, 0), 3)
+        return float((diff > 25).mean())
+
+    assert changed(a, b) < 0.05
+    assert 0.15 < changed(a, sprayed) < 0.9
+
+
+async def test_displaced_shows_another_view(day_fleet: SimulatedFleet) -> None:
+    """displaced: the picture no longer matches the healthy view (low correlation), unlike two healthy frames."""
+    _, a = await _frame()
+    _, b = await _frame()
+    _, moved = await _with_fault(day_fleet, "displaced")
+
+    def corr(x: np.ndarray, y: np.ndarray) -> float:
+        sx, sy = (cv2.resize(_gray(i), (160, 90), interpolation=cv2.INTER_AREA).ravel() for i in (x, y))
+        return float(np.corrcoef(sx, sy)[0, 1])
+
+    assert corr(a, b) > 0.9
+    assert corr(a, moved) < 0.7
+
+
+async def test_frozen_returns_identical_bytes(day_fleet: SimulatedFleet) -> None:
+    """frozen: the same JPEG byte for byte on every fetch, where a live camera's frames differ."""
+    first, _ = await _frame()
+    second, _ = await _frame()
+    assert first != second
+    frozen1, _ = await _with_fault(day_fleet, "frozen")
+    frozen2, _ = await _frame()
+    assert frozen1 == frozen2
+
+
+async def test_black_is_near_zero(day_fleet: SimulatedFleet) -> None:
+    """black: mean level near zero (only noise and the OSD text)."""
+    _, img = await _with_fault(day_fleet, "black")
+    assert _gray(img).mean() < 10
+
+
+async def test_glare_blows_out_highlights(day_fleet: SimulatedFleet) -> None:
+    """glare: a large share of pixels is clipped white, unlike the healthy frame."""
+    _, healthy = await _frame()
+    _, glare = await _with_fault(day_fleet, "glare")
+    assert float((_gray(healthy) > 245).mean()) < 0.05
+    assert float((_gray(glare) > 245).mean()) > 0.3
+
+
+async def test_ir_cut_magenta_by_day_and_colour_at_night() -> None:
+    """ir_cut: by day a strong magenta cast (red and blue well above green); at night a colour picture
+    where a healthy camera is grayscale."""
+    fleet = SimulatedFleet(specs(2, 32))
+    fleet.add_fault(clock_fault("T032-0", 12.0))
+    fleet.add_fault(clock_fault("T032-1", 23.0))
+    fleet.add_fault(Fault("ir_cut", cameras=("T032-0", "T032-1")))
+    async with running(fleet):
+        day = decode((await snapshot("http://127.20.32.1:8080"))[1]).reshape(-1, 3).astype(np.float32).mean(0)
+        assert day[2] - day[1] > 30 and day[0] - day[1] > 20
+        night = decode((await snapshot("http://127.20.32.2:8080"))[1]).astype(np.float32)
+        b, g, r = night[:, :, 0], night[:, :, 1], night[:, :, 2]
+        assert float(np.abs(b - g).mean() + np.abs(r - g).mean()) > 10
