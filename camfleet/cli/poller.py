@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import json
+from collections import Counter
+from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from camfleet.cli.app import app, not_implemented
+from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, not_implemented, out_console
+from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
+from camfleet.errors import DatabaseError
+from camfleet.inventory.store import Store
+from camfleet.model import CameraState, CameraTarget, Status
+from camfleet.runtime.diagnose import Diagnosis, diagnose
+from camfleet.runtime.poller import Poller
 
 
 @app.command("run")
@@ -19,6 +30,62 @@ def run(
     not_implemented("run", "poller issue")()
 
 
+def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:
+    s = s or CameraState(t.camera_id)
+    ident = s.identity
+    return {
+        "id": t.camera_id, "status": str(s.status), "reason": str(s.reason), "town": t.town, "village": t.village,
+        "uplink": t.uplink, "host": t.host, "port": t.port,
+        "latency_ms": round(s.latency_s * 1000, 1) if s.last_probe_at else None,
+        "clock_offset_s": s.clock_offset_s, "detail": s.detail, "since": s.since, "flapping": s.flapping,
+        "vendor": ident.vendor if ident else "", "model": ident.model if ident else "",
+        "firmware": ident.firmware if ident else "", "serial": ident.serial if ident else "",
+    }  # fmt: skip
+
+
+def _sweep(
+    cfg: CamfleetConfig, targets: list[CameraTarget], creds: CredentialStore, store: Store, checks: str
+) -> dict[str, CameraState]:
+    poller = Poller(cfg, targets, creds, store)
+    columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("sweep", total=len(targets))
+        states = asyncio.run(
+            poller.sweep_once(
+                "full" if checks == "full" else "liveness",
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    if poller.writer.backlog:
+        err_console.print(
+            f"warning: {poller.writer.backlog} state changes could not be written: {poller.writer.last_error}",
+            highlight=False,
+            markup=False,
+        )
+    return states
+
+
+def _summary(targets: list[CameraTarget], states: dict[str, CameraState]) -> None:
+    counts = Counter(str(states[t.camera_id].status) for t in targets if t.camera_id in states)
+    by_status = Table(title="Cameras by status")
+    by_status.add_column("status")
+    by_status.add_column("cameras", justify="right")
+    for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        by_status.add_row(status, str(n))
+    out_console.print(by_status)
+    towns: dict[str, Counter[str]] = {}
+    for t in targets:
+        towns.setdefault(t.town or "-", Counter())[str(states.get(t.camera_id, CameraState(t.camera_id)).status)] += 1
+    by_town = Table(title="Cameras by town")
+    for col in ("town", "cameras", "ok", "offline", "uplink_down", "other faults"):
+        by_town.add_column(col, justify="left" if col == "town" else "right")
+    for town, c in sorted(towns.items()):
+        total = sum(c.values())
+        other = total - c["ok"] - c["offline"] - c["uplink_down"]
+        by_town.add_row(town, str(total), str(c["ok"]), str(c["offline"]), str(c["uplink_down"]), str(other))
+    out_console.print(by_town)
+
+
 @app.command("sweep")
 def sweep(
     once: Annotated[bool, typer.Option("--once", help="One sweep of the whole fleet, then exit.")] = False,
@@ -26,13 +93,90 @@ def sweep(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")] = False,
 ) -> None:
     """Check every camera once, confirm each failure, and print a summary by status and town."""
-    not_implemented("sweep", "poller issue")()
+    if not once:
+        fail("continuous sweeping is `camfleet run`; for a single pass use `camfleet sweep --once`", code=2)
+    if checks not in ("liveness", "full"):
+        fail(f"--checks must be liveness or full, not {checks!r}", code=2)
+    with errors_as_messages():
+        cfg = get_config()
+        creds = load_credentials(cfg.credentials.file)
+        with Store(cfg.database.url) as store:
+            targets = store.load_targets()
+            states = _sweep(cfg, targets, creds, store, checks) if targets else {}
+    if json_out:
+        counts = Counter(str(states[t.camera_id].status) if t.camera_id in states else "unknown" for t in targets)
+        doc = {
+            "counts": dict(sorted(counts.items())),
+            "cameras": [_camera_json(t, states.get(t.camera_id)) for t in targets],
+        }
+        print(json.dumps(doc, ensure_ascii=False))
+        return
+    if not targets:
+        err_console.print("the inventory has no cameras: run `camfleet inventory import FILE` first")
+        return
+    _summary(targets, states)
+
+
+def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> CameraTarget:
+    """The camera by id from the database, else ``host[:port]`` with ``--credential``."""
+    try:
+        with Store(cfg.database.url) as store:
+            found = next((t for t in store.load_targets() if t.camera_id == camera), None)
+    except DatabaseError:
+        found = None
+    if found is not None:
+        return found if credential is None else CameraTarget(**{**_fields(found), "credential": credential})
+    host, _, port_text = camera.rpartition(":") if camera.count(":") == 1 else (camera, "", "80")
+    if not port_text.isdigit() or not host:
+        fail(f"{camera!r} is neither a camera id in the database nor host[:port]", code=2)
+    if not credential:
+        fail(f"{camera!r} is not a camera id in the database: give --credential GROUP to check it by address", code=2)
+    return CameraTarget(camera_id=camera, host=host, port=int(port_text), uplink="", credential=credential)
+
+
+def _fields(t: CameraTarget) -> dict[str, Any]:
+    return {name: getattr(t, name) for name in CameraTarget.__slots__}
 
 
 @app.command("check")
 def check(
     camera: Annotated[str, typer.Argument(help="Camera id, or host[:port].")],
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    credential: Annotated[
+        str | None, typer.Option("--credential", help="Credential group (for host[:port], or to try another).")
+    ] = None,
 ) -> None:
     """Diagnose one camera step by step: connect, clock, auth, identity, profiles, snapshot."""
-    not_implemented("check", "poller issue")()
+    with errors_as_messages():
+        cfg = get_config()
+        creds = load_credentials(cfg.credentials.file)
+        target = _target_for(camera, credential, cfg)
+        result = asyncio.run(diagnose(target, cfg, creds))
+    if json_out:
+        print(json.dumps(_diagnosis_json(result), ensure_ascii=False))
+    else:
+        _print_diagnosis(result)
+    if result.status is not Status.OK:
+        raise typer.Exit(1)
+
+
+def _diagnosis_json(d: Diagnosis) -> dict[str, Any]:
+    return {
+        "camera": d.camera_id, "host": d.host, "port": d.port, "status": str(d.status), "reason": str(d.reason),
+        "verdict": d.verdict, "hint": d.hint,
+        "steps": [{"step": s.name, "ok": s.ok, "ms": round(s.ms, 1), "detail": s.detail} for s in d.steps],
+    }  # fmt: skip
+
+
+def _print_diagnosis(d: Diagnosis) -> None:
+    table = Table(title=f"{d.camera_id} ({d.host}:{d.port})")
+    for col in ("step", "result", "ms", "detail"):
+        table.add_column(col, justify="right" if col == "ms" else "left")
+    for s in d.steps:
+        table.add_row(s.name, "[green]ok[/]" if s.ok else "[red]FAILED[/]", f"{s.ms:.0f}", s.detail.replace("[", "\\["))
+    out_console.print(table)
+    colour = "green" if d.status is Status.OK else "red"
+    reason = f"/{d.reason}" if d.reason else ""
+    out_console.print(f"[{colour}]{d.status}{reason}[/]: {d.verdict}", highlight=False)
+    if d.hint:
+        out_console.print(f"hint: {d.hint}", highlight=False, markup=False)

@@ -1,0 +1,54 @@
+"""Run a simulated fleet in its own process for the poller benchmarks.
+
+Usage: python benchmarks/poller_simrunner.py N NET_BASE [--blackhole FRACTION]
+Cameras C00000.. on 127.<NET_BASE + i // 250>.<i // 250 % ...>; prints "ready" when every camera listens,
+then serves until stdin closes (the benchmark holds the pipe and closes it to stop us).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from camfleet.simulator import Fault, SimCameraSpec, SimulatedFleet
+
+USER, PASSWORD = "admin", "Bench-pass-1"
+PER_VILLAGE = 40
+
+
+def bench_specs(n: int, net_base: int) -> list[SimCameraSpec]:
+    """``n`` cameras, 40 per village (uplink), 250 per /24 on 127.<net_base + k>.x.y."""
+    out = []
+    for i in range(n):
+        host = f"127.{net_base + i // 62500}.{i // 250 % 250}.{i % 250 + 1}"
+        village = f"村{i // PER_VILLAGE:03d}"
+        out.append(
+            SimCameraSpec(
+                f"C{i:05d}",
+                host,
+                8080,
+                USER,
+                PASSWORD,
+                town=f"镇{i // 400:02d}",
+                village=village,
+                uplink=f"uplink-{village}",
+            )
+        )
+    return out
+
+
+async def main() -> None:
+    n, net_base = int(sys.argv[1]), int(sys.argv[2])
+    fleet = SimulatedFleet(bench_specs(n, net_base))
+    if "--blackhole" in sys.argv:
+        fraction = float(sys.argv[sys.argv.index("--blackhole") + 1])
+        fleet.add_fault(Fault(kind="blackhole", fraction=fraction, seed=7))
+    await fleet.start()
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+    await fleet.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,111 @@
+"""One capped, deadline-bound HTTP transport over the fleet's single ``aiohttp.ClientSession``.
+
+zeep calls ``post_xml``; the liveness fast path calls ``post_bytes`` directly. Every reply is read in chunks
+up to ``max_reply_bytes`` (a lying or missing Content-Length cannot make us buffer more), every call has a
+whole-call deadline, and every failure leaves as a ``DeviceError``. No library caps reply size on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from zeep.wsdl.utils import etree_to_string
+
+from camfleet.errors import DeviceError, DeviceProtocolError
+from camfleet.onvif.errors import to_device_error
+
+_CHUNK = 64 * 1024
+
+
+@dataclass(slots=True)
+class Reply:
+    """The parts of an HTTP reply zeep's SOAP binding reads (duck-typed like ``requests.Response``)."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+    encoding: str | None = None
+
+
+def make_session(concurrency: int, connect_timeout_s: float, call_timeout_s: float) -> aiohttp.ClientSession:
+    """The one session for the whole fleet: bounded connection pool, keep-alive, no cookies, no proxy env."""
+    connector = aiohttp.TCPConnector(
+        limit=concurrency,
+        limit_per_host=0,
+        keepalive_timeout=30.0,
+        ttl_dns_cache=300,
+        enable_cleanup_closed=False,
+    )
+    timeout = aiohttp.ClientTimeout(total=call_timeout_s, sock_connect=connect_timeout_s)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        auto_decompress=True,
+        skip_auto_headers=("User-Agent",),
+    )
+
+
+class CappedTransport:
+    """A zeep-compatible async transport: size cap, deadline, error mapping."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, max_reply_bytes: int, call_timeout_s: float) -> None:
+        self.session = session
+        self.max_reply_bytes = max_reply_bytes
+        self.call_timeout_s = call_timeout_s
+
+    async def _read_capped(self, response: aiohttp.ClientResponse, where: str) -> bytes:
+        declared = response.content_length
+        if declared is not None and declared > self.max_reply_bytes:
+            raise DeviceProtocolError(f"{where}: reply of {declared} bytes exceeds the cap", reason="oversized")
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > self.max_reply_bytes:
+                raise DeviceProtocolError(f"{where}: reply exceeds {self.max_reply_bytes} bytes", reason="oversized")
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def post_bytes(self, address: str, body: bytes, headers: dict[str, str], where: str) -> Reply:
+        """POST ``body`` and return the capped reply; raises ``DeviceError`` (never a library error)."""
+        try:
+            async with asyncio.timeout(self.call_timeout_s):
+                async with self.session.post(address, data=body, headers=headers) as response:
+                    content = await self._read_capped(response, where)
+                    _check_type(response, content, where)
+                    return Reply(response.status, response.headers, content, response.charset)
+        except DeviceError:
+            raise
+        except Exception as exc:  # every failure leaves mapped: the poller never sees a library error
+            raise to_device_error(exc, where) from exc
+
+    async def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> Reply:
+        """zeep's entry point for every SOAP call."""
+        body = etree_to_string(envelope)  # type: ignore[no-untyped-call]
+        return await self.post_bytes(address, body, headers, where=_operation(headers))
+
+    def load(self, url: str) -> bytes:
+        """zeep may try to fetch a schema a reply references: never from a camera."""
+        raise DeviceProtocolError("reply references an external schema (refused)", reason="malformed")
+
+
+def _operation(headers: dict[str, str]) -> str:
+    action = headers.get("Content-Type", "").rpartition("/")[2].strip('"; ')
+    return action or "SOAP call"
+
+
+def _check_type(response: aiohttp.ClientResponse, content: bytes, where: str) -> None:
+    """Refuse replies that are not XML at all (a web login page, a JPEG, a plain-text error)."""
+    if response.status == 401 and not content.lstrip().startswith(b"<"):
+        return  # mapped to an auth error by zeep's TransportError (401) path
+    media = response.content_type.lower()
+    looks_xml = content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    # Camera quirk: some firmware labels SOAP as text/plain; accept anything that is XML, refuse HTML.
+    if "html" in media or (content and not looks_xml):
+        raise DeviceProtocolError(f"{where}: reply is {media or 'untyped'}, not SOAP XML", reason="wrong_type")

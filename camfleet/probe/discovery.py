@@ -1,0 +1,109 @@
+"""Discovery: the media service address, the profiles, and the snapshot/stream URIs of the one we use.
+
+We pick the smallest profile still ≥ 320 px wide (rural uplinks are thin; smaller pictures cannot be
+judged). The result is cached in the context for the frame probe.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from camfleet.errors import DeviceError, DeviceProtocolError
+from camfleet.model import CameraTarget, CheckKind, MediaProfile, ProbeResult, Status
+from camfleet.onvif.client import CameraClient
+from camfleet.probe.auth import ready_client
+from camfleet.probe.context import MediaInfo, ProbeContext
+from camfleet.probe.outcome import failed
+
+MIN_WIDTH = 320
+_STREAM_SETUP = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
+
+
+def choose_profile(profiles: tuple[MediaProfile, ...]) -> MediaProfile | None:
+    """The smallest profile at least ``MIN_WIDTH`` wide; else the widest one; None when there is none."""
+    wide = [p for p in profiles if p.width >= MIN_WIDTH]
+    if wide:
+        return min(wide, key=lambda p: (p.width * p.height, p.token))
+    return max(profiles, key=lambda p: (p.width * p.height, p.token), default=None)
+
+
+def same_host(xaddr: str, target: CameraTarget) -> str:
+    """``xaddr`` re-pointed at the camera's inventory address.
+
+    Camera quirk: behind a village router's NAT, cameras advertise their LAN address (192.168.1.64) in
+    XAddrs, which the poller cannot reach. The path is what matters; the host is the one we know works.
+    """
+    parts = urlsplit(xaddr)
+    netloc = target.host if target.port == 80 else f"{target.host}:{target.port}"
+    return urlunsplit((parts.scheme or "http", netloc, parts.path or "/", parts.query, ""))
+
+
+async def _media_xaddr(client: CameraClient, target: CameraTarget) -> str:
+    try:
+        caps = await client.call("device", "GetCapabilities", Category="Media")
+        xaddr = getattr(getattr(caps, "Media", None), "XAddr", None)
+    except DeviceProtocolError:
+        # Camera quirk: some firmware answers GetCapabilities with ActionNotSupported; GetServices instead.
+        services = await client.call("device", "GetServices", IncludeCapability=False)
+        xaddr = next((s.XAddr for s in services or [] if "media/wsdl" in str(s.Namespace)), None)
+    if not xaddr:
+        raise DeviceProtocolError("GetCapabilities: the camera offers no media service", reason="wrong_type")
+    return same_host(str(xaddr), target)
+
+
+def _profile(raw: Any) -> MediaProfile:
+    resolution = getattr(getattr(raw, "VideoEncoderConfiguration", None), "Resolution", None)
+    return MediaProfile(
+        token=str(raw.token),
+        name=str(getattr(raw, "Name", "") or ""),
+        width=int(getattr(resolution, "Width", 0) or 0),
+        height=int(getattr(resolution, "Height", 0) or 0),
+    )
+
+
+async def _uri(client: CameraClient, operation: str, token: str, **extra: Any) -> str:
+    reply = await client.call("media", operation, ProfileToken=token, **extra)
+    return str(getattr(reply, "Uri", "") or "")
+
+
+async def discover(target: CameraTarget, ctx: ProbeContext) -> MediaInfo:
+    """Run the discovery calls and cache the findings; raises ``DeviceError``."""
+    client = await ready_client(target, ctx)
+    xaddr = await _media_xaddr(client, target)
+    if xaddr != client.media_xaddr:
+        client.forget_media()
+        client.media_xaddr = xaddr
+    profiles = tuple(_profile(p) for p in (await client.call("media", "GetProfiles") or []))
+    chosen = choose_profile(profiles)
+    if chosen is not None:
+        snapshot = await _uri(client, "GetSnapshotUri", chosen.token)
+        stream = await _uri(client, "GetStreamUri", chosen.token, StreamSetup=_STREAM_SETUP)
+        chosen = MediaProfile(chosen.token, chosen.name, chosen.width, chosen.height, snapshot, stream)
+        profiles = tuple(chosen if p.token == chosen.token else p for p in profiles)
+    info = MediaInfo(media_xaddr=xaddr, profiles=profiles, chosen=chosen, discovered_at=ctx.clock())
+    ctx.media[target.camera_id] = info
+    return info
+
+
+async def probe_discovery(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
+    """Media address, profiles and URIs, as a value."""
+    started_at = ctx.clock()
+    t0 = time.perf_counter()
+    try:
+        info = await discover(target, ctx)
+    except DeviceError as exc:
+        offset = ctx.clients[target.camera_id].clock_offset_s if target.camera_id in ctx.clients else None
+        return failed(target, CheckKind.DISCOVERY, exc, started_at, time.perf_counter() - t0, offset)
+    chosen = info.chosen
+    detail = f"profile {chosen.token} {chosen.width}x{chosen.height}" if chosen else "no media profile"
+    return ProbeResult(
+        camera_id=target.camera_id,
+        kind=CheckKind.DISCOVERY,
+        status=Status.OK,
+        detail=detail,
+        started_at=started_at,
+        latency_s=time.perf_counter() - t0,
+        profiles=info.profiles,
+    )

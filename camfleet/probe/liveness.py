@@ -1,0 +1,38 @@
+"""Liveness: unauthenticated GetSystemDateAndTime. Reachable? How fast? How far off is its clock?"""
+
+from __future__ import annotations
+
+import time
+
+from camfleet.errors import DeviceError
+from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
+from camfleet.probe.context import ProbeContext
+from camfleet.probe.outcome import failed
+
+
+async def probe_liveness(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
+    """One clock read. Slower than ``degraded_latency_s`` → degraded/slow; failures are values."""
+    client = ctx.client(target)
+    started_at = ctx.clock()
+    t0 = time.perf_counter()
+    try:
+        reading = await client.get_system_date_and_time()
+    except DeviceError as exc:
+        return failed(target, CheckKind.LIVENESS, exc, started_at, time.perf_counter() - t0, client.clock_offset_s)
+    latency = time.perf_counter() - t0
+    status, reason, detail = Status.OK, Reason.NONE, ""
+    if latency > ctx.cfg.degraded_latency_s:
+        status, reason = Status.DEGRADED, Reason.SLOW
+        detail = f"answered in {latency:.1f} s (limit {ctx.cfg.degraded_latency_s:g} s)"
+    elif reading.auth_required:
+        detail = "clock needs credentials to read"
+    return ProbeResult(
+        camera_id=target.camera_id,
+        kind=CheckKind.LIVENESS,
+        status=status,
+        reason=reason,
+        detail=detail,
+        started_at=started_at,
+        latency_s=latency,
+        clock_offset_s=reading.offset_s if reading.offset_s is not None else client.clock_offset_s,
+    )

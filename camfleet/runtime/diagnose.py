@@ -1,0 +1,155 @@
+"""``camfleet check``: one camera, step by step, with timings, a plain-language verdict and a hint."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from camfleet.config import CamfleetConfig, CredentialStore
+from camfleet.errors import DeviceError
+from camfleet.model import CameraTarget, Reason, Status
+from camfleet.onvif.client import OnvifClientFactory
+from camfleet.onvif.errors import to_device_error
+from camfleet.onvif.snapshot import fetch_snapshot
+from camfleet.probe.auth import ready_client
+from camfleet.probe.context import ProbeContext
+from camfleet.probe.discovery import discover
+from camfleet.probe.outcome import status_of
+
+T = TypeVar("T")
+_IDENTITY_FIELDS = ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber")
+
+
+@dataclass
+class Step:
+    """One step: its name, whether it passed, how long it took, what it found."""
+
+    name: str
+    ok: bool
+    ms: float
+    detail: str
+
+
+@dataclass
+class Diagnosis:
+    """Every step run (stops at the first failure), the status it adds up to, and what to do."""
+
+    camera_id: str
+    host: str
+    port: int
+    steps: list[Step] = field(default_factory=list)
+    status: Status = Status.OK
+    reason: Reason = Reason.NONE
+    verdict: str = "the camera answers, authenticates and serves its media URIs"
+    hint: str = ""
+
+
+def _human(seconds: float) -> str:
+    s = abs(seconds)
+    if s >= 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 60:.0f} min" if s >= 120 else f"{s:.0f} s"
+
+
+def _hint(target: CameraTarget, exc: DeviceError, offset: float | None, source: str) -> tuple[str, str]:
+    status, reason = status_of(exc)
+    where = f"{target.host}:{target.port}"
+    if reason is Reason.REFUSED:
+        return "connection refused", f"nothing listens on {where}: is the camera powered and ONVIF on this port?"
+    if status is Status.OFFLINE:
+        return "no answer", f"no answer from {where}: check the camera's power and the village uplink"
+    if reason is Reason.CLOCK and offset is not None:
+        side = "behind" if offset < 0 else "ahead"
+        return "clock too far off", f"clock is {_human(offset)} {side}: fix NTP on the camera"
+    if status is Status.AUTH_FAILED:
+        group = target.credential or "(none)"
+        where_file = source or "the credentials file"
+        return "password refused", f"password refused: check credential group {group!r} in {where_file}"
+    return "answers, but not proper ONVIF", f"{exc}: is {where} the ONVIF port? check the firmware"
+
+
+class _Steps:
+    """Runs steps in order, recording each; the first failure sets the verdict and stops the run."""
+
+    def __init__(self, out: Diagnosis, target: CameraTarget, ctx: ProbeContext, source: str) -> None:
+        self.out, self.target, self.ctx, self.source = out, target, ctx, source
+
+    async def run(self, name: str, awaitable: Awaitable[T]) -> T:
+        t0 = time.perf_counter()
+        try:
+            value = await awaitable
+        except DeviceError as exc:
+            self.fail(name, exc, t0)
+            raise
+        self.out.steps.append(Step(name, True, (time.perf_counter() - t0) * 1000, ""))
+        return value
+
+    def fail(self, name: str, exc: DeviceError, t0: float) -> None:
+        self.out.steps.append(Step(name, False, (time.perf_counter() - t0) * 1000, str(exc)))
+        self.out.status, self.out.reason = status_of(exc)
+        offset = self.ctx.client(self.target).clock_offset_s
+        self.out.verdict, self.out.hint = _hint(self.target, exc, offset, self.source)
+
+    def note(self, detail: str, ok: bool = True) -> None:
+        self.out.steps[-1].detail = detail
+        self.out.steps[-1].ok = ok
+
+
+async def diagnose(target: CameraTarget, cfg: CamfleetConfig, credentials: CredentialStore) -> Diagnosis:
+    """Run the steps: TCP connect, clock, auth + identity, profiles, snapshot URI, snapshot fetch."""
+    out = Diagnosis(target.camera_id, target.host, target.port)
+    async with OnvifClientFactory(cfg.poller) as factory:
+        ctx = ProbeContext(cfg.poller, factory, credentials)
+        client = ctx.client(target)
+        steps = _Steps(out, target, ctx, credentials.source)
+        try:
+            await steps.run("tcp connect", _connect(target, cfg.poller.connect_timeout_s))
+            reading = await steps.run("clock", client.get_system_date_and_time())
+            offset = reading.offset_s
+            steps.note(f"offset {offset:+.1f} s" if offset is not None else "the camera gives no UTC time")
+            if offset is not None and abs(offset) > cfg.poller.clock_skew_limit_s:
+                out.hint = f"clock is {_human(offset)} {'behind' if offset < 0 else 'ahead'}: fix NTP on the camera"
+            t0 = time.perf_counter()
+            ready = await steps.run("auth + identity", ready_client(target, ctx))
+            try:
+                reply = await ready.call("device", "GetDeviceInformation")
+            except DeviceError as exc:
+                out.steps.pop()
+                steps.fail("auth + identity", exc, t0)
+                raise
+            out.steps[-1].ms = (time.perf_counter() - t0) * 1000
+            steps.note(" ".join(str(getattr(reply, k, "") or "") for k in _IDENTITY_FIELDS).strip())
+            info = await steps.run("profiles", discover(target, ctx))
+            steps.note(", ".join(f"{p.token} {p.width}x{p.height}" for p in info.profiles) or "no profiles")
+            uri = info.chosen.snapshot_uri if info.chosen else ""
+            out.steps.append(Step("snapshot uri", bool(uri), 0.0, uri or "no snapshot URI"))
+            if uri:
+                fetch = fetch_snapshot(
+                    factory.session,
+                    uri,
+                    client.credential,
+                    max_bytes=cfg.poller.max_snapshot_bytes,
+                    timeout_s=cfg.poller.frame_timeout_s,
+                )
+                jpeg = await steps.run("snapshot fetch", fetch)
+                is_jpeg = jpeg[:3] == b"\xff\xd8\xff"
+                steps.note(f"{len(jpeg)} bytes, {'JPEG' if is_jpeg else 'not a JPEG'}", ok=is_jpeg)
+                if not is_jpeg:
+                    out.status, out.reason = Status.PROTOCOL_ERROR, Reason.NOT_A_JPEG
+                    out.verdict, out.hint = "snapshot is not a picture", "check the camera's snapshot settings"
+        except DeviceError:
+            pass  # recorded by the step that failed
+    return out
+
+
+async def _connect(target: CameraTarget, timeout_s: float) -> None:
+    try:
+        async with asyncio.timeout(timeout_s):
+            _reader, writer = await asyncio.open_connection(target.host, target.port)
+    except Exception as exc:  # refused, timeout, no route: all mapped
+        raise to_device_error(exc, "TCP connect") from exc
+    writer.close()
+    await writer.wait_closed()

@@ -1,0 +1,236 @@
+"""The health state machine: per-check hysteresis, one root cause per camera, the uplink rule, flapping.
+
+Each check kind keeps its own *confirmed* verdict: a verdict that disagrees with it must be seen
+``fail_threshold`` (K) times in a row to replace it when it is bad, ``recover_threshold`` (M) times when it
+is ok. A camera never checked (unknown) takes its first good verdict at once and a bad one after K.
+Reachability belongs to liveness alone: an ``offline`` verdict from another kind is ignored.
+
+The camera's own status is the worst confirmed verdict, in ``PRIORITY`` order; with liveness offline
+nothing else counts. The uplink rule then applies: when every camera behind an uplink (at least
+``MIN_UPLINK_CAMERAS``) is confirmed offline, they all show ``uplink_down``/``uplink``; the first answer
+from any of them lifts it and each returns to its own status. Every change of a camera's shown status is a
+``Transition``; ``flap_threshold`` changes within ``flap_window_s`` mark it flapping.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from camfleet.config.poller import PollerConfig
+from camfleet.model import IMAGE_FAULTS, CameraState, CheckKind, ProbeResult, Reason, Status, Transition
+
+MIN_UPLINK_CAMERAS = 2
+
+#: Worst first: one root cause per camera.
+PRIORITY: tuple[Status, ...] = (
+    Status.OFFLINE,
+    Status.PROTOCOL_ERROR,
+    Status.AUTH_FAILED,
+    *sorted(IMAGE_FAULTS),
+    Status.DEGRADED,
+    Status.CANNOT_JUDGE,
+    Status.OK,
+    Status.UNKNOWN,
+)
+_RANK = {s: i for i, s in enumerate(PRIORITY)}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one check kind says about a camera."""
+
+    status: Status = Status.UNKNOWN
+    reason: Reason = Reason.NONE
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class KindTrack:
+    """One check kind's confirmed verdict and the run of disagreeing verdicts seen since."""
+
+    confirmed: Verdict
+    pending: int = 0
+
+    @property
+    def unsettled(self) -> bool:
+        """A disagreeing verdict is waiting for confirmation (the scheduler re-checks soon)."""
+        return self.pending > 0
+
+
+class HealthMachine:
+    """Owns every ``CameraState``; ``observe()`` feeds a result and returns the transitions it caused."""
+
+    def __init__(self, cfg: PollerConfig, uplinks: dict[str, str] | None = None) -> None:
+        self.cfg = cfg
+        self.states: dict[str, CameraState] = {}
+        self.tracks: dict[str, dict[CheckKind, KindTrack]] = {}
+        self.uplink_of: dict[str, str] = dict(uplinks or {})
+        self.members: dict[str, set[str]] = {}
+        self.uplink_down: set[str] = set()
+        self._flaps: dict[str, deque[float]] = {}
+        for camera_id, uplink in self.uplink_of.items():
+            self.members.setdefault(uplink, set()).add(camera_id)
+
+    # ------------------------------------------------------------------ membership and restart
+    def add_camera(self, camera_id: str, uplink: str, stored: CameraState | None = None) -> None:
+        """Track a camera; ``stored`` resumes it from the database without re-announcing its status."""
+        old = self.uplink_of.get(camera_id)
+        if old is not None and old != uplink:
+            self.members.get(old, set()).discard(camera_id)
+        self.uplink_of[camera_id] = uplink
+        self.members.setdefault(uplink, set()).add(camera_id)
+        if camera_id in self.states:
+            return
+        state = replace(stored) if stored is not None else CameraState(camera_id=camera_id)
+        state.scores = dict(state.scores)
+        self.states[camera_id] = state
+        self.tracks[camera_id] = _tracks_from_status(state)
+        if state.status is Status.UPLINK_DOWN:
+            self.uplink_down.add(uplink)
+
+    def remove_camera(self, camera_id: str) -> None:
+        """Stop tracking a camera (removed from the inventory)."""
+        uplink = self.uplink_of.pop(camera_id, None)
+        if uplink is not None:
+            self.members.get(uplink, set()).discard(camera_id)
+        self.states.pop(camera_id, None)
+        self.tracks.pop(camera_id, None)
+        self._flaps.pop(camera_id, None)
+
+    def unsettled(self, camera_id: str) -> list[CheckKind]:
+        """Kinds of this camera with a verdict awaiting confirmation."""
+        return [k for k, t in self.tracks.get(camera_id, {}).items() if t.unsettled]
+
+    def confirmed(self, camera_id: str, kind: CheckKind) -> Verdict:
+        """The confirmed verdict of one kind (unknown when never checked)."""
+        track = self.tracks.get(camera_id, {}).get(kind)
+        return track.confirmed if track is not None else Verdict()
+
+    # ------------------------------------------------------------------ observation
+    def observe(self, result: ProbeResult, now: float) -> list[Transition]:
+        """Feed one probe result; return the transitions of every camera whose shown status changed."""
+        state = self.states.get(result.camera_id)
+        if state is None:
+            return []
+        _record_facts(state, result, now)
+        if result.kind is not CheckKind.LIVENESS and result.status is Status.OFFLINE:
+            return []  # reachability is liveness's call; the next liveness check will see it
+        track = self.tracks[result.camera_id].setdefault(result.kind, KindTrack(Verdict()))
+        self._advance(state, track, Verdict(result.status, result.reason, result.detail))
+        changed = self._uplink_update(result.camera_id, answered=result.status is not Status.OFFLINE)
+        changed.add(result.camera_id)
+        return [t for cid in sorted(changed) if (t := self._settle(cid, now)) is not None]
+
+    def _advance(self, state: CameraState, track: KindTrack, verdict: Verdict) -> None:
+        current = track.confirmed
+        if verdict.status is current.status:
+            track.confirmed, track.pending = verdict, 0
+        else:
+            track.pending += 1
+            good = verdict.status is Status.OK
+            need = (
+                1
+                if current.status is Status.UNKNOWN and good
+                else (self.cfg.recover_threshold if good else self.cfg.fail_threshold)
+            )
+            if track.pending >= need:
+                track.confirmed, track.pending = verdict, 0
+        if verdict.status is Status.OK:
+            state.consecutive_successes += 1
+            state.consecutive_failures = 0
+        else:
+            state.consecutive_failures += 1
+            state.consecutive_successes = 0
+
+    def own_verdict(self, camera_id: str) -> Verdict:
+        """The camera's status before the uplink rule: the worst confirmed verdict."""
+        tracks = self.tracks.get(camera_id, {})
+        live = tracks.get(CheckKind.LIVENESS)
+        if live is None or live.confirmed.status in (Status.UNKNOWN, Status.OFFLINE):
+            return live.confirmed if live is not None else Verdict()
+        verdicts = [t.confirmed for t in tracks.values() if t.confirmed.status is not Status.UNKNOWN]
+        return min(verdicts, key=lambda v: _RANK.get(v.status, len(PRIORITY)))
+
+    def _uplink_update(self, camera_id: str, answered: bool) -> set[str]:
+        uplink = self.uplink_of.get(camera_id, "")
+        members = self.members.get(uplink, set())
+        if answered and uplink in self.uplink_down:
+            self.uplink_down.discard(uplink)
+            return set(members)
+        if uplink in self.uplink_down or len(members) < MIN_UPLINK_CAMERAS:
+            return set()
+        if all(self.own_verdict(m).status is Status.OFFLINE for m in members):
+            self.uplink_down.add(uplink)
+            return set(members)
+        return set()
+
+    def shown_verdict(self, camera_id: str) -> Verdict:
+        """The status the world sees: the own verdict, or uplink_down when the uplink rule holds."""
+        own = self.own_verdict(camera_id)
+        if own.status is Status.OFFLINE and self.uplink_of.get(camera_id) in self.uplink_down:
+            return Verdict(
+                Status.UPLINK_DOWN, Reason.UPLINK, f"every camera behind {self.uplink_of[camera_id]} is offline"
+            )
+        return own
+
+    def _settle(self, camera_id: str, now: float) -> Transition | None:
+        state = self.states[camera_id]
+        shown = self.shown_verdict(camera_id)
+        if shown.status is state.status:
+            state.reason, state.detail = shown.reason, shown.detail  # same fault, fresher words
+            return None
+        transition = Transition(camera_id, now, state.status, shown.status, shown.reason, shown.detail)
+        state.status, state.reason, state.detail, state.since = shown.status, shown.reason, shown.detail, now
+        self._flap(state, now)
+        return transition
+
+    def _flap(self, state: CameraState, now: float) -> None:
+        times = self._flaps.setdefault(state.camera_id, deque())
+        times.append(now)
+        while times and now - times[0] > self.cfg.flap_window_s:
+            times.popleft()
+        state.flapping = len(times) >= self.cfg.flap_threshold
+
+    def refresh_flapping(self, now: float) -> Iterable[str]:
+        """Clear flapping flags whose window has passed; yields the cameras whose flag changed."""
+        for camera_id, times in self._flaps.items():
+            while times and now - times[0] > self.cfg.flap_window_s:
+                times.popleft()
+            state = self.states.get(camera_id)
+            if state is not None and state.flapping and len(times) < self.cfg.flap_threshold:
+                state.flapping = False
+                yield camera_id
+
+
+def _record_facts(state: CameraState, result: ProbeResult, now: float) -> None:
+    """Latency, clock offset, identity and scores: facts, kept whatever the verdict."""
+    state.last_probe_at = now
+    if result.kind is CheckKind.LIVENESS and result.status is not Status.OFFLINE:
+        state.latency_s = result.latency_s
+    if result.clock_offset_s is not None:
+        state.clock_offset_s = result.clock_offset_s
+    if result.identity is not None:
+        state.identity = result.identity
+    if result.kind is CheckKind.FRAME:
+        state.last_frame_at = now
+        if result.scores:
+            state.scores = dict(result.scores)
+    if result.status is Status.OK and result.kind is CheckKind.LIVENESS:
+        state.last_ok_at = now
+
+
+def _tracks_from_status(state: CameraState) -> dict[CheckKind, KindTrack]:
+    """Rebuild confirmed verdicts from a stored status so that a restart re-announces nothing."""
+    status, reason, detail = state.status, state.reason, state.detail
+    if status is Status.UNKNOWN:
+        return {}
+    if status is Status.UPLINK_DOWN:
+        return {CheckKind.LIVENESS: KindTrack(Verdict(Status.OFFLINE, Reason.UNREACHABLE, detail))}
+    if status in (Status.OK, Status.OFFLINE, Status.DEGRADED, Status.PROTOCOL_ERROR):
+        return {CheckKind.LIVENESS: KindTrack(Verdict(status, reason, detail))}
+    tracks = {CheckKind.LIVENESS: KindTrack(Verdict(Status.OK))}
+    kind = CheckKind.IDENTITY if status is Status.AUTH_FAILED else CheckKind.FRAME
+    tracks[kind] = KindTrack(Verdict(status, reason, detail))
+    return tracks

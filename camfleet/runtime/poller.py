@@ -1,0 +1,259 @@
+"""The Poller: the runtime API the service, the CLI and the metrics build on.
+
+::
+
+    poller = Poller(cfg, targets, credentials, sink, frame_probe=None)
+    await poller.start()                    # load stored states, open the session, start scheduling
+    await poller.run_until(stop_event)      # start (if needed), wait for the event, stop
+    await poller.stop(deadline_s=10.0)      # stop scheduling, let checks finish, final write, close
+    states = await poller.sweep_once("liveness" | "full", progress=cb)   # one confirmed pass, no scheduler
+    poller.update_targets(targets)          # inventory changed (added, removed, re-addressed cameras)
+    poller.fleet                            # FleetState: targets, states, counters (read-only for others)
+    unsubscribe = poller.subscribe(cb)      # cb(Transition) on every status change
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from camfleet.config import CamfleetConfig, CredentialStore
+from camfleet.model import CameraState, CameraTarget, CheckKind, Status
+from camfleet.onvif.client import OnvifClientFactory
+from camfleet.probe.context import Probe, ProbeContext
+from camfleet.probe.discovery import probe_discovery
+from camfleet.probe.identity import probe_identity
+from camfleet.probe.liveness import probe_liveness
+from camfleet.runtime.checks import CheckRunner, Subscriber
+from camfleet.runtime.fleet import FleetState
+from camfleet.runtime.health import HealthMachine
+from camfleet.runtime.scheduler import Due, Schedule
+from camfleet.runtime.sink import StateSink
+from camfleet.runtime.sweep import Progress, run_sweep
+from camfleet.runtime.writer import StateWriter
+
+log = logging.getLogger(__name__)
+Checks = Literal["liveness", "full"]
+_DOWN = (Status.OFFLINE, Status.UPLINK_DOWN)
+
+
+class Poller:
+    """Health of a whole fleet from one process (see the module docstring for the API)."""
+
+    def __init__(
+        self,
+        cfg: CamfleetConfig,
+        targets: Sequence[CameraTarget],
+        credentials: CredentialStore,
+        sink: StateSink | None = None,
+        *,
+        frame_probe: Probe | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.sink = sink
+        self.clock = clock
+        self.fleet = FleetState(targets={t.camera_id: t for t in targets})
+        self.health = HealthMachine(cfg.poller)
+        self.fleet.states = self.health.states
+        self.onvif = OnvifClientFactory(cfg.poller)
+        self.ctx = ProbeContext(cfg.poller, self.onvif, credentials, clock=clock)
+        probes: dict[CheckKind, Probe] = {
+            CheckKind.LIVENESS: probe_liveness,
+            CheckKind.IDENTITY: probe_identity,
+            CheckKind.DISCOVERY: probe_discovery,
+        }
+        if frame_probe is not None:
+            probes[CheckKind.FRAME] = frame_probe
+        self.writer = StateWriter(
+            sink,
+            self.health.states,
+            interval_s=cfg.database.write_interval_s,
+            buffer_limit=cfg.database.buffer_limit,
+            clock=clock,
+        )
+        self.runner = CheckRunner(cfg.poller, probes, self.ctx, self.health, self.fleet, self.writer, clock)
+        self.schedule = Schedule(cfg.poller, tuple(probes), rng)
+        self._opened = False
+        self._running = False
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._background: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    async def _open(self) -> None:
+        if self._opened:
+            return
+        stored: dict[str, CameraState] = {}
+        if self.sink is not None:
+            # Resume from the database so a restart does not re-announce faults already recorded.
+            stored = await asyncio.to_thread(self.sink.load_states)
+        for t in self.fleet.targets.values():
+            self.health.add_camera(t.camera_id, t.uplink, stored.get(t.camera_id))
+        await self.onvif.start()
+        self.fleet.started_at = self.clock()
+        self._opened = True
+
+    async def _close(self) -> None:
+        await self.writer.flush()
+        self._sync_counters()
+        await self.onvif.close()
+        self._opened = False
+
+    async def start(self) -> None:
+        """Load stored states, open the shared session and start the scheduler and the writer."""
+        if self._running:
+            return
+        await self._open()
+        self._running = True
+        self._stop.clear()
+        self.schedule.add_cameras(list(self.fleet.targets), self.clock())
+        self._background = [
+            asyncio.create_task(self._dispatch(), name="camfleet-dispatch"),
+            asyncio.create_task(self.writer.run(self._stop), name="camfleet-writer"),
+        ]
+
+    async def run_until(self, stop_event: asyncio.Event) -> None:
+        """Start if needed, poll until ``stop_event`` is set, then stop."""
+        await self.start()
+        await stop_event.wait()
+        await self.stop()
+
+    async def stop(self, deadline_s: float = 10.0) -> None:
+        """Stop scheduling; give running checks ``deadline_s`` to finish; write everything; close."""
+        if not self._running:
+            if self._opened:
+                await self._close()
+            return
+        self._running = False
+        self._stop.set()
+        self._wake.set()
+        # The dispatcher is cancelled; the writer is not (a cancelled write could land after the final one and
+        # overwrite newer states): it sees the stop event, finishes its flush and returns.
+        self._background[0].cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=deadline_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._close()
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(transition)`` on every status change; returns the unsubscribe function."""
+        self.runner.subscribers.append(callback)
+        return lambda: self.runner.subscribers.remove(callback) if callback in self.runner.subscribers else None
+
+    # ------------------------------------------------------------------ inventory changes
+    def update_targets(self, targets: Sequence[CameraTarget]) -> None:
+        """Apply a new inventory: added cameras start (spread over a liveness interval), removed ones stop
+        and vanish, re-addressed ones are re-discovered soon."""
+        new = {t.camera_id: t for t in targets}
+        now = self.clock()
+        for camera_id in set(self.fleet.targets) - set(new):
+            self.fleet.targets.pop(camera_id)
+            self.schedule.remove_camera(camera_id)
+            self.health.remove_camera(camera_id)
+            self.ctx.forget(camera_id)
+        added = [cid for cid in new if cid not in self.fleet.targets]
+        for camera_id, target in new.items():
+            old = self.fleet.targets.get(camera_id)
+            self.fleet.targets[camera_id] = target
+            self.health.add_camera(camera_id, target.uplink)
+            if old is not None and old != target and self._running:
+                self.ctx.media.pop(camera_id, None)
+                for kind in self.schedule.kinds:
+                    self.schedule.push(camera_id, kind, now + self.rng_delay())
+        if added and self._running:
+            self.schedule.add_cameras(added, now)
+        self._wake.set()
+
+    def rng_delay(self) -> float:
+        """A short random delay (seconds) for checks brought forward, so they do not start together."""
+        return self.schedule.rng.uniform(0, max(self.cfg.poller.recheck_delay_s, 1.0))
+
+    # ------------------------------------------------------------------ scheduling
+    async def _dispatch(self) -> None:
+        while self._running:
+            now = self.clock()
+            for item in self.schedule.pop_due(now):
+                task = asyncio.create_task(self._scheduled(item))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self._sync_counters()
+            next_due = self.schedule.next_due()
+            delay = 1.0 if next_due is None else min(max(next_due - self.clock(), 0.0), 1.0)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _scheduled(self, item: Due) -> None:
+        target = self.fleet.targets.get(item.camera_id)
+        if target is None:
+            return
+        before = self.health.states.get(item.camera_id)
+        was_down = before is not None and before.status in _DOWN
+        if not self.runner.should_skip(item.camera_id, item.kind):
+            await self.runner.run(target, item.kind, item.due)
+        state = self.health.states.get(item.camera_id)
+        if state is None or item.camera_id not in self.fleet.targets:
+            return
+        now = self.clock()
+        if item.kind is CheckKind.LIVENESS and was_down and state.status not in _DOWN:
+            # Back from the dead: learn soon whether it is still the same device with the same media.
+            for kind in self.schedule.kinds:
+                if kind is not CheckKind.LIVENESS:
+                    self.schedule.push(item.camera_id, kind, now + self.rng_delay())
+        verdict = self.health.confirmed(item.camera_id, item.kind)
+        dead_for = now - state.since if state.status in _DOWN else 0.0
+        self.schedule.push(
+            item.camera_id,
+            item.kind,
+            self.schedule.next_after(
+                item.camera_id,
+                item.kind,
+                item.due,
+                now,
+                unsettled=item.kind in self.health.unsettled(item.camera_id),
+                failing=verdict.status not in (Status.OK, Status.UNKNOWN),
+                dead_for=dead_for,
+            ),
+        )
+        self._wake.set()
+
+    def _sync_counters(self) -> None:
+        c = self.fleet.counters
+        c.queue_depth = self.runner.waiting + self.schedule.overdue(self.clock())
+        c.write_backlog = self.writer.backlog
+        c.write_dropped = self.writer.dropped
+        c.write_failures = self.writer.failures
+        c.last_write_at = self.writer.last_write_at
+
+    # ------------------------------------------------------------------ one-off sweep
+    async def sweep_once(self, checks: Checks = "liveness", progress: Progress | None = None) -> dict[str, CameraState]:
+        """Check every camera once, re-check each new failure until confirmed, persist, return the states.
+
+        Opens (and afterwards closes) the session itself unless ``start()`` already did.
+        """
+        opened_here = not self._opened
+        await self._open()
+        try:
+            kinds = [CheckKind.LIVENESS]
+            if checks == "full":
+                kinds += [
+                    k for k in (CheckKind.IDENTITY, CheckKind.DISCOVERY, CheckKind.FRAME) if k in self.runner.probes
+                ]
+            await run_sweep(self.runner, self.fleet, self.health, list(self.fleet.targets.values()), kinds, progress)
+            await self.writer.flush()
+            self._sync_counters()
+        finally:
+            if opened_here:
+                await self._close()
+        return dict(self.health.states)

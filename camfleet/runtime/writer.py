@@ -1,0 +1,110 @@
+"""Batched persistence: changed states and new transitions, written every ``write_interval_s``.
+
+The loop never waits for the database: ``record()`` only marks and appends. A flush moves the batch out,
+writes it through ``asyncio.to_thread`` and, when the database fails, puts it back in front of anything
+newer. Transitions are kept up to ``buffer_limit`` (oldest dropped first, counted in ``dropped``); states
+are one per camera, so they need no limit. Nothing is counted as written until the sink returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from camfleet.errors import CamfleetError
+from camfleet.model import CameraState, Transition
+from camfleet.runtime.sink import StateSink
+
+log = logging.getLogger(__name__)
+
+
+class StateWriter:
+    """Buffers and writes; ``backlog`` is what a metric shows while the database is away."""
+
+    def __init__(
+        self,
+        sink: StateSink | None,
+        states: dict[str, CameraState],
+        *,
+        interval_s: float,
+        buffer_limit: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self.sink = sink
+        self.states = states
+        self.interval_s = interval_s
+        self.buffer_limit = buffer_limit
+        self.clock = clock
+        self.pending: deque[Transition] = deque()
+        self.dirty: set[str] = set()
+        self.dropped = 0
+        self.failures = 0
+        self.last_write_at = 0.0
+        self.last_error = ""
+        self._lock = asyncio.Lock()
+
+    @property
+    def backlog(self) -> int:
+        """Transitions plus camera states not yet written."""
+        return len(self.pending) + len(self.dirty)
+
+    def record(self, changed: Iterable[str], transitions: Iterable[Transition]) -> None:
+        """Mark states changed and queue transitions (cheap: called on every probe result)."""
+        self.dirty.update(changed)
+        self.pending.extend(transitions)
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self.pending) > self.buffer_limit:
+            self.pending.popleft()
+            self.dropped += 1
+
+    async def flush(self) -> bool:
+        """Write what is buffered; True when everything got written (or there is no sink)."""
+        if self.sink is None:
+            self.pending.clear()
+            self.dirty.clear()
+            return True
+        async with self._lock:
+            return await self._flush(self.sink)
+
+    async def _flush(self, sink: StateSink) -> bool:
+        batch = list(self.pending)
+        self.pending.clear()
+        ids = set(self.dirty)
+        self.dirty.clear()
+        # Copies: the loop keeps mutating the live states while the thread writes.
+        snapshot = [replace(self.states[c], scores=dict(self.states[c].scores)) for c in ids if c in self.states]
+        try:
+            if batch:
+                await asyncio.to_thread(sink.append_transitions, batch)
+                batch = []
+            if snapshot:
+                await asyncio.to_thread(sink.save_states, snapshot)
+        except CamfleetError as exc:
+            self._restore(batch, ids, exc)
+            return False
+        except BaseException as exc:  # cancelled mid-write: keep the batch, it may not have been stored
+            self._restore(batch, ids, exc)
+            raise
+        self.last_write_at = self.clock()
+        return True
+
+    def _restore(self, batch: list[Transition], ids: set[str], exc: BaseException) -> None:
+        self.failures += 1
+        self.last_error = str(exc)
+        self.pending.extendleft(reversed(batch))
+        self.dirty.update(ids)
+        self._trim()
+        log.warning("database write failed; keeping the batch", extra={"backlog": self.backlog, "error": str(exc)})
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush every ``interval_s`` until ``stop`` is set (the final flush is the caller's)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
+            await self.flush()

@@ -1,0 +1,98 @@
+"""Running the scheduler against the simulator and a real database; restarts and database outages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from inventory_helpers import write_csv
+from poller_helpers import credentials, fast_config, inventory_rows, running, village_specs
+
+from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.store import Store
+from camfleet.inventory.validate import validate_file
+from camfleet.model import CameraState, Status, Transition
+from camfleet.runtime.poller import Poller
+from camfleet.runtime.sink import MemorySink
+from camfleet.simulator import Fault, SimulatedFleet
+
+CFG = fast_config(liveness_interval_s=0.4, fail_threshold=2, recover_threshold=2)
+
+
+async def until(cond: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
+    """Wait (bounded) for ``cond``; fail naming ``what``."""
+    for _ in range(int(seconds / 0.05)):
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status(poller: Poller, camera_id: str) -> Status:
+    """The camera's current status."""
+    return poller.fleet.states[camera_id].status
+
+
+@pytest.mark.timeout(180)
+async def test_restart_mid_run_loses_no_transition_and_reannounces_none(tmp_path: Path, db_url: str) -> None:
+    """Poller A runs until faults are confirmed and stops; poller B resumes from the database: it announces
+    only what changes after the restart, and the stored history is exactly A's plus B's announcements."""
+    specs = village_specs(4, {"桥头村": 4, "溪口村": 2})
+    import_inventory(db_url, validate_file(write_csv(tmp_path / "inv.csv", inventory_rows(specs))))
+    fleet = SimulatedFleet(specs)
+    fleet.add_fault(Fault(kind="offline", cameras=("V0040-0",)))
+    fleet.add_fault(Fault(kind="uplink_down", village="溪口村"))
+    fleet.add_fault(Fault(kind="auth", cameras=("V0040-1",)))
+    seen_a: list[Transition] = []
+    seen_b: list[Transition] = []
+    async with running(fleet):
+        with Store(db_url) as store:
+            a = Poller(CFG, store.load_targets(), credentials(), store)
+            a.subscribe(seen_a.append)
+            await a.start()
+            await until(lambda: status(a, "V0040-1") is Status.AUTH_FAILED and status(a, "V0041-0") is
+                        Status.UPLINK_DOWN and status(a, "V0040-0") is Status.OFFLINE, "faults confirmed by A")
+            await a.stop()
+        with Store(db_url) as store:
+            b = Poller(CFG, store.load_targets(), credentials(), store)
+            b.subscribe(seen_b.append)
+            await b.start()
+            await asyncio.sleep(1.5)  # several liveness rounds with nothing changed
+            assert seen_b == []
+            fleet.add_fault(Fault(kind="offline", cameras=("V0040-3",)))
+            await until(lambda: status(b, "V0040-3") is Status.OFFLINE, "new fault confirmed by B")
+            await b.stop()
+            history = store.load_transitions(0.0)
+            stored = store.load_states()
+    key = [(t.camera_id, t.from_status, t.to_status) for t in history]
+    assert key == [(t.camera_id, t.from_status, t.to_status) for t in seen_a + seen_b]
+    assert [(t.camera_id, t.to_status) for t in seen_b] == [("V0040-3", Status.OFFLINE)]
+    assert stored["V0040-3"].status is Status.OFFLINE and stored["V0041-1"].status is Status.UPLINK_DOWN
+
+
+@pytest.mark.timeout(120)
+async def test_database_outage_keeps_everything_until_it_returns() -> None:
+    """While the sink fails, transitions pile up as backlog (counted, not lost); when it answers again the
+    backlog drains in order; stop() writes the rest."""
+    specs = village_specs(5, {"上村": 3})
+    sink = MemorySink()
+    fleet = SimulatedFleet(specs)
+    async with running(fleet):
+        from poller_helpers import target
+
+        poller = Poller(CFG, [target(s) for s in specs], credentials(), sink)
+        await poller.start()
+        await until(lambda: len(sink.transitions) == 3, "first announcements written")
+        sink.failing = True
+        fleet.add_fault(Fault(kind="offline", cameras=("V0050-2",)))
+        await until(lambda: poller.writer.failures > 0 and status(poller, "V0050-2") is Status.OFFLINE, "outage")
+        await until(lambda: poller.fleet.counters.write_backlog > 0, "backlog counted")
+        assert len(sink.transitions) == 3
+        sink.failing = False
+        await until(lambda: len(sink.transitions) == 4, "backlog drained")
+        await poller.stop()
+    assert [(t.camera_id, t.to_status) for t in sink.transitions[3:]] == [("V0050-2", Status.OFFLINE)]
+    assert isinstance(sink.states["V0050-2"], CameraState) and sink.states["V0050-2"].status is Status.OFFLINE
+    assert poller.writer.backlog == 0 and poller.writer.dropped == 0
