@@ -1,19 +1,119 @@
-"""``camfleet analyze``: judge picture files against a baseline built from reference pictures."""
+"""``camfleet analyze``: judge picture files against a baseline built from reference pictures.
+
+The references (healthy pictures of the same camera, day and/or IR night) are averaged into a baseline;
+each frame is then judged against it, and against the frame before it on the command line (two
+identical files in a row are ``frozen``). Exit code: 0 when every file could be read — whatever the
+verdicts —, 1 when any reference or frame could not be read (the others are still judged), 2 when no
+reference could be read at all.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.table import Column, Table
 
-from camfleet.cli.app import app, not_implemented
+from camfleet.cli.app import app as cli_app
+from camfleet.cli.app import err_console, get_config, out_console
+from camfleet.errors import CamfleetError, FrameError
+from camfleet.model import Reason
+from camfleet.vision import Baseline, FrameSignature, analyze_jpeg
+
+_SHOWN_SCORES = ("brightness_ratio", "sharpness_ratio", "structure", "changed_fraction", "shift_px")
 
 
-@app.command("analyze")
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FrameError(f"cannot read: {exc.strerror or exc}", Reason.SNAPSHOT_ERROR) from None
+
+
+def _problem(path: str, exc: Exception) -> None:
+    err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _reduction() -> int:
+    try:
+        return get_config().vision.decode_reduction
+    except CamfleetError:
+        return 4  # analyze needs no config file; a broken one is reported by `camfleet config check`
+
+
+def build_baseline(references: list[str], reduction: int) -> tuple[Baseline | None, int]:
+    """A baseline averaging every readable reference; also the number of unreadable ones."""
+    baseline = Baseline(samples=max(1, len(references)))
+    failures = 0
+    for path in references:
+        try:
+            stats, _, signature = analyze_jpeg(_read(path), None, None, reduction)
+        except FrameError as exc:
+            _problem(path, exc)
+            failures += 1
+            continue
+        baseline.learn(stats, signature)
+    if not baseline.modes:
+        return None, failures
+    baseline.samples = 1  # every mode with a reference judges, however few of its pictures there were
+    return baseline, failures
+
+
+@cli_app.command("analyze")
 def analyze(
-    frames: Annotated[list[str], typer.Argument(help="Picture files to judge.")],
+    frames: Annotated[list[str], typer.Argument(help="Picture files (JPEG) to judge.")],
     reference: Annotated[list[str], typer.Option("--reference", help="Reference picture(s) of the healthy scene.")],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON line per frame.")] = False,
 ) -> None:
     """Judge frames against a baseline learned from the reference pictures."""
-    not_implemented("analyze", "vision issue")()
+    reduction = _reduction()
+    baseline, failures = build_baseline(reference, reduction)
+    if baseline is None:
+        err_console.print("[bold red]error:[/] no reference picture could be read", highlight=False)
+        raise typer.Exit(2)
+    baseline_dict = baseline.to_dict()
+    previous: FrameSignature | None = None
+    rows: list[dict[str, Any]] = []
+    for path in frames:
+        try:
+            stats, verdict, signature = analyze_jpeg(_read(path), baseline_dict, previous, reduction)
+        except FrameError as exc:
+            _problem(path, exc)
+            failures += 1
+            continue
+        previous = signature
+        row = {
+            "file": path,
+            "verdict": verdict.status.value,
+            "reason": verdict.reason.value,
+            "detail": verdict.detail,
+            "scores": verdict.scores,
+            "mode": "ir" if stats.is_ir else "day",
+            "width": stats.width,
+            "height": stats.height,
+        }
+        if json_out:
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        rows.append(row)
+    if not json_out and rows:
+        out_console.print(_table(rows))
+    if failures:
+        raise typer.Exit(1)
+
+
+def _table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(
+        Column("file", overflow="fold"),
+        Column("verdict", no_wrap=True),
+        "reason",
+        "mode",
+        *(Column(name, overflow="fold") for name in _SHOWN_SCORES),
+    )
+    for row in rows:
+        scores = row["scores"]
+        style = "green" if row["verdict"] == "ok" else "yellow" if row["verdict"] == "cannot_judge" else "red"
+        shown = [f"{scores[k]:g}" if k in scores else "" for k in _SHOWN_SCORES]
+        table.add_row(row["file"], f"[{style}]{row['verdict']}[/]", row["reason"], row["mode"], *shown)
+    return table

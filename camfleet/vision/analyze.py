@@ -1,0 +1,43 @@
+"""One call from JPEG bytes to a verdict: the unit of work sent to the process pool.
+
+``analyze_jpeg`` is a top-level function taking and returning only picklable values (bytes, a plain
+dict, dataclasses of numpy arrays), so ``ProcessPoolExecutor`` can run it in a worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from camfleet.model import FrameStats, Reason, Status
+from camfleet.vision.baseline import Baseline
+from camfleet.vision.decode import MAX_BYTES, decode_jpeg
+from camfleet.vision.features import FrameSignature, compute_features
+from camfleet.vision.verdict import Verdict, judge
+
+
+def analyze_jpeg(
+    data: bytes,
+    baseline_dict: dict[str, Any] | None,
+    previous_signature: FrameSignature | None,
+    reduction: int = 4,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[FrameStats, Verdict, FrameSignature]:
+    """Decode ``data`` at 1/``reduction`` scale, compute its features and judge it.
+
+    Raises ``FrameError`` (reason ``not_a_jpeg``, ``oversized`` or ``snapshot_error``) for bytes that are
+    not a usable JPEG. An unreadable stored baseline is not an error: the frame is judged as if the
+    camera had none yet (``cannot_judge``/``no_baseline``), with the cause in ``detail``.
+    """
+    image, width, height = decode_jpeg(data, reduction, max_bytes)
+    stats, signature = compute_features(image, width, height)
+    baseline: Baseline | None = None
+    problem = ""
+    if baseline_dict is not None:
+        try:
+            baseline = Baseline.from_dict(baseline_dict)
+        except ValueError as exc:
+            problem = str(exc)
+    verdict = judge(stats, baseline, previous_signature, signature)
+    if problem and verdict.status is Status.CANNOT_JUDGE and verdict.reason is Reason.NO_BASELINE:
+        verdict = Verdict(verdict.status, verdict.reason, verdict.scores, f"stored baseline ignored: {problem}")
+    return stats, verdict, signature

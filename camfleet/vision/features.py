@@ -1,0 +1,141 @@
+"""Features of one decoded frame: ``FrameStats`` plus a ``FrameSignature`` for comparisons.
+
+Everything is computed on the *analysis image*: the reduced-scale decode, shrunk further to at most
+``MAX_ANALYSIS_WIDTH`` so that a camera whose snapshot is 4K costs the same as a 1080p one. Sharpness
+(Laplacian variance) depends on that scale, so it is only ever compared with the same camera's baseline,
+learned at the same scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from camfleet.errors import FrameError
+from camfleet.model import FrameStats, Reason
+
+#: Cap on the analysis width: above it Canny and the Laplacian cost more without judging better.
+MAX_ANALYSIS_WIDTH = 640
+#: Smallest analysis picture that can be judged (a cell of the grid must hold a few pixels).
+MIN_ANALYSIS = (48, 27)
+#: Grayscale thumbnail kept for structure comparisons and phase correlation (16:9, stretched if needed).
+THUMB_SIZE = (96, 54)
+#: Cell grid for local comparisons (spray paint covers some cells, the rest still matches).
+GRID_SIZE = (16, 9)
+#: Per cell: mean luma, luma std, edge density, magenta cast.
+CELL_FEATURES = 4
+#: Pixels sampled for the frozen-picture test (a fixed pseudo-random set per analysis size).
+PROBE_PIXELS = 4096
+#: Canny hysteresis thresholds on the lightly blurred luma (absolute: a dark frame should lose edges).
+CANNY_LOW, CANNY_HIGH = 40, 120
+#: A block whose (blurred) luma standard deviation is under this is "flat".
+FLAT_BLOCK_STD = 2.5
+FLAT_BLOCK_PX = 8
+#: Luma at or above this counts as clipped white.
+CLIPPED = 250
+#: Hasler–Süsstrunk colourfulness under this: a grayscale (IR night) picture.
+IR_COLOURFULNESS = 4.0
+
+FloatArray = npt.NDArray[np.float32]
+U8Array = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class FrameSignature:
+    """What a later frame is compared with: thumbnail, cell grid and sampled pixels. Picklable."""
+
+    thumb: U8Array  # (54, 96) luma thumbnail
+    cells: FloatArray  # (9, 16, 4): per cell mean luma, luma std, edge density, magenta cast
+    probe: U8Array  # PROBE_PIXELS luma samples at fixed positions, for the frozen test
+    analysis_shape: tuple[int, int]  # (height, width) of the analysis image
+
+
+def analysis_image(image: U8Array) -> U8Array:
+    """Shrink a decoded BGR picture to the analysis scale (no-op when already small enough)."""
+    height, width = image.shape[:2]
+    if width < MIN_ANALYSIS[0] or height < MIN_ANALYSIS[1]:
+        raise FrameError(f"picture of {width}×{height} is too small to judge", Reason.SNAPSHOT_ERROR)
+    if width <= MAX_ANALYSIS_WIDTH:
+        return image
+    new_h = max(MIN_ANALYSIS[1], round(height * MAX_ANALYSIS_WIDTH / width))
+    return np.asarray(cv2.resize(image, (MAX_ANALYSIS_WIDTH, new_h), interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) -> tuple[FrameStats, FrameSignature]:
+    """FrameStats and signature of a decoded BGR picture (``full_*``: the size the camera sent)."""
+    bgr = analysis_image(image)
+    gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    edges = np.asarray(cv2.Canny(smooth, CANNY_LOW, CANNY_HIGH), np.uint8)
+    colourfulness, cast = _colour(bgr)
+    stats = FrameStats(
+        width=full_width or bgr.shape[1],
+        height=full_height or bgr.shape[0],
+        brightness=float(gray.mean()),
+        contrast=float(gray.std()),
+        sharpness=float(cv2.Laplacian(gray, cv2.CV_64F).var()),
+        edge_density=float(np.count_nonzero(edges)) / edges.size,
+        entropy=_entropy(gray),
+        colourfulness=colourfulness,
+        uniform_fraction=_uniform_fraction(gray),
+        saturated_fraction=float(np.count_nonzero(gray >= CLIPPED)) / gray.size,
+        is_ir=colourfulness < IR_COLOURFULNESS,
+        extra={"magenta": float(cast.mean()), "analysis_width": float(gray.shape[1])},
+    )
+    return stats, make_signature(gray, edges, cast)
+
+
+def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray) -> FrameSignature:
+    """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges and magenta cast."""
+    thumb = cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    g = gray.astype(np.float32)
+    mean = cv2.resize(g, GRID_SIZE, interpolation=cv2.INTER_AREA)
+    mean_sq = cv2.resize(g * g, GRID_SIZE, interpolation=cv2.INTER_AREA)
+    std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    edge = cv2.resize((edges > 0).astype(np.float32), GRID_SIZE, interpolation=cv2.INTER_AREA)
+    cast = cv2.resize(magenta, GRID_SIZE, interpolation=cv2.INTER_AREA)
+    cells = np.stack([mean, std, edge, cast], axis=-1).astype(np.float32)
+    return FrameSignature(
+        thumb=np.asarray(thumb, np.uint8),
+        cells=cells,
+        probe=gray.ravel()[probe_positions(gray.shape[0], gray.shape[1])].copy(),
+        analysis_shape=(int(gray.shape[0]), int(gray.shape[1])),
+    )
+
+
+@lru_cache(maxsize=16)
+def probe_positions(height: int, width: int) -> npt.NDArray[np.intp]:
+    """Fixed pseudo-random pixel indices for a given analysis size (same camera → same positions)."""
+    size = height * width
+    rng = np.random.default_rng(height * 100_003 + width)
+    return np.sort(rng.choice(size, size=min(PROBE_PIXELS, size), replace=False)).astype(np.intp)
+
+
+def _entropy(gray: U8Array) -> float:
+    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    p = hist[hist > 0] / gray.size
+    return float(-(p * np.log2(p)).sum())
+
+
+def _colour(bgr: U8Array) -> tuple[float, FloatArray]:
+    """Hasler–Süsstrunk colourfulness, and the per-pixel magenta cast (R+B)/2 − G."""
+    b, g, r = (bgr[..., i].astype(np.float32) for i in range(3))
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    return colourfulness, np.asarray(0.5 * (r + b) - g, np.float32)
+
+
+def _uniform_fraction(gray: U8Array) -> float:
+    """Fraction of FLAT_BLOCK_PX blocks whose blurred luma barely varies (blur first: sensor noise is not texture)."""
+    h, w = gray.shape
+    bw, bh = max(1, w // FLAT_BLOCK_PX), max(1, h // FLAT_BLOCK_PX)
+    blurred = cv2.GaussianBlur(gray, (5, 5), 0).astype(np.float32)
+    mean = cv2.resize(blurred, (bw, bh), interpolation=cv2.INTER_AREA)
+    mean_sq = cv2.resize(blurred * blurred, (bw, bh), interpolation=cv2.INTER_AREA)
+    std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    return float(np.count_nonzero(std < FLAT_BLOCK_STD)) / std.size

@@ -1,0 +1,184 @@
+"""The verdict on one frame: ``judge(stats, baseline, previous, signature) -> Verdict``.
+
+Rules run in a fixed order and the first that fires names the fault. Physically absolute faults come
+first (black, overexposed) because they need no baseline; frozen next because it needs only the previous
+frame; everything else is a ratio to the camera's own baseline for the frame's mode (day / IR). Every
+threshold is explained in docs/vision.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from camfleet.model import FrameStats, Reason, Status
+from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
+from camfleet.vision.compare import (
+    cells_to_thumb,
+    changed_cells,
+    frozen_match,
+    grow,
+    magenta_cells,
+    structure,
+    thumb_shift,
+)
+from camfleet.vision.features import THUMB_SIZE, FrameSignature
+
+# Absolute rules.
+BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
+BLACK_CONTRAST = 3.0  # luma std; a dark but live frame keeps noise and some scene above it
+OVEREXPOSED_CLIPPED = 0.5  # share of clipped-white pixels, whatever the baseline
+OVEREXPOSED_RISE = 0.3  # ... or this much more than the baseline's share
+FROZEN_SAME = 0.98  # share of sampled pixels bit-identical to the previous sample
+FROZEN_MIN_COMPARED = 256  # fewer unclipped samples than this: cannot tell
+# Baseline rules.
+FEATURELESS_EDGES = 0.004  # the baseline itself has (almost) no edges ...
+FEATURELESS_CONTRAST = 8.0  # ... and (almost) no contrast: fog, snow, a wall
+IR_CUT_MAGENTA = 0.08  # magenta cast ((R+B)/2 − G) gained, as a share of mean luma, over the day baseline's
+IR_CUT_MIN_RISE = 5.0  # ... and at least this many luma levels (noise on very dark frames)
+IR_CUT_QUANTILE = 0.2  # ... and a cast of at least IR_CUT_SPREAD of luma in 80 % of the cells
+IR_CUT_SPREAD = 0.2  # (paint or a pink lorry covers fewer)
+TOO_DARK_RATIO = 0.4  # brightness under this share of the baseline ...
+TOO_DARK_CEILING = 60.0  # ... and dim in absolute terms
+TOO_DARK_STRUCTURE = 0.7  # the scene is still there, only dim (else: covered)
+COVERED_STRUCTURE = 0.6  # the picture no longer resembles the scene ...
+COVERED_UNIFORM = 0.6  # ... and is mostly flat ...
+COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
+SPRAY_CHANGED = (0.15, 0.8)  # share of cells changed: a part, not all ...
+SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
+DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
+DISPLACED_EDGE_RATIO = 0.4
+DISPLACED_SHIFT = 0.04  # or the same scene moved by this share of the frame width
+DISPLACED_RESPONSE = 0.1  # with a phase-correlation peak at least this clear
+DEFOCUS_SHARPNESS = 0.3  # contrast-normalised Laplacian variance under this share of the baseline ...
+DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A frame's status with its reason and the scores behind it."""
+
+    status: Status
+    reason: Reason = Reason.NONE
+    scores: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+
+def _ratio(value: float, base: float, floor: float) -> float:
+    """value / base with the base floored, so that a near-zero baseline gives no absurd ratio."""
+    return value / max(base, floor)
+
+
+def judge(
+    stats: FrameStats,
+    baseline: Baseline | None,
+    previous: FrameSignature | None,
+    signature: FrameSignature,
+) -> Verdict:
+    """Judge one frame against its mode's baseline and the previous frame of the same camera."""
+    scores: dict[str, float] = {
+        "brightness": round(stats.brightness, 2),
+        "saturated_fraction": round(stats.saturated_fraction, 4),
+    }
+    if stats.brightness < BLACK_BRIGHTNESS and stats.contrast < BLACK_CONTRAST:
+        return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
+    base = baseline.ready(mode_of(stats)) if baseline is not None else None
+    base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
+    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED or stats.saturated_fraction - base_clipped >= OVEREXPOSED_RISE:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
+    if previous is not None:
+        match = frozen_match(signature, previous)
+        scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
+        if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
+            return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
+    verdict = _ir_cut(stats, baseline, signature, scores)
+    if verdict is not None:
+        return verdict
+    if base is None:
+        return Verdict(Status.CANNOT_JUDGE, Reason.NO_BASELINE, scores, f"no {mode_of(stats)} baseline yet")
+    if abs(base.values.get("analysis_width", 0.0) - stats.extra.get("analysis_width", 0.0)) > 1.0:
+        return Verdict(Status.CANNOT_JUDGE, Reason.NO_BASELINE, scores, "picture size changed; relearning")
+    if base.values["edge_density"] < FEATURELESS_EDGES and base.values["contrast"] < FEATURELESS_CONTRAST:
+        return Verdict(Status.CANNOT_JUDGE, Reason.FEATURELESS, scores, "the baseline scene is featureless")
+    return _against_baseline(stats, base, signature, scores)
+
+
+def _ir_cut(
+    stats: FrameStats, baseline: Baseline | None, signature: FrameSignature, scores: dict[str, float]
+) -> Verdict | None:
+    """A colour frame with a strong magenta cast: IR light reaching the sensor without the IR-cut filter.
+
+    The cast is measured per cell relative to the cell's luma (a dim scene has a proportionally smaller cast),
+    above the day baseline's cast scaled by the same gain; with only a night baseline, above zero; and the
+    median cell decides.
+    """
+    if baseline is None or stats.is_ir:
+        return None
+    day, night = baseline.ready(DAY), baseline.ready(IR)
+    if day is None and night is None:
+        return None
+    magenta = stats.extra.get("magenta", 0.0)
+    cast = signature.cells[..., 3] / np.maximum(signature.cells[..., 0], BLACK_BRIGHTNESS)
+    # The cast must cover most of the picture: red paint or a pink lorry over a third of it is not IR.
+    spread = float(np.quantile(cast, IR_CUT_QUANTILE))
+    if day is not None:
+        gain = _ratio(stats.brightness, day.values["brightness"], 1.0)
+        rise = magenta - day.values.get("magenta", 0.0) * gain
+        relative = float(np.median(magenta_cells(day.cells, signature.cells, gain)))
+    else:
+        rise, relative = magenta, float(np.median(cast))
+    scores.update(magenta_rise=round(relative, 3), magenta_spread=round(spread, 3))
+    if relative >= IR_CUT_MAGENTA and spread >= IR_CUT_SPREAD and rise >= IR_CUT_MIN_RISE:
+        where = "over the day baseline" if day is not None else "where night pictures are IR grayscale"
+        return Verdict(Status.IR_CUT_STUCK, scores=scores, detail=f"magenta cast {where}: IR-cut filter not in place")
+    return None
+
+
+def _against_baseline(
+    stats: FrameStats, base: ModeBaseline, signature: FrameSignature, scores: dict[str, float]
+) -> Verdict:
+    """The ratio rules: too dark, covered, spray, displaced, defocused — else ok."""
+    v = base.values
+    thumb = signature.thumb.astype(np.float32)
+    gain = _ratio(stats.brightness, v["brightness"], 1.0)
+    edge_ratio = _ratio(stats.edge_density, v["edge_density"], 0.002)
+    # Laplacian variance scales with contrast²: normalise, so that dusk or a cloud is not "defocused".
+    base_detail = v["sharpness"] / max(v["contrast"], 1.0) ** 2
+    sharpness_ratio = _ratio(stats.sharpness / max(stats.contrast, 1.0) ** 2, base_detail, 1e-6)
+    struct = structure(base.thumb, thumb)
+    changed = changed_cells(base.cells, signature.cells, gain)
+    changed_fraction = float(changed.mean())
+    # The rest of the picture: cells away from any changed cell (paint edges bleed into neighbours).
+    rest = structure(base.thumb, thumb, mask=~cells_to_thumb(grow(changed)))
+    dx, dy, response = thumb_shift(base.thumb, thumb)
+    shift = float(np.hypot(dx, dy)) / THUMB_SIZE[0]
+    scores.update(
+        brightness_ratio=round(gain, 3),
+        contrast_ratio=round(_ratio(stats.contrast, v["contrast"], 1.0), 3),
+        sharpness_ratio=round(sharpness_ratio, 3),
+        edge_ratio=round(edge_ratio, 3),
+        uniform_fraction=round(stats.uniform_fraction, 3),
+        structure=round(struct, 3),
+        changed_fraction=round(changed_fraction, 3),
+        rest_structure=round(rest, 3),
+        shift_fraction=round(shift, 4),
+        shift_px=round(shift * stats.width, 1),
+        phase_response=round(response, 3),
+    )
+    if gain < TOO_DARK_RATIO and stats.brightness < TOO_DARK_CEILING and struct >= TOO_DARK_STRUCTURE:
+        return Verdict(Status.TOO_DARK, scores=scores, detail="much darker than the baseline; scene still faint")
+    flat = stats.uniform_fraction >= COVERED_UNIFORM and stats.uniform_fraction > v["uniform_fraction"] + 0.2
+    if struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO):
+        return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
+    if shift >= DISPLACED_SHIFT and response >= DISPLACED_RESPONSE:
+        return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
+    coarse = structure(base.thumb, thumb, sigma=3.0)
+    scores["coarse_structure"] = round(coarse, 3)
+    if sharpness_ratio < DEFOCUS_SHARPNESS and coarse >= DEFOCUS_COARSE:
+        return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
+    if SPRAY_CHANGED[0] <= changed_fraction <= SPRAY_CHANGED[1] and rest >= SPRAY_REST_STRUCTURE:
+        return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
+    if struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO:
+        return Verdict(Status.DISPLACED, scores=scores, detail="the camera looks at a different view")
+    return Verdict(Status.OK, scores=scores)
