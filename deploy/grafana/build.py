@@ -1,0 +1,307 @@
+"""Build camfleet's Grafana dashboards as JSON with Grafana Labs' grafana-foundation-sdk.
+
+Run ``python deploy/grafana/build.py`` after changing a panel: it rewrites ``deploy/grafana/dashboards/*.json``
+(the committed files Grafana provisions). ``--check`` exits 1 when the committed files are out of date.
+
+Three dashboards: "District overview" for the command centre and planners (在线率 / 完好率 / 覆盖率, cameras by
+status, villages without a working camera, towns side by side), "Camera detail" for one camera, and
+"Poller health" for the engineer who runs camfleet.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from grafana_foundation_sdk.builders import bargauge, common, statetimeline, table
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.common import BarGaugeDisplayMode, VizOrientation
+from panels import TOWN, graph, quantile, query, rate_stat, town_bars, variables  # beside this script
+
+OUT_DIR = Path(__file__).resolve().parent / "dashboards"
+
+
+def district_overview() -> db.Dashboard:
+    """KPIs, cameras by status, uncovered villages, towns compared."""
+    uncovered = (
+        f"(camfleet_village_covered{{{TOWN}}} == 0) and on (town, village) (camfleet_village_coverage_known == 1)"
+    )
+    dash = db.Dashboard("camfleet — 区县总览 District overview").uid("camfleet-district").tags(["camfleet"])
+    dash = variables(dash.refresh("1m").time("now-7d", "now").timezone("browser"), "town")
+    return (
+        dash.with_row(db.Row("关键指标 KPIs"))
+        .with_panel(
+            rate_stat("在线率 Online rate", "district:camfleet_online_rate:ratio", 0.98, "cameras up / cameras")
+        )
+        .with_panel(
+            rate_stat("完好率 Working rate", "district:camfleet_working_rate:ratio", 0.98, "cameras ok / cameras")
+        )
+        .with_panel(
+            rate_stat(
+                "覆盖率 Coverage rate", "district:camfleet_coverage_rate:ratio", 1.0, "covered villages / villages"
+            )
+        )
+        .with_panel(
+            rate_stat(
+                "点位覆盖率 Point coverage",
+                "district:camfleet_point_coverage_rate:ratio",
+                1.0,
+                "points with a working camera / planned points",
+            )
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("摄像机状态 Cameras by status")
+            .with_target(
+                query(
+                    f"sort_desc(sum by (status) (camfleet_village_cameras{{{TOWN}}}) > 0)", "{{status}}", instant=True
+                )
+            )
+            .display_mode(BarGaugeDisplayMode.BASIC)
+            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
+            .orientation(VizOrientation.HORIZONTAL)
+            .height(10)
+            .span(8)
+        )
+        .with_panel(
+            table.Panel()
+            .title("无可用摄像机的行政村 Villages without a working camera")
+            .with_target(
+                query(
+                    uncovered,
+                    instant=True,
+                    as_table=True,
+                )
+            )
+            .height(10)
+            .span(8)
+        )
+        .with_panel(
+            table.Panel()
+            .title("上联中断 Uplinks down")
+            .with_target(query(f"camfleet_uplink_up{{{TOWN}}} == 0", instant=True, as_table=True))
+            .height(10)
+            .span(8)
+        )
+        .with_row(db.Row("各镇街 Towns"))
+        .with_panel(town_bars("在线率 Online rate by town", f"town:camfleet_online_rate:ratio{{{TOWN}}}", 0.98))
+        .with_panel(town_bars("完好率 Working rate by town", f"town:camfleet_working_rate:ratio{{{TOWN}}}", 0.98))
+        .with_panel(town_bars("覆盖率 Coverage rate by town", f"town:camfleet_coverage_rate:ratio{{{TOWN}}}", 1.0))
+        .with_row(db.Row("趋势 Trends"))
+        .with_panel(
+            graph(
+                "区县指标 District KPIs",
+                query("district:camfleet_online_rate:ratio", "在线率 online"),
+                query("district:camfleet_working_rate:ratio", "完好率 working"),
+                query("district:camfleet_coverage_rate:ratio", "覆盖率 coverage"),
+                unit="percentunit",
+            )
+        )
+        .with_panel(
+            graph(
+                "按项目完好率 Working rate by programme",
+                query("program:camfleet_working_rate:ratio", "{{program}}"),
+                query("program:camfleet_coverage_rate:ratio", "覆盖率 coverage {{program}}"),
+                unit="percentunit",
+            )
+        )
+    )
+
+
+def camera_detail() -> db.Dashboard:
+    """One camera: where it is, its status over time, latency, clock and picture sharpness."""
+    cam = 'camera="$camera"'
+    dash = db.Dashboard("camfleet — 摄像机详情 Camera detail").uid("camfleet-camera").tags(["camfleet"])
+    dash = variables(dash.refresh("1m").time("now-24h", "now").timezone("browser"), "town", "village", "camera")
+    return (
+        dash.with_panel(
+            table.Panel()
+            .title("位置与设备 Location and device")
+            .with_target(query(f"camfleet_camera_info{{{cam}}}", instant=True, as_table=True))
+            .height(5)
+            .span(24)
+        )
+        .with_panel(
+            statetimeline.Panel()
+            .title("状态时间线 Status timeline")
+            .with_target(query(f"max by (status, reason) (camfleet_camera_status{{{cam}}})", "{{status}} {{reason}}"))
+            .height(8)
+            .span(24)
+        )
+        .with_panel(graph("在线 Up", query(f"camfleet_camera_up{{{cam}}}", "up"), span=12))
+        .with_panel(
+            graph(
+                "距上次完好 Time since last good check",
+                query(f"time() - camfleet_camera_last_ok_timestamp_seconds{{{cam}}}", "last ok"),
+                query(f"time() - camfleet_camera_last_frame_timestamp_seconds{{{cam}}}", "last frame"),
+                unit="s",
+                span=12,
+            )
+        )
+        .with_panel(
+            graph(
+                "检查耗时 Check latency",
+                query(f"camfleet_camera_probe_latency_seconds{{{cam}}}", "latency"),
+                unit="s",
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "时钟偏差 Clock offset",
+                query(f"camfleet_camera_clock_offset_seconds{{{cam}}}", "offset"),
+                unit="s",
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "清晰度 Sharpness vs baseline",
+                query(f"camfleet_camera_sharpness_ratio{{{cam}}}", "sharpness"),
+                unit="percentunit",
+                span=8,
+            )
+        )
+    )
+
+
+def poller_health() -> db.Dashboard:
+    """The poller itself: is it keeping up, and what does it cost."""
+    dash = db.Dashboard("camfleet — 巡检服务 Poller health").uid("camfleet-poller").tags(["camfleet"])
+    dash = variables(dash.refresh("30s").time("now-6h", "now").timezone("browser"))
+    rate = "$__rate_interval"
+    return (
+        dash.with_panel(
+            graph(
+                "抓取 Scrape",
+                query('up{job="camfleet"}', "up {{instance}}"),
+                query('scrape_duration_seconds{job="camfleet"}', "scrape s {{instance}}"),
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "完整巡检耗时 Sweep duration",
+                query("camfleet_sweep_duration_seconds", "{{instance}}"),
+                unit="s",
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "落后计划 Lag behind schedule", query("camfleet_schedule_lag_seconds", "{{instance}}"), unit="s", span=8
+            )
+        )
+        .with_panel(
+            graph(
+                "每秒检查 Checks per second",
+                query(f"sum by (kind) (rate(camfleet_probes_total[{rate}]))", "{{kind}}"),
+                query(f'sum by (result) (rate(camfleet_probes_total{{result!="ok"}}[{rate}]))', "failed: {{result}}"),
+                unit="ops",
+                span=12,
+            )
+        )
+        .with_panel(
+            graph(
+                "检查耗时 Check duration p50 / p95",
+                query(
+                    quantile("0.5", "camfleet_probe_duration_seconds_bucket", "kind, le"),
+                    "p50 {{kind}}",
+                ),
+                query(
+                    quantile("0.95", "camfleet_probe_duration_seconds_bucket", "kind, le"),
+                    "p95 {{kind}}",
+                ),
+                unit="s",
+                span=12,
+            )
+        )
+        .with_panel(
+            graph("事件循环延迟 Event-loop lag", query("camfleet_event_loop_lag_seconds", "loop lag"), unit="s", span=8)
+        )
+        .with_panel(
+            graph(
+                "队列与并发 Queue and in flight",
+                query("camfleet_scheduler_queue_depth", "queued"),
+                query("camfleet_probes_in_flight", "in flight"),
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "数据库 Database",
+                query("camfleet_db_write_backlog", "backlog rows"),
+                query(
+                    quantile("0.95", "camfleet_db_write_duration_seconds_bucket", "le"),
+                    "write p95 s",
+                ),
+                span=8,
+            )
+        )
+        .with_panel(
+            graph(
+                "状态变化 Status changes per hour",
+                query(f"sum(rate(camfleet_transitions_total[{rate}])) * 3600", "status changes"),
+                span=12,
+            )
+        )
+        .with_panel(
+            graph(
+                "配置重载 Config reloads",
+                query("camfleet_config_last_reload_successful", "last ok"),
+                query(f"sum by (result) (increase(camfleet_config_reloads_total[{rate}]))", "{{result}}"),
+                span=12,
+            )
+        )
+    )
+
+
+def render_all() -> dict[str, str]:
+    """Every dashboard's JSON, by file name, exactly as committed."""
+    boards = {
+        "district-overview.json": district_overview(),
+        "camera-detail.json": camera_detail(),
+        "poller-health.json": poller_health(),
+    }
+    return {
+        name: json.dumps(_numbered(board), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        for name, board in boards.items()
+    }
+
+
+def _numbered(board: db.Dashboard) -> dict[str, object]:
+    """The dashboard as JSON data with unique panel ids and per-panel query refIds (A, B, …).
+
+    The SDK leaves every panel id at 0 and every refId empty; Grafana then mixes up panels and queries.
+    """
+    data: dict[str, object] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
+    panels = data.get("panels")
+    assert isinstance(panels, list)
+    for number, panel in enumerate(panels, start=1):
+        panel["id"] = number
+        for index, target in enumerate(panel.get("targets", [])):
+            target["refId"] = chr(ord("A") + index)
+    return data
+
+
+def main(argv: list[str]) -> int:
+    """Write the dashboards, or with ``--check`` report which committed files are stale."""
+    rendered = render_all()
+    if "--check" in argv:
+        stale = [
+            n for n, text in rendered.items() if not (OUT_DIR / n).is_file() or (OUT_DIR / n).read_text("utf-8") != text
+        ]
+        for name in stale:
+            print(f"{OUT_DIR / name} is out of date: run python deploy/grafana/build.py", file=sys.stderr)
+        return 1 if stale else 0
+    OUT_DIR.mkdir(exist_ok=True)
+    for name, text in rendered.items():
+        (OUT_DIR / name).write_text(text, encoding="utf-8")
+        print(f"wrote {OUT_DIR / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

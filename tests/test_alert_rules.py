@@ -1,0 +1,102 @@
+"""deploy/prometheus: the config, recording and alert rules pass promtool, and the rule unit tests pass."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from metrics_helpers import exposed_metric_names, recorded_metric_names, referenced_metric_names
+
+PROM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
+RULE_TESTS = sorted((PROM_DIR / "tests").glob("*.yml"))
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    """The promtool binary; the tests skip, saying why, only when it is not installed."""
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.skip("promtool not found: install Debian's `prometheus` package to check the rules")
+    return path
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=PROM_DIR)
+
+
+def test_rules_are_valid(promtool: str) -> None:
+    """`promtool check rules` accepts the recording and alert rules without a lint warning."""
+    result = _run(promtool, "check", "rules", "camfleet.rules.yml", "camfleet.alerts.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout and "WARNING" not in result.stdout + result.stderr
+
+
+def test_prometheus_config_is_valid(promtool: str) -> None:
+    """`promtool check config` accepts prometheus.yml (and finds both rule files from it)."""
+    result = _run(promtool, "check", "config", "prometheus.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 rule files found" in result.stdout
+
+
+def test_scrape_config_targets_the_default_listen_address() -> None:
+    """The example scrapes job camfleet every 30 s at camfleet's default 127.0.0.1:9870."""
+    text = (PROM_DIR / "prometheus.yml").read_text(encoding="utf-8")
+    assert re.search(r"job_name: camfleet\n\s+#.*\n(\s+#.*\n)*\s+scrape_interval: 30s", text)
+    assert '"127.0.0.1:9870"' in text
+
+
+@pytest.mark.parametrize("test_file", RULE_TESTS, ids=lambda p: p.name)
+def test_rule_unit_tests_pass(promtool: str, test_file: Path) -> None:
+    """`promtool test rules` passes: each alert fires after its `for:` and stays quiet when it should."""
+    result = _run(promtool, "test", "rules", str(test_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rule_unit_tests_have_teeth(promtool: str, tmp_path: Path) -> None:
+    """A rule unit test expecting a wrong annotation fails, so a passing run means something."""
+    source = (PROM_DIR / "tests" / "cameras.test.yml").read_text(encoding="utf-8")
+    broken = source.replace("离线已超过 15 分钟", "离线已超过 5 分钟", 1).replace("../camfleet", f"{PROM_DIR}/camfleet")
+    (tmp_path / "broken.test.yml").write_text(broken, encoding="utf-8")
+    result = _run(promtool, "test", "rules", str(tmp_path / "broken.test.yml"))
+    assert result.returncode != 0
+
+
+def test_every_alert_is_tested_firing_and_quiet() -> None:
+    """Every alert in camfleet.alerts.yml has a unit test where it fires and one where it must not."""
+    alerts = set(re.findall(r"^\s+- alert: (\w+)$", (PROM_DIR / "camfleet.alerts.yml").read_text("utf-8"), re.M))
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in RULE_TESTS)
+    firing = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels", tests))
+    quiet = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts: \[\]", tests))
+    assert len(alerts) >= 13
+    assert alerts - firing == set(), "alerts never shown to fire"
+    assert alerts - quiet == set(), "alerts never shown to stay quiet"
+
+
+def test_alerts_are_bilingual_and_classified() -> None:
+    """Every alert has severity and scope labels and a summary and description in Chinese and English."""
+    text = (PROM_DIR / "camfleet.alerts.yml").read_text(encoding="utf-8")
+    blocks = re.split(r"\n\s+- alert: ", text)[1:]
+    assert blocks
+    for block in blocks:
+        name = block.split("\n", 1)[0]
+        assert re.search(r"severity: (critical|warning)\n", block), name
+        assert re.search(r"scope: (camera|village|town|poller)\n", block), name
+        summary = re.search(r'summary: "(.*)"', block)
+        assert summary and " / " in summary.group(1), name
+        assert re.search(r"[\u4e00-\u9fff]", summary.group(1)) and re.search(r"[A-Za-z]{4}", summary.group(1)), name
+        description = block.split("description: |-\n", 1)[1]
+        zh, en = description.strip().split("\n")[:2]
+        assert re.search(r"[\u4e00-\u9fff]", zh) and en.strip()[0].isascii(), name
+
+
+def test_rules_only_use_metrics_camfleet_exports() -> None:
+    """Every camfleet metric named in the recording and alert rules is exported by /metrics or recorded."""
+    rules = (PROM_DIR / "camfleet.rules.yml").read_text("utf-8")
+    alerts = (PROM_DIR / "camfleet.alerts.yml").read_text("utf-8")
+    exprs = re.findall(r"expr: (.*(?:\n {10,}\S.*)*)", rules + "\n" + alerts)
+    used = {name for expr in exprs for name in referenced_metric_names(expr)}
+    assert len(used) >= 20
+    assert used - (exposed_metric_names() | recorded_metric_names(rules)) == set()

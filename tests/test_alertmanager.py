@@ -1,0 +1,219 @@
+"""deploy/alertmanager: valid config, routes, bilingual templates, and grouping/inhibition in a real Alertmanager."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "alertmanager"
+CONFIG = AM_DIR / "alertmanager.yml"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} not found: install Debian's `prometheus-alertmanager` package")
+    return path
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=AM_DIR)
+
+
+def test_config_is_valid() -> None:
+    """`amtool check-config` accepts the config with its three inhibit rules and the template file."""
+    result = _run(_tool("amtool"), "check-config", str(CONFIG))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 inhibit rules" in result.stdout and "1 templates" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        (["alertname=CamfleetCameraOffline", "severity=warning", "scope=camera"], "command-centre"),
+        (["alertname=CamfleetUplinkDown", "severity=critical", "scope=village"], "command-centre-urgent"),
+        (
+            ["alertname=CamfleetVillageWithoutWorkingCamera", "severity=critical", "scope=village"],
+            "command-centre-urgent",
+        ),
+        (["alertname=CamfleetPollerDown", "severity=critical", "scope=poller"], "camfleet-engineer"),
+        (["alertname=CamfleetSweepsBehind", "severity=warning", "scope=poller"], "camfleet-engineer"),
+        (["alertname=CamfleetTownWorkingRateLow", "severity=warning", "scope=town"], "planners"),
+    ],
+)
+def test_routes(labels: list[str], receiver: str) -> None:
+    """`amtool config routes test` sends each kind of alert to the intended receiver."""
+    result = _run(_tool("amtool"), "config", "routes", "test", f"--config.file={CONFIG}", *labels)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == receiver
+
+
+def test_templates_render_bilingual(tmp_path: Path) -> None:
+    """The notification templates render a group in Chinese and English, naming the village and cameras."""
+    data = {
+        "receiver": "command-centre",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {
+                    "alertname": "CamfleetCameraOffline",
+                    "camera": "C1",
+                    "point": "P1",
+                    "town": "城关镇",
+                    "village": "东村",
+                    "severity": "warning",
+                },
+                "annotations": {"summary": "摄像机离线 / Camera offline: C1", "description": "离线。\nOffline."},
+                "startsAt": "2026-11-27T10:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+            },
+            {
+                "status": "resolved",
+                "labels": {"alertname": "CamfleetCameraOffline", "camera": "C2", "town": "城关镇", "village": "东村"},
+                "annotations": {"summary": "摄像机离线 / Camera offline: C2", "description": "好了。\nBack."},
+                "startsAt": "2026-11-27T09:00:00Z",
+                "endsAt": "2026-11-27T09:30:00Z",
+            },
+        ],
+        "groupLabels": {"alertname": "CamfleetCameraOffline", "town": "城关镇", "village": "东村"},
+        "commonLabels": {"alertname": "CamfleetCameraOffline", "town": "城关镇", "village": "东村"},
+        "commonAnnotations": {},
+        "externalURL": "http://127.0.0.1:9093",
+    }
+    (tmp_path / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = _run(
+        _tool("amtool"),
+        "template",
+        "render",
+        f"--template.glob={AM_DIR}/templates/*.tmpl",
+        f"--template.data={tmp_path / 'data.json'}",
+        '--template.text={{ template "camfleet.text" . }}',
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("[告警 FIRING:1] CamfleetCameraOffline 城关镇 东村")
+    assert "告警中 Firing (1):\n- 摄像机离线 / Camera offline: C1\n  离线。\n  Offline.\n  摄像机 camera: C1" in text
+    assert "已恢复 Resolved (1):" in text and "恢复 resolved: 2026-11-27 09:30:00 UTC" in text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http(url: str, body: object | None = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[str]:
+    """A real Alertmanager on 127.0.0.1 with the shipped config, clustering off; stopped by its PID."""
+    binary = shutil.which("prometheus-alertmanager") or _tool("alertmanager")
+    port = _free_port()
+    log = (tmp_path / "alertmanager.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={CONFIG}",
+            f"--storage.path={tmp_path}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/ready", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp_path / "alertmanager.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _alert(name: str, **labels: str) -> dict[str, Any]:
+    return {"labels": {"alertname": name, "job": "camfleet", **labels}, "annotations": {"summary": name}}
+
+
+def _active_groups(base: str) -> set[tuple[str, str, str, str, tuple[str, ...]]]:
+    """(alertname, town, village, receiver, cameras) of every group, counting only uninhibited alerts."""
+    groups = _http(f"{base}/api/v2/alerts/groups?inhibited=false")
+    out = set()
+    for group in groups:
+        if not group["alerts"]:
+            continue
+        labels = group["labels"]
+        cameras = tuple(sorted(a["labels"].get("camera", "") for a in group["alerts"]))
+        out.add(
+            (
+                labels.get("alertname", ""),
+                labels.get("town", ""),
+                labels.get("village", ""),
+                group["receiver"]["name"],
+                cameras,
+            )
+        )
+    return out
+
+
+def test_grouping_and_inhibition_end_to_end(alertmanager: str) -> None:
+    """Alerts posted to a real Alertmanager group by village; uplink-down and poller-down inhibit as designed."""
+    camera = {"severity": "warning", "scope": "camera"}
+    village = {"severity": "critical", "scope": "village"}
+    alerts = [
+        _alert("CamfleetCameraOffline", camera="C1", town="城关镇", village="东村", uplink="城关镇/东村", **camera),
+        _alert("CamfleetCameraOffline", camera="C2", town="城关镇", village="东村", uplink="城关镇/东村", **camera),
+        _alert("CamfleetCameraOffline", camera="C7", town="河口街道", village="北村", uplink="北村-光猫", **camera),
+        _alert("CamfleetUplinkDown", uplink="北村-光猫", town="河口街道", village="北村", **village),
+        _alert("CamfleetVillageWithoutWorkingCamera", town="河口街道", village="北村", **village),
+        _alert("CamfleetVillageWithoutWorkingCamera", town="城关镇", village="西村", **village),
+    ]
+    _http(f"{alertmanager}/api/v2/alerts", alerts)
+    assert _active_groups(alertmanager) == {
+        ("CamfleetCameraOffline", "城关镇", "东村", "command-centre", ("C1", "C2")),  # one message, two cameras
+        ("CamfleetUplinkDown", "河口街道", "北村", "command-centre-urgent", ("",)),
+        ("CamfleetVillageWithoutWorkingCamera", "城关镇", "西村", "command-centre-urgent", ("",)),
+        # C7 and 北村's coverage alert are inhibited by the uplink
+    }
+    inhibited = {
+        a["labels"].get("camera") or a["labels"]["village"]
+        for a in _http(f"{alertmanager}/api/v2/alerts?active=false&inhibited=true")
+        if a["status"]["inhibitedBy"]
+    }
+    assert inhibited == {"C7", "北村"}
+
+    _http(
+        f"{alertmanager}/api/v2/alerts",
+        [_alert("CamfleetPollerDown", instance="127.0.0.1:9870", severity="critical", scope="poller")],
+    )
+    assert _active_groups(alertmanager) == {("CamfleetPollerDown", "", "", "camfleet-engineer", ("",))}
