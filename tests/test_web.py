@@ -72,7 +72,7 @@ def test_parse_listen() -> None:
     """HOST:PORT and [v6]:PORT parse; a missing or bad port is refused with the value named."""
     assert parse_listen("127.0.0.1:9870") == ("127.0.0.1", 9870)
     assert parse_listen("[::1]:9870") == ("::1", 9870)
-    for bad in ("127.0.0.1", "127.0.0.1:0", "host:http"):
+    for bad in ("127.0.0.1", "127.0.0.1:70000", "host:http"):
         try:
             parse_listen(bad)
         except ValueError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, simulate, simulate_fleet
+from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, run, simulate, simulate_fleet
 from camfleet.cli.app import app
 
 
@@ -21,7 +21,7 @@ __all__ = [
     "inventory",
     "main",
     "poller",
+    "run",
     "simulate",
     "simulate_fleet",
 ]
-

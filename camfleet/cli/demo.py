@@ -2,10 +2,160 @@
 
 from __future__ import annotations
 
-from camfleet.cli.app import app, not_implemented
+import asyncio
+import contextlib
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from camfleet.cli.app import app, errors_as_messages, fail, out_console
+from camfleet.config import CamfleetConfig
+from camfleet.web import parse_listen
+
+#: The demo's faults: a few of each kind the field sees, staggered so that dashboards move while you watch.
+SCENARIO = """\
+# camfleet demo scenario (times from the simulator's start)
+[[fault]]
+kind = "offline"
+fraction = 0.01
+seed = 11
+start = "40s"
+
+[[fault]]
+kind = "uplink_down"
+village = "{village}"
+start = "90s"
+end = "8m"
+
+[[fault]]
+kind = "clock_skew"
+fraction = 0.01
+seed = 17
+skew = "-7y"
+
+[[fault]]
+kind = "auth"
+fraction = 0.004
+seed = 19
+
+[[fault]]
+kind = "slow"
+fraction = 0.005
+seed = 18
+latency = "3s"
+
+[[fault]]
+kind = "covered"
+fraction = 0.004
+seed = 12
+start = "3m"
+
+[[fault]]
+kind = "defocus"
+fraction = 0.004
+seed = 14
+start = "3m"
+
+[[fault]]
+kind = "frozen"
+fraction = 0.003
+seed = 16
+start = "3m"
+
+[[fault]]
+kind = "malformed_xml"
+fraction = 0.002
+seed = 21
+
+[[fault]]
+kind = "reboot"
+fraction = 0.005
+seed = 22
+start = "2m"
+"""
+
+
+def _prepare(directory: Path, fresh: bool, legacy: int, seed: int) -> tuple[Path, Path, Path]:
+    """Write the district inventory, credentials and scenario (once), import them into SQLite."""
+    from camfleet.inventory.importer import import_inventory
+    from camfleet.inventory.validate import validate_file
+    from camfleet.simulator.district import generate_district, write_district
+
+    if fresh and directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    inventory = directory / "district.csv"
+    credentials = directory / "district.credentials.toml"
+    scenario = directory / "scenario.toml"
+    db = directory / "camfleet.db"
+    if not inventory.exists():
+        district = generate_district(legacy=legacy, seed=seed)
+        write_district(district, inventory)
+        villages = sorted({row["village"] for row in district.rows if row.get("camera_id")})
+        scenario.write_text(SCENARIO.format(village=villages[len(villages) // 2]), encoding="utf-8")
+        import_inventory(f"sqlite:///{db}", validate_file(inventory))
+    return inventory, credentials, scenario
+
+
+def demo_config(directory: Path, listen: str) -> CamfleetConfig:
+    """Embedded defaults with short intervals, so that a newcomer sees faults appear within minutes."""
+    return CamfleetConfig.model_validate(
+        {
+            "database": {"url": f"sqlite:///{directory / 'camfleet.db'}", "write_interval_s": 2.0},
+            "credentials": {"file": str(directory / "district.credentials.toml")},
+            "poller": {
+                "liveness_interval_s": 30.0,
+                "identity_interval_s": 600.0,
+                "discovery_interval_s": 600.0,
+                "frame_interval_s": 120.0,
+                "recheck_delay_s": 3.0,
+                "call_timeout_s": 4.0,
+            },
+            "vision": {"baseline_samples": 2},
+            "web": {"listen": listen, "district": "示范县 (demo)"},
+        }
+    )
 
 
 @app.command("demo")
-def demo() -> None:
+def demo(
+    directory: Annotated[
+        str, typer.Option("--dir", help="Working directory for the demo's inventory and database.")
+    ] = "camfleet-demo",
+    listen: Annotated[str, typer.Option("--listen", help="HOST:PORT of the web UI.")] = "127.0.0.1:9870",
+    legacy: Annotated[int, typer.Option(help="Legacy 农村小天网 cameras besides the 500 new ones.")] = 5000,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start over: a new district and empty history.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic district.")] = 1,
+) -> None:
     """Start a simulated district, poll it, and serve metrics and the coverage page on 127.0.0.1."""
-    not_implemented("demo", "service issue")()
+    from camfleet.service.app import run_service
+    from camfleet.simulator.process import SimulatorProcess
+
+    with errors_as_messages():
+        parse_listen(listen)
+        work = Path(directory).resolve()
+        out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
+        inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
+        sim = SimulatorProcess(inventory, scenario=scenario, log_file=work / "simulator.log")
+        out_console.print("starting the simulated cameras (one loopback address each) …")
+        try:
+            sim.start()
+        except RuntimeError as exc:
+            fail(f"{exc}; see {work / 'simulator.log'}")
+        try:
+            cfg = demo_config(work, listen)
+            out_console.print(
+                f"\n[bold green]polling[/] — open these while it runs (Ctrl-C to stop):\n"
+                f"  coverage page   http://{listen}/coverage\n"
+                f"  metrics         http://{listen}/metrics\n"
+                f"  cameras (JSON)  http://{listen}/api/cameras\n"
+                f"  fault control   {sim.control_url}/faults\n"
+                f"  planners' report  CAMFLEET_DATABASE_URL=sqlite:///{work / 'camfleet.db'} camfleet coverage\n"
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(run_service(cfg, config_path=None, listen=listen))
+        finally:
+            sim.stop()
+            out_console.print("demo stopped; the history stays in", str(work / "camfleet.db"))

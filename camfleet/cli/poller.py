@@ -11,23 +11,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, not_implemented, out_console
+from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, out_console
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
 from camfleet.inventory.store import Store
 from camfleet.model import CameraState, CameraTarget, Status
 from camfleet.runtime.diagnose import Diagnosis, diagnose
 from camfleet.runtime.poller import Poller
-
-
-@app.command("run")
-def run(
-    listen: Annotated[
-        str | None, typer.Option("--listen", help="HOST:PORT for the web server (default 127.0.0.1:9870).")
-    ] = None,
-) -> None:
-    """Run the service: poll the fleet until stopped, serve /metrics and /coverage (systemd runs this)."""
-    not_implemented("run", "poller issue")()
 
 
 def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:

@@ -103,10 +103,24 @@ class CheckRunner:
         self.writer.record([result.camera_id, *(t.camera_id for t in transitions)], transitions)
         self.fleet.counters.transitions += len(transitions)
         for t in transitions:
-            camera_log(log, logging.INFO, t.camera_id, f"{t.from_status} → {t.to_status}", reason=str(t.reason))
+            camera_log(
+                log,
+                _log_level(t),
+                t.camera_id,
+                f"{t.from_status} → {t.to_status}",
+                reason=str(t.reason),
+                detail=t.detail,
+            )
             for callback in list(self.subscribers):
                 try:
                     callback(t)
                 except Exception:  # one bad subscriber must not stop the others or the poller
                     log.exception("transition subscriber failed")
         return transitions
+
+
+def _log_level(t: Transition) -> int:
+    """First sightings of healthy cameras are routine (thousands at start-up): debug. Faults: warning."""
+    if t.to_status is Status.OK:
+        return logging.DEBUG if t.from_status is Status.UNKNOWN else logging.INFO
+    return logging.WARNING

@@ -1,0 +1,288 @@
+"""The service: wires config, inventory, poller, metrics, coverage and web; handles signals and sd_notify.
+
+Lifecycle::
+
+    svc = Service(cfg, config_path=..., listen=...)
+    await svc.start()        # inventory loaded, poller scheduling, web listening → READY=1
+    await svc.wait()         # until SIGTERM/SIGINT; SIGHUP reloads config, credentials and inventory
+    await svc.stop()         # STOPPING=1, in-flight probes finish or are cancelled at a deadline, DB flushed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from camfleet.config import CamfleetConfig, CredentialStore, load_config, load_credentials
+from camfleet.errors import CamfleetError, ConfigError
+from camfleet.inventory.store import Store
+from camfleet.log import setup_logging
+from camfleet.metrics.cache import MetricsCache
+from camfleet.metrics.handler import make_metrics_handler
+from camfleet.probe.context import Probe
+from camfleet.runtime.poller import Poller
+from camfleet.service.notify import Notifier, watchdog_interval_s
+from camfleet.service.views import CoverageViews, Inventory, ServiceStats, camera_json, metrics_snapshot
+from camfleet.web import WebDeps, make_app, parse_listen
+
+log = logging.getLogger("camfleet.service")
+
+STOP_DEADLINE_S = 7.0  # in-flight probes get this long; the whole stop stays under systemd's 10 s promise
+
+
+class Service:
+    """One running camfleet: poller + web server over one store."""
+
+    def __init__(
+        self,
+        cfg: CamfleetConfig,
+        *,
+        config_path: str | None = None,
+        listen: str | None = None,
+        frame_probe_factory: Callable[[CamfleetConfig], Probe | None] | None = None,
+        configure_logging: bool = True,
+    ) -> None:
+        self.cfg = cfg
+        self.config_path = config_path
+        self.listen = listen or cfg.web.listen
+        self.frame_probe_factory = frame_probe_factory
+        self.configure_logging = configure_logging
+        self.notifier = Notifier()
+        self.stats = ServiceStats(last_reload_at=time.time())
+        self.ready = False
+        self.store: Store | None = None
+        self.poller: Poller | None = None
+        self.inventory = Inventory(points=[], cameras=[])
+        self.credentials = CredentialStore()
+        self.metrics: MetricsCache | None = None
+        self.coverage: CoverageViews | None = None
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.bound: tuple[str, int] | None = None
+
+    # ------------------------------------------------------------------ start
+    async def start(self) -> None:
+        """Open the store, load the inventory, start polling, listen; then tell systemd we are ready."""
+        self.credentials = load_credentials(self.cfg.credentials.file)
+        if self.configure_logging:
+            setup_logging(self.cfg.logging.level, self.cfg.logging.format, self.credentials.secrets())
+        self.store = await asyncio.to_thread(Store, self.cfg.database.url)
+        targets = await self._load_inventory()
+        frame_probe = self.frame_probe_factory(self.cfg) if self.frame_probe_factory else None
+        self.poller = Poller(self.cfg, targets, self.credentials, self.store, frame_probe=frame_probe)
+        await self.poller.start()
+        self.metrics = MetricsCache(self._metrics_snapshot)
+        self.coverage = CoverageViews(self.store)
+        await self._start_web()
+        self._tasks = [
+            asyncio.create_task(self._loop_lag(), name="camfleet-loop-lag"),
+            asyncio.create_task(self._status_lines(), name="camfleet-status"),
+        ]
+        interval = watchdog_interval_s()
+        if interval:
+            self._tasks.append(asyncio.create_task(self._watchdog(interval), name="camfleet-watchdog"))
+        self.ready = True
+        log.info("camfleet ready", extra={"cameras": len(targets), "listen": f"{self.bound}"})
+        self.notifier.ready(self._status_text())
+
+    async def _load_inventory(self) -> list[Any]:
+        assert self.store is not None
+        store = self.store
+        points, cameras, targets = await asyncio.to_thread(
+            lambda: (store.load_points(), store.load_cameras(), store.load_targets())
+        )
+        self.inventory = Inventory(points=points, cameras=cameras)
+        return targets
+
+    async def _start_web(self) -> None:
+        assert self.poller is not None and self.metrics is not None
+        host, port = parse_listen(self.listen)
+        auth = self._basic_auth()
+        deps = WebDeps(
+            metrics=make_metrics_handler(self.metrics),
+            coverage_html=self._coverage_html,
+            coverage_json=self._coverage_json,
+            cameras=lambda: [c for cid in sorted(self._fleet().targets) if (c := camera_json(self._fleet(), cid))],
+            camera=lambda cid: camera_json(self._fleet(), cid),
+            ready=lambda: self.ready,
+            status=self._status_json,
+            basic_auth=auth,
+        )
+        self._runner = web.AppRunner(make_app(deps), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port, ssl_context=self._ssl_context(), reuse_address=True)
+        await site.start()
+        addresses = self._runner.addresses
+        self.bound = (str(addresses[0][0]), int(addresses[0][1])) if addresses else (host, port)
+
+    def _basic_auth(self) -> tuple[str, str] | None:
+        web_cfg = self.cfg.web
+        if not web_cfg.basic_auth_user:
+            return None
+        if not web_cfg.basic_auth_password_file:
+            raise ConfigError("web.basic_auth_password_file: required when web.basic_auth_user is set")
+        try:
+            password = Path(web_cfg.basic_auth_password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"web.basic_auth_password_file: cannot read: {exc.strerror}") from None
+        return web_cfg.basic_auth_user, password
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        web_cfg = self.cfg.web
+        if not web_cfg.tls_cert_file:
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ctx.load_cert_chain(web_cfg.tls_cert_file, web_cfg.tls_key_file or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"web.tls_cert_file/tls_key_file: cannot load: {exc}") from None
+        return ctx
+
+    # ------------------------------------------------------------------ views
+    def _fleet(self) -> Any:
+        assert self.poller is not None
+        return self.poller.fleet
+
+    def _metrics_snapshot(self) -> Any:
+        return metrics_snapshot(self._fleet(), self.inventory, self.stats)
+
+    async def _coverage_html(self, town: str | None) -> str:
+        assert self.coverage is not None
+        title = f"{self.cfg.web.district or 'camfleet'} 覆盖 coverage"
+        return await self.coverage.html(self._fleet(), self.inventory, town, title)
+
+    async def _coverage_json(self, town: str | None) -> dict[str, Any]:
+        assert self.coverage is not None
+        return await self.coverage.json(self._fleet(), self.inventory, town)
+
+    def _status_json(self) -> dict[str, Any]:
+        fleet = self._fleet()
+        c = fleet.counters
+        return {
+            "ready": self.ready,
+            "cameras": len(fleet.targets),
+            "counts": fleet.status_counts(),
+            "in_flight": c.in_flight,
+            "queue_depth": c.queue_depth,
+            "lag_s": round(c.lag_s, 3),
+            "db_backlog": c.write_backlog,
+            "loop_lag_max_s": round(self.stats.loop_lag_max_s, 4),
+            "reloads_ok": self.stats.reloads_ok,
+            "reloads_failed": self.stats.reloads_failed,
+        }
+
+    def _status_text(self) -> str:
+        fleet = self._fleet()
+        counts = fleet.status_counts()
+        top = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])[:4])
+        return f"{len(fleet.targets)} cameras: {top}; backlog {fleet.counters.write_backlog}"
+
+    # ------------------------------------------------------------------ background
+    async def _loop_lag(self, period_s: float = 0.25) -> None:
+        """Measure how late the loop wakes up: a stuck loop shows here and stops the watchdog pings."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(period_s)
+            lag = max(0.0, loop.time() - before - period_s)
+            self.stats.loop_lag_s = lag
+            self.stats.loop_lag_max_s = max(self.stats.loop_lag_max_s, lag)
+
+    async def _watchdog(self, interval_s: float) -> None:
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval_s)
+
+    async def _status_lines(self, period_s: float = 10.0) -> None:
+        while True:
+            await asyncio.sleep(period_s)
+            self.notifier.status(self._status_text())
+
+    # ------------------------------------------------------------------ signals
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT stop; SIGHUP reloads."""
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self._stop.set)
+        loop.add_signal_handler(signal.SIGINT, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+
+    def request_stop(self) -> None:
+        """Ask the service to stop (what SIGTERM does)."""
+        self._stop.set()
+
+    async def wait(self) -> None:
+        """Until a stop is requested."""
+        await self._stop.wait()
+
+    async def reload(self) -> bool:
+        """Re-read config, credentials and inventory; keep camera state, history and metric continuity.
+
+        A bad config or credentials file is refused whole (the running one stays) and counted as a failed
+        reload. Poller intervals and the web listener take effect at the next restart.
+        """
+        assert self.poller is not None
+        self.notifier.reloading()
+        try:
+            cfg = load_config(self.config_path) if self.config_path else self.cfg
+            credentials = load_credentials(cfg.credentials.file)
+            targets = await self._load_inventory()
+        except CamfleetError as exc:
+            self.stats.reloads_failed += 1
+            self.stats.last_reload_ok = False
+            log.error("reload refused, keeping the running configuration", extra={"error": str(exc)})
+            self.notifier.ready(self._status_text())
+            return False
+        self.cfg = cfg
+        self.credentials = credentials
+        self.poller.ctx.credentials = credentials
+        self.poller.update_targets(targets)
+        if self.coverage is not None:
+            self.coverage.forget()
+        self.stats.reloads_ok += 1
+        self.stats.last_reload_ok = True
+        self.stats.last_reload_at = time.time()
+        log.info("reloaded", extra={"cameras": len(targets)})
+        self.notifier.ready(self._status_text())
+        return True
+
+    # ------------------------------------------------------------------ stop
+    async def stop(self) -> None:
+        """Stop probing, flush the database, close the web server and the store."""
+        self.ready = False
+        self.notifier.stopping()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.poller is not None:
+            await self.poller.stop(STOP_DEADLINE_S)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.metrics is not None:
+            self.metrics.close()
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+        self.notifier.close()
+        log.info("camfleet stopped")
+
+
+async def run_service(cfg: CamfleetConfig, *, config_path: str | None, listen: str | None, **kwargs: Any) -> None:
+    """Start, wait for a signal, stop: the body of ``camfleet run``."""
+    svc = Service(cfg, config_path=config_path, listen=listen, **kwargs)
+    svc.install_signal_handlers()
+    try:
+        await svc.start()
+        await svc.wait()
+    finally:
+        await svc.stop()

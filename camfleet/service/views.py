@@ -1,0 +1,169 @@
+"""What the service shows: metrics snapshots, coverage pages and camera JSON, built from the running poller.
+
+Everything here is read-only over the poller's state. Builders that cost CPU at fleet scale run in a
+thread; what they read is copied on the event loop first, so the loop can go on mutating its own state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from camfleet.coverage import build_report, parse_window, render_html, report_to_json
+from camfleet.coverage.report import CoverageReport
+from camfleet.inventory.store import Store
+from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
+from camfleet.model import CameraRecord, CameraState, PointRecord
+from camfleet.runtime.fleet import FleetState
+
+
+@dataclasses.dataclass
+class Inventory:
+    """The inventory as last loaded (replaced whole on reload)."""
+
+    points: Sequence[PointRecord]
+    cameras: Sequence[CameraRecord]
+
+
+@dataclasses.dataclass
+class ServiceStats:
+    """The service's own figures that PollerStats carries besides the runtime's counters."""
+
+    loop_lag_s: float = 0.0
+    loop_lag_max_s: float = 0.0
+    reloads_ok: int = 0
+    reloads_failed: int = 0
+    last_reload_ok: bool = True
+    last_reload_at: float = 0.0
+
+
+def copy_states(fleet: FleetState) -> dict[str, CameraState]:
+    """A shallow copy of every state (cheap, on the loop) so a worker thread reads a still picture."""
+    return {cid: dataclasses.replace(s) for cid, s in fleet.states.items()}
+
+
+def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
+    """Map the runtime's counters and the service's figures onto what the metrics layer renders."""
+    c = fleet.counters
+    return PollerStats(
+        probes=dict(c.probes),
+        sweep_duration_s=c.last_sweep_duration_s,
+        schedule_lag_s=c.lag_s,
+        queue_depth=c.queue_depth,
+        in_flight=c.in_flight,
+        loop_lag_s=svc.loop_lag_s,
+        db_backlog=c.write_backlog,
+        db_write_failures=c.write_failures,
+        db_write_dropped=c.write_dropped,
+        config_reloads_ok=svc.reloads_ok,
+        config_reloads_failed=svc.reloads_failed,
+        config_last_reload_ok=svc.last_reload_ok,
+        config_last_reload_at=svc.last_reload_at,
+        transitions=c.transitions,
+        started_at=fleet.started_at,
+    )
+
+
+def metrics_snapshot(fleet: FleetState, inventory: Inventory, svc: ServiceStats) -> MetricsSnapshot:
+    """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere)."""
+    return MetricsSnapshot(
+        targets=dict(fleet.targets),
+        states=copy_states(fleet),
+        points=inventory.points,
+        cameras=inventory.cameras,
+        poller=poller_stats(fleet, svc),
+        taken_at=time.time(),
+    )
+
+
+def camera_json(fleet: FleetState, camera_id: str) -> dict[str, Any] | None:
+    """One camera as the JSON API shows it (never a credential: the target names only its group)."""
+    target = fleet.targets.get(camera_id)
+    if target is None:
+        return None
+    state = fleet.states.get(camera_id)
+    out: dict[str, Any] = {
+        "id": camera_id,
+        "town": target.town,
+        "village": target.village,
+        "point": target.point_id,
+        "program": target.program,
+        "host": target.host,
+        "port": target.port,
+        "uplink": target.uplink,
+        "status": "unknown",
+        "reason": "",
+    }
+    if state is not None:
+        ident = state.identity
+        out.update(
+            status=str(state.status),
+            reason=str(state.reason),
+            detail=state.detail,
+            since=state.since or None,
+            last_probe_at=state.last_probe_at or None,
+            last_ok_at=state.last_ok_at or None,
+            latency_ms=round(state.latency_s * 1000, 1),
+            clock_offset_s=state.clock_offset_s,
+            flapping=state.flapping,
+            vendor=ident.vendor if ident else "",
+            model=ident.model if ident else "",
+            firmware=ident.firmware if ident else "",
+            scores=dict(state.scores),
+        )
+    return out
+
+
+class CoverageViews:
+    """Builds coverage reports from the store's history and the poller's live states, cached briefly."""
+
+    def __init__(self, store: Store, window: str = "7d", max_age_s: float = 15.0) -> None:
+        self.store = store
+        self.window = window
+        self.max_age_s = max_age_s
+        self._cache: dict[str | None, tuple[float, CoverageReport]] = {}
+        self._lock = asyncio.Lock()
+
+    async def report(self, fleet: FleetState, inventory: Inventory, town: str | None) -> CoverageReport:
+        """A report at most ``max_age_s`` old; an unknown town raises ``KeyError``."""
+        now = time.time()
+        hit = self._cache.get(town)
+        if hit is not None and now - hit[0] < self.max_age_s:
+            return hit[1]
+        async with self._lock:
+            states = copy_states(fleet)
+            report = await asyncio.to_thread(self._build, inventory, states, town, now)
+            self._cache[town] = (now, report)
+            return report
+
+    def _build(
+        self, inventory: Inventory, states: dict[str, CameraState], town: str | None, now: float
+    ) -> CoverageReport:
+        from camfleet.coverage.report import UnknownAreaError
+
+        window = parse_window(self.window, now=now)
+        transitions = self.store.load_transitions(window.start, None)
+        try:
+            return build_report(
+                inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town
+            )
+        except UnknownAreaError as exc:
+            raise KeyError(town) from exc
+
+    async def html(self, fleet: FleetState, inventory: Inventory, town: str | None, title: str) -> str:
+        """The coverage page, with links to filter by town."""
+        report = await self.report(fleet, inventory, town)
+        return await asyncio.to_thread(
+            render_html, report, title=title, generated_at=time.time(), town_filter_links=True
+        )
+
+    async def json(self, fleet: FleetState, inventory: Inventory, town: str | None) -> dict[str, Any]:
+        """The coverage report as the JSON contract describes it."""
+        return report_to_json(await self.report(fleet, inventory, town))
+
+    def forget(self) -> None:
+        """Drop cached reports (after a reload)."""
+        self._cache.clear()
