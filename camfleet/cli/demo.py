@@ -128,6 +128,9 @@ def demo(
     legacy: Annotated[int, typer.Option(help="Legacy 农村小天网 cameras besides the 500 new ones.")] = 5000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start over: a new district and empty history.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic district.")] = 1,
+    control: Annotated[
+        str, typer.Option("--control", help="HOST:PORT of the simulator's fault control endpoint.")
+    ] = "127.0.0.1:9871",
 ) -> None:
     """Start a simulated district, poll it, and serve metrics and the coverage page on 127.0.0.1."""
     from camfleet.service.app import run_service
@@ -135,10 +138,11 @@ def demo(
 
     with errors_as_messages():
         parse_listen(listen)
+        control_addr = parse_listen(control)
         work = Path(directory).resolve()
         out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
         inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
-        sim = SimulatorProcess(inventory, scenario=scenario, log_file=work / "simulator.log")
+        sim = SimulatorProcess(inventory, scenario=scenario, control=control_addr, log_file=work / "simulator.log")
         out_console.print("starting the simulated cameras (one loopback address each) …")
         try:
             sim.start()
