@@ -30,6 +30,7 @@ class WebDeps:
     camera: Callable[[str], dict[str, Any] | None]
     ready: Callable[[], bool]
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    villages: Callable[[str | None], Awaitable[list[dict[str, Any]]]] | None = None
     basic_auth: tuple[str, str] | None = None  # (user, password); None: open
 
 
@@ -95,11 +96,20 @@ def make_app(deps: WebDeps) -> web.Application:
             return _json({"error": "unknown camera"}, status=404)
         return _json(found)
 
+    async def villages(request: web.Request) -> web.Response:
+        if deps.villages is None:
+            return _json({"villages": []})
+        town = request.query.get("town") or None
+        try:
+            return _json({"villages": await deps.villages(town)})
+        except KeyError:
+            return _json({"error": f"unknown town: {town}"}, status=404)
+
     async def status(_: web.Request) -> web.Response:
         return _json(deps.status())
 
     async def index(_: web.Request) -> web.Response:
-        links = ["/coverage", "/metrics", "/api/cameras", "/api/status", "/-/healthy", "/-/ready"]
+        links = ["/coverage", "/metrics", "/api/cameras", "/api/villages", "/api/status", "/-/healthy", "/-/ready"]
         body = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
         return web.Response(
             text=f"<!doctype html><meta charset=utf-8><title>camfleet</title><h1>camfleet</h1><ul>{body}</ul>",
@@ -112,6 +122,7 @@ def make_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/api/coverage", coverage_json)
     app.router.add_get("/api/cameras", cameras)
     app.router.add_get("/api/cameras/{camera_id}", camera)
+    app.router.add_get("/api/villages", villages)
     app.router.add_get("/api/status", status)
     app.router.add_get("/-/healthy", healthy)
     app.router.add_get("/-/ready", ready)

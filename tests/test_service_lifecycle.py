@@ -160,7 +160,10 @@ def test_service_lifecycle_reload_restart_and_redaction(tmp_path: Path) -> None:
             "coverage json": svc.get("/api/coverage")[1],
             "api": svc.get("/api/cameras")[1],
             "status": svc.get("/api/status")[1],
+            "villages": svc.get("/api/villages")[1],
         }
+        villages = json.loads(outputs["villages"])["villages"]
+        assert {v["village"] for v in villages} == {"东岭村", "西河村"}
         svc.signal(signal.SIGTERM)
         svc.wait(10)
         sweep = _cli("sweep", "--once", "--json", env=cli_env)

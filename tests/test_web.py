@@ -24,6 +24,12 @@ def _deps(ready: bool = True, auth: tuple[str, str] | None = None) -> WebDeps:
         return {"district": {"coverage_rate": 1.0}, "town": town}
 
     cams = {"C1": {"id": "C1", "status": "ok"}}
+
+    async def villages(town: str | None) -> list[dict[str, Any]]:
+        if town == "nowhere":
+            raise KeyError(town)
+        return [{"town": "城关镇", "village": "东村", "covered": True}]
+
     return WebDeps(
         metrics=metrics,
         coverage_html=coverage_html,
@@ -32,6 +38,7 @@ def _deps(ready: bool = True, auth: tuple[str, str] | None = None) -> WebDeps:
         camera=cams.get,
         ready=lambda: ready,
         basic_auth=auth,
+        villages=villages,
     )
 
 
@@ -47,6 +54,8 @@ async def test_endpoints_answer() -> None:
         assert (await (await client.get("/api/cameras")).json())["cameras"][0]["id"] == "C1"
         assert (await client.get("/api/cameras/C9")).status == 404
         assert (await (await client.get("/api/coverage")).json())["district"]["coverage_rate"] == 1.0
+        assert (await (await client.get("/api/villages")).json())["villages"][0]["village"] == "东村"
+        assert (await client.get("/api/villages", params={"town": "nowhere"})).status == 404
 
 
 async def test_not_ready_is_503() -> None:
@@ -61,6 +70,7 @@ async def test_basic_auth_protects_all_but_liveness() -> None:
     deps = _deps(auth=("prom", "s3cret-scrape"))
     async with TestClient(TestServer(make_app(deps), host="127.0.0.1")) as client:
         assert (await client.get("/metrics")).status == 401
+        assert (await client.get("/api/villages")).status == 401
         bad = base64.b64encode(b"prom:wrong").decode()
         assert (await client.get("/metrics", headers={"Authorization": f"Basic {bad}"})).status == 401
         good = base64.b64encode(b"prom:s3cret-scrape").decode()

@@ -116,6 +116,7 @@ class Service:
             camera=lambda cid: camera_json(self._fleet(), cid),
             ready=lambda: self.ready,
             status=self._status_json,
+            villages=self._villages_json,
             basic_auth=auth,
         )
         self._runner = web.AppRunner(make_app(deps), access_log=None, handle_signals=False)
@@ -164,6 +165,10 @@ class Service:
     async def _coverage_json(self, town: str | None) -> dict[str, Any]:
         assert self.coverage is not None
         return await self.coverage.json(self._fleet(), self.inventory, town)
+
+    async def _villages_json(self, town: str | None) -> list[dict[str, Any]]:
+        villages: list[dict[str, Any]] = (await self._coverage_json(town))["villages"]
+        return villages
 
     def _status_json(self) -> dict[str, Any]:
         fleet = self._fleet()
