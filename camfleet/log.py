@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message", "asctime"}
@@ -88,11 +88,44 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RepeatFilter(logging.Filter):
+    """Summarise repeated identical warnings instead of writing them every minute.
+
+    The first occurrence of a (logger, camera, message) at WARNING or above is written; identical ones within
+    ``window_s`` are counted and dropped; the next one after the window is written with ``repeated=N`` (how
+    many were dropped). Different messages, other cameras and INFO/DEBUG lines pass untouched.
+    """
+
+    def __init__(self, window_s: float = 600.0, clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000):
+        super().__init__()
+        self.window_s = window_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.name, str(getattr(record, "camera", "")), record.getMessage())
+        now = self.clock()
+        first, dropped = self._seen.get(key, (None, 0))
+        if first is not None and now - first < self.window_s:
+            self._seen[key] = (first, dropped + 1)
+            return False
+        if len(self._seen) >= self.max_keys:  # bounded memory under a storm of distinct messages
+            self._seen.clear()
+        self._seen[key] = (now, 0)
+        if dropped:
+            record.repeated = dropped
+        return True
+
+
 def setup_logging(level: str = "info", fmt: str = "logfmt", secrets: Iterable[str] = ()) -> None:
     """Configure the root logger for camfleet (stderr, which journald captures)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
     handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

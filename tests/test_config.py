@@ -120,3 +120,31 @@ def test_log_lines_start_with_camera_and_redact() -> None:
     line = LogfmtFormatter(with_time=False).format(rec)
     assert line.startswith("level=warning camera=C00017 ")
     assert "Pa55word!" not in line and "***" in line
+
+
+def test_repeated_warnings_are_summarised() -> None:
+    """The same camera failure every minute is written once per window, then once more with repeated=N;
+    another camera's failure and info lines are never held back."""
+    from camfleet.log import RepeatFilter
+
+    now = [0.0]
+    f = RepeatFilter(window_s=600, clock=lambda: now[0])
+
+    def rec(camera: str, msg: str, level: int = logging.WARNING) -> logging.LogRecord:
+        r = logging.LogRecord("camfleet.runtime", level, __file__, 1, msg, None, None)
+        r.camera = camera
+        return r
+
+    assert f.filter(rec("C1", "ok → offline"))
+    passed = []
+    for minute in range(1, 10):
+        now[0] = minute * 60.0
+        passed.append(f.filter(rec("C1", "ok → offline")))
+    assert passed == [False] * 9
+    assert f.filter(rec("C2", "ok → offline"))
+    assert f.filter(rec("C1", "probe ok", logging.INFO))
+    now[0] = 601.0
+    again = rec("C1", "ok → offline")
+    assert f.filter(again)
+    assert getattr(again, "repeated", 0) == 9
+    assert "repeated=9" in LogfmtFormatter(with_time=False).format(again)
