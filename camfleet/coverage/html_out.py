@@ -17,7 +17,7 @@ from camfleet.coverage.report import ALL, CoverageReport, RepairItem
 from camfleet.coverage.svg import point_map, town_bars, trend_chart
 
 MAX_THUMBNAIL_BYTES = 256 * 1024
-_CSS = """
+CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC","WenQuanYi Zen Hei",sans-serif;
 margin:0;padding:16px 24px;color:#222;background:#fafafa}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -281,5 +281,5 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>" + "".join(sections) + "</body></html>\n"
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>" + "".join(sections) + "</body></html>\n"
     )
