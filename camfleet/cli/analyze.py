@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Column, Table
@@ -20,7 +20,11 @@ from camfleet.cli.app import app as cli_app
 from camfleet.cli.app import err_console, get_config, out_console
 from camfleet.errors import CamfleetError, FrameError
 from camfleet.model import Reason
-from camfleet.vision import Baseline, FrameSignature, analyze_jpeg
+
+if TYPE_CHECKING:
+    from camfleet.vision import Baseline, FrameSignature
+
+# OpenCV and the vision package load inside the command: other commands must not pay for them.
 
 _SHOWN_SCORES = ("brightness_ratio", "sharpness_ratio", "structure", "changed_fraction", "shift_px")
 
@@ -45,6 +49,8 @@ def _reduction() -> int:
 
 def build_baseline(references: list[str], reduction: int) -> tuple[Baseline | None, int]:
     """A baseline averaging every readable reference; also the number of unreadable ones."""
+    from camfleet.vision import Baseline, analyze_jpeg
+
     baseline = Baseline(samples=max(1, len(references)))
     failures = 0
     for path in references:
@@ -68,6 +74,8 @@ def analyze(
     json_out: Annotated[bool, typer.Option("--json", help="One JSON line per frame.")] = False,
 ) -> None:
     """Judge frames against a baseline learned from the reference pictures."""
+    from camfleet.vision import analyze_jpeg
+
     reduction = _reduction()
     baseline, failures = build_baseline(reference, reduction)
     if baseline is None:

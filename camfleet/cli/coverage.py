@@ -9,23 +9,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from camfleet.cli.app import app, errors_as_messages, fail, get_config, out_console
-from camfleet.coverage import (
-    CoverageReport,
-    build_report,
-    parse_window,
-    render_csv,
-    render_html,
-    render_table,
-    report_to_json,
-    window_between,
-)
-from camfleet.inventory.store import Store
+
+if TYPE_CHECKING:
+    from camfleet.coverage import CoverageReport
+
+# The report's modules (SQLAlchemy, the renderers) are imported inside the functions: `camfleet --help` and
+# every other command must not pay ~0.5 s for them.
 
 FORMATS = ("table", "csv", "json", "html")
 TITLE = "村级视频覆盖 Village camera coverage"
@@ -35,6 +29,9 @@ def _load_report(
     town: str | None, program: str | None, window: str, from_day: str | None, to_day: str | None
 ) -> CoverageReport:
     """Read inventory, states and the window's history through the store and build the report."""
+    from camfleet.coverage import build_report, parse_window, window_between
+    from camfleet.inventory.store import Store
+
     now = time.time()
     if to_day is not None and from_day is None:
         fail("--to needs --from")
@@ -53,6 +50,10 @@ def _load_report(
 
 def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:
     """The report's bytes, or None when it was printed on the terminal directly (table to stdout)."""
+    from rich.console import Console
+
+    from camfleet.coverage import render_csv, render_html, render_table, report_to_json
+
     if fmt == "json":
         return (json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "csv":

@@ -6,8 +6,6 @@ import typer
 from rich.markup import escape
 
 from camfleet.cli.app import app, errors_as_messages, get_config, out_console
-from camfleet.inventory.db import safe_url
-from camfleet.inventory.db import upgrade as upgrade_schema
 
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -16,6 +14,9 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Apply every pending schema migration (Alembic) to the configured database."""
+    from camfleet.inventory.db import safe_url
+    from camfleet.inventory.db import upgrade as upgrade_schema
+
     with errors_as_messages():
         url = get_config().database.url
         before, after = upgrade_schema(url)

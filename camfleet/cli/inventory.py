@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -10,11 +10,14 @@ from rich.table import Table
 
 from camfleet.cli.app import app, err_console, errors_as_messages, get_config, out_console
 from camfleet.errors import InventoryError
-from camfleet.inventory.db import head_revision, safe_url
-from camfleet.inventory.diff import Plan
 from camfleet.inventory.files import write_inventory_file
-from camfleet.inventory.importer import export_rows, import_inventory
 from camfleet.inventory.validate import Inventory, validate_file
+
+if TYPE_CHECKING:
+    from camfleet.inventory.diff import Plan
+
+# The database modules (SQLAlchemy, Alembic) are imported inside the commands that use them, so that
+# `validate` and every other command start without them.
 
 inventory_app = typer.Typer(help="Inventory of towns, villages, points and cameras.", no_args_is_help=True)
 app.add_typer(inventory_app, name="inventory")
@@ -60,6 +63,9 @@ def import_(
     with errors_as_messages():
         inventory = _validated(file)  # before the database is opened: a rejected file changes nothing
         url = get_config().database.url
+        from camfleet.inventory.db import head_revision, safe_url
+        from camfleet.inventory.importer import import_inventory
+
         result = import_inventory(url, inventory, dry_run=dry_run)
         where = escape(safe_url(url))
         if result.created_schema:
@@ -91,6 +97,8 @@ def export(
 ) -> None:
     """Write the inventory to a file that re-imports to the same database."""
     with errors_as_messages():
+        from camfleet.inventory.importer import export_rows
+
         rows = export_rows(get_config().database.url)
         write_inventory_file(file, rows, chinese=chinese)
         cameras = sum(1 for r in rows if r["camera_id"])
