@@ -89,9 +89,13 @@ def test_every_metric_named_exists() -> None:
     assert used - known == set()
 
 
-def test_the_three_dashboards_and_their_kpis() -> None:
-    """District overview shows 在线率/完好率/覆盖率 and the uncovered villages; panel ids and refIds are unique."""
-    assert {b["uid"] for b in BOARDS.values()} == {"camfleet-district", "camfleet-camera", "camfleet-poller"}
+def test_the_four_dashboards_and_their_kpis() -> None:
+    """District overview shows 在线率/完好率/覆盖率 and the uncovered villages; the drill-down chains town and
+    village variables; panel ids and refIds are unique."""
+    uids = {"camfleet-district", "camfleet-camera", "camfleet-poller", "camfleet-village"}
+    assert {b["uid"] for b in BOARDS.values()} == uids
+    drill = next(b for b in BOARDS.values() if b["uid"] == "camfleet-village")
+    assert [v["name"] for v in drill["templating"]["list"]] == ["datasource", "town", "village"]
     district = next(b for b in BOARDS.values() if b["uid"] == "camfleet-district")
     titles = " ".join(p["title"] for p in district["panels"])
     for word in ("在线率", "完好率", "覆盖率", "Villages without a working camera", "Cameras by status", "by town"):

@@ -3,9 +3,10 @@
 Run ``python deploy/grafana/build.py`` after changing a panel: it rewrites ``deploy/grafana/dashboards/*.json``
 (the committed files Grafana provisions). ``--check`` exits 1 when the committed files are out of date.
 
-Three dashboards: "District overview" for the command centre and planners (在线率 / 完好率 / 覆盖率, cameras by
-status, villages without a working camera, towns side by side), "Camera detail" for one camera, and
-"Poller health" for the engineer who runs camfleet.
+Four dashboards: "District overview" for the command centre and planners (在线率 / 完好率 / 覆盖率, cameras by
+status, villages without a working camera, towns side by side), "Town and village" to drill down (chained
+town / village variables), "Camera detail" for one camera, and "Poller health" for the engineer who runs
+camfleet.
 """
 
 from __future__ import annotations
@@ -167,6 +168,68 @@ def camera_detail() -> db.Dashboard:
     )
 
 
+def town_village() -> db.Dashboard:
+    """Drill-down: the chosen towns and villages, their cameras and what is wrong with each."""
+    area = 'town=~"$town", village=~"$village"'
+    dash = db.Dashboard("camfleet — 镇街/行政村 Town and village").uid("camfleet-village").tags(["camfleet"])
+    dash = variables(dash.refresh("1m").time("now-7d", "now").timezone("browser"), "town", "village")
+    return (
+        dash.with_panel(
+            table.Panel()
+            .title("行政村 Villages (覆盖 covered, 摄像机 cameras, 在线 up)")
+            .with_target(query(f"camfleet_village_covered{{{area}}}", "covered", instant=True, as_table=True))
+            .with_target(
+                query(f"sum by (town, village) (camfleet_village_cameras{{{area}}})", instant=True, as_table=True)
+            )
+            .with_target(query(f"camfleet_village_cameras_up{{{area}}}", instant=True, as_table=True))
+            .height(9)
+            .span(12)
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("摄像机状态 Cameras by status")
+            .with_target(
+                query(
+                    f"sort_desc(sum by (status) (camfleet_village_cameras{{{area}}}) > 0)", "{{status}}", instant=True
+                )
+            )
+            .display_mode(BarGaugeDisplayMode.BASIC)
+            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
+            .orientation(VizOrientation.HORIZONTAL)
+            .height(9)
+            .span(12)
+        )
+        .with_panel(
+            table.Panel()
+            .title("故障摄像机 Cameras not ok")
+            .with_target(
+                query(
+                    'max by (camera, status, reason) (camfleet_camera_status{status!="ok"})'
+                    f" * on (camera) group_left (town, village, point, point_name) camfleet_camera_info{{{area}}}",
+                    instant=True,
+                    as_table=True,
+                )
+            )
+            .height(10)
+            .span(24)
+        )
+        .with_panel(
+            graph(
+                "在线摄像机 Cameras up",
+                query(f"sum by (village) (camfleet_village_cameras_up{{{area}}})", "{{village}}"),
+                span=12,
+            )
+        )
+        .with_panel(
+            statetimeline.Panel()
+            .title("村覆盖 Village covered (1) over time")
+            .with_target(query(f"camfleet_village_covered{{{area}}}", "{{village}}"))
+            .height(8)
+            .span(12)
+        )
+    )
+
+
 def poller_health() -> db.Dashboard:
     """The poller itself: is it keeping up, and what does it cost."""
     dash = db.Dashboard("camfleet — 巡检服务 Poller health").uid("camfleet-poller").tags(["camfleet"])
@@ -263,6 +326,7 @@ def render_all() -> dict[str, str]:
     boards = {
         "district-overview.json": district_overview(),
         "camera-detail.json": camera_detail(),
+        "town-village.json": town_village(),
         "poller-health.json": poller_health(),
     }
     return {
