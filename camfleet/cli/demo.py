@@ -142,7 +142,13 @@ def demo(
         work = Path(directory).resolve()
         out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
         inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
-        sim = SimulatorProcess(inventory, scenario=scenario, control=control_addr, log_file=work / "simulator.log")
+        from camfleet.simulator.rtsp import available as rtsp_available
+
+        # A few cameras stream RTSP (half of them without snapshots) when GStreamer is installed.
+        rtsp = 6 if rtsp_available() else 0
+        sim = SimulatorProcess(
+            inventory, scenario=scenario, control=control_addr, log_file=work / "simulator.log", rtsp=rtsp
+        )
         out_console.print("starting the simulated cameras (one loopback address each) …")
         try:
             sim.start()

@@ -40,10 +40,10 @@ def ensure_open_files(cameras: int) -> int:
     return target
 
 
-async def _serve(inventory: str, scenario: str | None, control: tuple[str, int], seed: int) -> None:
+async def _serve(inventory: str, scenario: str | None, control: tuple[str, int], seed: int, rtsp: int) -> None:
     from camfleet.simulator import SimulatedFleet
 
-    fleet = SimulatedFleet.from_inventory(inventory, scenario, seed=seed, control=control)
+    fleet = SimulatedFleet.from_inventory(inventory, scenario, seed=seed, control=control, rtsp=rtsp)
     ensure_open_files(len(fleet.cameras))
     await fleet.start()
     stop = asyncio.Event()
@@ -71,10 +71,18 @@ def fleet(
         str, typer.Option("--control", help="HOST:PORT of the fault control endpoint (loopback only).")
     ] = "127.0.0.1:9871",
     seed: Annotated[int, typer.Option(help="Seed of camera identities and scenes.")] = 1,
+    rtsp: Annotated[
+        int,
+        typer.Option(
+            "--rtsp",
+            help="Cameras that also stream H.264 over RTSP (every second one without a snapshot URI); "
+            "needs GStreamer's RTSP server (Debian python3-gi, gir1.2-gst-rtsp-server-1.0).",
+        ),
+    ] = 0,
 ) -> None:
     """Serve every camera of an inventory as a virtual ONVIF camera on its own loopback address."""
     with errors_as_messages():
         try:
-            asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed))
+            asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed, rtsp))
         except OSError as exc:
             fail(f"cannot start the simulator: {exc}")

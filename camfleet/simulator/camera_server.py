@@ -156,12 +156,15 @@ class CameraServer:
 
     async def _snapshot(self, request: web.BaseRequest, kinds: set[str]) -> web.StreamResponse:
         cam = self.cam
+        if not cam.spec.snapshot:
+            return web.Response(status=404, text="404 Not Found")
         err = cam.fault("snapshot_error")
         if err is not None:
             return web.Response(status=err.status, text=f"{err.status} snapshot unavailable")
         digest = self.shared.digest
-        refused = digest.verify(request.headers.get("Authorization", ""), request.method,
-                                cam.spec.username, cam.spec.password)
+        refused = digest.verify(
+            request.headers.get("Authorization", ""), request.method, cam.spec.username, cam.spec.password
+        )
         if refused or "auth" in kinds:
             headers = {"WWW-Authenticate": digest.challenge(stale=refused == "stale")}
             return web.Response(status=401, text="401 Unauthorized", headers=headers)
@@ -174,8 +177,15 @@ class CameraServer:
         elif token in cam.frozen:
             # Frozen encoder: the same picture, byte for byte, OSD clock stopped.
             return await self._send(request, 200, cam.frozen[token], "image/jpeg")
-        frame = FrameRequest(cam.seed, profile.width, profile.height, cam.clock() + TZ_OFFSET_S,
-                             cam.spec.camera_id, frozenset(kinds), profile.quality)
+        frame = FrameRequest(
+            cam.seed,
+            profile.width,
+            profile.height,
+            cam.clock() + TZ_OFFSET_S,
+            cam.spec.camera_id,
+            frozenset(kinds),
+            profile.quality,
+        )
         loop = asyncio.get_running_loop()
         jpeg = await loop.run_in_executor(self.shared.executor, render_frame, frame, self.shared.cache)
         if "frozen" in kinds:

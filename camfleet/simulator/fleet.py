@@ -15,6 +15,8 @@ from camfleet.errors import ConfigError
 from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.camera import LISTENER_KINDS, FleetClock, SimCamera
 from camfleet.simulator.camera_server import CameraServer, Shared
+from camfleet.simulator.media_ops import PROFILES
+from camfleet.simulator.rtsp import RTSP_PORT, RtspServers
 from camfleet.simulator.scenario import Fault, Scenario, load_scenario
 from camfleet.simulator.scene import BaseCache
 from camfleet.simulator.spec import SimCameraSpec, with_identity
@@ -54,7 +56,8 @@ class SimulatedFleet:
         self._tasks: list[asyncio.Task[None]] = []
         self._control_runner: object | None = None
         self._shared: Shared | None = None
-        for fault in (scenario.faults if scenario else []):
+        self._rtsp = RtspServers()
+        for fault in scenario.faults if scenario else []:
             self.add_fault(fault)
 
     @classmethod
@@ -65,12 +68,25 @@ class SimulatedFleet:
         *,
         seed: int = 1,
         control: tuple[str, int] | None = None,
+        rtsp: int = 0,
     ) -> SimulatedFleet:
-        """A fleet of the inventory's cameras, credentials from their groups (see ``inventory_specs``)."""
+        """A fleet of the inventory's cameras, credentials from their groups (see ``inventory_specs``).
+
+        ``rtsp`` cameras (chosen by the seed) also stream H.264 over RTSP; every second one of them has no
+        snapshot URI at all, so that only its stream gives a picture (the poller's RTSP fallback).
+        """
         from camfleet.simulator.inventory_specs import specs_from_inventory
 
         scenario = load_scenario(scenario_path) if scenario_path else None
-        return cls(specs_from_inventory(Path(path)), scenario, seed=seed, control=control)
+        specs = specs_from_inventory(Path(path))
+        if rtsp:
+            chosen = random.Random(seed).sample(sorted(s.camera_id for s in specs), min(rtsp, len(specs)))
+            order = {cid: i for i, cid in enumerate(chosen)}
+            for spec in specs:
+                if spec.camera_id in order:
+                    spec.rtsp = True
+                    spec.snapshot = order[spec.camera_id] % 2 == 0
+        return cls(specs, scenario, seed=seed, control=control)
 
     # -- faults -------------------------------------------------------------------------------------
 
@@ -132,6 +148,7 @@ class SimulatedFleet:
                 if cam.should_listen():
                     await srv.open()
             await self._reconcile()
+            await self._start_rtsp()
             if self._control_addr is not None:
                 from camfleet.simulator.control import start_control
 
@@ -141,6 +158,15 @@ class SimulatedFleet:
             raise
         self._tasks.append(asyncio.create_task(self._watch(), name="sim-faults"))
         log.info("simulator started: cameras=%d control=%s", len(self.cameras), self.control_url)
+
+    async def _start_rtsp(self) -> None:
+        """Start the RTSP child process for the cameras that stream (blocking start-up runs in a thread)."""
+        streaming = [cam for cam in self.cameras.values() if cam.spec.rtsp]
+        mounts = [{"token": p.token, "width": p.width, "height": p.height} for p in PROFILES]
+        for cam in streaming:
+            cam.rtsp_port = RTSP_PORT
+        cams = [{"host": cam.spec.host, "port": RTSP_PORT, "mounts": mounts} for cam in streaming]
+        await asyncio.to_thread(self._rtsp.start, cams)
 
     async def stop(self) -> None:
         """Close every listener and connection, the control endpoint and the render threads."""
@@ -162,6 +188,7 @@ class SimulatedFleet:
         if self._shared is not None:
             self._shared.executor.shutdown(wait=True, cancel_futures=True)
             self._shared = None
+        await asyncio.to_thread(self._rtsp.stop)
 
     async def _watch(self) -> None:
         """Open and close listeners as offline / reboot / uplink_down faults start and end."""

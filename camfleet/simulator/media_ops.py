@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from camfleet.simulator.soap import NO_PROFILE, NS, SoapFault
+from camfleet.simulator.soap import ACTION_NOT_SUPPORTED, NO_PROFILE, NS, SoapFault
 
 if TYPE_CHECKING:
     from camfleet.simulator.camera import SimCamera
@@ -77,6 +77,9 @@ def get_snapshot_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
     profile = _profile_token(body)
     if profile is None:
         return NO_PROFILE
+    if not cam.spec.snapshot:
+        # Older and cheaper cameras have no snapshot service: they answer ActionNotSupported, as here.
+        return ACTION_NOT_SUPPORTED
     return _media_uri("GetSnapshotUriResponse", f"{cam.base_url}/onvif/snapshot?profile={profile.token}")
 
 

@@ -28,12 +28,14 @@ class SimulatorProcess:
         control: tuple[str, int] = ("127.0.0.1", 9871),
         log_file: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
+        rtsp: int = 0,
     ) -> None:
         self.inventory = Path(inventory)
         self.scenario = Path(scenario) if scenario else None
         self.control = control
         self.log_file = Path(log_file) if log_file else None
         self.env = env
+        self.rtsp = rtsp
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,6 +49,8 @@ class SimulatorProcess:
         cmd += ["--control", f"{self.control[0]}:{self.control[1]}"]
         if self.scenario is not None:
             cmd += ["--scenario", str(self.scenario)]
+        if self.rtsp:
+            cmd += ["--rtsp", str(self.rtsp)]
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(

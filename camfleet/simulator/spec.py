@@ -41,7 +41,8 @@ class SimCameraSpec:
     model: str = ""
     firmware: str = ""
     serial: str = ""
-    rtsp: bool = False
+    rtsp: bool = False  # serve H.264 RTSP streams (GStreamer, see ``rtsp``)
+    snapshot: bool = True  # False: a camera without a snapshot URI (only RTSP gives a picture)
 
     def __repr__(self) -> str:
         # The password never appears in a repr (logs, test failure output).

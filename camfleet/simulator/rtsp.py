@@ -1,0 +1,125 @@
+"""H.264 RTSP streams for the cameras whose spec has ``rtsp``: GStreamer's RTSP server in a child process.
+
+GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`` and
+``gir1.2-gst-rtsp-server-1.0`` and live in the system Python, not in a virtualenv: so the server runs as
+``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
+loopback address (port ``RTSP_PORT``), serving one mount per profile token. Media are created when a client
+connects and shared, so an idle stream costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from camfleet.errors import ConfigError
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+RTSP_PORT = 8554  # 554 needs root; real cameras use 554
+
+SERVER_SCRIPT = r"""
+import json, sys
+import gi
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer
+
+Gst.init(None)
+LAUNCH = (
+    "( videotestsrc is-live=true pattern=smpte ! video/x-raw,width={w},height={h},framerate=10/1 "
+    "! timeoverlay halignment=right valignment=top ! x264enc tune=zerolatency speed-preset=ultrafast "
+    "key-int-max=10 ! rtph264pay name=pay0 pt=96 )"
+)
+servers = []
+for cam in json.load(sys.stdin):
+    server = GstRtspServer.RTSPServer()
+    server.set_address(cam["host"])
+    server.set_service(str(cam["port"]))
+    for mount in cam["mounts"]:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(LAUNCH.format(w=mount["width"], h=mount["height"]))
+        factory.set_shared(True)
+        server.get_mount_points().add_factory("/" + mount["token"], factory)
+    if server.attach(None) == 0:
+        sys.exit("could not listen on %s:%s" % (cam["host"], cam["port"]))
+    servers.append(server)
+print("ready", flush=True)
+GLib.MainLoop().run()
+"""
+
+
+def available() -> bool:
+    """True when the system Python has GStreamer's RTSP server bindings."""
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
+    return subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=30).returncode == 0
+
+
+class RtspServers:
+    """One child process serving every RTSP camera; stopped by its PID (its own process group)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self._script: str | None = None
+
+    def start(self, cameras: Sequence[dict[str, object]], timeout_s: float = 60.0) -> None:
+        """Serve ``cameras`` (``{"host", "port", "mounts": [{"token", "width", "height"}]}``); wait for ready."""
+        if not cameras:
+            return
+        if not available():
+            raise ConfigError(
+                "RTSP streams need GStreamer's RTSP server for the system Python: "
+                "apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-{base,good,ugly}"
+            )
+        fd, self._script = tempfile.mkstemp(prefix="camfleet-rtsp-", suffix=".py")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(SERVER_SCRIPT)
+        self.proc = subprocess.Popen(
+            [SYSTEM_PYTHON, self._script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
+        )  # fmt: skip
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(list(cameras)))
+        self.proc.stdin.close()
+        try:
+            line = _readline(self.proc, timeout_s)
+        except TimeoutError:
+            self.stop()
+            raise ConfigError(f"RTSP server did not start within {timeout_s:.0f} s") from None
+        if line.strip() != "ready":
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            self.stop()
+            raise ConfigError(f"RTSP server failed to start: {(line + err).strip()[-500:]}")
+
+    def stop(self) -> None:
+        """Terminate the server's process group and remove its script."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        if self._script:
+            Path(self._script).unlink(missing_ok=True)
+            self._script = None
+
+
+def _readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    """One line of the child's stdout, or TimeoutError (a select on the pipe, so a hung child cannot block)."""
+    import select
+
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+    if not ready:
+        raise TimeoutError
+    return proc.stdout.readline()
