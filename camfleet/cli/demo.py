@@ -162,6 +162,7 @@ def demo(
                 f"  metrics         http://{listen}/metrics\n"
                 f"  cameras (JSON)  http://{listen}/api/cameras\n"
                 f"  fault control   {sim.control_url}/faults\n"
+                f"  Prometheus rules, Alertmanager routes, Grafana dashboards: deploy/ (docs/operations.md)\n"
                 f"  planners' report  CAMFLEET_DATABASE_URL=sqlite:///{work / 'camfleet.db'} camfleet coverage\n"
             )
             with contextlib.suppress(KeyboardInterrupt):
