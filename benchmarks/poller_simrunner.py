@@ -1,8 +1,10 @@
 """Run a simulated fleet in its own process for the poller benchmarks.
 
 Usage: python benchmarks/poller_simrunner.py N NET_BASE [--blackhole FRACTION]
-Cameras C00000.. on 127.<NET_BASE + i // 250>.<i // 250 % ...>; prints "ready" when every camera listens,
-then serves until stdin closes (the benchmark holds the pipe and closes it to stop us).
+Cameras C00000.. on 127.<NET_BASE + i // 62500>.<i // 250 % 250>.<i % 250 + 1>; prints "ready" when every
+camera listens, then serves until stdin closes (the benchmark holds the pipe and closes it to stop us).
+Commands on stdin, one a line, each answered "ok": ``blackhole FRACTION`` (seed 7, so the same cameras every
+time) and ``clear`` (withdraw every fault).
 """
 
 from __future__ import annotations
@@ -46,7 +48,13 @@ async def main() -> None:
     await fleet.start()
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        words = line.split()
+        if words[:1] == ["blackhole"]:
+            fleet.add_fault(Fault(kind="blackhole", fraction=float(words[1]), seed=7))
+        elif words[:1] == ["clear"]:
+            fleet.clear_faults()
+        print("ok", flush=True)
     await fleet.stop()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +31,21 @@ from camfleet.onvif.wsdl import DEVICE_BINDING, MEDIA_BINDING, WsdlSet, hardened
 #: A measured clock offset older than this is re-measured before an authenticated call is retried.
 CLOCK_REFRESH_S = 600.0
 
+#: Garbage-collector thresholds for a process that polls a fleet. Every closed connection leaves a reference
+#: cycle in asyncio's selector transport (transport, socket, bound method: 7 objects), and with CPython's
+#: default young-generation threshold (700) hundreds of in-flight requests get promoted to the old generations
+#: on each pass, which then triggered full collections. Measured with 5,500 cameras (2026-11-27): default
+#: thresholds, ~700 collections, ~0.55 s of CPU per sweep and single pauses of 60–90 ms of CPU; with these,
+#: ~15 collections, single pauses of 4–45 ms. A higher first threshold means fewer but longer pauses
+#: (50,000: 2 collections of ~35 ms each, since each walks every young object).
+GC_THRESHOLDS = (10_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Apply ``GC_THRESHOLDS`` (process-wide) unless the process already collects less often."""
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
+
 
 class OnvifClientFactory:
     """Shared ONVIF machinery for a whole fleet; use ``async with`` or ``start()``/``close()``."""
@@ -42,7 +58,8 @@ class OnvifClientFactory:
         self._wsdls: WsdlSet | None = None
 
     async def start(self) -> None:
-        """Parse the WSDLs (off the loop, once per process) and open the shared session."""
+        """Parse the WSDLs (off the loop, once per process), tune the collector, open the shared session."""
+        tune_gc()
         if self._wsdls is None:
             self._wsdls = await asyncio.to_thread(load_wsdls)
         if self._session is None:

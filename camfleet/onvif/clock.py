@@ -27,12 +27,18 @@ REQUEST_BODY = (
 ).encode()
 REQUEST_HEADERS = {
     "Content-Type": f'application/soap+xml; charset=utf-8; action="{TDS}/GetSystemDateAndTime"',
+    # A camera's next liveness call comes a minute later, after the pool's keep-alive (30 s) has expired,
+    # so a kept connection is never reused: it only holds a socket and ~100 objects for 30 s, and the pool's
+    # expiry pass then closes thousands at once in one loop callback (a 100+ ms stall at 5,500 cameras),
+    # and every full garbage collection walks them meanwhile. Closing after the reply avoids all three.
+    "Connection": "close",
 }
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
 )
 _WHERE = "GetSystemDateAndTime"
+_UTC = f"{{{TT}}}UTCDateTime"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +59,13 @@ def parse_reply(content: bytes, sent_at: float, received_at: float) -> ClockRead
         raise DeviceProtocolError(f"{_WHERE}: reply is not valid XML", reason="malformed") from exc
     if root.getroottree().docinfo.internalDTD is not None:
         raise DeviceProtocolError(f"{_WHERE}: reply carries a DTD (refused)", reason="malformed")
-    if etree.QName(root).localname != "Envelope":
+    if _local(root.tag) != "Envelope":
         raise DeviceProtocolError(f"{_WHERE}: reply is not a SOAP envelope", reason="malformed")
-    body = next((c for c in root if isinstance(c.tag, str) and etree.QName(c).localname == "Body"), None)
+    body = next((c for c in root if _local(c.tag) == "Body"), None)
     if body is None or len(body) == 0:
         raise DeviceProtocolError(f"{_WHERE}: SOAP envelope without a body", reason="malformed")
     answer = body[0]
-    name = etree.QName(answer).localname
+    name = _local(answer.tag)
     if name == "Fault":
         # Camera quirk: a few firmwares demand credentials even for the clock. The camera is alive.
         text = " ".join(answer.itertext()).lower()
@@ -68,7 +74,7 @@ def parse_reply(content: bytes, sent_at: float, received_at: float) -> ClockRead
         raise DeviceProtocolError(f"{_WHERE}: SOAP fault", reason="http_error")
     if name != "GetSystemDateAndTimeResponse":
         raise DeviceProtocolError(f"{_WHERE}: unexpected reply element {name}", reason="malformed")
-    utc = answer.find(f".//{{{TT}}}UTCDateTime")
+    utc = next(answer.iter(_UTC), None)
     if utc is None:
         # Camera quirk: some firmware sends LocalDateTime only; no offset can be measured then.
         return ClockReading(None, None)
@@ -79,10 +85,18 @@ def parse_reply(content: bytes, sent_at: float, received_at: float) -> ClockRead
     return ClockReading(camera_time, round(offset, 3))
 
 
+def _local(tag: object) -> str:
+    """An element's local name ("" for comments and processing instructions, whose tag is not a string)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
 def _utc_seconds(utc: etree._Element) -> float:
+    # One walk over the six leaves: six ``findtext`` path look-ups cost ~30 µs a reply (lxml compiles each
+    # path on every call), a third of the whole parse; this walk costs ~3 µs.
+    fields = {(group.tag, leaf.tag): leaf.text for group in utc for leaf in group}
+
     def field(group: str, name: str) -> int:
-        path = f"{{{TT}}}{group}/{{{TT}}}{name}"
-        text = utc.findtext(path)
+        text = fields.get((f"{{{TT}}}{group}", f"{{{TT}}}{name}"))
         if text is None or not text.strip().lstrip("-").isdigit():
             raise DeviceProtocolError(f"{_WHERE}: UTCDateTime lacks {group}/{name}", reason="malformed")
         return int(text)
