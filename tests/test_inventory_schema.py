@@ -18,13 +18,13 @@ from camfleet.inventory.store import Store
 from camfleet.inventory.tables import metadata
 from camfleet.inventory.validate import validate_file
 
-MIGRATION_0002 = '''"""Test-only revision: one more column, so that 0001 is behind."""
+MIGRATION_NEXT = '''"""Test-only revision: one more column, so that the real head is behind."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -52,27 +52,29 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
 
 @pytest.fixture
 def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the code's head 0002 by adding a revision to a copy of the migrations."""
+    """Make the code's head 9999 by adding a revision on top of the real head to a copy of the migrations."""
     copy = tmp_path / "migrations"
     shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "rev0002_test.py").write_text(MIGRATION_0002, encoding="utf-8")
+    (copy / "versions" / "rev9999_test.py").write_text(MIGRATION_NEXT.format(head=db.head_revision()), encoding="utf-8")
     monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
 
 
 def test_schema_behind_is_refused_until_db_upgrade(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    """A 0001 database under 0002 code: Store and import refuse, naming `camfleet db upgrade`; then they work."""
+    """A database at today's head under newer code (head 9999): Store and import refuse, naming
+    `camfleet db upgrade`, and leave the file untouched; after the upgrade they work."""
     inv = validate_file(write_csv(tmp_path / "inv.csv", small_inventory()))
     import_inventory(db_url, inv)
+    head = db.head_revision()
     request.getfixturevalue("newer_migrations")
     sqlite_file = db.sqlite_path(db_url)
     before = sha256(sqlite_file) if sqlite_file else ""
     with pytest.raises(SchemaOutdatedError, match="run `camfleet db upgrade`"):
         Store(db_url)
-    with pytest.raises(SchemaOutdatedError, match=r"\(0001\) is behind this camfleet \(0002\)"):
+    with pytest.raises(SchemaOutdatedError, match=rf"\({head}\) is behind this camfleet \(9999\)"):
         import_inventory(db_url, inv)
     if sqlite_file:
         assert sha256(sqlite_file) == before
-    assert db.upgrade(db_url) == ("0001", "0002")
+    assert db.upgrade(db_url) == (head, "9999")
     with Store(db_url) as store:
         assert len(store.load_cameras()) == 5
 

@@ -43,9 +43,13 @@ def _load_report(
         states = store.load_states()
         # From the window's start to now: later transitions tell the status of a camera quiet all window.
         transitions = store.load_transitions(span.start)
+        # What faulty cameras showed when the fault was confirmed: the repair list's pictures.
+        thumbnails = store.latest_evidence([c.camera_id for c in cameras])
     finally:
         store.close()
-    return build_report(points, cameras, states, transitions, now=now, window=span, town=town, program=program)
+    return build_report(
+        points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails
+    )
 
 
 def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:

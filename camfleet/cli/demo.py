@@ -90,6 +90,11 @@ def _prepare(directory: Path, fresh: bool, legacy: int, seed: int) -> tuple[Path
     credentials = directory / "district.credentials.toml"
     scenario = directory / "scenario.toml"
     db = directory / "camfleet.db"
+    if db.exists():
+        # The demo's own database: bring it to this version's schema (a newer camfleet on an old demo dir).
+        from camfleet.inventory.db import upgrade
+
+        upgrade(f"sqlite:///{db}")
     if not inventory.exists():
         district = generate_district(legacy=legacy, seed=seed)
         write_district(district, inventory)

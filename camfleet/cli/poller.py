@@ -1,4 +1,4 @@
-"""``camfleet run``, ``camfleet sweep --once`` and ``camfleet check CAMERA``."""
+"""``camfleet sweep --once``, ``camfleet check CAMERA`` and ``camfleet baseline reset CAMERA``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,15 @@ from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
 from camfleet.inventory.store import Store
 from camfleet.model import CameraState, CameraTarget, Status
+from camfleet.runtime.baselines import baseline_from_rows
 from camfleet.runtime.diagnose import Diagnosis, diagnose
 from camfleet.runtime.poller import Poller
+from camfleet.vision import Baseline
+
+baseline_app = typer.Typer(
+    help="Picture baselines: what each camera's healthy picture looks like.", no_args_is_help=True
+)
+app.add_typer(baseline_app, name="baseline")
 
 
 def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:
@@ -30,6 +37,7 @@ def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:
         "clock_offset_s": s.clock_offset_s, "detail": s.detail, "since": s.since, "flapping": s.flapping,
         "vendor": ident.vendor if ident else "", "model": ident.model if ident else "",
         "firmware": ident.firmware if ident else "", "serial": ident.serial if ident else "",
+        "last_frame_at": s.last_frame_at or None, "scores": s.scores,
     }  # fmt: skip
 
 
@@ -107,21 +115,28 @@ def sweep(
     _summary(targets, states)
 
 
-def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> CameraTarget:
-    """The camera by id from the database, else ``host[:port]`` with ``--credential``."""
+def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> tuple[CameraTarget, Baseline | None]:
+    """The camera by id from the database (with its stored baseline), else ``host[:port]`` with ``--credential``."""
     try:
         with Store(cfg.database.url) as store:
             found = next((t for t in store.load_targets() if t.camera_id == camera), None)
+            rows = store.get_baselines(camera) if found is not None else {}
     except DatabaseError:
-        found = None
+        found, rows = None, {}
+    baseline = None
+    if rows:
+        try:
+            baseline = baseline_from_rows(rows, cfg.vision)
+        except ValueError as exc:
+            err_console.print(f"warning: stored baseline of {camera} ignored: {exc}", markup=False, highlight=False)
     if found is not None:
-        return found if credential is None else CameraTarget(**{**_fields(found), "credential": credential})
+        return (found if credential is None else CameraTarget(**{**_fields(found), "credential": credential})), baseline
     host, _, port_text = camera.rpartition(":") if camera.count(":") == 1 else (camera, "", "80")
     if not port_text.isdigit() or not host:
         fail(f"{camera!r} is neither a camera id in the database nor host[:port]", code=2)
     if not credential:
         fail(f"{camera!r} is not a camera id in the database: give --credential GROUP to check it by address", code=2)
-    return CameraTarget(camera_id=camera, host=host, port=int(port_text), uplink="", credential=credential)
+    return CameraTarget(camera_id=camera, host=host, port=int(port_text), uplink="", credential=credential), None
 
 
 def _fields(t: CameraTarget) -> dict[str, Any]:
@@ -140,8 +155,8 @@ def check(
     with errors_as_messages():
         cfg = get_config()
         creds = load_credentials(cfg.credentials.file)
-        target = _target_for(camera, credential, cfg)
-        result = asyncio.run(diagnose(target, cfg, creds))
+        target, baseline = _target_for(camera, credential, cfg)
+        result = asyncio.run(diagnose(target, cfg, creds, baseline))
     if json_out:
         print(json.dumps(_diagnosis_json(result), ensure_ascii=False))
     else:
@@ -155,6 +170,10 @@ def _diagnosis_json(d: Diagnosis) -> dict[str, Any]:
         "camera": d.camera_id, "host": d.host, "port": d.port, "status": str(d.status), "reason": str(d.reason),
         "verdict": d.verdict, "hint": d.hint,
         "steps": [{"step": s.name, "ok": s.ok, "ms": round(s.ms, 1), "detail": s.detail} for s in d.steps],
+        "baseline": {"exists": bool(d.baseline_modes), "modes": d.baseline_modes},
+        "picture": None if d.picture is None else {
+            "verdict": str(d.picture), "reason": str(d.picture_reason), "detail": d.picture_detail, "scores": d.scores,
+        },
     }  # fmt: skip
 
 
@@ -167,6 +186,31 @@ def _print_diagnosis(d: Diagnosis) -> None:
     out_console.print(table)
     colour = "green" if d.status is Status.OK else "red"
     reason = f"/{d.reason}" if d.reason else ""
+    modes = ", ".join(d.baseline_modes) or "none yet"
+    if d.picture is not None:
+        why = f"/{d.picture_reason}" if d.picture_reason else ""
+        out_console.print(f"picture: {d.picture}{why} (baseline: {modes})", highlight=False, markup=False)
     out_console.print(f"[{colour}]{d.status}{reason}[/]: {d.verdict}", highlight=False)
     if d.hint:
         out_console.print(f"hint: {d.hint}", highlight=False, markup=False)
+
+
+@baseline_app.command("reset")
+def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) -> None:
+    """Forget a camera's picture baseline (after it was re-aimed or its scene changed for good).
+
+    The camera shows cannot_judge until it has learned its picture again; a running `camfleet run`
+    notices the reset at its next write and relearns too.
+    """
+    with errors_as_messages():
+        cfg = get_config()
+        with Store(cfg.database.url) as store:
+            known = any(c.camera_id == camera for c in store.load_cameras())
+            deleted = store.delete_baselines(camera)
+    if not known and not deleted:
+        fail(f"{camera!r} is not a camera in the database", code=2)
+    if deleted:
+        out_console.print(f"{camera}: baseline forgotten ({deleted} mode(s)); it learns its picture again",
+                          highlight=False, markup=False)  # fmt: skip
+    else:
+        out_console.print(f"{camera}: had no stored baseline", highlight=False, markup=False)

@@ -1,4 +1,5 @@
-"""The store the runtime, metrics and coverage use: inventory reads, camera state, history, baselines.
+"""The store the runtime, metrics and coverage use: inventory reads, camera state, history, baselines,
+evidence pictures.
 
 All methods are synchronous (the asyncio runtime calls them through ``asyncio.to_thread``); the engine's
 connection pool is thread-safe. Bulk writes are single Core statements with dialect upserts. Every
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
 from camfleet.inventory.importer import load_snapshot
-from camfleet.inventory.tables import BASELINE, CAMERA_STATE, TRANSITION
+from camfleet.inventory.tables import BASELINE, CAMERA_STATE, EVIDENCE, TRANSITION
 from camfleet.model import (
     CameraRecord,
     CameraState,
@@ -34,6 +35,7 @@ from camfleet.model import (
 DETAIL_MAX = 1000  # the detail columns' width
 _IN_CHUNK = 5000  # ids per IN (...) list: well under SQLite's bound-parameter limit
 _IDENTITY = ("vendor", "model", "firmware", "serial", "hardware")
+EVIDENCE_KEEP = 5  # evidence pictures kept per camera (the newest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,18 @@ class StoredBaseline:
     thumbnail: bytes = b""
     samples: int = 0
     updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a camera showed when an image fault was confirmed, and what it should show (its baseline)."""
+
+    camera_id: str
+    at: float
+    status: Status
+    reason: Reason = Reason.NONE
+    thumbnail: bytes = b""  # small JPEG of the triggering frame
+    reference: bytes = b""  # small PNG of the baseline picture
 
 
 def _status(text: str) -> Status:
@@ -205,19 +219,87 @@ class Store:
             for r in rows
         }
 
+    def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:
+        """Every stored baseline: camera id → mode → baseline (the poller loads them all at start)."""
+        out: dict[str, dict[str, StoredBaseline]] = {}
+        for r in self._read(sa.select(BASELINE)):
+            out.setdefault(r.camera_id, {})[r.mode] = StoredBaseline(
+                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
+            )
+        return out
+
+    def baseline_keys(self) -> set[tuple[str, str]]:
+        """(camera id, mode) of every stored baseline: cheap, to notice resets made by another process."""
+        return {(r.camera_id, r.mode) for r in self._read(sa.select(BASELINE.c.camera_id, BASELINE.c.mode))}
+
     def put_baseline(self, baseline: StoredBaseline) -> None:
         """Insert or replace one camera's baseline for its mode."""
-        if baseline.mode not in ("day", "ir"):
-            raise ValueError(f"baseline mode must be 'day' or 'ir', not {baseline.mode!r}")
-        row = {
-            "camera_id": baseline.camera_id, "mode": baseline.mode,
-            "features": json.dumps(baseline.features, sort_keys=True), "thumbnail": baseline.thumbnail,
-            "samples": baseline.samples, "updated_at": baseline.updated_at,
-        }  # fmt: skip
+        self.put_baselines([baseline])
+
+    def put_baselines(self, baselines: Sequence[StoredBaseline]) -> None:
+        """Insert or replace baselines, in one statement and one transaction."""
+        rows = []
+        for b in baselines:
+            if b.mode not in ("day", "ir"):
+                raise ValueError(f"baseline mode must be 'day' or 'ir', not {b.mode!r}")
+            rows.append(
+                {"camera_id": b.camera_id, "mode": b.mode, "features": json.dumps(b.features, sort_keys=True),
+                 "thumbnail": b.thumbnail, "samples": b.samples, "updated_at": b.updated_at}
+            )  # fmt: skip
+        if not rows:
+            return
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         stmt = insert(BASELINE)
         stmt = stmt.on_conflict_do_update(
             index_elements=["camera_id", "mode"],
-            set_={c: stmt.excluded[c] for c in row if c not in ("camera_id", "mode")},
+            set_={c: stmt.excluded[c] for c in rows[0] if c not in ("camera_id", "mode")},
         )
-        self._write(stmt, [row])
+        self._write(stmt, rows)
+
+    def delete_baselines(self, camera_id: str) -> int:
+        """Forget a camera's baselines (both modes) so it learns its picture again; returns rows deleted."""
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            return int(conn.execute(sa.delete(BASELINE).where(BASELINE.c.camera_id == camera_id)).rowcount or 0)
+
+    # --- evidence ------------------------------------------------------------------------------
+
+    def put_evidence(self, items: Sequence[Evidence], keep: int = EVIDENCE_KEEP) -> None:
+        """Store evidence pictures; keep only the newest ``keep`` per camera. One transaction."""
+        if not items:
+            return
+        rows = [
+            {"camera_id": e.camera_id, "at": e.at, "status": e.status.value, "reason": e.reason.value,
+             "thumbnail": e.thumbnail, "reference": e.reference}
+            for e in items
+        ]  # fmt: skip
+        ev = EVIDENCE.c
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            conn.execute(sa.insert(EVIDENCE), rows)
+            for camera_id in sorted({e.camera_id for e in items}):
+                newest = (
+                    sa.select(ev.id).where(ev.camera_id == camera_id).order_by(ev.at.desc(), ev.id.desc()).limit(keep)
+                )
+                conn.execute(sa.delete(EVIDENCE).where(ev.camera_id == camera_id, ev.id.not_in(newest)))
+
+    def load_evidence(self, camera_id: str) -> list[Evidence]:
+        """A camera's stored evidence, newest first."""
+        ev = EVIDENCE.c
+        rows = self._read(sa.select(EVIDENCE).where(ev.camera_id == camera_id).order_by(ev.at.desc(), ev.id.desc()))
+        return [
+            Evidence(r.camera_id, r.at, _status(r.status), _reason(r.reason), bytes(r.thumbnail), bytes(r.reference))
+            for r in rows
+        ]
+
+    def latest_evidence(self, camera_ids: Collection[str] | None = None) -> dict[str, bytes]:
+        """The newest evidence thumbnail of each camera that has one (of ``camera_ids`` when given)."""
+        ev = EVIDENCE.c
+        query = sa.select(ev.camera_id, ev.thumbnail, ev.at, ev.id).where(ev.thumbnail != b"")
+        if camera_ids is None:
+            rows = self._read(query)
+        else:
+            ids = sorted(set(camera_ids))
+            rows = []
+            for start in range(0, len(ids), _IN_CHUNK):
+                rows += self._read(query.where(ev.camera_id.in_(ids[start : start + _IN_CHUNK])))
+        rows.sort(key=lambda r: (r.at, r.id))
+        return {r.camera_id: bytes(r.thumbnail) for r in rows}

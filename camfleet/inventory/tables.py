@@ -1,7 +1,7 @@
 """The database tables (SQLModel). Migrations in ``migrations/versions`` create exactly these.
 
 Inventory tables (town → village → point → camera, plus uplink groups) are replaced by ``inventory
-import``. The runtime tables (``camera_state``, ``transition``, ``baseline``) are keyed by the camera id
+import``. The runtime tables (``camera_state``, ``transition``, ``baseline``, ``evidence``) are keyed by the camera id
 as text, without a foreign key, on purpose: a camera removed from the inventory keeps its history.
 """
 
@@ -136,6 +136,21 @@ class BaselineRow(SQLModel, table=True):
     updated_at: float = Field(default=0.0)
 
 
+class EvidenceRow(SQLModel, table=True):
+    """The picture that triggered an image fault, beside the baseline's reference (a few KB each)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (sa.Index("ix_evidence_camera_id_at", "camera_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    camera_id: str = Field(max_length=64)
+    at: float = Field(default=0.0)
+    status: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=32)
+    thumbnail: bytes = Field(default=b"", sa_type=sa.LargeBinary)
+    reference: bytes = Field(default=b"", sa_type=sa.LargeBinary)
+
+
 # Core handles for bulk statements (the ORM classes above define them; Core is ~15x faster for bulk).
 TOWN = metadata.tables["town"]
 VILLAGE = metadata.tables["village"]
@@ -145,3 +160,4 @@ CAMERA = metadata.tables["camera"]
 CAMERA_STATE = metadata.tables["camera_state"]
 TRANSITION = metadata.tables["transition"]
 BASELINE = metadata.tables["baseline"]
+EVIDENCE = metadata.tables["evidence"]

@@ -31,6 +31,7 @@ from yarl import URL
 
 from camfleet.errors import FrameError
 from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
+from camfleet.probe.blind import blind_verdict
 from camfleet.probe.pool import FFMPEG_CAPTURE_OPTIONS, VisionPool
 from camfleet.vision import Baseline, FrameSignature, analyze_jpeg, encode_jpeg
 from camfleet.vision.decode import SOI
@@ -52,10 +53,17 @@ class FrameSettings:
 
 @dataclass(slots=True)
 class FrameMemory:
-    """What the caller keeps per camera between samples: its baseline and the previous signature."""
+    """What the caller keeps per camera between samples: its baseline and the previous signature.
+
+    ``learned`` counts frames folded into the baseline (a caller saving baselines watches it change);
+    ``fault_jpeg`` holds the last picture judged an image fault until the caller has made its evidence
+    thumbnail (then it drops it: a full picture per faulty camera would be megabytes across a fleet).
+    """
 
     baseline: Baseline = field(default_factory=Baseline)
     previous: FrameSignature | None = None
+    learned: int = 0
+    fault_jpeg: bytes | None = None
 
 
 def redact(uri: URL | str) -> str:
@@ -173,7 +181,8 @@ def grab_rtsp_frame(uri: str, timeout_s: float, username: str = "", password: st
         cap.release()
 
 
-def _failure_status(reason: Reason) -> Status:
+def failure_status(reason: Reason) -> Status:
+    """The status a picture fetch failure stands for (offline, auth_failed or protocol_error)."""
     if reason in _OFFLINE:
         return Status.OFFLINE
     if reason is Reason.PASSWORD:
@@ -239,14 +248,17 @@ async def probe_frame(
         return ProbeResult(
             camera_id=target.camera_id,
             kind=CheckKind.FRAME,
-            status=_failure_status(reason),
+            status=failure_status(reason),
             reason=reason,
             detail=str(exc),
             started_at=started_at,
             latency_s=time.perf_counter() - t0,
         )
+    verdict = blind_verdict(stats, signature, memory.baseline, verdict)
     memory.previous = signature
-    memory.baseline.learn(stats, signature, verdict.status)
+    if memory.baseline.learn(stats, signature, verdict.status):
+        memory.learned += 1
+    memory.fault_jpeg = data if verdict.status.is_image_fault else None
     return ProbeResult(
         camera_id=target.camera_id,
         kind=CheckKind.FRAME,

@@ -1,4 +1,10 @@
-"""``camfleet check``: one camera, step by step, with timings, a plain-language verdict and a hint."""
+"""``camfleet check``: one camera, step by step, with timings, a plain-language verdict and a hint.
+
+The last step fetches the snapshot exactly as the poller does (``probe.frame.fetch_snapshot``: Digest,
+size cap, foreign-host check) and judges it against the camera's stored baseline when there is one. A
+picture without a baseline is reported as ``cannot_judge``/``no_baseline`` in ``picture``; the device itself
+is then still ``ok`` (it answers, authenticates and serves a JPEG) — the check says so in its verdict.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,23 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import aiohttp
+
 from camfleet.config import CamfleetConfig, CredentialStore
-from camfleet.errors import DeviceError
-from camfleet.model import CameraTarget, Reason, Status
+from camfleet.errors import DeviceError, FrameError
+from camfleet.model import CameraTarget, MediaProfile, Reason, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.onvif.errors import to_device_error
-from camfleet.onvif.snapshot import fetch_snapshot
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.discovery import discover
+from camfleet.probe.frame import failure_status, fetch_snapshot
 from camfleet.probe.outcome import status_of
+from camfleet.runtime.frames import reduction_for
+from camfleet.vision import Baseline, analyze_jpeg
 
 T = TypeVar("T")
+_REASONS = {r.value: r for r in Reason}
 _IDENTITY_FIELDS = ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber")
 
 
@@ -45,6 +56,11 @@ class Diagnosis:
     reason: Reason = Reason.NONE
     verdict: str = "the camera answers, authenticates and serves its media URIs"
     hint: str = ""
+    baseline_modes: list[str] = field(default_factory=list)  # stored baselines ready to judge ('day', 'ir')
+    picture: Status | None = None  # the picture's verdict (None: no picture was judged)
+    picture_reason: Reason = Reason.NONE
+    picture_detail: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def _human(seconds: float) -> str:
@@ -98,9 +114,13 @@ class _Steps:
         self.out.steps[-1].ok = ok
 
 
-async def diagnose(target: CameraTarget, cfg: CamfleetConfig, credentials: CredentialStore) -> Diagnosis:
-    """Run the steps: TCP connect, clock, auth + identity, profiles, snapshot URI, snapshot fetch."""
+async def diagnose(
+    target: CameraTarget, cfg: CamfleetConfig, credentials: CredentialStore, baseline: Baseline | None = None
+) -> Diagnosis:
+    """Run the steps: TCP connect, clock, auth + identity, profiles, snapshot URI, snapshot fetch (+ verdict)."""
     out = Diagnosis(target.camera_id, target.host, target.port)
+    if baseline is not None:
+        out.baseline_modes = [m for m in sorted(baseline.modes) if baseline.ready(m) is not None]
     async with OnvifClientFactory(cfg.poller) as factory:
         ctx = ProbeContext(cfg.poller, factory, credentials)
         client = ctx.client(target)
@@ -126,23 +146,59 @@ async def diagnose(target: CameraTarget, cfg: CamfleetConfig, credentials: Crede
             steps.note(", ".join(f"{p.token} {p.width}x{p.height}" for p in info.profiles) or "no profiles")
             uri = info.chosen.snapshot_uri if info.chosen else ""
             out.steps.append(Step("snapshot uri", bool(uri), 0.0, uri or "no snapshot URI"))
-            if uri:
-                fetch = fetch_snapshot(
-                    factory.session,
-                    uri,
-                    client.credential,
-                    max_bytes=cfg.poller.max_snapshot_bytes,
-                    timeout_s=cfg.poller.frame_timeout_s,
-                )
-                jpeg = await steps.run("snapshot fetch", fetch)
-                is_jpeg = jpeg[:3] == b"\xff\xd8\xff"
-                steps.note(f"{len(jpeg)} bytes, {'JPEG' if is_jpeg else 'not a JPEG'}", ok=is_jpeg)
-                if not is_jpeg:
-                    out.status, out.reason = Status.PROTOCOL_ERROR, Reason.NOT_A_JPEG
-                    out.verdict, out.hint = "snapshot is not a picture", "check the camera's snapshot settings"
+            if info.chosen is not None and uri and client.credential is not None:
+                login = (client.credential.username, client.credential.password)
+                await _picture(out, target, cfg, factory.session, info.chosen, login, baseline)
         except DeviceError:
             pass  # recorded by the step that failed
     return out
+
+
+async def _picture(
+    out: Diagnosis,
+    target: CameraTarget,
+    cfg: CamfleetConfig,
+    session: aiohttp.ClientSession,
+    profile: MediaProfile,
+    login: tuple[str, str],
+    baseline: Baseline | None,
+) -> None:
+    """Fetch the snapshot as the poller does and judge it (off the loop) against the stored baseline."""
+    t0 = time.perf_counter()
+    try:
+        jpeg = await fetch_snapshot(
+            session,
+            profile.snapshot_uri,
+            target.host,
+            *login,
+            max_bytes=cfg.poller.max_snapshot_bytes,
+            timeout_s=cfg.poller.frame_timeout_s,
+            allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
+        )
+        reduction = reduction_for(profile.width, cfg.vision.decode_reduction)
+        base = baseline.to_dict() if baseline is not None else None
+        stats, verdict, _sig = await asyncio.to_thread(
+            analyze_jpeg, jpeg, base, None, reduction, cfg.poller.max_snapshot_bytes
+        )
+    except FrameError as exc:
+        reason = _REASONS.get(exc.reason, Reason.SNAPSHOT_ERROR)
+        out.steps.append(Step("snapshot fetch", False, (time.perf_counter() - t0) * 1000, str(exc)))
+        out.status, out.reason = failure_status(reason), reason
+        out.verdict, out.hint = "no usable picture", f"{exc}: check the camera's snapshot settings"
+        return
+    detail = f"{len(jpeg)} bytes, JPEG {stats.width}x{stats.height}"
+    out.steps.append(Step("snapshot fetch", True, (time.perf_counter() - t0) * 1000, detail))
+    out.picture, out.picture_reason, out.picture_detail = verdict.status, verdict.reason, verdict.detail
+    out.scores = dict(verdict.scores)
+    if verdict.status.is_image_fault:
+        out.status, out.reason = verdict.status, verdict.reason
+        out.verdict = f"the picture is {verdict.status}: {verdict.detail}"
+        out.hint = "look at the camera on site (lens, housing, aim); `camfleet baseline reset` if it was re-aimed"
+    elif verdict.status is Status.CANNOT_JUDGE:
+        out.verdict = f"the camera works; its picture cannot be judged yet ({verdict.detail or verdict.reason})"
+        out.hint = out.hint or "baselines are learned by `camfleet run` or `camfleet sweep --once --checks full`"
+    else:
+        out.verdict = "the camera answers, authenticates and its picture matches its baseline"
 
 
 async def _connect(target: CameraTarget, timeout_s: float) -> None:

@@ -5,6 +5,11 @@ Each check kind keeps its own *confirmed* verdict: a verdict that disagrees with
 is ok. A camera never checked (unknown) takes its first good verdict at once and a bad one after K.
 Reachability belongs to liveness alone: an ``offline`` verdict from another kind is ignored.
 
+Picture verdicts (the frame kind) have their own hysteresis: an image fault must be seen
+``fault_threshold`` (config ``vision.fault_threshold``) frames in a row, *the same fault each time*, before
+it is confirmed — a lorry parked in front of the lens for one sample, or a covered frame followed by a
+sprayed one, never alarms. Recovery takes ``recover_threshold`` ok frames, as for every kind.
+
 The camera's own status is the worst confirmed verdict, in ``PRIORITY`` order; with liveness offline
 nothing else counts. The uplink rule then applies: when every camera behind an uplink (at least
 ``MIN_UPLINK_CAMERAS``) is confirmed offline, they all show ``uplink_down``/``uplink``; the first answer
@@ -52,6 +57,7 @@ class KindTrack:
 
     confirmed: Verdict
     pending: int = 0
+    pending_status: Status = Status.UNKNOWN  # the disagreeing status being counted
 
     @property
     def unsettled(self) -> bool:
@@ -62,8 +68,11 @@ class KindTrack:
 class HealthMachine:
     """Owns every ``CameraState``; ``observe()`` feeds a result and returns the transitions it caused."""
 
-    def __init__(self, cfg: PollerConfig, uplinks: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, cfg: PollerConfig, uplinks: dict[str, str] | None = None, *, fault_threshold: int | None = None
+    ) -> None:
         self.cfg = cfg
+        self.fault_threshold = fault_threshold if fault_threshold is not None else cfg.fail_threshold
         self.states: dict[str, CameraState] = {}
         self.tracks: dict[str, dict[CheckKind, KindTrack]] = {}
         self.uplink_of: dict[str, str] = dict(uplinks or {})
@@ -118,24 +127,21 @@ class HealthMachine:
         if result.kind is not CheckKind.LIVENESS and result.status is Status.OFFLINE:
             return []  # reachability is liveness's call; the next liveness check will see it
         track = self.tracks[result.camera_id].setdefault(result.kind, KindTrack(Verdict()))
-        self._advance(state, track, Verdict(result.status, result.reason, result.detail))
+        self._advance(state, track, Verdict(result.status, result.reason, result.detail), result.kind)
         changed = self._uplink_update(result.camera_id, answered=result.status is not Status.OFFLINE)
         changed.add(result.camera_id)
         return [t for cid in sorted(changed) if (t := self._settle(cid, now)) is not None]
 
-    def _advance(self, state: CameraState, track: KindTrack, verdict: Verdict) -> None:
+    def _advance(self, state: CameraState, track: KindTrack, verdict: Verdict, kind: CheckKind) -> None:
         current = track.confirmed
         if verdict.status is current.status:
             track.confirmed, track.pending = verdict, 0
         else:
+            if kind is CheckKind.FRAME and verdict.status is not track.pending_status:
+                track.pending = 0  # pictures: only a run of the *same* verdict counts
             track.pending += 1
-            good = verdict.status is Status.OK
-            need = (
-                1
-                if current.status is Status.UNKNOWN and good
-                else (self.cfg.recover_threshold if good else self.cfg.fail_threshold)
-            )
-            if track.pending >= need:
+            track.pending_status = verdict.status
+            if track.pending >= self._needed(current.status, verdict.status, kind):
                 track.confirmed, track.pending = verdict, 0
         if verdict.status is Status.OK:
             state.consecutive_successes += 1
@@ -143,6 +149,14 @@ class HealthMachine:
         else:
             state.consecutive_failures += 1
             state.consecutive_successes = 0
+
+    def _needed(self, current: Status, seen: Status, kind: CheckKind) -> int:
+        """How many verdicts in a row replace ``current`` with ``seen``."""
+        if seen is Status.OK:
+            return 1 if current is Status.UNKNOWN else self.cfg.recover_threshold
+        if kind is CheckKind.FRAME and seen.is_image_fault:
+            return self.fault_threshold
+        return self.cfg.fail_threshold
 
     def own_verdict(self, camera_id: str) -> Verdict:
         """The camera's status before the uplink rule: the worst confirmed verdict."""
@@ -213,10 +227,10 @@ def _record_facts(state: CameraState, result: ProbeResult, now: float) -> None:
         state.clock_offset_s = result.clock_offset_s
     if result.identity is not None:
         state.identity = result.identity
-    if result.kind is CheckKind.FRAME:
+    if result.kind is CheckKind.FRAME and result.frame is not None:
+        # A picture was fetched and judged: its scores (sharpness_ratio feeds a metric) replace the last ones.
         state.last_frame_at = now
-        if result.scores:
-            state.scores = dict(result.scores)
+        state.scores = dict(result.scores)
     if result.status is Status.OK and result.kind is CheckKind.LIVENESS:
         state.last_ok_at = now
 

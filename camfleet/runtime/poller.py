@@ -2,7 +2,7 @@
 
 ::
 
-    poller = Poller(cfg, targets, credentials, sink, frame_probe=None)
+    poller = Poller(cfg, targets, credentials, sink, frame_probe=None)   # vision.enabled: frames built in
     await poller.start()                    # load stored states, open the session, start scheduling
     await poller.run_until(stop_event)      # start (if needed), wait for the event, stop
     await poller.stop(deadline_s=10.0)      # stop scheduling, let checks finish, final write, close
@@ -10,6 +10,12 @@
     poller.update_targets(targets)          # inventory changed (added, removed, re-addressed cameras)
     poller.fleet                            # FleetState: targets, states, counters (read-only for others)
     unsubscribe = poller.subscribe(cb)      # cb(Transition) on every status change
+    poller.frames                           # FrameChecks (pool, per-camera memories) or None
+    await poller.reset_baseline(camera_id)  # forget a camera's picture baseline (memory and store)
+
+With ``cfg.vision.enabled`` and no ``frame_probe`` given, the poller builds its own picture checks
+(``runtime/frames.py``): one process pool, a memory per camera, baselines loaded from and written to a
+sink that is also a ``PictureSink`` (``runtime/baselines.py``), evidence pictures of confirmed faults.
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ from camfleet.probe.context import Probe, ProbeContext
 from camfleet.probe.discovery import probe_discovery
 from camfleet.probe.identity import probe_identity
 from camfleet.probe.liveness import probe_liveness
+from camfleet.runtime.baselines import PictureKeeper
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
+from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
-from camfleet.runtime.sink import StateSink
+from camfleet.runtime.sink import PictureSink, StateSink
 from camfleet.runtime.sweep import Progress, run_sweep
 from camfleet.runtime.writer import StateWriter
 
@@ -60,7 +68,7 @@ class Poller:
         self.sink = sink
         self.clock = clock
         self.fleet = FleetState(targets={t.camera_id: t for t in targets})
-        self.health = HealthMachine(cfg.poller)
+        self.health = HealthMachine(cfg.poller, fault_threshold=cfg.vision.fault_threshold)
         self.fleet.states = self.health.states
         self.onvif = OnvifClientFactory(cfg.poller)
         self.ctx = ProbeContext(cfg.poller, self.onvif, credentials, clock=clock)
@@ -69,6 +77,12 @@ class Poller:
             CheckKind.IDENTITY: probe_identity,
             CheckKind.DISCOVERY: probe_discovery,
         }
+        self.frames: FrameChecks | None = None
+        self.pictures: PictureKeeper | None = None
+        if frame_probe is None and cfg.vision.enabled:
+            self.frames = FrameChecks(cfg, clock)
+            self.pictures = PictureKeeper(sink if isinstance(sink, PictureSink) else None, self.frames, clock)
+            frame_probe = self.frames.probe
         if frame_probe is not None:
             probes[CheckKind.FRAME] = frame_probe
         self.writer = StateWriter(
@@ -79,6 +93,8 @@ class Poller:
             clock=clock,
         )
         self.runner = CheckRunner(cfg.poller, probes, self.ctx, self.health, self.fleet, self.writer, clock)
+        if self.frames is not None:
+            self.runner.subscribers.append(self.frames.on_transition)  # evidence of confirmed image faults
         self.schedule = Schedule(cfg.poller, tuple(probes), rng)
         self._opened = False
         self._running = False
@@ -97,12 +113,19 @@ class Poller:
             stored = await asyncio.to_thread(self.sink.load_states)
         for t in self.fleet.targets.values():
             self.health.add_camera(t.camera_id, t.uplink, stored.get(t.camera_id))
+        if self.pictures is not None:
+            # Before the first frame check: a restart judges against what was learned before it.
+            await self.pictures.load()
         await self.onvif.start()
         self.fleet.started_at = self.clock()
         self._opened = True
 
     async def _close(self) -> None:
         await self.writer.flush()
+        if self.pictures is not None:
+            await self.pictures.flush()
+        if self.frames is not None:
+            await self.frames.close()
         self._sync_counters()
         await self.onvif.close()
         self._opened = False
@@ -119,6 +142,9 @@ class Poller:
             asyncio.create_task(self._dispatch(), name="camfleet-dispatch"),
             asyncio.create_task(self.writer.run(self._stop), name="camfleet-writer"),
         ]
+        if self.pictures is not None:
+            keeper = self.pictures.run(self._stop, self.cfg.database.write_interval_s)
+            self._background.append(asyncio.create_task(keeper, name="camfleet-pictures"))
 
     async def run_until(self, stop_event: asyncio.Event) -> None:
         """Start if needed, poll until ``stop_event`` is set, then stop."""
@@ -162,6 +188,8 @@ class Poller:
             self.schedule.remove_camera(camera_id)
             self.health.remove_camera(camera_id)
             self.ctx.forget(camera_id)
+            if self.frames is not None:
+                self.frames.forget(camera_id)
         added = [cid for cid in new if cid not in self.fleet.targets]
         for camera_id, target in new.items():
             old = self.fleet.targets.get(camera_id)
@@ -250,10 +278,47 @@ class Poller:
                 kinds += [
                     k for k in (CheckKind.IDENTITY, CheckKind.DISCOVERY, CheckKind.FRAME) if k in self.runner.probes
                 ]
-            await run_sweep(self.runner, self.fleet, self.health, list(self.fleet.targets.values()), kinds, progress)
+            targets = list(self.fleet.targets.values())
+            if self.frames is not None:
+                self.frames.learn_burst = True  # a one-off sweep learns missing baselines instead of giving up
+            try:
+                await run_sweep(self.runner, self.fleet, self.health, targets, kinds, progress)
+                if CheckKind.FRAME in kinds:
+                    await self._confirm_frames(targets)
+            finally:
+                if self.frames is not None:
+                    self.frames.learn_burst = False
             await self.writer.flush()
             self._sync_counters()
         finally:
             if opened_here:
                 await self._close()
         return dict(self.health.states)
+
+    async def _confirm_frames(self, targets: Sequence[CameraTarget]) -> None:
+        """Picture verdicts may need more frames in a row (``vision.fault_threshold``) than the sweep's re-check
+        rounds give: re-check the unsettled ones until confirmed, at most ``fault_threshold`` rounds."""
+        for _round in range(self.cfg.vision.fault_threshold):
+            todo = [
+                t
+                for t in targets
+                if CheckKind.FRAME in self.health.unsettled(t.camera_id)
+                and not self.runner.should_skip(t.camera_id, CheckKind.FRAME)
+            ]
+            if not todo:
+                return
+            await asyncio.sleep(self.cfg.poller.recheck_delay_s)
+            await asyncio.gather(*(self.runner.run(t, CheckKind.FRAME) for t in todo))
+
+    async def reset_baseline(self, camera_id: str) -> bool:
+        """Forget a camera's picture baseline in memory and in the store (it learns again); False when the
+        poller does not check pictures. Raises ``DatabaseError`` when the store fails."""
+        if self.frames is None:
+            return False
+        self.frames.reset(camera_id)
+        if self.pictures is not None:
+            self.pictures.marks.pop(camera_id, None)
+            self.pictures.saved = {k for k in self.pictures.saved if k[0] != camera_id}
+            if self.pictures.sink is not None:
+                await asyncio.to_thread(self.pictures.sink.delete_baselines, camera_id)
+        return True

@@ -1,5 +1,8 @@
 """StateSink: what the runtime needs from a store. ``camfleet.inventory.store.Store`` satisfies it.
 
+``PictureSink`` is what picture checks need besides (baselines, evidence); a sink without those methods
+still works, its baselines then live in memory only.
+
 The runtime calls these blocking methods through ``asyncio.to_thread``; they raise
 ``camfleet.errors.DatabaseError`` when the database fails, and the writer keeps the data for later.
 """
@@ -7,8 +10,9 @@ The runtime calls these blocking methods through ``asyncio.to_thread``; they rai
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from camfleet.inventory.store import Evidence, StoredBaseline
 from camfleet.model import CameraState, Transition
 
 
@@ -28,12 +32,39 @@ class StateSink(Protocol):
         ...
 
 
+@runtime_checkable
+class PictureSink(Protocol):
+    """Persistence of picture baselines and fault evidence."""
+
+    def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:
+        """Every stored baseline: camera id → mode → baseline."""
+        ...
+
+    def baseline_keys(self) -> set[tuple[str, str]]:
+        """(camera id, mode) of every stored baseline."""
+        ...
+
+    def put_baselines(self, baselines: Sequence[StoredBaseline]) -> None:
+        """Insert or replace these baselines."""
+        ...
+
+    def delete_baselines(self, camera_id: str) -> int:
+        """Forget a camera's baselines; how many rows went."""
+        ...
+
+    def put_evidence(self, items: Sequence[Evidence]) -> None:
+        """Store evidence pictures (the newest few per camera are kept)."""
+        ...
+
+
 class MemorySink:
     """A sink in memory (tests, ``sweep`` without a database); can be told to fail like a dead database."""
 
     def __init__(self) -> None:
         self.states: dict[str, CameraState] = {}
         self.transitions: list[Transition] = []
+        self.baselines: dict[tuple[str, str], StoredBaseline] = {}
+        self.evidence: list[Evidence] = []
         self.failing = False
         self.writes = 0
 
@@ -60,3 +91,39 @@ class MemorySink:
         self._check()
         self.transitions.extend(transitions)
         self.writes += 1
+
+    def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:
+        """The stored baselines by camera and mode."""
+        self._check()
+        out: dict[str, dict[str, StoredBaseline]] = {}
+        for (camera_id, mode), b in self.baselines.items():
+            out.setdefault(camera_id, {})[mode] = b
+        return out
+
+    def baseline_keys(self) -> set[tuple[str, str]]:
+        """(camera id, mode) of the stored baselines."""
+        self._check()
+        return set(self.baselines)
+
+    def put_baselines(self, baselines: Sequence[StoredBaseline]) -> None:
+        """Keep these baselines."""
+        self._check()
+        for b in baselines:
+            self.baselines[(b.camera_id, b.mode)] = b
+
+    def delete_baselines(self, camera_id: str) -> int:
+        """Forget a camera's baselines."""
+        self._check()
+        gone = [k for k in self.baselines if k[0] == camera_id]
+        for k in gone:
+            del self.baselines[k]
+        return len(gone)
+
+    def put_evidence(self, items: Sequence[Evidence]) -> None:
+        """Keep the evidence, the newest 5 per camera."""
+        self._check()
+        self.evidence.extend(items)
+        for camera_id in {e.camera_id for e in items}:
+            mine = [e for e in self.evidence if e.camera_id == camera_id]
+            for old in sorted(mine, key=lambda e: e.at)[:-5]:
+                self.evidence.remove(old)

@@ -16,7 +16,6 @@ import logging
 import signal
 import ssl
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,6 @@ from camfleet.inventory.store import Store
 from camfleet.log import setup_logging
 from camfleet.metrics.cache import MetricsCache
 from camfleet.metrics.handler import make_metrics_handler
-from camfleet.probe.context import Probe
 from camfleet.runtime.poller import Poller
 from camfleet.service.notify import Notifier, watchdog_interval_s
 from camfleet.service.views import CoverageViews, Inventory, ServiceStats, camera_json, metrics_snapshot
@@ -48,13 +46,11 @@ class Service:
         *,
         config_path: str | None = None,
         listen: str | None = None,
-        frame_probe_factory: Callable[[CamfleetConfig], Probe | None] | None = None,
         configure_logging: bool = True,
     ) -> None:
         self.cfg = cfg
         self.config_path = config_path
         self.listen = listen or cfg.web.listen
-        self.frame_probe_factory = frame_probe_factory
         self.configure_logging = configure_logging
         self.notifier = Notifier()
         self.stats = ServiceStats(last_reload_at=time.time())
@@ -78,8 +74,8 @@ class Service:
             setup_logging(self.cfg.logging.level, self.cfg.logging.format, self.credentials.secrets())
         self.store = await asyncio.to_thread(Store, self.cfg.database.url)
         targets = await self._load_inventory()
-        frame_probe = self.frame_probe_factory(self.cfg) if self.frame_probe_factory else None
-        self.poller = Poller(self.cfg, targets, self.credentials, self.store, frame_probe=frame_probe)
+        # With [vision] enabled the poller builds its own frame checks (process pool, baselines, evidence).
+        self.poller = Poller(self.cfg, targets, self.credentials, self.store)
         await self.poller.start()
         self.metrics = MetricsCache(self._metrics_snapshot)
         self.coverage = CoverageViews(self.store)

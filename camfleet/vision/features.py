@@ -37,6 +37,8 @@ FLAT_BLOCK_STD = 2.5
 FLAT_BLOCK_PX = 8
 #: Luma at or above this counts as clipped white.
 CLIPPED = 250
+#: Luma at or below this counts as black (limited-range black is 16, plus JPEG ringing).
+DARK = 24
 #: Hasler–Süsstrunk colourfulness under this: a grayscale (IR night) picture.
 IR_COLOURFULNESS = 4.0
 
@@ -84,7 +86,11 @@ def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) 
         uniform_fraction=_uniform_fraction(gray),
         saturated_fraction=float(np.count_nonzero(gray >= CLIPPED)) / gray.size,
         is_ir=colourfulness < IR_COLOURFULNESS,
-        extra={"magenta": float(cast.mean()), "analysis_width": float(gray.shape[1])},
+        extra={
+            "magenta": float(cast.mean()),
+            "analysis_width": float(gray.shape[1]),
+            "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
+        },
     )
     return stats, make_signature(gray, edges, cast)
 

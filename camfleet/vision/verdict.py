@@ -11,23 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
 from camfleet.vision.compare import (
+    align,
     cells_to_thumb,
     changed_cells,
     frozen_match,
     grow,
     magenta_cells,
     structure,
-    thumb_shift,
 )
 from camfleet.vision.features import THUMB_SIZE, FrameSignature
 
 # Absolute rules.
 BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
 BLACK_CONTRAST = 3.0  # luma std; a dark but live frame keeps noise and some scene above it
+BLACK_DARK_SHARE = 0.97  # ... or all but an OSD caption ("NO VIDEO", the clock) is at black level
 OVEREXPOSED_CLIPPED = 0.5  # share of clipped-white pixels, whatever the baseline
 OVEREXPOSED_RISE = 0.3  # ... or this much more than the baseline's share
 FROZEN_SAME = 0.98  # share of sampled pixels bit-identical to the previous sample
@@ -39,6 +41,7 @@ IR_CUT_MAGENTA = 0.08  # magenta cast ((R+B)/2 − G) gained, as a share of mean
 IR_CUT_MIN_RISE = 5.0  # ... and at least this many luma levels (noise on very dark frames)
 IR_CUT_QUANTILE = 0.2  # ... and a cast of at least IR_CUT_SPREAD of luma in 80 % of the cells
 IR_CUT_SPREAD = 0.2  # (paint or a pink lorry covers fewer)
+IR_CUT_STRUCTURE = 0.8  # the scene must still match the baseline
 TOO_DARK_RATIO = 0.4  # brightness under this share of the baseline ...
 TOO_DARK_CEILING = 60.0  # ... and dim in absolute terms
 TOO_DARK_STRUCTURE = 0.7  # the scene is still there, only dim (else: covered)
@@ -47,11 +50,20 @@ COVERED_UNIFORM = 0.6  # ... and is mostly flat ...
 COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
 SPRAY_CHANGED = (0.15, 0.8)  # share of cells changed: a part, not all ...
 SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
+SPRAY_MIN_REST = 0.1  # share of cells needed to judge "the rest" away from the paint's edges
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
-DISPLACED_SHIFT = 0.04  # or the same scene moved by this share of the frame width
-DISPLACED_RESPONSE = 0.1  # with a phase-correlation peak at least this clear
-DEFOCUS_SHARPNESS = 0.3  # contrast-normalised Laplacian variance under this share of the baseline ...
+DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
+DISPLACED_SHIFT = 0.03  # or the same scene moved by this share of the frame width ...
+DISPLACED_ANGLE = 3.0  # or turned by this many degrees, and the turned picture matching
+DISPLACED_TURN_MATCH = 0.9  # ... very well, and
+DISPLACED_TURN_GAIN = 0.06  # ... this much better than as it is (a real view has no exact rotation)
+DISPLACED_UNMOVED = 0.85  # ... while the picture as it is no longer matches well ...
+DISPLACED_GAIN = 0.1  # ... and the moved picture matches the baseline this much better than as it is
+DISPLACED_MATCH = 0.8  # ... and at least this well
+COVERED_CONTRAST = 0.3  # a translucent cover (tape, a plastic bag): most contrast gone ...
+COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
+DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
 DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
 
 
@@ -63,6 +75,17 @@ class Verdict:
     reason: Reason = Reason.NONE
     scores: dict[str, float] = field(default_factory=dict)
     detail: str = ""
+
+
+def _quadrants() -> list[npt.NDArray[np.bool_]]:
+    """The four quarters of the thumbnail as masks."""
+    h, w = THUMB_SIZE[1], THUMB_SIZE[0]
+    masks = []
+    for top, left in ((0, 0), (0, w // 2), (h // 2, 0), (h // 2, w // 2)):
+        mask = np.zeros((h, w), np.bool_)
+        mask[top : top + h // 2, left : left + w // 2] = True
+        masks.append(mask)
+    return masks
 
 
 def _ratio(value: float, base: float, floor: float) -> float:
@@ -81,9 +104,13 @@ def judge(
         "brightness": round(stats.brightness, 2),
         "saturated_fraction": round(stats.saturated_fraction, 4),
     }
-    if stats.brightness < BLACK_BRIGHTNESS and stats.contrast < BLACK_CONTRAST:
-        return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
+    dark = stats.extra.get("dark_fraction", 0.0)
     base = baseline.ready(mode_of(stats)) if baseline is not None else None
+    if stats.brightness < BLACK_BRIGHTNESS and (stats.contrast < BLACK_CONTRAST or dark >= BLACK_DARK_SHARE):
+        # A dead IR illuminator leaves a faint but recognisable scene: that is too_dark, judged below.
+        faint = base is not None and structure(base.thumb, signature.thumb.astype(np.float32)) >= TOO_DARK_STRUCTURE
+        if not faint:
+            return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
     base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED or stats.saturated_fraction - base_clipped >= OVEREXPOSED_RISE:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
@@ -129,6 +156,11 @@ def _ir_cut(
     else:
         rise, relative = magenta, float(np.median(cast))
     scores.update(magenta_rise=round(relative, 3), magenta_spread=round(spread, 3))
+    reference = day or night
+    assert reference is not None
+    # The scene must still be there: a purple cloth over the lens is a cover, not a filter fault.
+    if structure(reference.thumb, signature.thumb.astype(np.float32)) < IR_CUT_STRUCTURE:
+        return None
     if relative >= IR_CUT_MAGENTA and spread >= IR_CUT_SPREAD and rise >= IR_CUT_MIN_RISE:
         where = "over the day baseline" if day is not None else "where night pictures are IR grayscale"
         return Verdict(Status.IR_CUT_STUCK, scores=scores, detail=f"magenta cast {where}: IR-cut filter not in place")
@@ -147,15 +179,19 @@ def _against_baseline(
     base_detail = v["sharpness"] / max(v["contrast"], 1.0) ** 2
     sharpness_ratio = _ratio(stats.sharpness / max(stats.contrast, 1.0) ** 2, base_detail, 1e-6)
     struct = structure(base.thumb, thumb)
-    changed = changed_cells(base.cells, signature.cells, gain)
+    changed = changed_cells(base.cells, signature.cells)
     changed_fraction = float(changed.mean())
     # The rest of the picture: cells away from any changed cell (paint edges bleed into neighbours).
-    rest = structure(base.thumb, thumb, mask=~cells_to_thumb(grow(changed)))
-    dx, dy, response = thumb_shift(base.thumb, thumb)
-    shift = float(np.hypot(dx, dy)) / THUMB_SIZE[0]
+    away = ~grow(changed)
+    if away.mean() < SPRAY_MIN_REST:  # heavy paint leaves no cell clear of its edges: use the unpainted ones
+        away = ~changed
+    rest = structure(base.thumb, thumb, mask=cells_to_thumb(away))
+    fit = align(base.thumb, thumb)
+    shift = float(np.hypot(fit.dx, fit.dy * THUMB_SIZE[1] / THUMB_SIZE[0]))
+    contrast_ratio = _ratio(stats.contrast, v["contrast"], 1.0)
     scores.update(
         brightness_ratio=round(gain, 3),
-        contrast_ratio=round(_ratio(stats.contrast, v["contrast"], 1.0), 3),
+        contrast_ratio=round(contrast_ratio, 3),
         sharpness_ratio=round(sharpness_ratio, 3),
         edge_ratio=round(edge_ratio, 3),
         uniform_fraction=round(stats.uniform_fraction, 3),
@@ -164,14 +200,20 @@ def _against_baseline(
         rest_structure=round(rest, 3),
         shift_fraction=round(shift, 4),
         shift_px=round(shift * stats.width, 1),
-        phase_response=round(response, 3),
+        angle=round(fit.angle, 2),
+        aligned_structure=round(fit.matched, 3),
     )
     if gain < TOO_DARK_RATIO and stats.brightness < TOO_DARK_CEILING and struct >= TOO_DARK_STRUCTURE:
         return Verdict(Status.TOO_DARK, scores=scores, detail="much darker than the baseline; scene still faint")
     flat = stats.uniform_fraction >= COVERED_UNIFORM and stats.uniform_fraction > v["uniform_fraction"] + 0.2
-    if struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO):
+    ghost = contrast_ratio < COVERED_CONTRAST and edge_ratio < COVERED_GHOST_EDGES
+    if ghost or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO)):
         return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
-    if shift >= DISPLACED_SHIFT and response >= DISPLACED_RESPONSE:
+    shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED
+    if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
+        return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
+    turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH
+    if turned and fit.matched >= struct + DISPLACED_TURN_GAIN:
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     coarse = structure(base.thumb, thumb, sigma=3.0)
     scores["coarse_structure"] = round(coarse, 3)
@@ -179,6 +221,8 @@ def _against_baseline(
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     if SPRAY_CHANGED[0] <= changed_fraction <= SPRAY_CHANGED[1] and rest >= SPRAY_REST_STRUCTURE:
         return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
-    if struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO:
+    best_part = max(structure(base.thumb, thumb, mask=q) for q in _quadrants())
+    scores["best_quadrant"] = round(best_part, 3)
+    if struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART:
         return Verdict(Status.DISPLACED, scores=scores, detail="the camera looks at a different view")
     return Verdict(Status.OK, scores=scores)

@@ -1,0 +1,89 @@
+"""The vision evaluation: confusion matrix, per-kind recall and false alarms per normal sample.
+
+Builds the evaluation set from real photographs and video shipped in PyPI packages (see
+tests/vision_scene_helpers.py, vision_eval_helpers.py, vision_fault_helpers.py): per scene a baseline
+from healthy frames, then normal samples and faults at graded strengths, each judged with
+``analyze_jpeg`` at decode reduction 4 against the baseline and the sample before it.
+Thresholds were tuned on the ``tuning`` scenes; report the ``held-out`` ones.
+
+Run: .venv/bin/python benchmarks/vision_eval.py [--split held-out|tuning|all] [--normal 12] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import vision_fault_helpers as vf
+import vision_scene_helpers as vs
+
+Row = tuple[str, str, str, str, str]  # scene, truth, case, strength, verdict
+
+
+def run_scene(args: tuple[str, int, int]) -> list[Row]:
+    """Every sample of one scene with its verdict (one worker process per scene)."""
+    name, normal, repeats = args
+    return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in vf.judge_scene(name, normal, repeats)]
+
+
+def report(rows: list[Row], title: str) -> None:
+    """Print the confusion matrix, recall per kind and per strength, and false alarms per normal kind."""
+    normal = [r for r in rows if r[1] == "ok"]
+    alarms = [r for r in normal if r[4] != "ok"]
+    print(f"\n## {title}: {len({r[0] for r in rows})} scenes, {len(rows)} samples\n")
+    verdicts = sorted({r[4] for r in rows})
+    matrix: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        matrix[r[1]][r[4]] += 1
+    print("| truth \\ verdict | " + " | ".join(verdicts) + " | named right | any fault |")
+    print("| --- |" + " --- |" * (len(verdicts) + 2))
+    for truth in ["ok", *vf.KINDS]:
+        counts = matrix[truth]
+        total = sum(counts.values())
+        faulty = total - counts["ok"] - counts["cannot_judge"]
+        right = counts[truth]
+        cells = " | ".join(str(counts.get(v, "")) for v in verdicts)
+        if truth == "ok":
+            print(f"| ok | {cells} | {right}/{total} | {total - right} false alarms |")
+        else:
+            shares = f"{right}/{total} = {right / total:.2f} | {faulty}/{total} = {faulty / total:.2f}"
+            print(f"| {truth} | {cells} | {shares} |")
+    print(f"\nFalse alarms: {len(alarms)}/{len(normal)} normal samples = {len(alarms) / max(1, len(normal)):.4f}")
+    by_case = Counter(r[2] for r in normal)
+    bad_case = Counter((r[2], r[4]) for r in alarms)
+    print("\n| normal kind | samples | false alarms |\n| --- | --- | --- |")
+    for case, n in sorted(by_case.items()):
+        found = ", ".join(f"{v} {c}" for (k, v), c in sorted(bad_case.items()) if k == case)
+        print(f"| {case} | {n} | {found or 0} |")
+    print("\n| fault | strength | named right | any fault |\n| --- | --- | --- | --- |")
+    per: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in rows:
+        if r[1] != "ok":
+            per[(r[1], r[3])].append(r[4])
+    for (truth, strength), got in per.items():
+        right = sum(v == truth for v in got)
+        faulty = sum(v not in ("ok", "cannot_judge") for v in got)
+        print(f"| {truth} | {strength} | {right}/{len(got)} | {faulty}/{len(got)} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("held-out", "tuning", "all"), default="all")
+    parser.add_argument("--normal", type=int, default=12, help="normal samples per scene and kind")
+    parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    splits = {"tuning": vs.TUNING, "held-out": vs.HELD_OUT}
+    chosen = splits if args.split == "all" else {args.split: splits[args.split]}
+    for title, names in chosen.items():
+        with ProcessPoolExecutor(args.workers) as pool:
+            rows = [r for part in pool.map(run_scene, [(n, args.normal, args.repeats) for n in names]) for r in part]
+        report(rows, title)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""A blind picture (black or covered) told apart from night, before a new mode's baseline learns it.
+
+Two gaps in the per-mode rules, measured on simulated cameras at 640×360:
+
+- A black picture with the camera's OSD still drawn on it (date, name: most encoders keep drawing it when
+  the sensor dies) has a luma std of ~8 from the text alone, above the absolute black rule's 3.
+- A covered or black picture is grayscale, so it is taken for an IR night frame. A camera that has only
+  learned its day picture then has "no ir baseline yet": ``cannot_judge``, and the flat picture became its
+  IR baseline (``cannot_judge`` frames are learned) — after which the covered camera read ``ok``.
+
+So: a frame that is almost all flat blocks with almost no edges is blind. With its cells dark (75th
+percentile of cell luma < 20: the OSD's few cells do not count) it is ``black``; otherwise, when the
+camera has a ready baseline of a real scene in any mode, it is ``covered``. Either verdict is a fault, so
+it is never learned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from camfleet.model import FrameStats, Status
+from camfleet.vision import Baseline, FrameSignature, Verdict
+from camfleet.vision.baseline import MODES
+
+BLIND_UNIFORM = 0.9  # ≥ 90 % of 8×8 blocks flat (a live scene, day or IR, measured 0.40–0.45)
+BLIND_EDGES = 0.01  # edge density (live scenes 0.03–0.04; covered/black 0.004)
+BLACK_CELLS = 20.0  # 75th percentile of cell mean luma (limited-range black is 16)
+SCENE_UNIFORM = 0.7  # a baseline flatter than this is no scene to be blind to
+
+
+def blind_verdict(stats: FrameStats, signature: FrameSignature, baseline: Baseline, verdict: Verdict) -> Verdict:
+    """``verdict``, or ``black``/``covered`` for a blind picture the per-mode rules let through."""
+    if verdict.status.is_image_fault and verdict.status is not Status.COVERED:
+        return verdict  # frozen, overexposed, …: already a fault with a more precise word
+    if stats.uniform_fraction < BLIND_UNIFORM or stats.edge_density >= BLIND_EDGES:
+        return verdict
+    scores = {**verdict.scores, "uniform_fraction": round(stats.uniform_fraction, 3)}
+    if float(np.quantile(signature.cells[..., 0], 0.75)) < BLACK_CELLS:
+        return Verdict(Status.BLACK, scores=scores, detail="no picture: black (only the OSD is drawn)")
+    if verdict.status is Status.CANNOT_JUDGE:
+        scenes = [m for mode in MODES if (m := baseline.ready(mode)) is not None]
+        if any(m.values.get("uniform_fraction", 1.0) < SCENE_UNIFORM for m in scenes):
+            return Verdict(Status.COVERED, scores=scores, detail="flat, dark picture where the camera saw a scene")
+    return verdict

@@ -1,0 +1,127 @@
+"""Baselines and evidence on disk: loaded at start, written in batches, resets noticed while running.
+
+A camera's ``vision.Baseline`` is stored as one ``StoredBaseline`` row per mode: ``features`` holds the
+learned values and cell grid (JSON), ``thumbnail`` the 16-bit PNG of the mean picture (8-bit would round
+away the slow updates), ``samples`` how many frames it learned. The learning settings (samples, alpha)
+come from the config, not the row, so changing them applies to stored baselines too.
+
+``camfleet baseline reset CAMERA`` deletes a camera's rows from another process. Each flush lists the
+stored keys first; a key this poller had written that is gone was reset, so the camera's baseline in
+memory is dropped too (instead of being written back) and it learns again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from camfleet.config.vision import VisionConfig
+from camfleet.errors import CamfleetError
+from camfleet.inventory.store import StoredBaseline
+from camfleet.runtime.frames import FrameChecks
+from camfleet.runtime.sink import PictureSink
+from camfleet.vision import Baseline
+from camfleet.vision.baseline import FORMAT_VERSION
+
+log = logging.getLogger(__name__)
+
+
+def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[StoredBaseline]:
+    """The rows that store ``baseline`` (one per learned mode)."""
+    out = []
+    for mode, data in baseline.to_dict()["modes"].items():
+        features = {"version": FORMAT_VERSION, "count": data["count"], "values": data["values"], "cells": data["cells"]}
+        thumbnail = base64.b64decode(data["thumb_png"])
+        out.append(StoredBaseline(camera_id, mode, features, thumbnail, int(data["count"]), now))
+    return out
+
+
+def baseline_from_rows(rows: Mapping[str, StoredBaseline], vision: VisionConfig) -> Baseline:
+    """The baseline stored in ``rows`` (by mode); raises ``ValueError`` naming what is malformed."""
+    modes: dict[str, Any] = {}
+    for mode, row in rows.items():
+        f = row.features
+        modes[mode] = {
+            "count": f.get("count", row.samples),
+            "values": f.get("values", {}),
+            "cells": f.get("cells", []),
+            "thumb_png": base64.b64encode(row.thumbnail).decode("ascii"),
+        }
+        if f.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+            raise ValueError(f"{row.camera_id}/{mode}: unknown baseline format {f.get('version')!r}")
+    data = {"version": FORMAT_VERSION, "samples": vision.baseline_samples, "alpha": vision.baseline_alpha}
+    return Baseline.from_dict({**data, "modes": modes})
+
+
+class PictureKeeper:
+    """Moves baselines and evidence between ``FrameChecks`` and a ``PictureSink``."""
+
+    def __init__(self, sink: PictureSink | None, frames: FrameChecks, clock: Callable[[], float]) -> None:
+        self.sink = sink
+        self.frames = frames
+        self.clock = clock
+        self.saved: set[tuple[str, str]] = set()  # (camera, mode) known to be stored
+        self.marks: dict[str, int] = {}  # camera → memory.learned when last written
+        self.failures = 0
+        self.last_error = ""
+
+    async def load(self) -> int:
+        """Read every stored baseline into the cameras' memories; returns how many cameras got one."""
+        if self.sink is None:
+            return 0
+        stored = await asyncio.to_thread(self.sink.load_baselines)
+        loaded = 0
+        for camera_id, rows in stored.items():
+            try:
+                baseline = baseline_from_rows(rows, self.frames.cfg.vision)
+            except ValueError as exc:  # a damaged row: relearn rather than refuse to start
+                log.warning("stored baseline ignored", extra={"camera": camera_id, "error": str(exc)})
+                continue
+            memory = self.frames.memory(camera_id)
+            memory.baseline = baseline
+            self.marks[camera_id] = memory.learned
+            self.saved.update((camera_id, mode) for mode in rows)
+            loaded += 1
+        return loaded
+
+    async def flush(self) -> bool:
+        """Notice resets, write changed baselines and queued evidence; False when the database failed."""
+        if self.sink is None:
+            self.frames.evidence.clear()
+            return True
+        sink = self.sink
+        try:
+            keys = await asyncio.to_thread(sink.baseline_keys)
+            for camera_id in sorted({cid for cid, mode in self.saved - keys}):
+                log.info("baseline reset in the database: relearning", extra={"camera": camera_id})
+                self.frames.reset(camera_id)
+                self.marks.pop(camera_id, None)
+            self.saved &= keys
+            now = self.clock()
+            changed = {cid: m.learned for cid, m in self.frames.memories.items() if m.learned != self.marks.get(cid, 0)}
+            rows = [r for cid in sorted(changed) for r in baseline_rows(cid, self.frames.memories[cid].baseline, now)]
+            if rows:
+                await asyncio.to_thread(sink.put_baselines, rows)
+                self.marks.update(changed)
+                self.saved.update((r.camera_id, r.mode) for r in rows)
+            batch = list(self.frames.evidence)
+            if batch:
+                await asyncio.to_thread(sink.put_evidence, batch)
+                del self.frames.evidence[: len(batch)]
+        except CamfleetError as exc:  # the database is away: everything stays queued for the next flush
+            self.failures += 1
+            self.last_error = str(exc)
+            log.warning("baseline/evidence write failed; keeping them", extra={"error": str(exc)})
+            return False
+        return True
+
+    async def run(self, stop: asyncio.Event, interval_s: float) -> None:
+        """Flush every ``interval_s`` until ``stop`` is set (the final flush is the caller's)."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            await self.flush()

@@ -1,0 +1,151 @@
+"""The vision evaluation set: healthy variation and tampering at several strengths, on real scenes.
+
+``scene_samples`` yields, for one scene, what its camera would send: normal samples (real video motion,
+exposure drift, JPEG quality, sensor noise, haze, IR night, shake, passers-by, and mixes of them) and
+faults of every kind at graded strengths, each with the sample taken a few minutes before it (the frozen
+test compares the two). Everything is seeded: the same call builds the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import vision_helpers as vh
+import vision_scene_helpers as vs
+
+from camfleet.vision import Baseline, analyze_jpeg
+
+Image = vs.Image
+Rng = np.random.Generator
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One picture to judge: its truth (``ok`` or a status word), family, strength, bytes and predecessor."""
+
+    scene: str
+    truth: str
+    case: str
+    strength: str
+    frame: bytes
+    previous: bytes
+
+
+def shoot(image: Image, rng: Rng, noise: float, quality: int) -> bytes:
+    """What the camera sends: fresh Gaussian sensor noise of ``noise`` levels, JPEG at ``quality``."""
+    noisy = image.astype(np.float32) + rng.normal(0.0, noise, image.shape).astype(np.float32)
+    ok, buf = cv2.imencode(".jpg", np.clip(noisy, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return bytes(buf.tobytes())
+
+
+def haze(image: Image, t: float, airlight: float) -> Image:
+    """Light fog: a share ``t`` of every pixel replaced by the grey airlight."""
+    return np.clip(image.astype(np.float32) * (1 - t) + airlight * t, 0, 255).astype(np.uint8)
+
+
+def occlude(image: Image, rng: Rng, area: float) -> Image:
+    """A passer-by: a tall, soft-edged patch of another real photo covering ``area`` of the frame."""
+    h, w = image.shape[:2]
+    ph = int(h * rng.uniform(0.4, 0.8))
+    pw = max(8, int(area * h * w / ph / 0.8))  # the ellipse fills ~80 % of its box
+    donor = vs.render(vs.load_scene(str(rng.choice(["astronaut", "chelsea", "motorcycle"]))))
+    dy0, dx0 = int(rng.integers(0, donor.shape[0] - ph)), int(rng.integers(0, donor.shape[1] - pw))
+    patch = donor[dy0 : dy0 + ph, dx0 : dx0 + pw].astype(np.float32)
+    mask = np.zeros((ph, pw), np.float32)
+    cv2.ellipse(mask, (pw // 2, ph // 2), (pw // 2, ph // 2), 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 2.0)[..., None]
+    x, y = int(rng.integers(0, w - pw)), int(rng.integers(h - ph - h // 10, h - ph + 1))
+    out = image.astype(np.float32)
+    out[y : y + ph, x : x + pw] = out[y : y + ph, x : x + pw] * (1 - mask) + patch * mask
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def exposure(image: Image, factor: float) -> Image:
+    """Exposure drift through a camera's tone curve: linear up to a knee at 200, highlights rolled off."""
+    y = image.astype(np.float32) * factor
+    knee = 200.0
+    rolled = knee + (255.0 - knee) * (1.0 - np.exp(-(y - knee) / (255.0 - knee)))
+    return np.clip(np.where(y > knee, rolled, y), 0, 255).astype(np.uint8)
+
+
+# --- healthy variation ----------------------------------------------------------------------------------
+
+NORMAL_KINDS = ("live", "exposure", "jpeg", "noise", "haze", "ir_night", "shake", "passer_by", "mixed")
+
+
+def normal_params(kind: str, rng: Rng) -> Params:
+    """Camera settings and conditions for one healthy sample of ``kind`` (shared with its predecessor)."""
+    p: Params = {"noise": rng.uniform(1.5, 3.5), "quality": int(rng.integers(70, 91)), "ir": kind == "ir_night"}
+    sign = float(rng.choice([-1.0, 1.0]))
+    if kind == "exposure":
+        p["exposure"] = 1.0 + sign * rng.uniform(0.2, 0.3)
+    elif kind == "jpeg":
+        p.update(quality=int(rng.integers(30, 96)), noise=rng.uniform(1.0, 3.0))
+    elif kind == "noise":
+        p["noise"] = rng.uniform(4.0, 10.0)
+    elif kind == "haze":
+        p["haze"] = (rng.uniform(0.15, 0.35), rng.uniform(170, 220))
+    elif kind == "ir_night":
+        p.update(ir_gain=rng.uniform(0.5, 0.9), noise=rng.uniform(4.0, 8.0))
+    elif kind == "shake":
+        p["shake"] = (sign * rng.uniform(1, 3), float(rng.choice([-1, 1])) * rng.uniform(0, 3), rng.uniform(-0.3, 0.3))
+    elif kind == "passer_by":
+        p["passer_by"] = rng.uniform(0.05, 0.15)
+    elif kind == "mixed":
+        p.update(exposure=rng.uniform(0.75, 1.25), quality=int(rng.integers(30, 96)), noise=rng.uniform(1.0, 8.0))
+        if rng.random() < 0.3:
+            p["haze"] = (rng.uniform(0.1, 0.3), rng.uniform(170, 220))
+        if rng.random() < 0.5:
+            p["shake"] = (rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-0.3, 0.3))
+        if rng.random() < 0.4:
+            p["passer_by"] = rng.uniform(0.03, 0.12)
+    return p
+
+
+def healthy_image(scene: vs.Scene, p: Params, rng: Rng, index: int, occluded: bool = True) -> Image:
+    """The scene as seen under ``p``: view (frame ``index``, shake), exposure, haze, passer-by, IR."""
+    dx, dy, angle = p.get("shake", (0.0, 0.0, 0.0))
+    image = vs.render(scene, index, dx, dy, angle)
+    if occluded and "passer_by" in p:
+        image = occlude(image, rng, p["passer_by"])
+    if "exposure" in p:
+        image = exposure(image, p["exposure"])
+    if "haze" in p:
+        image = haze(image, *p["haze"])
+    if p["ir"] or not scene.colour:
+        image = vh.ir_night(image, p.get("ir_gain", 0.75))
+    return image
+
+
+def normal_sample(scene: vs.Scene, kind: str, rng: Rng) -> Sample:
+    """One healthy sample of ``kind`` and the sample before it (earlier video frame, fresh noise)."""
+    p = normal_params(kind, rng)
+    if not scene.colour:
+        p["noise"] = max(p["noise"], 4.0)
+    index = int(rng.integers(0, len(scene.sources)))
+    earlier = index - int(rng.integers(3, 16)) if scene.is_video else index
+    frame = shoot(healthy_image(scene, p, rng, index), rng, p["noise"], p["quality"])
+    previous = shoot(healthy_image(scene, p, rng, earlier, occluded=False), rng, p["noise"], p["quality"])
+    strength = kind if kind != "mixed" else "mixed"
+    return Sample(scene.name, "ok", kind, strength, frame, previous)
+
+
+def learn(scene: vs.Scene, seed: int = 0, samples: int = 5) -> Baseline:
+    """The camera's baseline: ``samples`` healthy day frames (spread over a video shot), and as many IR ones."""
+    rng = np.random.default_rng(seed)
+    baseline = Baseline(samples=samples)
+    frames: list[bytes] = []
+    for ir in (False, True) if scene.colour else (True,):
+        for k in range(samples):
+            p: Params = {"ir": ir, "noise": 5.0 if ir or not scene.colour else 2.0, "quality": 85}
+            index = k * len(scene.sources) // samples
+            frames.append(shoot(healthy_image(scene, p, rng, index), rng, p["noise"], p["quality"]))
+    for data in frames:
+        stats, verdict, signature = analyze_jpeg(data, baseline.to_dict(), None, 4)
+        baseline.learn(stats, signature, verdict.status)
+    return baseline

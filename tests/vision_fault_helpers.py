@@ -1,0 +1,212 @@
+"""Tampering and failures at graded strengths, for the vision evaluation set.
+
+Each entry of ``STRENGTHS`` maps a fault kind to (label, picture transform) pairs, from obvious to the
+faintest worth reporting; ``fault_sample`` puts one on a healthy frame of a scene with random camera
+settings (noise, JPEG quality, video frame) and pairs it with the healthy sample taken before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import cv2
+import numpy as np
+import vision_eval_helpers as ve
+import vision_helpers as vh
+import vision_scene_helpers as vs
+
+from camfleet.vision import Verdict, analyze_jpeg
+
+Image = vs.Image
+Rng = np.random.Generator
+Transform = Callable[[Image, Rng], Image]
+
+PAINTS = {
+    "black": (30, 30, 40),
+    "white": (225, 230, 235),
+    "red": (40, 40, 200),
+    "blue": (160, 60, 30),
+    "green": (50, 150, 40),
+    "grey": (120, 120, 120),
+}
+
+
+def black(level: int, osd: bool = False) -> Transform:
+    """No video: a flat picture at ``level`` (16 = limited-range black), optionally with the DVR's OSD text."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        out = np.full_like(image, level)
+        if osd:
+            cv2.putText(out, "CAM 07  NO VIDEO", (40, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (235, 235, 235), 2)
+        return out
+
+    return make
+
+
+def covered(material: str, leak: float) -> Transform:
+    """A cover on the lens: bag or cloth (dark, weave texture), hand (skin, lit), tape (translucent)."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        h, w = image.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        corner = rng.integers(0, 2, 2)
+        fade = np.exp(-(((xx / w - corner[0]) ** 2) + ((yy / h - corner[1]) ** 2)) / 0.15)
+        colour = {"bag": (18, 18, 20), "cloth": (40, 30, 55), "hand": (95, 120, 165), "tape": (190, 195, 200)}
+        out = np.array(colour[material], np.float32)[None, None, :] * np.ones((h, w, 1), np.float32)
+        out += (leak * fade)[..., None]
+        if material == "cloth":  # an out-of-focus weave still leaves a faint texture
+            weave = np.sin(xx / 3.0) * np.sin(yy / 3.0) * 4.0
+            out += cv2.GaussianBlur(weave, (0, 0), 1.0)[..., None]
+        if material == "tape":  # translucent: a ghost of the scene shows through
+            out = 0.9 * out + 0.1 * cv2.GaussianBlur(image, (0, 0), 12).astype(np.float32)
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return make
+
+
+def spray(coverage: float) -> Transform:
+    """Paint over about ``coverage`` of the frame, in a colour drawn per sample."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        colour = PAINTS[str(rng.choice(list(PAINTS)))]
+        return vh.spray(image, seed=int(rng.integers(0, 1 << 30)), coverage=coverage, colour=colour)
+
+    return make
+
+
+def defocus(sigma: float) -> Transform:
+    """Lens out of focus: Gaussian blur of ``sigma`` pixels at 1280 px width."""
+    return lambda image, rng: vh.defocus(image, sigma * image.shape[1] / 1280)
+
+
+def glare(bloom: float) -> Transform:
+    """Sun or headlights in the lens: a bloom of ``bloom`` levels over a lifted picture."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        h, w = image.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.2, 0.6) * h
+        spot = bloom * np.exp(-(((xx - cx) / w) ** 2 + ((yy - cy) / h) ** 2) / 0.25)
+        return np.clip(image.astype(np.float32) * 0.6 + 120.0 + spot[..., None], 0, 255).astype(np.uint8)
+
+    return make
+
+
+def ir_cut(amount: float) -> Transform:
+    """IR-cut filter stuck out by day: ``amount`` of IR light added to red and blue."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        f = image.astype(np.float32)
+        luma = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        grey = 0.5 * f + 0.5 * luma[..., None]
+        ir = amount * luma
+        return np.clip((grey + np.stack([0.8 * ir, 0.15 * ir, 0.9 * ir], axis=-1)) * 0.85, 0, 255).astype(np.uint8)
+
+    return make
+
+
+#: Displacements: (label, dx share of width, dy share of height, degrees, zoom).
+MOVES = [
+    ("shift 5 %", 0.05, 0.0, 0, 1.0),
+    ("shift 10 %", 0.1, 0.05, 0, 1.0),
+    ("shift 20 %", 0.2, 0.1, 0, 1.0),
+    ("rotate 4°", 0, 0, 4, 1.0),
+    ("rotate 12°", 0, 0, 12, 1.0),
+    ("zoom ×1.4", 0, 0, 0, 1.4),
+]
+STRENGTHS: dict[str, list[tuple[str, Transform]]] = {
+    "black": [("level 0", black(0)), ("level 16", black(16)), ("level 8 + OSD", black(8, osd=True))],
+    "covered": [
+        ("bag", covered("bag", 30)),
+        ("bag, leak", covered("bag", 110)),
+        ("cloth", covered("cloth", 40)),
+        ("hand", covered("hand", 40)),
+        ("tape", covered("tape", 20)),
+    ],
+    "spray": [(f"{round(c * 100)} %", spray(c)) for c in (0.2, 0.35, 0.5, 0.7)],
+    "defocused": [(f"sigma {s:g}", defocus(s)) for s in (1.5, 2, 3, 5, 8)],
+    "overexposed": [
+        ("bloom 420", glare(420)),
+        ("bloom 250", glare(250)),
+        ("gain ×3", lambda im, r: vh.exposure(im, 3)),
+    ],
+    "too_dark": [(f"IR light ×{f:g}", lambda im, r, f=f: vh.exposure(im, f)) for f in (0.25, 0.18, 0.1)],
+    "ir_cut_stuck": [(f"IR {a:g}", ir_cut(a)) for a in (0.3, 0.45, 0.7)],
+}
+FROZEN = ("same bytes", "re-encoded", "re-encoded q-15", "OSD clock")
+KINDS = ("black", "covered", "spray", "defocused", "displaced", "frozen", "overexposed", "too_dark", "ir_cut_stuck")
+
+
+def _osd(image: Image, when: dt.datetime) -> Image:
+    out = image.copy()
+    cv2.putText(out, when.strftime("%Y-%m-%d %H:%M:%S"), (24, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (240, 240, 240), 2)
+    return out
+
+
+def _reencode(data: bytes, quality: int) -> bytes:
+    return vh.camera_jpeg(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), 0, noise=0.0, quality=quality)
+
+
+def fault_sample(scene: vs.Scene, kind: str, strength: int, rng: Rng) -> ve.Sample:
+    """Fault ``kind`` at its ``strength``-th level on a random healthy frame of ``scene``."""
+    p: ve.Params = {"noise": rng.uniform(1.5, 4.0), "quality": int(rng.integers(50, 91)), "ir": kind == "too_dark"}
+    if p["ir"] or not scene.colour:
+        p["noise"] = rng.uniform(4.0, 8.0)
+    index = int(rng.integers(0, len(scene.sources)))
+    before = ve.healthy_image(scene, p, rng, index - 5 if scene.is_video else index)
+    previous = ve.shoot(before, rng, p["noise"], p["quality"])
+    if kind == "frozen":
+        label = FROZEN[strength]
+        when = dt.datetime(2026, 11, 27, 3, 14, 0)
+        if label == "OSD clock":  # the encoder is stuck but the DVR still stamps the time on each copy
+            stuck = ve.healthy_image(scene, p, rng, index)
+            noisy = np.clip(stuck + rng.normal(0, p["noise"], stuck.shape), 0, 255).astype(np.uint8)
+            previous = vh.camera_jpeg(_osd(noisy, when), 0, noise=0.0, quality=p["quality"])
+            frame = vh.camera_jpeg(_osd(noisy, when + dt.timedelta(minutes=5)), 0, noise=0.0, quality=p["quality"])
+        elif label == "same bytes":
+            frame = previous
+        else:  # a recorder re-encoding the last picture it got
+            frame = _reencode(previous, p["quality"] - (15 if label.endswith("15") else 0))
+        return ve.Sample(scene.name, kind, kind, label, frame, previous)
+    if kind == "displaced":
+        label, dx, dy, angle, zoom = MOVES[strength]
+        w, h = scene.size
+        sign = float(rng.choice([-1.0, 1.0]))
+        image = vs.render(scene, index, sign * dx * w, dy * h, sign * angle, zoom)
+        if not scene.colour:
+            image = vh.ir_night(image)
+    else:
+        label, transform = STRENGTHS[kind][strength]
+        image = transform(ve.healthy_image(scene, p, rng, index), rng)
+        if not scene.colour and kind != "ir_cut_stuck":  # an IR-only camera sees paint and covers in grey
+            image = vh.ir_night(image, 1.0)
+    return ve.Sample(scene.name, kind, kind, label, ve.shoot(image, rng, p["noise"], p["quality"]), previous)
+
+
+def levels(kind: str) -> int:
+    """How many strengths ``kind`` is tried at."""
+    return len(FROZEN) if kind == "frozen" else len(MOVES) if kind == "displaced" else len(STRENGTHS[kind])
+
+
+def judge_scene(
+    name: str, normal_per_kind: int, fault_repeats: int, seed: int = 0
+) -> Iterator[tuple[ve.Sample, Verdict]]:
+    """Learn the scene's baseline, then judge its normal samples and faults (each with its predecessor)."""
+    scene = vs.load_scene(name)
+    baseline = ve.learn(scene, seed).to_dict()
+    rng = np.random.default_rng([seed, sum(name.encode())])
+    samples: list[Callable[[], ve.Sample]] = []
+    for kind in ve.NORMAL_KINDS:
+        if kind == "ir_night" and not scene.colour:
+            continue
+        samples += [lambda k=kind: ve.normal_sample(scene, k, rng)] * normal_per_kind
+    if scene.is_video:
+        samples += [lambda: ve.normal_sample(scene, "live", rng)] * normal_per_kind
+    for kind in KINDS:
+        for level in range(levels(kind)):
+            samples += [lambda k=kind, lv=level: fault_sample(scene, k, lv, rng)] * fault_repeats
+    for make in samples:
+        sample = make()
+        previous = analyze_jpeg(sample.previous, None, None, 4)[2]
+        yield sample, analyze_jpeg(sample.frame, baseline, previous, 4)[1]
