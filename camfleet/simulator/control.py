@@ -1,10 +1,10 @@
 """The simulator's control endpoint (127.0.0.1 only): list, add and withdraw faults at run time, as JSON.
 
-    GET    /faults          → {"elapsed": s, "faults": [fault, …]}
-    POST   /faults          body: one fault table (as in a scenario; start/end count from *now*) → fault
-    DELETE /faults          → withdraw all
-    DELETE /faults/{id}     → withdraw one (404 when unknown)
-    GET    /cameras/{id}    → the camera's address, identity, boot time and faults in force
+GET    /faults          → {"elapsed": s, "faults": [fault, …]}
+POST   /faults          body: one fault table (as in a scenario; start/end count from *now*) → fault
+DELETE /faults          → withdraw all
+DELETE /faults/{id}     → withdraw one (404 when unknown)
+GET    /cameras/{id}    → the camera's address, identity, boot time and faults in force
 """
 
 from __future__ import annotations
@@ -69,11 +69,22 @@ async def _camera(request: web.Request) -> web.Response:
     if cam is None:
         return _json({"error": "no such camera"}, 404)
     s = cam.spec
-    return _json({
-        "camera_id": s.camera_id, "url": cam.base_url, "town": s.town, "village": s.village, "uplink": s.uplink,
-        "vendor": s.vendor, "model": s.model, "firmware": s.firmware, "serial": s.serial,
-        "boot_time": cam.boot_time, "listening": cam.listening, "faults": [f.id for f in cam.active_faults()],
-    })
+    return _json(
+        {
+            "camera_id": s.camera_id,
+            "url": cam.base_url,
+            "town": s.town,
+            "village": s.village,
+            "uplink": s.uplink,
+            "vendor": s.vendor,
+            "model": s.model,
+            "firmware": s.firmware,
+            "serial": s.serial,
+            "boot_time": cam.boot_time,
+            "listening": cam.listening,
+            "faults": [f.id for f in cam.active_faults()],
+        }
+    )
 
 
 async def start_control(fleet: SimulatedFleet, host: str, port: int) -> tuple[web.AppRunner, str]:

@@ -101,11 +101,17 @@ def get_services(cam: SimCamera) -> str:
 def get_scopes(cam: SimCamera) -> str:
     """ONVIF scopes: profile, hardware, name and location (Chinese names percent-encoded, as URIs need)."""
     s = cam.spec
-    fixed = ["onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
-             f"onvif://www.onvif.org/hardware/{quote(s.model)}"]
+    fixed = [
+        "onvif://www.onvif.org/type/video_encoder",
+        "onvif://www.onvif.org/Profile/Streaming",
+        f"onvif://www.onvif.org/hardware/{quote(s.model)}",
+    ]
     conf = [f"onvif://www.onvif.org/name/{quote(s.camera_id)}", "onvif://www.onvif.org/location/country/china"]
-    conf += [f"onvif://www.onvif.org/location/{key}/{quote(value)}"
-             for key, value in (("town", s.town), ("village", s.village)) if value]
+    conf += [
+        f"onvif://www.onvif.org/location/{key}/{quote(value)}"
+        for key, value in (("town", s.town), ("village", s.village))
+        if value
+    ]
     items = [("Fixed", u) for u in fixed] + [("Configurable", u) for u in conf]
     body = "".join(
         f"<tds:Scopes><tt:ScopeDef>{d}</tt:ScopeDef><tt:ScopeItem>{escape(u)}</tt:ScopeItem></tds:Scopes>"

@@ -26,7 +26,9 @@ _SOURCE = '<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="VideoSourc
 #: topic → (data item name, fault kinds that set it, extra source item)
 TOPICS: dict[str, tuple[str, frozenset[str], str]] = {
     "tns1:RuleEngine/TamperDetector/Tamper": (
-        "IsTamper", frozenset({"covered", "spray"}), '<tt:SimpleItem Name="Rule" Value="MyTamperDetectorRule"/>'
+        "IsTamper",
+        frozenset({"covered", "spray"}),
+        '<tt:SimpleItem Name="Rule" Value="MyTamperDetectorRule"/>',
     ),
     "tns1:VideoSource/GlobalSceneChange/ImagingService": ("State", frozenset({"displaced"}), ""),
     "tns1:VideoSource/ImageTooBlurry/ImagingService": ("State", frozenset({"defocus"}), ""),
@@ -177,7 +179,13 @@ def unsubscribe(cam: SimCamera, body: etree._Element, path: str) -> str | SoapFa
 
 def reply_header(operation: str) -> str:
     """The WS-Addressing Action header that event replies carry."""
-    port = "EventPortType" if operation in ("CreatePullPointSubscription", "GetEventProperties") else (
-        "PullPointSubscription" if operation in ("PullMessages", "SetSynchronizationPoint") else "SubscriptionManager"
+    port = (
+        "EventPortType"
+        if operation in ("CreatePullPointSubscription", "GetEventProperties")
+        else (
+            "PullPointSubscription"
+            if operation in ("PullMessages", "SetSynchronizationPoint")
+            else "SubscriptionManager"
+        )
     )
     return f"<wsa:Action>http://www.onvif.org/ver10/events/wsdl/{port}/{operation}Response</wsa:Action>"

@@ -30,21 +30,36 @@ def specs_from_inventory(path: Path) -> list[SimCameraSpec]:
             if not ipaddress.ip_address(host).is_loopback:
                 raise ValueError
         except ValueError:
-            problems.append(InventoryProblem(inventory.path, row.line, "host",
-                                             f"{host!r} is not a loopback address (127.0.0.0/8)"))
+            problems.append(
+                InventoryProblem(inventory.path, row.line, "host", f"{host!r} is not a loopback address (127.0.0.0/8)")
+            )
             continue
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             problems.append(InventoryProblem(inventory.path, row.line, "port", f"{port_text!r} is not a port"))
             continue
         cred = store.get(group)
         if cred is None:
-            problems.append(InventoryProblem(inventory.path, row.line, "credential",
-                                             f"credential group {group!r} not found in {store.source or 'any file'}"))
+            problems.append(
+                InventoryProblem(
+                    inventory.path,
+                    row.line,
+                    "credential",
+                    f"credential group {group!r} not found in {store.source or 'any file'}",
+                )
+            )
             continue
-        specs.append(SimCameraSpec(
-            camera_id=camera_id, host=host, port=int(port_text), username=cred.username, password=cred.password,
-            town=row.get("town"), village=row.get("village"), uplink=row.get("uplink"),
-        ))
+        specs.append(
+            SimCameraSpec(
+                camera_id=camera_id,
+                host=host,
+                port=int(port_text),
+                username=cred.username,
+                password=cred.password,
+                town=row.get("town"),
+                village=row.get("village"),
+                uplink=row.get("uplink"),
+            )
+        )
     if problems:
         raise InventoryError(problems)
     if not specs:

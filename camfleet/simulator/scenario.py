@@ -37,13 +37,13 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([kKmMgG]?)i?[bB]?\s*$")
 def parse_duration(value: object, where: str) -> float:
     """Seconds in ``"30s"``, ``"-2h"``, ``"1h30m"``, ``"500ms"``, ``"3y"`` or a bare number of seconds."""
     if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration like \"30s\", got {value!r}")
+        raise ConfigError(f'{where}: expected a duration like "30s", got {value!r}')
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str) and (m := _DURATION.match(value)):
         total = sum(float(n) * _UNITS[u] for n, u in _PART.findall(m.group(2)))
         return -total if m.group(1) == "-" else total
-    raise ConfigError(f"{where}: expected a duration like \"30s\", \"-2h\" or \"5m\", got {value!r}")
+    raise ConfigError(f'{where}: expected a duration like "30s", "-2h" or "5m", got {value!r}')
 
 
 def parse_size(value: object, where: str) -> int:
@@ -53,7 +53,7 @@ def parse_size(value: object, where: str) -> int:
     if isinstance(value, str) and (m := _SIZE.match(value)):
         scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
         return int(float(m.group(1)) * scale)
-    raise ConfigError(f"{where}: expected a size like \"20MB\" or a number of bytes, got {value!r}")
+    raise ConfigError(f'{where}: expected a size like "20MB" or a number of bytes, got {value!r}')
 
 
 @dataclass

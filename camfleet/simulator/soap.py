@@ -128,9 +128,7 @@ class SoapFault:
 # HTTP 400 for Sender faults and 500 for Receiver faults: the SOAP 1.2 HTTP binding, which is what the
 # cameras we model send. (Some firmwares answer a bad password with HTTP 401 instead; zeep reads both.)
 NOT_AUTHORIZED = SoapFault(400, "env:Sender", ("ter:NotAuthorized",), "Sender not Authorized")
-ACTION_NOT_SUPPORTED = SoapFault(
-    500, "env:Receiver", ("ter:ActionNotSupported",), "Optional Action Not Implemented"
-)
+ACTION_NOT_SUPPORTED = SoapFault(500, "env:Receiver", ("ter:ActionNotSupported",), "Optional Action Not Implemented")
 NO_PROFILE = SoapFault(
     400, "env:Sender", ("ter:InvalidArgVal", "ter:NoProfile"), "The requested profile does not exist"
 )
