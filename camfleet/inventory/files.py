@@ -112,19 +112,23 @@ def _rows_from_table(path: str, table: list[list[str]]) -> list[InventoryRow]:
 
 def _xlsx_table(path: str, data: bytes) -> list[list[str]]:
     import zipfile
+    import zlib
 
     import openpyxl
 
+    # openpyxl reads rows lazily: a corrupt sheet fails inside the row loop, so the loop is inside the try.
+    # SyntaxError is what its XML parser raises for a broken sheet.
+    broken = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError, IndexError, SyntaxError)
+    book = None
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except broken as exc:
         raise InventoryError([InventoryProblem(path, None, None, f"not a readable XLSX workbook: {exc}")]) from None
-    sheet = book.worksheets[0]
-    table: list[list[str]] = []
-    for row in sheet.iter_rows(values_only=True):
-        table.append([_cell_text(v) for v in row])
-    book.close()
-    return table
+    finally:
+        if book is not None:
+            book.close()
 
 
 def _cell_text(value: object) -> str:

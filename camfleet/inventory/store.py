@@ -130,6 +130,16 @@ class Store:
         with db.mapped_errors(self.url), self._engine.connect() as conn:
             return list(conn.execute(stmt))
 
+    def _read_for(self, query: sa.Select[Any], column: Any, camera_ids: Collection[str] | None) -> list[Any]:
+        """``query``'s rows, restricted to ``camera_ids`` (all when None) in chunks that fit an IN list."""
+        if camera_ids is None:
+            return self._read(query)
+        ids = sorted(set(camera_ids))
+        rows: list[Any] = []
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows += self._read(query.where(column.in_(ids[start : start + _IN_CHUNK])))
+        return rows
+
     def _write(self, stmt: sa.Executable, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
@@ -194,13 +204,7 @@ class Store:
         query = sa.select(TRANSITION).where(TRANSITION.c.at >= since)
         if until is not None:
             query = query.where(TRANSITION.c.at < until)
-        if camera_ids is None:
-            rows = self._read(query)
-        else:
-            ids = sorted(set(camera_ids))
-            rows = []
-            for start in range(0, len(ids), _IN_CHUNK):
-                rows += self._read(query.where(TRANSITION.c.camera_id.in_(ids[start : start + _IN_CHUNK])))
+        rows = self._read_for(query, TRANSITION.c.camera_id, camera_ids)
         rows.sort(key=lambda r: (r.at, r.id))
         return [
             Transition(r.camera_id, r.at, _status(r.from_status), _status(r.to_status), _reason(r.reason), r.detail)
@@ -294,12 +298,6 @@ class Store:
         """The newest evidence thumbnail of each camera that has one (of ``camera_ids`` when given)."""
         ev = EVIDENCE.c
         query = sa.select(ev.camera_id, ev.thumbnail, ev.at, ev.id).where(ev.thumbnail != b"")
-        if camera_ids is None:
-            rows = self._read(query)
-        else:
-            ids = sorted(set(camera_ids))
-            rows = []
-            for start in range(0, len(ids), _IN_CHUNK):
-                rows += self._read(query.where(ev.camera_id.in_(ids[start : start + _IN_CHUNK])))
+        rows = self._read_for(query, ev.camera_id, camera_ids)
         rows.sort(key=lambda r: (r.at, r.id))
         return {r.camera_id: bytes(r.thumbnail) for r in rows}

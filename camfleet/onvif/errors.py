@@ -88,6 +88,12 @@ def _os_error(exc: OSError, where: str) -> DeviceError:
 
 
 def _connector_error(exc: aiohttp.ClientConnectorError, where: str) -> DeviceError:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        # Camera quirk: https device services ship self-signed certificates. The camera answered, so it is
+        # not offline; we do not trust it, so it is not ONVIF we can use (verification stays on).
+        return DeviceProtocolError(f"{where}: TLS certificate not trusted (self-signed or expired)", "malformed")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return DeviceProtocolError(f"{where}: TLS handshake failed", reason="malformed")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return DeviceUnreachable(f"{where}: name not resolved", reason="unreachable")
     return _os_error(exc.os_error, where)

@@ -119,6 +119,11 @@ async def fetch_snapshot(
                 return await _read_jpeg(resp, url, max_bytes)
     except TimeoutError:
         raise FrameError(f"no picture from {redact(url)} within {timeout_s:g} s", Reason.TIMEOUT) from None
+    except aiohttp.ClientConnectorCertificateError:
+        # An https snapshot URL with a self-signed or expired certificate answers, but cannot be trusted.
+        raise FrameError(
+            f"{redact(url)}: TLS certificate not trusted (self-signed or expired)", Reason.SNAPSHOT_ERROR
+        ) from None
     except aiohttp.ClientConnectorError as exc:
         refused = isinstance(exc.os_error, ConnectionRefusedError)
         reason = Reason.REFUSED if refused else Reason.UNREACHABLE

@@ -88,6 +88,12 @@ class StateWriter:
         except CamfleetError as exc:
             self._restore(batch, ids, exc)
             return False
+        except Exception as exc:
+            # A sink bug or an unmapped driver error must not end the writer task (nothing would be written
+            # again until a restart): keep the batch, log the cause, try again next interval.
+            log.exception("unexpected error while writing; keeping the batch")
+            self._restore(batch, ids, exc)
+            return False
         except BaseException as exc:  # cancelled mid-write: keep the batch, it may not have been stored
             self._restore(batch, ids, exc)
             raise
@@ -96,7 +102,7 @@ class StateWriter:
 
     def _restore(self, batch: list[Transition], ids: set[str], exc: BaseException) -> None:
         self.failures += 1
-        self.last_error = str(exc)
+        self.last_error = str(exc) or exc.__class__.__name__
         self.pending.extendleft(reversed(batch))
         self.dirty.update(ids)
         self._trim()
