@@ -3,6 +3,7 @@
 from pydantic import Field
 
 from camfleet.config.base import Section
+from camfleet.config.cluster import ClusterConfig
 from camfleet.config.credentials_section import CredentialsConfig
 from camfleet.config.database import DatabaseConfig
 from camfleet.config.logging_section import LoggingConfig
@@ -20,3 +21,4 @@ class CamfleetConfig(Section):
     vision: VisionConfig = Field(default_factory=VisionConfig, title="Vision")
     web: WebConfig = Field(default_factory=WebConfig, title="Web")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging")
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig, title="Cluster")

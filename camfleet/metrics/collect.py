@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from camfleet.metrics.cameras import camera_families
 from camfleet.metrics.family import AnyFamily
+from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.poller import poller_families
 from camfleet.metrics.snapshot import MetricsSnapshot
 from camfleet.metrics.villages import uplink_families, village_families
 
 
 def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
-    """Every family in exposition order: cameras, villages, uplinks, then the poller's own metrics."""
+    """Every family in exposition order: cameras, villages, uplinks, the poller's own metrics, its cluster share."""
     families: list[AnyFamily] = []
     families.extend(camera_families(snapshot.targets, snapshot.states, snapshot.points))
     families.extend(village_families(snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(uplink_families(snapshot.targets, snapshot.states))
     families.extend(poller_families(snapshot.poller, snapshot.taken_at))
+    families.extend(ownership_families(snapshot.cluster))
     return families

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from camfleet import __version__
 from camfleet.errors import CamfleetError
 from camfleet.model import CameraRecord, CameraState, CameraTarget, PointRecord
+from camfleet.runtime.ownership import OwnershipStats
 
 #: Probe duration buckets (seconds): ONVIF liveness answers in ~10 ms on a LAN, 0.1–2 s over rural
 #: uplinks; frames take seconds. The call deadline is 5 s and the frame deadline 15 s.
@@ -93,3 +94,4 @@ class MetricsSnapshot:
     cameras: Sequence[CameraRecord]
     poller: PollerStats = field(default_factory=PollerStats)
     taken_at: float = 0.0
+    cluster: OwnershipStats | None = None  # this instance's share when several poll one fleet; None alone

@@ -27,9 +27,18 @@ from camfleet.inventory.store import Store
 from camfleet.log import setup_logging
 from camfleet.metrics.cache import MetricsCache
 from camfleet.metrics.handler import make_metrics_handler
+from camfleet.model import CameraState
 from camfleet.runtime.poller import Poller
+from camfleet.service.cluster import ClusterMember
 from camfleet.service.notify import Notifier, watchdog_interval_s
-from camfleet.service.views import CoverageViews, Inventory, ServiceStats, camera_json, metrics_snapshot
+from camfleet.service.views import (
+    CoverageViews,
+    Inventory,
+    ServiceStats,
+    camera_json,
+    copy_states,
+    metrics_snapshot,
+)
 from camfleet.web import WebDeps, make_app, parse_listen
 
 log = logging.getLogger("camfleet.service")
@@ -61,6 +70,7 @@ class Service:
         self.credentials = CredentialStore()
         self.metrics: MetricsCache | None = None
         self.coverage: CoverageViews | None = None
+        self.cluster: ClusterMember | None = None
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -75,8 +85,12 @@ class Service:
         self.store = await asyncio.to_thread(Store, self.cfg.database.url)
         targets = await self._load_inventory()
         # With [vision] enabled the poller builds its own frame checks (process pool, baselines, evidence).
-        self.poller = Poller(self.cfg, targets, self.credentials, self.store)
+        clustered = self.cfg.cluster.enabled
+        self.poller = Poller(self.cfg, [] if clustered else targets, self.credentials, self.store)
         await self.poller.start()
+        if clustered:
+            self.cluster = ClusterMember(self.cfg, self.poller, self.store, targets)
+            await self.cluster.start()
         self.metrics = MetricsCache(self._metrics_snapshot)
         self.coverage = CoverageViews(self.store)
         await self._start_web()
@@ -151,16 +165,28 @@ class Service:
         return self.poller.fleet
 
     def _metrics_snapshot(self) -> Any:
-        return metrics_snapshot(self._fleet(), self.inventory, self.stats)
+        if self.cluster is None:
+            return metrics_snapshot(self._fleet(), self.inventory, self.stats)
+        return metrics_snapshot(
+            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states
+        )
+
+    def _report_states(self) -> dict[str, CameraState]:
+        """States for coverage: this poller's live ones; in a cluster, every instance's stored ones under them,
+        so that the report is the same from every instance."""
+        live = copy_states(self._fleet())
+        if self.cluster is None:
+            return live
+        return {**self.cluster.shared_states, **live}
 
     async def _coverage_html(self, town: str | None) -> str:
         assert self.coverage is not None
         title = f"{self.cfg.web.district or 'camfleet'} 覆盖 coverage"
-        return await self.coverage.html(self._fleet(), self.inventory, town, title)
+        return await self.coverage.html(self._report_states, self.inventory, town, title)
 
     async def _coverage_json(self, town: str | None) -> dict[str, Any]:
         assert self.coverage is not None
-        return await self.coverage.json(self._fleet(), self.inventory, town)
+        return await self.coverage.json(self._report_states, self.inventory, town)
 
     async def _villages_json(self, town: str | None) -> list[dict[str, Any]]:
         villages: list[dict[str, Any]] = (await self._coverage_json(town))["villages"]
@@ -246,7 +272,10 @@ class Service:
         self.cfg = cfg
         self.credentials = credentials
         self.poller.ctx.credentials = credentials
-        self.poller.update_targets(targets)
+        if self.cluster is not None:
+            self.cluster.set_targets(targets)
+        else:
+            self.poller.update_targets(targets)
         if self.coverage is not None:
             self.coverage.forget()
         self.stats.reloads_ok += 1
@@ -266,6 +295,8 @@ class Service:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.cluster is not None:
+            await self.cluster.stop()
         if self.poller is not None:
             await self.poller.stop(STOP_DEADLINE_S)
         if self._runner is not None:

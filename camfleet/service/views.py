@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from camfleet.coverage import build_report, parse_window, render_html, report_to_json
@@ -18,6 +18,7 @@ from camfleet.inventory.store import Store
 from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
 from camfleet.model import CameraRecord, CameraState, PointRecord
 from camfleet.runtime.fleet import FleetState
+from camfleet.runtime.ownership import OwnershipStats
 
 
 @dataclasses.dataclass
@@ -67,15 +68,34 @@ def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
     )
 
 
-def metrics_snapshot(fleet: FleetState, inventory: Inventory, svc: ServiceStats) -> MetricsSnapshot:
-    """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere)."""
+def metrics_snapshot(
+    fleet: FleetState,
+    inventory: Inventory,
+    svc: ServiceStats,
+    cluster: OwnershipStats | None = None,
+    shared_states: Mapping[str, CameraState] | None = None,
+) -> MetricsSnapshot:
+    """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
+
+    Alone, an instance exports its cameras and the village series. In a cluster every instance exports only
+    the cameras it owns (Prometheus sums them without double counting) and only the leader exports the
+    fleet-wide village series, from the states every instance stored plus its own live ones.
+    """
+    states = copy_states(fleet)
+    points, cameras = inventory.points, inventory.cameras
+    if cluster is not None:
+        if cluster.leader:
+            states = {**(shared_states or {}), **states}
+        else:
+            points, cameras = [], []
     return MetricsSnapshot(
         targets=dict(fleet.targets),
-        states=copy_states(fleet),
-        points=inventory.points,
-        cameras=inventory.cameras,
+        states=states,
+        points=points,
+        cameras=cameras,
         poller=poller_stats(fleet, svc),
         taken_at=time.time(),
+        cluster=cluster,
     )
 
 
@@ -127,15 +147,16 @@ class CoverageViews:
         self._cache: dict[str | None, tuple[float, CoverageReport]] = {}
         self._lock = asyncio.Lock()
 
-    async def report(self, fleet: FleetState, inventory: Inventory, town: str | None) -> CoverageReport:
-        """A report at most ``max_age_s`` old; an unknown town raises ``KeyError``."""
+    async def report(
+        self, states: Callable[[], dict[str, CameraState]], inventory: Inventory, town: str | None
+    ) -> CoverageReport:
+        """A report at most ``max_age_s`` old, over ``states()`` (called on the loop); unknown town: ``KeyError``."""
         now = time.time()
         hit = self._cache.get(town)
         if hit is not None and now - hit[0] < self.max_age_s:
             return hit[1]
         async with self._lock:
-            states = copy_states(fleet)
-            report = await asyncio.to_thread(self._build, inventory, states, town, now)
+            report = await asyncio.to_thread(self._build, inventory, states(), town, now)
             self._cache[town] = (now, report)
             return report
 
@@ -153,16 +174,20 @@ class CoverageViews:
         except UnknownAreaError as exc:
             raise KeyError(town) from exc
 
-    async def html(self, fleet: FleetState, inventory: Inventory, town: str | None, title: str) -> str:
+    async def html(
+        self, states: Callable[[], dict[str, CameraState]], inventory: Inventory, town: str | None, title: str
+    ) -> str:
         """The coverage page, with links to filter by town."""
-        report = await self.report(fleet, inventory, town)
+        report = await self.report(states, inventory, town)
         return await asyncio.to_thread(
             render_html, report, title=title, generated_at=time.time(), town_filter_links=True
         )
 
-    async def json(self, fleet: FleetState, inventory: Inventory, town: str | None) -> dict[str, Any]:
+    async def json(
+        self, states: Callable[[], dict[str, CameraState]], inventory: Inventory, town: str | None
+    ) -> dict[str, Any]:
         """The coverage report as the JSON contract describes it."""
-        return report_to_json(await self.report(fleet, inventory, town))
+        return report_to_json(await self.report(states, inventory, town))
 
     def forget(self) -> None:
         """Drop cached reports (after a reload)."""
