@@ -1,6 +1,6 @@
 """Run a simulated fleet in its own process for the poller benchmarks.
 
-Usage: python benchmarks/poller_simrunner.py N NET_BASE [--blackhole FRACTION]
+Usage: python benchmarks/poller_simrunner.py N NET_BASE [--blackhole FRACTION] [--main-only] [--frame-pool N]
 Cameras C00000.. on 127.<NET_BASE + i // 62500>.<i // 250 % 250>.<i % 250 + 1>; prints "ready" when every
 camera listens, then serves until stdin closes (the benchmark holds the pipe and closes it to stop us).
 Commands on stdin, one a line, each answered "ok": ``blackhole FRACTION`` (seed 7, so the same cameras every
@@ -41,7 +41,11 @@ def bench_specs(n: int, net_base: int) -> list[SimCameraSpec]:
 
 async def main() -> None:
     n, net_base = int(sys.argv[1]), int(sys.argv[2])
-    fleet = SimulatedFleet(bench_specs(n, net_base))
+    specs = bench_specs(n, net_base)
+    for spec in specs:
+        spec.main_only = "--main-only" in sys.argv  # only the 1920×1080 profile: the frame checks' worst case
+    pool = int(sys.argv[sys.argv.index("--frame-pool") + 1]) if "--frame-pool" in sys.argv else 0
+    fleet = SimulatedFleet(specs, frame_pool=pool)
     if "--blackhole" in sys.argv:
         fraction = float(sys.argv[sys.argv.index("--blackhole") + 1])
         fleet.add_fault(Fault(kind="blackhole", fraction=fraction, seed=7))

@@ -40,10 +40,14 @@ def ensure_open_files(cameras: int) -> int:
     return target
 
 
-async def _serve(inventory: str, scenario: str | None, control: tuple[str, int], seed: int, rtsp: int) -> None:
+async def _serve(
+    inventory: str, scenario: str | None, control: tuple[str, int], seed: int, rtsp: int, main_only: bool, pool: int
+) -> None:
     from camfleet.simulator import SimulatedFleet
 
-    fleet = SimulatedFleet.from_inventory(inventory, scenario, seed=seed, control=control, rtsp=rtsp)
+    fleet = SimulatedFleet.from_inventory(
+        inventory, scenario, seed=seed, control=control, rtsp=rtsp, main_only=main_only, frame_pool=pool
+    )
     ensure_open_files(len(fleet.cameras))
     await fleet.start()
     stop = asyncio.Event()
@@ -79,10 +83,20 @@ def fleet(
             "needs GStreamer's RTSP server (Debian python3-gi, gir1.2-gst-rtsp-server-1.0).",
         ),
     ] = 0,
+    main_only: Annotated[
+        bool, typer.Option("--main-only", help="Offer only the 1920×1080 profile (worst case for frame checks).")
+    ] = False,
+    frame_pool: Annotated[
+        int,
+        typer.Option(
+            "--frame-pool",
+            help="Benchmarks: serve N pre-drawn scenes instead of drawing every picture (0: draw each one).",
+        ),
+    ] = 0,
 ) -> None:
     """Serve every camera of an inventory as a virtual ONVIF camera on its own loopback address."""
     with errors_as_messages():
         try:
-            asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed, rtsp))
+            asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed, rtsp, main_only, frame_pool))
         except OSError as exc:
             fail(f"cannot start the simulator: {exc}")

@@ -128,6 +128,10 @@ class Poller:
             await self.frames.close()
         self._sync_counters()
         await self.onvif.close()
+        # The per-camera client handles are bound to the session just closed: a later sweep or start() opens
+        # a new session and must build new handles (symptom: "RuntimeError: Session is closed" as
+        # protocol_error on every authenticated call of a second sweep_once).
+        self.ctx.clients.clear()
         self._opened = False
 
     async def start(self) -> None:

@@ -19,6 +19,7 @@ from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.device_ops import TZ_OFFSET_S
 from camfleet.simulator.dispatch import handle_soap
 from camfleet.simulator.frame import FrameRequest, render_frame
+from camfleet.simulator.frame_pool import FramePool
 from camfleet.simulator.media_ops import BY_TOKEN, PROFILES
 from camfleet.simulator.scene import BaseCache
 from camfleet.simulator.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE
@@ -34,10 +35,11 @@ _PADDING: dict[int, bytes] = {}
 class Shared:
     """What every camera's server shares: the frame cache, the render threads and the digest secret."""
 
-    def __init__(self, executor: Executor, cache: BaseCache, digest: DigestAuth) -> None:
+    def __init__(self, executor: Executor, cache: BaseCache, digest: DigestAuth, pool: FramePool | None = None) -> None:
         self.executor = executor
         self.cache = cache
         self.digest = digest
+        self.pool = pool  # benchmark mode: pre-drawn pictures (see frame_pool)
 
 
 def bind_socket(host: str, port: int, backlog: int = 128) -> socket.socket:
@@ -169,6 +171,8 @@ class CameraServer:
             headers = {"WWW-Authenticate": digest.challenge(stale=refused == "stale")}
             return web.Response(status=401, text="401 Unauthorized", headers=headers)
         token = request.query.get("profile", PROFILES[0].token)
+        if cam.spec.main_only and token != PROFILES[0].token:
+            return web.Response(status=404, text="no such profile")
         profile = BY_TOKEN.get(token)
         if profile is None:
             return web.Response(status=404, text="no such profile")
@@ -187,7 +191,9 @@ class CameraServer:
             profile.quality,
         )
         loop = asyncio.get_running_loop()
-        jpeg = await loop.run_in_executor(self.shared.executor, render_frame, frame, self.shared.cache)
+        pool = self.shared.pool
+        draw = pool.picture if pool is not None and not kinds else render_frame
+        jpeg = await loop.run_in_executor(self.shared.executor, draw, frame, self.shared.cache)
         if "frozen" in kinds:
             cam.frozen[token] = jpeg
         return await self._send(request, 200, jpeg, "image/jpeg")

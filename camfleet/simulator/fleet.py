@@ -15,6 +15,7 @@ from camfleet.errors import ConfigError
 from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.camera import LISTENER_KINDS, FleetClock, SimCamera
 from camfleet.simulator.camera_server import CameraServer, Shared
+from camfleet.simulator.frame_pool import FramePool
 from camfleet.simulator.media_ops import PROFILES
 from camfleet.simulator.rtsp import RTSP_PORT, RtspServers
 from camfleet.simulator.scenario import Fault, Scenario, load_scenario
@@ -35,8 +36,11 @@ class SimulatedFleet:
         *,
         seed: int = 1,
         control: tuple[str, int] | None = None,
+        frame_pool: int = 0,
     ) -> None:
         self.seed = seed
+        #: benchmark mode: pictures from a pool of pre-drawn scenes (None: every picture is drawn)
+        self.pool = FramePool(frame_pool) if frame_pool else None
         self.clock = FleetClock()
         self.cameras: dict[str, SimCamera] = {}
         seen: dict[tuple[str, int], str] = {}
@@ -69,11 +73,15 @@ class SimulatedFleet:
         seed: int = 1,
         control: tuple[str, int] | None = None,
         rtsp: int = 0,
+        main_only: bool = False,
+        frame_pool: int = 0,
     ) -> SimulatedFleet:
         """A fleet of the inventory's cameras, credentials from their groups (see ``inventory_specs``).
 
         ``rtsp`` cameras (chosen by the seed) also stream H.264 over RTSP; every second one of them has no
         snapshot URI at all, so that only its stream gives a picture (the poller's RTSP fallback).
+        ``main_only`` cameras offer only their 1920×1080 profile; ``frame_pool`` serves pre-drawn pictures
+        (benchmarks: see ``frame_pool``).
         """
         from camfleet.simulator.inventory_specs import specs_from_inventory
 
@@ -86,7 +94,9 @@ class SimulatedFleet:
                 if spec.camera_id in order:
                     spec.rtsp = True
                     spec.snapshot = order[spec.camera_id] % 2 == 0
-        return cls(specs, scenario, seed=seed, control=control)
+        for spec in specs:
+            spec.main_only = main_only
+        return cls(specs, scenario, seed=seed, control=control, frame_pool=frame_pool)
 
     # -- faults -------------------------------------------------------------------------------------
 
@@ -141,7 +151,8 @@ class SimulatedFleet:
     async def start(self) -> None:
         """Bind every camera (and the control endpoint); fault windows count from now."""
         self.clock.started = time.monotonic()
-        self._shared = Shared(ThreadPoolExecutor(2, thread_name_prefix="sim-frame"), BaseCache(), DigestAuth())
+        executor = ThreadPoolExecutor(2, thread_name_prefix="sim-frame")
+        self._shared = Shared(executor, BaseCache(), DigestAuth(), self.pool)
         try:
             for cid, cam in self.cameras.items():
                 srv = self._servers[cid] = CameraServer(cam, self._shared)

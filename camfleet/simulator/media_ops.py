@@ -54,13 +54,19 @@ def _profile_xml(p: StreamProfile, index: int) -> str:
 _PROFILES_XML = "".join(_profile_xml(p, i + 1) for i, p in enumerate(PROFILES))
 
 
+_MAIN_ONLY_XML = _profile_xml(PROFILES[0], 1)
+
+
 def get_profiles(cam: SimCamera) -> str:
-    """Both profiles with their encoder resolutions."""
-    return f"<trt:GetProfilesResponse>{_PROFILES_XML}</trt:GetProfilesResponse>"
+    """Both profiles with their encoder resolutions (only the 1920×1080 main stream for ``main_only``)."""
+    profiles = _MAIN_ONLY_XML if cam.spec.main_only else _PROFILES_XML
+    return f"<trt:GetProfilesResponse>{profiles}</trt:GetProfilesResponse>"
 
 
-def _profile_token(body: etree._Element) -> StreamProfile | None:
+def _profile_token(body: etree._Element, cam: SimCamera | None = None) -> StreamProfile | None:
     token = (body.findtext(f"{{{NS['trt']}}}ProfileToken") or "").strip()
+    if cam is not None and cam.spec.main_only and token != PROFILES[0].token:
+        return None
     return BY_TOKEN.get(token)
 
 
@@ -74,7 +80,7 @@ def _media_uri(element: str, uri: str) -> str:
 
 def get_snapshot_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
     """The HTTP snapshot URL of the profile (HTTP Digest protected)."""
-    profile = _profile_token(body)
+    profile = _profile_token(body, cam)
     if profile is None:
         return NO_PROFILE
     if not cam.spec.snapshot:
@@ -85,7 +91,7 @@ def get_snapshot_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
 
 def get_stream_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
     """The RTSP URL of the profile (served only when the camera's spec has ``rtsp``)."""
-    profile = _profile_token(body)
+    profile = _profile_token(body, cam)
     if profile is None:
         return NO_PROFILE
     return _media_uri("GetStreamUriResponse", cam.rtsp_uri(profile.token))

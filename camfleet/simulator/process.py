@@ -29,6 +29,7 @@ class SimulatorProcess:
         log_file: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
         rtsp: int = 0,
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.inventory = Path(inventory)
         self.scenario = Path(scenario) if scenario else None
@@ -36,6 +37,7 @@ class SimulatorProcess:
         self.log_file = Path(log_file) if log_file else None
         self.env = env
         self.rtsp = rtsp
+        self.extra_args = extra_args
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,6 +53,7 @@ class SimulatorProcess:
             cmd += ["--scenario", str(self.scenario)]
         if self.rtsp:
             cmd += ["--rtsp", str(self.rtsp)]
+        cmd += list(self.extra_args)
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(

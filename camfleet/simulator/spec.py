@@ -43,6 +43,7 @@ class SimCameraSpec:
     serial: str = ""
     rtsp: bool = False  # serve H.264 RTSP streams (GStreamer, see ``rtsp``)
     snapshot: bool = True  # False: a camera without a snapshot URI (only RTSP gives a picture)
+    main_only: bool = False  # only the 1920×1080 main profile (the worst case for the frame checks)
 
     def __repr__(self) -> str:
         # The password never appears in a repr (logs, test failure output).

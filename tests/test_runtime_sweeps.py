@@ -1,0 +1,27 @@
+"""One Poller object can sweep again: each sweep opens a fresh session and rebuilds its camera handles."""
+
+from __future__ import annotations
+
+import pytest
+from poller_helpers import credentials, fast_config, running, target, village_specs
+
+from camfleet.model import Status
+from camfleet.runtime.poller import Poller
+from camfleet.simulator import SimulatedFleet
+
+NET = 9
+
+
+@pytest.mark.timeout(120)
+async def test_second_full_sweep_of_the_same_poller_authenticates() -> None:
+    """Two full sweeps in a row (no start()): the second one's authenticated calls work (they used to hit the
+    first sweep's closed session and report protocol_error for every camera)."""
+    specs = village_specs(NET, {"河湾村": 3})
+    cfg = fast_config().model_copy(update={"vision": fast_config().vision.model_copy(update={"enabled": False})})
+    poller = Poller(cfg, [target(s) for s in specs], credentials(), None)
+    async with running(SimulatedFleet(specs)):
+        first = await poller.sweep_once("full")
+        second = await poller.sweep_once("full")
+    assert {s.status for s in first.values()} == {Status.OK}
+    assert {cid: (s.status, s.detail) for cid, s in second.items()} == {s.camera_id: (Status.OK, "") for s in specs}
+    assert all(s.identity is not None and s.identity.serial for s in second.values())
