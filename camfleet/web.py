@@ -16,6 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
+from camfleet.config.web import parse_listen
+
+__all__ = ["WebDeps", "make_app", "parse_listen"]
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -127,11 +131,3 @@ def make_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/-/healthy", healthy)
     app.router.add_get("/-/ready", ready)
     return app
-
-
-def parse_listen(listen: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` (IPv6 as ``[::1]:9870``) and check the port."""
-    host, sep, port_text = listen.rpartition(":")
-    if not sep or not port_text.isdigit() or not 0 <= int(port_text) < 65536:
-        raise ValueError(f"listen address {listen!r}: expected HOST:PORT")
-    return host.strip("[]") or "127.0.0.1", int(port_text)

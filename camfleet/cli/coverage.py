@@ -38,8 +38,7 @@ def _load_report(
     span = window_between(from_day, to_day, now=now) if from_day is not None else parse_window(window, now=now)
     store = Store(get_config().database.url)
     try:
-        points = store.load_points()
-        cameras = store.load_cameras()
+        points, cameras, _targets = store.load_inventory()
         states = store.load_states()
         # From the window's start to now: later transitions tell the status of a camera quiet all window.
         transitions = store.load_transitions(span.start)
@@ -59,7 +58,8 @@ def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:
     from camfleet.coverage import render_csv, render_html, render_table, report_to_json
 
     if fmt == "json":
-        return (json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        # Compact: indent=2 switches json to its pure-Python encoder, ~0.4 s on the district's report.
+        return (json.dumps(report_to_json(report), ensure_ascii=False) + "\n").encode("utf-8")
     if fmt == "csv":
         return render_csv(report)
     if fmt == "html":

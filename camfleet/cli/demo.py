@@ -12,7 +12,7 @@ import typer
 
 from camfleet.cli.app import app, errors_as_messages, fail, out_console
 from camfleet.config import CamfleetConfig
-from camfleet.web import parse_listen
+from camfleet.config.web import parse_listen
 
 #: The demo's faults: a few of each kind the field sees, staggered so that dashboards move while you watch.
 SCENARIO = """\

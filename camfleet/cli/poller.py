@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,12 +14,15 @@ from rich.table import Table
 from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, out_console
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
-from camfleet.inventory.store import Store
 from camfleet.model import CameraState, CameraTarget, Status
-from camfleet.runtime.baselines import baseline_from_rows
-from camfleet.runtime.diagnose import Diagnosis, diagnose
-from camfleet.runtime.poller import Poller
-from camfleet.vision import Baseline
+
+if TYPE_CHECKING:
+    from camfleet.inventory.store import Store
+    from camfleet.runtime.diagnose import Diagnosis
+    from camfleet.vision import Baseline
+
+# The runtime (aiohttp, zeep, OpenCV) and the store (SQLAlchemy) are imported inside the commands: every
+# other command, and --help, must start without them.
 
 baseline_app = typer.Typer(
     help="Picture baselines: what each camera's healthy picture looks like.", no_args_is_help=True
@@ -44,6 +47,8 @@ def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:
 def _sweep(
     cfg: CamfleetConfig, targets: list[CameraTarget], creds: CredentialStore, store: Store, checks: str
 ) -> dict[str, CameraState]:
+    from camfleet.runtime.poller import Poller
+
     poller = Poller(cfg, targets, creds, store)
     columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -95,6 +100,8 @@ def sweep(
         fail("continuous sweeping is `camfleet run`; for a single pass use `camfleet sweep --once`", code=2)
     if checks not in ("liveness", "full"):
         fail(f"--checks must be liveness or full, not {checks!r}", code=2)
+    from camfleet.inventory.store import Store
+
     with errors_as_messages():
         cfg = get_config()
         creds = load_credentials(cfg.credentials.file)
@@ -117,6 +124,9 @@ def sweep(
 
 def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> tuple[CameraTarget, Baseline | None]:
     """The camera by id from the database (with its stored baseline), else ``host[:port]`` with ``--credential``."""
+    from camfleet.inventory.store import Store
+    from camfleet.runtime.baselines import baseline_from_rows
+
     try:
         with Store(cfg.database.url) as store:
             found = next((t for t in store.load_targets() if t.camera_id == camera), None)
@@ -152,6 +162,8 @@ def check(
     ] = None,
 ) -> None:
     """Diagnose one camera step by step: connect, clock, auth, identity, profiles, snapshot."""
+    from camfleet.runtime.diagnose import diagnose
+
     with errors_as_messages():
         cfg = get_config()
         creds = load_credentials(cfg.credentials.file)
@@ -202,6 +214,8 @@ def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) ->
     The camera shows cannot_judge until it has learned its picture again; a running `camfleet run`
     notices the reset at its next write and relearns too.
     """
+    from camfleet.inventory.store import Store
+
     with errors_as_messages():
         cfg = get_config()
         with Store(cfg.database.url) as store:

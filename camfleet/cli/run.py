@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from camfleet.cli.app import app, errors_as_messages, get_config, state
-from camfleet.web import parse_listen
+from camfleet.config.web import parse_listen
 
 
 @app.command("run")

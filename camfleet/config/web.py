@@ -16,3 +16,11 @@ class WebConfig(Section):
     tls_cert_file: str = Field("", title="TLS certificate", description="PEM file; empty: plain HTTP.")
     tls_key_file: str = Field("", title="TLS key", description="PEM file of the key.")
     district: str = Field("", title="District name", description="Shown on the coverage page and report.")
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (IPv6 as ``[::1]:9870``) and check the port."""
+    host, sep, port_text = listen.rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+        raise ValueError(f"listen address {listen!r}: expected HOST:PORT")
+    return host.strip("[]") or "127.0.0.1", int(port_text)

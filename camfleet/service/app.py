@@ -108,9 +108,7 @@ class Service:
     async def _load_inventory(self) -> list[Any]:
         assert self.store is not None
         store = self.store
-        points, cameras, targets = await asyncio.to_thread(
-            lambda: (store.load_points(), store.load_cameras(), store.load_targets())
-        )
+        points, cameras, targets = await asyncio.to_thread(store.load_inventory)
         self.inventory = Inventory(points=points, cameras=cameras)
         return targets
 
