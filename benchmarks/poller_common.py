@@ -67,8 +67,9 @@ def credentials() -> CredentialStore:
 
 
 def config(**poller: object) -> CamfleetConfig:
-    """Production defaults except what the benchmark sets."""
-    return CamfleetConfig.model_validate({"poller": poller})
+    """Production defaults except what the benchmark sets; no picture checks (their own benchmark is
+    full_sweep.py): a scheduled frame tier would otherwise add picture fetches to liveness figures."""
+    return CamfleetConfig.model_validate({"poller": poller, "vision": {"enabled": False}})
 
 
 class LagTicker:
