@@ -17,7 +17,7 @@ from camfleet.vision.verdict import Verdict, judge
 
 def analyze_jpeg(
     data: bytes,
-    baseline_dict: dict[str, Any] | None,
+    baseline_dict: Baseline | dict[str, Any] | None,
     previous_signature: FrameSignature | None,
     reduction: int = 4,
     max_bytes: int = MAX_BYTES,
@@ -26,13 +26,17 @@ def analyze_jpeg(
 
     Raises ``FrameError`` (reason ``not_a_jpeg``, ``oversized`` or ``snapshot_error``) for bytes that are
     not a usable JPEG. An unreadable stored baseline is not an error: the frame is judged as if the
-    camera had none yet (``cannot_judge``/``no_baseline``), with the cause in ``detail``.
+    camera had none yet (``cannot_judge``/``no_baseline``), with the cause in ``detail``. The baseline
+    may be given as the object itself (the poller does: pickling its arrays is far cheaper than ``to_dict``,
+    which encodes a PNG) or as its stored dict.
     """
     image, width, height = decode_jpeg(data, reduction, max_bytes)
     stats, signature = compute_features(image, width, height)
     baseline: Baseline | None = None
     problem = ""
-    if baseline_dict is not None:
+    if isinstance(baseline_dict, Baseline):
+        baseline = baseline_dict
+    elif baseline_dict is not None:
         try:
             baseline = Baseline.from_dict(baseline_dict)
         except ValueError as exc:
