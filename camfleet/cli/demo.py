@@ -114,7 +114,7 @@ def demo_config(directory: Path, listen: str) -> CamfleetConfig:
                 "liveness_interval_s": 30.0,
                 "identity_interval_s": 600.0,
                 "discovery_interval_s": 600.0,
-                "frame_interval_s": 120.0,
+                "frame_interval_s": 60.0,
                 "recheck_delay_s": 3.0,
                 "call_timeout_s": 4.0,
             },

@@ -120,7 +120,10 @@ class CheckRunner:
 
 
 def _log_level(t: Transition) -> int:
-    """First sightings of healthy cameras are routine (thousands at start-up): debug. Faults: warning."""
+    """Routine steps at start-up (thousands of them) are debug: a first sighting of a healthy camera, and a
+    camera still learning its picture baseline. Recoveries are info; faults warning."""
     if t.to_status is Status.OK:
         return logging.DEBUG if t.from_status is Status.UNKNOWN else logging.INFO
+    if t.to_status is Status.CANNOT_JUDGE and t.reason is Reason.NO_BASELINE:
+        return logging.DEBUG
     return logging.WARNING

@@ -102,7 +102,8 @@ class Service:
         if interval:
             self._tasks.append(asyncio.create_task(self._watchdog(interval), name="camfleet-watchdog"))
         self.ready = True
-        log.info("camfleet ready", extra={"cameras": len(targets), "listen": f"{self.bound}"})
+        where = f"{self.bound[0]}:{self.bound[1]}" if self.bound else self.listen
+        log.info("camfleet ready", extra={"cameras": len(targets), "listen": where})
         self.notifier.ready(self._status_text())
 
     async def _load_inventory(self) -> list[Any]:
