@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from pathlib import Path
 
+import pytest
+
+from camfleet.inventory import db
 from camfleet.inventory.files import COLUMNS
 
 
@@ -50,3 +54,33 @@ def write_csv(path: Path, rows: list[dict[str, str]], *, encoding: str = "utf-8"
 def sha256(path: Path) -> str:
     """The file's SHA-256 (to prove a database file was not touched)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+MIGRATION_NEXT = '''"""Test-only revision on top of head: one more column, so that the real head is behind."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("camera", sa.Column("note", sa.String(50), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("camera", "note")
+'''
+
+
+def install_newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make the code's head ``9999`` (a copy of the migrations plus one revision); returns the real head."""
+    head = db.head_revision()
+    copy = tmp_path / "migrations"
+    shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "versions" / "rev9999_test.py").write_text(MIGRATION_NEXT.format(head=head), encoding="utf-8")
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
+    return head

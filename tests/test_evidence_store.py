@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from alembic.script import ScriptDirectory
+from inventory_helpers import install_newer_migrations
 
 from camfleet.config import CamfleetConfig
 from camfleet.errors import SchemaOutdatedError
@@ -59,39 +59,15 @@ def test_baselines_round_trip_in_bulk_and_reset(db_url: str) -> None:
     assert back.modes[mode].values == pytest.approx(original.values, rel=1e-5, abs=1e-6)
 
 
-MIGRATION_NEXT = '''"""Test-only revision on top of head."""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "9999"
-down_revision = "{head}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("evidence", sa.Column("note", sa.String(50), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("evidence", "note")
-'''
-
-
 def test_schema_behind_check_still_works_on_top_of_the_evidence_revision(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """0002 (the evidence table) is in the chain; a database at head under code one throwaway revision newer
     is refused, naming `camfleet db upgrade`; after the upgrade the store opens and reads evidence."""
-    head = db.head_revision()
     chain = {r.revision: r.down_revision for r in ScriptDirectory(str(db.MIGRATIONS_DIR)).walk_revisions()}
     assert chain["0002"] == "0001"
     db.upgrade(sqlite_url)
-    copy = tmp_path / "migrations"
-    shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "rev9999_test.py").write_text(MIGRATION_NEXT.format(head=head), encoding="utf-8")
-    monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
+    head = install_newer_migrations(tmp_path, monkeypatch)
     with pytest.raises(SchemaOutdatedError, match=rf"\({head}\) is behind this camfleet \(9999\)"):
         Store(sqlite_url)
     assert db.upgrade(sqlite_url) == (head, "9999")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from inventory_helpers import sha256, small_inventory, write_csv
+from inventory_helpers import install_newer_migrations, sha256, small_inventory, write_csv
 
 from camfleet.errors import DatabaseError, SchemaOutdatedError
 from camfleet.inventory import db
@@ -17,25 +16,6 @@ from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
 from camfleet.inventory.tables import metadata
 from camfleet.inventory.validate import validate_file
-
-MIGRATION_NEXT = '''"""Test-only revision: one more column, so that the real head is behind."""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "9999"
-down_revision = "{head}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("camera", sa.Column("note", sa.String(50), nullable=True))
-
-
-def downgrade() -> None:
-    op.drop_column("camera", "note")
-'''
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
@@ -53,10 +33,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
 @pytest.fixture
 def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the code's head 9999 by adding a revision on top of the real head to a copy of the migrations."""
-    copy = tmp_path / "migrations"
-    shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "rev9999_test.py").write_text(MIGRATION_NEXT.format(head=db.head_revision()), encoding="utf-8")
-    monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
+    install_newer_migrations(tmp_path, monkeypatch)
 
 
 def test_schema_behind_is_refused_until_db_upgrade(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:

@@ -15,11 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from grafana_foundation_sdk.builders import bargauge, common, statetimeline, table
 from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import statetimeline, table
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from grafana_foundation_sdk.models.common import BarGaugeDisplayMode, VizOrientation
-from panels import TOWN, graph, quantile, query, rate_stat, town_bars, variables  # beside this script
+from panels import TOWN, graph, quantile, query, rate_stat, status_bars, town_bars, variables  # beside this script
 
 OUT_DIR = Path(__file__).resolve().parent / "dashboards"
 
@@ -52,20 +51,7 @@ def district_overview() -> db.Dashboard:
                 "points with a working camera / planned points",
             )
         )
-        .with_panel(
-            bargauge.Panel()
-            .title("摄像机状态 Cameras by status")
-            .with_target(
-                query(
-                    f"sort_desc(sum by (status) (camfleet_village_cameras{{{TOWN}}}) > 0)", "{{status}}", instant=True
-                )
-            )
-            .display_mode(BarGaugeDisplayMode.BASIC)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
-            .orientation(VizOrientation.HORIZONTAL)
-            .height(10)
-            .span(8)
-        )
+        .with_panel(status_bars(TOWN, height=10, span=8))
         .with_panel(
             table.Panel()
             .title("无可用摄像机的行政村 Villages without a working camera")
@@ -185,20 +171,7 @@ def town_village() -> db.Dashboard:
             .height(9)
             .span(12)
         )
-        .with_panel(
-            bargauge.Panel()
-            .title("摄像机状态 Cameras by status")
-            .with_target(
-                query(
-                    f"sort_desc(sum by (status) (camfleet_village_cameras{{{area}}}) > 0)", "{{status}}", instant=True
-                )
-            )
-            .display_mode(BarGaugeDisplayMode.BASIC)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
-            .orientation(VizOrientation.HORIZONTAL)
-            .height(9)
-            .span(12)
-        )
+        .with_panel(status_bars(area, height=9, span=12))
         .with_panel(
             table.Panel()
             .title("故障摄像机 Cameras not ok")

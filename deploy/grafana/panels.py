@@ -77,6 +77,24 @@ def town_bars(title: str, expr: str, target: float) -> bargauge.Panel:
     )
 
 
+def status_bars(selector: str, *, height: int, span: int) -> bargauge.Panel:
+    """Cameras by status, largest first, over the village series matching ``selector``."""
+    return (
+        bargauge.Panel()
+        .title("摄像机状态 Cameras by status")
+        .with_target(
+            query(
+                f"sort_desc(sum by (status) (camfleet_village_cameras{{{selector}}}) > 0)", "{{status}}", instant=True
+            )
+        )
+        .display_mode(BarGaugeDisplayMode.BASIC)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
+        .orientation(VizOrientation.HORIZONTAL)
+        .height(height)
+        .span(span)
+    )
+
+
 def graph(title: str, *targets: prom.Dataquery, unit: str = "short", span: int = 12) -> timeseries.Panel:
     """A time series panel."""
     panel = timeseries.Panel().title(title).unit(unit).height(8).span(span)
