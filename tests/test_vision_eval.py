@@ -42,11 +42,11 @@ NAMED_RIGHT = {
     "covered": 0.9,
     "frozen": 0.7,  # one of the four strengths (re-encoded at another quality) is past the limit
     "overexposed": 0.75,
-    "too_dark": 0.6,
-    "displaced": 0.6,
-    "defocused": 0.5,  # sigma 1.5 and 2 px are past the limit
+    "too_dark": 0.9,
+    "displaced": 0.9,  # shifts, turns and (since the zoom search) ×1.4 zoom
+    "defocused": 0.7,  # per-cell detail: sigma 2 px is caught; 1.5 px only in part
     "ir_cut_stuck": 0.6,
-    "spray": 0.4,  # 20 % paint is past the limit
+    "spray": 0.6,  # local paint map; heavy (70 %) paint is often named displaced or covered
 }
 
 

@@ -24,7 +24,12 @@ from camfleet.vision.features import CELL_FEATURES, GRID_SIZE, THUMB_SIZE, Frame
 
 DAY, IR = "day", "ir"
 MODES = (DAY, IR)
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: Older formats still read: version 2 had four cell features (no per-cell detail; judged without it).
+READABLE_VERSIONS = (2, 3)
+#: Per-cell detail not learned yet (read from version 2); real detail is ≥ 0.
+UNKNOWN = -1.0
+DETAIL = 4  # index of the detail feature in a cell
 #: FrameStats fields (and extras) the baseline tracks.
 SCALARS = (
     "brightness",
@@ -61,7 +66,7 @@ class ModeBaseline:
     count: int
     values: dict[str, float]
     thumb: FloatArray  # (54, 96) float32
-    cells: FloatArray  # (9, 16, 4) float32
+    cells: FloatArray  # (9, 16, CELL_FEATURES) float32
 
     @classmethod
     def first(cls, stats: FrameStats, signature: FrameSignature) -> ModeBaseline:
@@ -74,7 +79,10 @@ class ModeBaseline:
             old = self.values.get(name, value)
             self.values[name] = old + weight * (value - old)
         self.thumb += weight * (signature.thumb.astype(np.float32) - self.thumb)
-        self.cells += weight * (signature.cells.astype(np.float32) - self.cells)
+        new = signature.cells.astype(np.float32)
+        unknown = self.cells[..., DETAIL] == UNKNOWN  # read from version 2: take this frame's detail as it is
+        self.cells += weight * (new - self.cells)
+        self.cells[..., DETAIL] = np.where(unknown, new[..., DETAIL], self.cells[..., DETAIL])
         self.count += 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,21 +98,25 @@ class ModeBaseline:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModeBaseline:
+    def from_dict(cls, data: dict[str, Any], version: int = FORMAT_VERSION) -> ModeBaseline:
         """Inverse of ``to_dict``; raises ``ValueError`` on a malformed dict."""
         raw = np.frombuffer(base64.b64decode(data["thumb_png"], validate=True), np.uint8)
         thumb = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
         if thumb is None or thumb.shape != (THUMB_SIZE[1], THUMB_SIZE[0]):
             raise ValueError("baseline thumbnail is missing or of the wrong size")
+        features = CELL_FEATURES if version >= 3 else CELL_FEATURES - 1
         cells = np.asarray(data["cells"], dtype=np.float32)
-        if cells.size != GRID_SIZE[0] * GRID_SIZE[1] * CELL_FEATURES:
+        if cells.size != GRID_SIZE[0] * GRID_SIZE[1] * features:
             raise ValueError("baseline cell grid has the wrong size")
+        cells = cells.reshape(GRID_SIZE[1], GRID_SIZE[0], features)
+        if features < CELL_FEATURES:  # version 2: no detail per cell; the next healthy frame's is taken as is
+            cells = np.concatenate([cells, np.full((*cells.shape[:2], 1), UNKNOWN, np.float32)], axis=-1)
         values = {str(k): float(v) for k, v in dict(data["values"]).items()}
         return cls(
             int(data["count"]),
             values,
             thumb.astype(np.float32) / 256.0,
-            cells.reshape(GRID_SIZE[1], GRID_SIZE[0], CELL_FEATURES),
+            cells,
         )
 
 
@@ -153,9 +165,11 @@ class Baseline:
     def from_dict(cls, data: dict[str, Any]) -> Baseline:
         """Inverse of ``to_dict``; raises ``ValueError`` naming what is wrong."""
         try:
-            if int(data.get("version", 0)) != FORMAT_VERSION:
+            version = int(data.get("version", 0))
+            if version not in READABLE_VERSIONS:
                 raise ValueError(f"unknown baseline format version {data.get('version')!r}")
-            modes = {str(k): ModeBaseline.from_dict(v) for k, v in dict(data.get("modes", {})).items() if k in MODES}
+            found = dict(data.get("modes", {}))
+            modes = {str(k): ModeBaseline.from_dict(v, version) for k, v in found.items() if k in MODES}
             return cls(int(data["samples"]), float(data["alpha"]), modes)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:  # binascii.Error is a ValueError
             raise ValueError(f"malformed baseline: {exc}") from None

@@ -13,24 +13,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from camfleet.vision.features import GRID_SIZE, THUMB_SIZE, FrameSignature
+from camfleet.vision.features import THUMB_SIZE, FrameSignature
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Probe pixels this close to black or white are ignored by the frozen test: clipped areas never change.
 _UNCLIPPED = (4, 251)
-#: A cell whose reference luma std is below this has no texture to lose.
-CELL_TEXTURE_STD = 5.0
-#: A cell's texture is "lost" when its std falls below this share of the reference's.
-CELL_STD_LOSS = 0.4
-#: ... or its edge density below this share (when the reference cell had edges at all).
-CELL_EDGE_LOSS = 0.3
-CELL_MIN_EDGES = 0.03
-#: A cell's (gain-corrected) mean luma moving this far from the reference while it is flat: paint over it.
-CELL_MEAN_SHIFT = 35.0
-#: "Flat" for a cell: luma std under this (paint, tape; a passer-by or a car brings texture of its own).
-CELL_FLAT_STD = 6.0
 #: ECC alignment of thumbnails: iterations and convergence step (96×54 floats: ~2 ms).
 ECC_CRITERIA = (3, 60, 1e-4)  # cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS
 
@@ -85,38 +74,6 @@ def thumb_shift(reference: FloatArray, thumb: FloatArray) -> tuple[float, float,
     return float(dx), float(dy), float(response)
 
 
-def changed_cells(reference: FloatArray, current: FloatArray) -> BoolArray:
-    """Cells (9×16) painted over: texture lost, or now flat at a luma the rest of the picture does not explain.
-
-    Only a *loss* counts: a passer-by or a vehicle replaces texture with texture of its own, paint and
-    tape replace it with a flat coat. Luma is compared after a gain-and-offset fit over the cells
-    (exposure and haze move every cell together; paint moves some).
-    """
-    ref_mean, ref_std, ref_edge = (reference[..., i] for i in range(3))
-    cur_mean, cur_std, cur_edge = (current[..., i] for i in range(3))
-    textured = ref_std >= CELL_TEXTURE_STD
-    std_lost = textured & (cur_std < CELL_STD_LOSS * ref_std)
-    # Edges count only with the contrast gone too: haze and dusk lower both a little, paint all of it.
-    edges_lost = (ref_edge >= CELL_MIN_EDGES) & (cur_edge < CELL_EDGE_LOSS * ref_edge) & (cur_std < 0.6 * ref_std)
-    residual = np.abs(cur_mean - _luma_fit(ref_mean, cur_mean))
-    moved = (residual > CELL_MEAN_SHIFT) & (cur_std < CELL_FLAT_STD)
-    return np.asarray(std_lost | edges_lost | moved, dtype=np.bool_)
-
-
-def _luma_fit(ref: FloatArray, cur: FloatArray) -> FloatArray:
-    """``ref`` mapped by the gain and offset that best explain ``cur``, refitted without the worst third."""
-    x, y = ref.ravel().astype(np.float64), cur.ravel().astype(np.float64)
-    keep = np.ones(x.size, bool)
-    for _ in range(2):
-        if np.ptp(x[keep]) < 1.0:
-            gain, offset = 1.0, float(np.mean(y[keep] - x[keep]))
-        else:
-            gain, offset = (float(c) for c in np.polyfit(x[keep], y[keep], 1))
-        error = np.abs(y - (gain * x + offset))
-        keep = error <= np.quantile(error, 0.67)
-    return np.asarray(gain * ref + offset, np.float32)
-
-
 @dataclass(frozen=True, slots=True)
 class Alignment:
     """How the current thumbnail maps onto the reference: an affine fit and how well it then matches."""
@@ -154,20 +111,57 @@ def align(reference: FloatArray, thumb: FloatArray) -> Alignment:
     return Alignment(float(warp[0, 2]) / w, float(warp[1, 2]) / h, angle, scale, matched)
 
 
-def cells_to_thumb(cells: BoolArray) -> BoolArray:
-    """Expand a 9×16 cell mask to the 54×96 thumbnail grid."""
-    fy = THUMB_SIZE[1] // GRID_SIZE[1]
-    fx = THUMB_SIZE[0] // GRID_SIZE[0]
-    return np.asarray(np.kron(cells.astype(np.uint8), np.ones((fy, fx), np.uint8)).astype(bool), dtype=np.bool_)
-
-
-def grow(cells: BoolArray) -> BoolArray:
-    """A cell mask grown by one cell in every direction."""
-    grown = cv2.dilate(cells.astype(np.uint8), np.ones((3, 3), np.uint8))
-    return np.asarray(grown.astype(bool), dtype=np.bool_)
-
-
 def magenta_cells(reference: FloatArray, current: FloatArray, gain: float) -> FloatArray:
     """Per cell: magenta cast gained over the reference's (scaled by ``gain``), as a share of the cell's luma."""
     rise = current[..., 3] - reference[..., 3] * gain
     return np.asarray(rise / np.maximum(current[..., 0], 20.0), np.float32)
+
+
+#: Cells whose reference luma std is under this carry too little detail to tell blur from noise.
+DETAIL_CELL_STD = 8.0
+#: Fewer such cells than this (of 144): no per-cell detail ratio.
+DETAIL_MIN_CELLS = 12
+
+
+def detail_ratio(reference: FloatArray, current: FloatArray) -> float | None:
+    """Median over textured cells of the contrast-normalised fine detail (Laplacian² / std²), frame / reference.
+
+    A defocused lens loses fine detail in every cell; a passer-by, the OSD clock or a car does so in a few,
+    which the median ignores. Dividing by each cell's variance keeps haze and exposure (which scale detail
+    and contrast together) at ~1. None when the reference has too few textured cells or no detail learned.
+    """
+    ref_std, ref_detail = reference[..., 1], reference[..., 4]
+    cur_std, cur_detail = current[..., 1], current[..., 4]
+    usable = (ref_std >= DETAIL_CELL_STD) & (ref_detail > 0)
+    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+        return None
+    ref_norm = ref_detail[usable] / (ref_std[usable] ** 2)
+    cur_norm = cur_detail[usable] / np.maximum(cur_std[usable], 1.0) ** 2
+    return float(np.median(cur_norm / ref_norm))
+
+
+#: Zoom factors tried by ``zoom_fit`` (a varifocal lens that drifted, or a camera knocked forward/back).
+ZOOMS = (1.2, 1.4, 1 / 1.2, 1 / 1.4)
+
+
+def zoom_fit(reference: FloatArray, thumb: FloatArray) -> tuple[float, float]:
+    """The zoom (about the centre, then re-centred by phase correlation) under which the thumbnail best
+    matches the reference: (factor, structure over the overlap). The rigid fit in ``align`` cannot zoom.
+    """
+    a = np.asarray(cv2.GaussianBlur(reference.astype(np.float32), (0, 0), 1.0), np.float32)
+    b = np.asarray(cv2.GaussianBlur(thumb.astype(np.float32), (0, 0), 1.0), np.float32)
+    h, w = a.shape
+    best = (1.0, -1.0)
+    for factor in ZOOMS:
+        warp = cv2.getRotationMatrix2D((w / 2, h / 2), 0.0, factor).astype(np.float32)
+        zoomed = np.asarray(cv2.warpAffine(a, warp, (w, h), flags=cv2.INTER_LINEAR), np.float32)
+        inside = np.asarray(cv2.warpAffine(np.ones_like(a), warp, (w, h)) > 0.99, np.bool_)
+        dx, dy, _ = thumb_shift(zoomed, b)
+        if abs(dx) > w / 8 or abs(dy) > h / 8:  # a zoom moves the centre little; farther is another match
+            dx = dy = 0.0
+        back = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]], np.float32)
+        moved = np.asarray(cv2.warpAffine(b, back, (w, h)), np.float32)
+        matched = structure(zoomed, moved, mask=inside, sigma=0.1)
+        if matched > best[1]:
+            best = (factor, matched)
+    return best

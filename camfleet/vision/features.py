@@ -26,8 +26,8 @@ MIN_ANALYSIS = (48, 27)
 THUMB_SIZE = (96, 54)
 #: Cell grid for local comparisons (spray paint covers some cells, the rest still matches).
 GRID_SIZE = (16, 9)
-#: Per cell: mean luma, luma std, edge density, magenta cast.
-CELL_FEATURES = 4
+#: Per cell: mean luma, luma std, edge density, magenta cast, detail (mean squared Laplacian).
+CELL_FEATURES = 5
 #: Pixels sampled for the frozen-picture test (a fixed pseudo-random set per analysis size).
 PROBE_PIXELS = 4096
 #: Canny hysteresis thresholds on the lightly blurred luma (absolute: a dark frame should lose edges).
@@ -51,7 +51,7 @@ class FrameSignature:
     """What a later frame is compared with: thumbnail, cell grid and sampled pixels. Picklable."""
 
     thumb: U8Array  # (54, 96) luma thumbnail
-    cells: FloatArray  # (9, 16, 4): per cell mean luma, luma std, edge density, magenta cast
+    cells: FloatArray  # (9, 16, 5): per cell mean luma, luma std, edge density, magenta cast, detail
     probe: U8Array  # PROBE_PIXELS luma samples at fixed positions, for the frozen test
     analysis_shape: tuple[int, int]  # (height, width) of the analysis image
 
@@ -74,12 +74,13 @@ def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) 
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     edges = np.asarray(cv2.Canny(smooth, CANNY_LOW, CANNY_HIGH), np.uint8)
     colourfulness, cast = _colour(bgr)
+    laplacian = np.asarray(cv2.Laplacian(gray, cv2.CV_32F), np.float32)
     stats = FrameStats(
         width=full_width or bgr.shape[1],
         height=full_height or bgr.shape[0],
         brightness=float(gray.mean()),
         contrast=float(gray.std()),
-        sharpness=float(cv2.Laplacian(gray, cv2.CV_64F).var()),
+        sharpness=float(laplacian.var()),
         edge_density=float(np.count_nonzero(edges)) / edges.size,
         entropy=_entropy(gray),
         colourfulness=colourfulness,
@@ -92,11 +93,11 @@ def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) 
             "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
         },
     )
-    return stats, make_signature(gray, edges, cast)
+    return stats, make_signature(gray, edges, cast, laplacian)
 
 
-def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray) -> FrameSignature:
-    """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges and magenta cast."""
+def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray, laplacian: FloatArray) -> FrameSignature:
+    """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges, magenta cast, Laplacian."""
     thumb = cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
     g = gray.astype(np.float32)
     mean = cv2.resize(g, GRID_SIZE, interpolation=cv2.INTER_AREA)
@@ -104,7 +105,9 @@ def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray) -> FrameS
     std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
     edge = cv2.resize((edges > 0).astype(np.float32), GRID_SIZE, interpolation=cv2.INTER_AREA)
     cast = cv2.resize(magenta, GRID_SIZE, interpolation=cv2.INTER_AREA)
-    cells = np.stack([mean, std, edge, cast], axis=-1).astype(np.float32)
+    # Fine detail per cell: a blurred lens loses it everywhere, a passer-by or the OSD only in a few cells.
+    detail = cv2.resize(laplacian * laplacian, GRID_SIZE, interpolation=cv2.INTER_AREA)
+    cells = np.stack([mean, std, edge, cast, detail], axis=-1).astype(np.float32)
     return FrameSignature(
         thumb=np.asarray(thumb, np.uint8),
         cells=cells,

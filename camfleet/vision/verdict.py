@@ -15,16 +15,9 @@ import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
-from camfleet.vision.compare import (
-    align,
-    cells_to_thumb,
-    changed_cells,
-    frozen_match,
-    grow,
-    magenta_cells,
-    structure,
-)
+from camfleet.vision.compare import align, detail_ratio, frozen_match, magenta_cells, structure, zoom_fit
 from camfleet.vision.features import THUMB_SIZE, FrameSignature
+from camfleet.vision.paint import outside, paint_map
 
 # Absolute rules.
 BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
@@ -48,23 +41,28 @@ TOO_DARK_STRUCTURE = 0.7  # the scene is still there, only dim (else: covered)
 COVERED_STRUCTURE = 0.6  # the picture no longer resembles the scene ...
 COVERED_UNIFORM = 0.6  # ... and is mostly flat ...
 COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
-SPRAY_CHANGED = (0.15, 0.8)  # share of cells changed: a part, not all ...
+SPRAY_PAINTED = (0.07, 0.8)  # share of the thumbnail painted: a part, not all ...
 SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
-SPRAY_MIN_REST = 0.1  # share of cells needed to judge "the rest" away from the paint's edges
+SPRAY_CLEAN_REST = 0.85  # the rest matching this well is paint even when no quarter of the picture matches
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
 DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
 DISPLACED_SHIFT = 0.03  # or the same scene moved by this share of the frame width ...
 DISPLACED_ANGLE = 3.0  # or turned by this many degrees, and the turned picture matching
 DISPLACED_TURN_MATCH = 0.9  # ... very well, and
-DISPLACED_TURN_GAIN = 0.06  # ... this much better than as it is (a real view has no exact rotation)
-DISPLACED_UNMOVED = 0.85  # ... while the picture as it is no longer matches well ...
+DISPLACED_TURN_GAIN = 0.02  # ... this much better than as it is (a real view has no exact rotation)
+DISPLACED_UNMOVED = 0.9  # ... while the picture as it is no longer matches well ...
 DISPLACED_GAIN = 0.1  # ... and the moved picture matches the baseline this much better than as it is
 DISPLACED_MATCH = 0.8  # ... and at least this well
+DISPLACED_ZOOM_MATCH = 0.85  # or zoomed (ZOOMS), the zoomed picture matching this well and DISPLACED_GAIN better
 COVERED_CONTRAST = 0.3  # a translucent cover (tape, a plastic bag): most contrast gone ...
 COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
 DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
+DEFOCUS_DETAIL = 0.65  # or the median textured cell kept under this share of its fine detail ...
 DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
+DEFOCUS_LOCAL = 0.6  # or thumbnail-scale local contrast under this share of the overall contrast ratio ...
+DEFOCUS_LOCAL_DETAIL = 0.95  # ... with some fine detail lost too ...
+DEFOCUS_LOCAL_COARSE = 0.9  # ... and the blurred thumbnail matching closely
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +168,8 @@ def _ir_cut(
 def _against_baseline(
     stats: FrameStats, base: ModeBaseline, signature: FrameSignature, scores: dict[str, float]
 ) -> Verdict:
-    """The ratio rules: too dark, covered, spray, displaced, defocused — else ok."""
+    """The ratio rules: too dark, covered, displaced (moved, turned, zoomed), defocused, displaced (another
+    view), spray — else ok."""
     v = base.values
     thumb = signature.thumb.astype(np.float32)
     gain = _ratio(stats.brightness, v["brightness"], 1.0)
@@ -179,13 +178,9 @@ def _against_baseline(
     base_detail = v["sharpness"] / max(v["contrast"], 1.0) ** 2
     sharpness_ratio = _ratio(stats.sharpness / max(stats.contrast, 1.0) ** 2, base_detail, 1e-6)
     struct = structure(base.thumb, thumb)
-    changed = changed_cells(base.cells, signature.cells)
-    changed_fraction = float(changed.mean())
-    # The rest of the picture: cells away from any changed cell (paint edges bleed into neighbours).
-    away = ~grow(changed)
-    if away.mean() < SPRAY_MIN_REST:  # heavy paint leaves no cell clear of its edges: use the unpainted ones
-        away = ~changed
-    rest = structure(base.thumb, thumb, mask=cells_to_thumb(away))
+    paint = paint_map(base.thumb, thumb)
+    # The rest of the picture: away from the paint (its edges bleed); heavy paint leaves little, use what is left.
+    rest = structure(base.thumb, thumb, mask=outside(paint.mask))
     fit = align(base.thumb, thumb)
     shift = float(np.hypot(fit.dx, fit.dy * THUMB_SIZE[1] / THUMB_SIZE[0]))
     contrast_ratio = _ratio(stats.contrast, v["contrast"], 1.0)
@@ -196,7 +191,8 @@ def _against_baseline(
         edge_ratio=round(edge_ratio, 3),
         uniform_fraction=round(stats.uniform_fraction, 3),
         structure=round(struct, 3),
-        changed_fraction=round(changed_fraction, 3),
+        changed_fraction=round(paint.fraction, 3),
+        local_contrast=round(paint.contrast, 3),
         rest_structure=round(rest, 3),
         shift_fraction=round(shift, 4),
         shift_px=round(shift * stats.width, 1),
@@ -215,14 +211,27 @@ def _against_baseline(
     turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH
     if turned and fit.matched >= struct + DISPLACED_TURN_GAIN:
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
+    factor, zoomed = zoom_fit(base.thumb, thumb) if struct < DISPLACED_UNMOVED else (1.0, struct)
+    scores.update(zoom=round(factor, 2), zoomed_structure=round(zoomed, 3))
+    if zoomed >= max(struct + DISPLACED_GAIN, DISPLACED_ZOOM_MATCH):
+        return Verdict(Status.DISPLACED, scores=scores, detail="the scene is zoomed in or out")
     coarse = structure(base.thumb, thumb, sigma=3.0)
     scores["coarse_structure"] = round(coarse, 3)
-    if sharpness_ratio < DEFOCUS_SHARPNESS and coarse >= DEFOCUS_COARSE:
+    cell_detail = detail_ratio(base.cells, signature.cells)
+    if cell_detail is not None:
+        scores["detail_ratio"] = round(cell_detail, 3)
+    blurred = sharpness_ratio < DEFOCUS_SHARPNESS or (cell_detail is not None and cell_detail < DEFOCUS_DETAIL)
+    # A strong blur shows at the thumbnail's scale too: local contrast gone though the overall contrast is not
+    # (haze lowers both alike). The sensor noise and OSD that keep the fine detail up do not help there.
+    smeared = paint.contrast < DEFOCUS_LOCAL * contrast_ratio and (cell_detail or 1.0) < DEFOCUS_LOCAL_DETAIL
+    blurred = blurred or (smeared and coarse >= DEFOCUS_LOCAL_COARSE)
+    if blurred and coarse >= DEFOCUS_COARSE:
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
-    if SPRAY_CHANGED[0] <= changed_fraction <= SPRAY_CHANGED[1] and rest >= SPRAY_REST_STRUCTURE:
-        return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _quadrants())
     scores["best_quadrant"] = round(best_part, 3)
-    if struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART:
+    other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
+    if other_view and rest < SPRAY_CLEAN_REST:
         return Verdict(Status.DISPLACED, scores=scores, detail="the camera looks at a different view")
+    if SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] and rest >= SPRAY_REST_STRUCTURE:
+        return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
     return Verdict(Status.OK, scores=scores)
