@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
@@ -81,13 +80,3 @@ def errors_as_messages() -> Iterator[None]:
         fail(str(exc), code=2)
     except CamfleetError as exc:
         fail(str(exc).replace("[", "\\["), code=1)
-
-
-def not_implemented(what: str, issue: str) -> Callable[[], NoReturn]:
-    """A command body for a promised command that is not built yet: says so and exits 2."""
-
-    def body() -> NoReturn:
-        print(f"camfleet {what}: not implemented yet ({issue}).", file=sys.stderr)
-        raise typer.Exit(2)
-
-    return body
