@@ -87,6 +87,23 @@ async def test_rendering_reused_until_it_is_too_old() -> None:
     assert source.calls == 2 and cache.renders == 2
 
 
+async def test_invalidate_forgets_a_young_rendering() -> None:
+    """After invalidate() (a reload changed the cameras) the next scrape renders anew even within max_age_s."""
+    clock = FakeClock()
+    source = CountingSource()
+    cache = MetricsCache(source, max_age_s=60.0, clock=clock)
+    try:
+        first = await cache.get()
+        assert await cache.get() is first
+        cache.invalidate()
+        second = await cache.get()
+        assert await cache.get() is second
+    finally:
+        cache.close()
+    assert second is not first
+    assert source.calls == 2
+
+
 async def test_failed_render_is_retried_by_the_next_scrape() -> None:
     """An error reaches the scrape that saw it, and the next scrape renders afresh."""
     cache = MetricsCache(CountingSource(fail_first=1))

@@ -53,6 +53,7 @@ class MetricsCache:
         self._clock = clock
         self._last: Rendering | None = None
         self._pending: asyncio.Future[Rendering] | None = None
+        self._generation = 0  # bumped by invalidate(): older renders are neither cached nor shared
         self.renders = 0  # how many renders ran (for tests and the status page)
 
     async def get(self) -> Rendering:
@@ -61,11 +62,18 @@ class MetricsCache:
         if last is not None and self._clock() - last.rendered_at < self._max_age_s:
             return last
         if self._pending is None:
-            self._pending = asyncio.ensure_future(self._render())
+            self._pending = asyncio.ensure_future(self._render(self._generation))
         # shield: one scrape giving up (client gone) must not cancel the render others wait for
         return await asyncio.shield(self._pending)
 
-    async def _render(self) -> Rendering:
+    def invalidate(self) -> None:
+        """Forget the cached rendering and any render in flight: the fleet changed shape (a reload added or
+        removed cameras), and a scrape must not be served the series of cameras that are gone."""
+        self._generation += 1
+        self._last = None
+        self._pending = None
+
+    async def _render(self, generation: int) -> Rendering:
         try:
             snapshot = self._source()
             loop = asyncio.get_running_loop()
@@ -73,10 +81,12 @@ class MetricsCache:
             plain, gzipped = await loop.run_in_executor(self._executor, render_snapshot_gzip, snapshot)
             rendering = Rendering(plain, gzipped, self._clock(), time.perf_counter() - started)
             self.renders += 1
-            self._last = rendering
+            if generation == self._generation:
+                self._last = rendering
             return rendering
         finally:
-            self._pending = None
+            if generation == self._generation:
+                self._pending = None
 
     def close(self) -> None:
         """Stop the private render thread (no-op for an executor that was passed in)."""

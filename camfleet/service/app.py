@@ -277,6 +277,8 @@ class Service:
             self.poller.update_targets(targets)
         if self.coverage is not None:
             self.coverage.forget()
+        if self.metrics is not None:
+            self.metrics.invalidate()  # the next scrape shows the new set of cameras, not a cached older one
         self.stats.reloads_ok += 1
         self.stats.last_reload_ok = True
         self.stats.last_reload_at = time.time()
