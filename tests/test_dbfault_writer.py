@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from dbfault_helpers import wait_for
 
@@ -18,12 +18,28 @@ def transitions(first: int, count: int) -> list[Transition]:
     return [Transition(f"C{i % 3}", float(i), Status.OK, Status.OFFLINE) for i in range(first, first + count)]
 
 
-class HalfWaySink(MemorySink):
-    """Stores transitions, then fails on states: the batch's transitions are in, its states are not."""
+class LostAckSink(MemorySink):
+    """Commits the batch, then raises as if the connection died before the acknowledgement arrived."""
 
-    def save_states(self, states: object) -> None:
-        """Always fail."""
-        raise DatabaseError("disk full (simulated)")
+    lose_next = True
+
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Store, then (once) fail."""
+        super().write_batch(transitions, states)
+        if self.lose_next:
+            self.lose_next = False
+            raise DatabaseError("server closed the connection unexpectedly (simulated, after commit)")
+
+
+class HalfWaySink(MemorySink):
+    """A database that fails on the states of a batch: the transitions of that batch must not stay stored."""
+
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Fail whenever there are states to save (before storing anything, as a rolled-back transaction)."""
+        states = list(states)
+        if states:
+            raise DatabaseError("disk full (simulated)")
+        super().write_batch(transitions, states)
 
 
 def writer(sink: MemorySink, limit: int = 10) -> StateWriter:
@@ -60,31 +76,39 @@ async def test_buffer_limit_drops_oldest_and_counts_them() -> None:
     assert sink.transitions == transitions(5, 10)
 
 
-async def test_transitions_stored_before_a_state_failure_are_not_written_again() -> None:
-    """When the transitions went in and only the states failed, a retry writes the states, not the
-    transitions a second time."""
+async def test_a_failed_batch_stores_neither_transitions_nor_states() -> None:
+    """Transitions and states go in one transaction: when the states cannot be stored, no transition of the
+    batch is either (a restart would otherwise announce the transition again), and the retry stores both."""
     sink = HalfWaySink()
     w = writer(sink)
     w.record(["C1"], transitions(0, 4))
     assert await w.flush() is False
-    assert len(sink.transitions) == 4 and not w.pending and "C1" in w.dirty
-
-    def ok_states(states: Sequence[CameraState]) -> None:
-        MemorySink.save_states(sink, states)
-
-    sink.save_states = ok_states  # type: ignore[assignment,method-assign]
+    assert sink.transitions == [] and "C1" not in sink.states and len(w.pending) == 4 and "C1" in w.dirty
+    sink.write_batch = lambda t, s: MemorySink.write_batch(sink, t, s)  # type: ignore[method-assign]
     assert await w.flush() is True
-    assert len(sink.transitions) == 4 and "C1" in sink.states
+    assert sink.transitions == transitions(0, 4) and "C1" in sink.states and w.backlog == 0
+
+
+async def test_a_batch_retried_after_a_lost_acknowledgement_is_not_doubled() -> None:
+    """The commit happened but its acknowledgement was lost: the writer keeps the batch and retries it, and
+    the idempotency key (camera, time, new status) keeps every transition stored once."""
+    sink = LostAckSink()
+    w = writer(sink)
+    w.record(["C2"], transitions(0, 5))
+    assert await w.flush() is False and len(w.pending) == 5
+    w.record([], transitions(5, 2))
+    assert await w.flush() is True
+    assert sink.transitions == transitions(0, 7) and w.backlog == 0
 
 
 class BuggySink(MemorySink):
     """Raises a library error that was never mapped to DatabaseError (a sink bug)."""
 
-    def append_transitions(self, transitions: Sequence[Transition]) -> None:
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
         """Fail like an unmapped driver error while ``failing``."""
         if self.failing:
             raise RuntimeError("cursor already closed")
-        super().append_transitions(transitions)
+        super().write_batch(transitions, states)
 
 
 async def test_unexpected_sink_errors_do_not_end_the_writer_task() -> None:

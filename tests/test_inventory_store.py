@@ -75,6 +75,50 @@ def test_transitions_filter_by_time_and_camera(store: Store) -> None:
     assert store.load_transitions(0.0, camera_ids=[]) == []
 
 
+def test_a_batch_written_twice_stores_each_transition_once(store: Store) -> None:
+    """The idempotency key (camera, time, new status): writing the same batch again (a retry after a lost
+    acknowledgement) adds nothing, while a transition differing in any part of the key is stored."""
+    batch = [Transition("C1", 10.0, Status.UNKNOWN, Status.OK), Transition("C2", 10.0, Status.OK, Status.OFFLINE)]
+    state = CameraState("C1", Status.OK, since=10.0)
+    store.write_batch(batch, [state])
+    store.write_batch(batch, [state])
+    later = [Transition("C1", 10.5, Status.OK, Status.OFFLINE), Transition("C1", 10.0, Status.OK, Status.COVERED)]
+    store.write_batch(batch + later, [])
+    assert store.load_transitions(0.0) == [*batch, later[1], later[0]]  # by time, then by insertion
+    assert store.load_states()["C1"] == state
+
+
+def test_migration_0004_removes_doubled_transitions_and_keys_them(db_url: str) -> None:
+    """A history written before the key existed may hold the same transition twice (an earlier version's
+    retry): upgrading to 0004 keeps the oldest row of each and then refuses a new double."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from camfleet.inventory import db
+
+    db.upgrade(db_url)
+    engine = db.open_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(db.alembic_config(conn), "0003")
+        insert = sa.text(
+            "INSERT INTO transition (camera_id, at, from_status, to_status, reason, detail) "
+            "VALUES (:camera_id, :at, :from_status, :to_status, :reason, :detail)"
+        )
+        row = {"camera_id": "C1", "at": 5.0, "from_status": "ok", "to_status": "offline", "reason": "", "detail": ""}
+        with engine.begin() as conn:
+            conn.execute(insert, [row, row, {**row, "at": 6.0}])
+        with engine.begin() as conn:
+            command.upgrade(db.alembic_config(conn), "head")
+        with engine.connect() as conn:
+            ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM transition ORDER BY id"))]
+        assert ids == [1, 3]
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(insert, [row])
+    finally:
+        engine.dispose()
+
+
 def test_baselines_per_mode_round_trip_and_replace(store: Store) -> None:
     """Day and IR baselines are kept apart, bytes and JSON features survive, a put replaces."""
     day = StoredBaseline("C1", "day", {"sharpness": 412.5, "hist": [1, 2, 3]}, b"\xff\xd8jpeg\x00", 5, 1000.0)

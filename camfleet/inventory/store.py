@@ -182,24 +182,46 @@ class Store:
 
     def save_states(self, states: Iterable[CameraState]) -> None:
         """Insert or replace the state of each camera, in one statement and one transaction."""
+        self.write_batch((), states)
+
+    def _upsert_states(self, conn: sa.Connection, states: Iterable[CameraState]) -> None:
         rows = [_state_row(s) for s in states]
         if not rows:
             return
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         stmt = insert(CAMERA_STATE)
         update = {c: stmt.excluded[c] for c in rows[0] if c != "camera_id"}
-        self._write(stmt.on_conflict_do_update(index_elements=["camera_id"], set_=update), rows)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["camera_id"], set_=update), rows)
 
-    # --- history -------------------------------------------------------------------------------
-
-    def append_transitions(self, transitions: Sequence[Transition]) -> None:
-        """Append status changes to the history, in one statement and one transaction."""
+    def _insert_transitions(self, conn: sa.Connection, transitions: Sequence[Transition]) -> None:
         rows = [
             {"camera_id": t.camera_id, "at": t.at, "from_status": t.from_status.value, "to_status": t.to_status.value,
              "reason": t.reason.value, "detail": t.detail[:DETAIL_MAX]}
             for t in transitions
         ]  # fmt: skip
-        self._write(sa.insert(TRANSITION), rows)
+        if not rows:
+            return
+        # The idempotency key (camera, time, new status): a batch retried after a lost acknowledgement of a
+        # commit that did happen inserts nothing twice.
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        conn.execute(insert(TRANSITION).on_conflict_do_nothing(index_elements=["camera_id", "at", "to_status"]), rows)
+
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Append transitions and save camera states in one transaction: both are stored or neither is, and
+        transitions already stored (same camera, time and new status) are skipped."""
+        states = list(states)
+        if not transitions and not states:
+            return
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            self._insert_transitions(conn, transitions)
+            self._upsert_states(conn, states)
+
+    # --- history -------------------------------------------------------------------------------
+
+    def append_transitions(self, transitions: Sequence[Transition]) -> None:
+        """Append status changes to the history, in one statement and one transaction (ones already stored
+        are skipped)."""
+        self.write_batch(transitions, ())
 
     def load_transitions(
         self, since: float, until: float | None = None, camera_ids: Collection[str] | None = None

@@ -112,7 +112,8 @@ class TransitionRow(SQLModel, table=True):
     """One change of a camera's status (the history)."""
 
     __tablename__ = "transition"
-    __table_args__ = (sa.Index("ix_transition_camera_id_at", "camera_id", "at"),)
+    # The idempotency key: a retried batch whose first commit did reach the database inserts nothing twice.
+    __table_args__ = (sa.Index("uq_transition_camera_id_at_to", "camera_id", "at", "to_status", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     camera_id: str = Field(max_length=64)

@@ -31,6 +31,11 @@ class StateSink(Protocol):
         """Append to the history."""
         ...
 
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Append transitions and save states in one transaction (all or nothing); a transition already
+        stored (same camera, time and new status) is skipped, so a retried batch is never doubled."""
+        ...
+
 
 @runtime_checkable
 class PictureSink(Protocol):
@@ -81,15 +86,23 @@ class MemorySink:
 
     def save_states(self, states: Iterable[CameraState]) -> None:
         """Keep copies of the states."""
-        self._check()
-        for s in states:
-            self.states[s.camera_id] = s
-        self.writes += 1
+        self.write_batch((), states)
 
     def append_transitions(self, transitions: Sequence[Transition]) -> None:
-        """Append the transitions."""
+        """Append the transitions (ones already kept are skipped)."""
+        self.write_batch(transitions, ())
+
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Both or neither (the check comes first); transitions keyed like the database's unique index."""
         self._check()
-        self.transitions.extend(transitions)
+        seen = {(t.camera_id, t.at, t.to_status) for t in self.transitions}
+        for t in transitions:
+            key = (t.camera_id, t.at, t.to_status)
+            if key not in seen:
+                seen.add(key)
+                self.transitions.append(t)
+        for s in states:
+            self.states[s.camera_id] = s
         self.writes += 1
 
     def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:

@@ -1,9 +1,11 @@
 """Batched persistence: changed states and new transitions, written every ``write_interval_s``.
 
 The loop never waits for the database: ``record()`` only marks and appends. A flush moves the batch out,
-writes it through ``asyncio.to_thread`` and, when the database fails, puts it back in front of anything
-newer. Transitions are kept up to ``buffer_limit`` (oldest dropped first, counted in ``dropped``); states
-are one per camera, so they need no limit. Nothing is counted as written until the sink returned.
+writes it through ``asyncio.to_thread`` in one transaction (transitions and states together; transitions
+carry an idempotency key, so a batch retried after a lost acknowledgement is not doubled) and, when the
+database fails, puts it back in front of anything newer. Transitions are kept up to ``buffer_limit``
+(oldest dropped first, counted in ``dropped``); states are one per camera, so they need no limit.
+Nothing is counted as written until the sink returned.
 """
 
 from __future__ import annotations
@@ -80,11 +82,11 @@ class StateWriter:
         # Copies: the loop keeps mutating the live states while the thread writes.
         snapshot = [replace(self.states[c], scores=dict(self.states[c].scores)) for c in ids if c in self.states]
         try:
-            if batch:
-                await asyncio.to_thread(sink.append_transitions, batch)
-                batch = []
-            if snapshot:
-                await asyncio.to_thread(sink.save_states, snapshot)
+            if batch or snapshot:
+                # One transaction: a crash cannot store a transition without its state (which would make the
+                # restarted poller announce it again), and a retry after a lost acknowledgement is skipped by
+                # the transitions' idempotency key.
+                await asyncio.to_thread(sink.write_batch, batch, snapshot)
         except CamfleetError as exc:
             self._restore(batch, ids, exc)
             return False
