@@ -106,6 +106,13 @@ class DeviceProtocolError(DeviceError):
     reason = "malformed"
 
 
+class DeviceNotSupported(DeviceProtocolError):
+    """The camera refused an optional operation it does not implement (SOAP fault ``ter:ActionNotSupported``):
+    a capability missing, not a broken camera."""
+
+    reason = "http_error"
+
+
 class FrameError(CamfleetError):
     """A picture could not be fetched or decoded. ``reason`` is a ``model.Reason`` value."""
 

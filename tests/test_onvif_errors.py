@@ -13,7 +13,14 @@ import pytest
 import zeep.exceptions as zx
 from lxml import etree
 
-from camfleet.errors import DeviceAuthError, DeviceError, DeviceProtocolError, DeviceTimeout, DeviceUnreachable
+from camfleet.errors import (
+    DeviceAuthError,
+    DeviceError,
+    DeviceNotSupported,
+    DeviceProtocolError,
+    DeviceTimeout,
+    DeviceUnreachable,
+)
 from camfleet.model import Reason
 from camfleet.onvif.clock import parse_reply
 from camfleet.onvif.errors import HANDLED, to_device_error
@@ -69,7 +76,12 @@ CASES: list[tuple[BaseException, type[DeviceError], str]] = [
     (OSError(errno.ENETUNREACH, "unreachable"), DeviceUnreachable, "unreachable"),
     (_fault("env:Sender", "Sender not Authorized", ["ter:NotAuthorized"]), DeviceAuthError, "password"),
     (_fault("env:Sender", "The Created time is out of range", ["ter:NotAuthorized"]), DeviceAuthError, "clock"),
-    (_fault("env:Receiver", "Optional Action Not Implemented", ["ter:ActionNotSupported"]), DeviceProtocolError,
+    # A missing optional operation (no snapshot service) is its own class: discovery then uses the stream.
+    (_fault("env:Receiver", "Optional Action Not Implemented", ["ter:ActionNotSupported"]), DeviceNotSupported,
+     "http_error"),
+    (_fault("env:Receiver", "Optional Action Not Implemented",
+            [etree.QName("http://www.onvif.org/ver10/error", "ActionNotSupported")]), DeviceNotSupported, "http_error"),
+    (_fault("env:Sender", "Invalid argument", ["ter:InvalidArgVal", "ter:NoProfile"]), DeviceProtocolError,
      "http_error"),
     (zx.TransportError("401", status_code=401), DeviceAuthError, "password"),
     (zx.TransportError("bad xml", status_code=200, content=b"<a"), DeviceProtocolError, "malformed"),

@@ -3,13 +3,22 @@ address that FFmpeg (through OpenCV) opens; a camera without a snapshot service 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
+from frames_helpers import at_noon, config, credentials, import_specs
+from frames_helpers import specs as frame_specs
 from simulator_helpers import PASSWORD, USER, decode, envelope, post, running, snapshot, specs, wsse_header
 
+from camfleet.errors import FrameError
+from camfleet.inventory.store import Store
+from camfleet.model import Status
 from camfleet.probe.frame import grab_rtsp_frame
+from camfleet.runtime.diagnose import diagnose
+from camfleet.runtime.poller import Poller
 from camfleet.simulator import SimulatedFleet
 from camfleet.simulator.rtsp import RTSP_PORT, available
 
@@ -26,7 +35,8 @@ async def _media_call(base: str, body: str) -> tuple[int, str]:
 @pytest.mark.timeout(180)
 async def test_stream_uri_serves_h264_and_snapshotless_camera_refuses_snapshots() -> None:
     """Camera 0 streams and has snapshots; camera 1 streams only: its GetSnapshotUri is ActionNotSupported and
-    its snapshot URL 404, while its RTSP URL (on its own address) gives a decodable 640×360 frame."""
+    its snapshot URL 404, while its RTSP URL (on its own address) gives a decodable 640×360 frame to the
+    camera's user, and nothing without credentials or with a wrong password (Digest auth on the stream)."""
     cams = specs(2, NET)
     for spec in cams:
         spec.rtsp = True
@@ -46,6 +56,44 @@ async def test_stream_uri_serves_h264_and_snapshotless_camera_refuses_snapshots(
         assert status == 500 and "ter:ActionNotSupported" in reply
         assert (await snapshot(both[1]))[0] == 404
         assert (await snapshot(both[0]))[0] == 200
-        frame = decode(grab_rtsp_frame(uri.group(1), timeout_s=30.0))
+        for user, password in (("", ""), (USER, "wrong-password")):
+            with pytest.raises(FrameError, match="could not be opened") as refused:
+                grab_rtsp_frame(uri.group(1), timeout_s=10.0, username=user, password=password)
+            assert "wrong-password" not in str(refused.value)
+        frame = decode(grab_rtsp_frame(uri.group(1), timeout_s=30.0, username=USER, password=PASSWORD))
         assert frame.shape[:2] == (360, 640)
         assert frame.std() > 20  # colour bars, not a blank picture
+
+
+@pytest.mark.timeout(240)
+async def test_poller_judges_a_snapshotless_camera_from_its_authenticated_stream(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """A full sweep over a camera that only streams (no snapshot service, Digest-protected RTSP) takes its
+    picture from the stream with the camera's credentials: baselines are learned from it and the camera is ok,
+    like its neighbour that has snapshots. `camfleet check` takes the same path: its last step is the stream
+    keyframe, judged against the learned baseline."""
+    fleet_specs = frame_specs(NET + 1, ["R-snap", "R-stream"])
+    for spec in fleet_specs:
+        spec.rtsp = True
+    fleet_specs[1].snapshot = False
+    import_specs(sqlite_url, tmp_path, fleet_specs)
+    fleet = SimulatedFleet(fleet_specs)
+    at_noon(fleet)
+    async with running(fleet), asyncio.timeout(200):
+        with Store(sqlite_url) as store:
+            poller = Poller(config(poller={"frame_timeout_s": 30.0}), store.load_targets(), credentials(), store)
+            assert poller.frames is not None
+            poller.frames.learn_spacing_s = 0.2
+            states = await poller.sweep_once("full")
+            stored = store.load_baselines()
+            target = next(t for t in store.load_targets() if t.camera_id == "R-stream")
+            checked = await diagnose(target, config(poller={"frame_timeout_s": 30.0}), credentials(),
+                                     poller.frames.memory("R-stream").baseline)  # fmt: skip
+    steps = {step.name: step for step in checked.steps}
+    assert steps["stream uri"].ok and "Profile_" in steps["stream uri"].detail and PASSWORD not in repr(checked)
+    assert steps["stream keyframe"].ok and "JPEG 640x360" in steps["stream keyframe"].detail, steps
+    assert checked.picture is Status.OK and checked.status is Status.OK, checked
+    for cid in ("R-snap", "R-stream"):
+        assert states[cid].status is Status.OK, (cid, states[cid].status, states[cid].detail)
+        assert states[cid].last_frame_at > 0 and stored[cid]["day"].samples >= 5

@@ -15,7 +15,14 @@ import aiohttp
 import zeep.exceptions as zx
 from lxml import etree
 
-from camfleet.errors import DeviceAuthError, DeviceError, DeviceProtocolError, DeviceTimeout, DeviceUnreachable
+from camfleet.errors import (
+    DeviceAuthError,
+    DeviceError,
+    DeviceNotSupported,
+    DeviceProtocolError,
+    DeviceTimeout,
+    DeviceUnreachable,
+)
 
 #: errno values that mean "nobody listens there" rather than "no route".
 _REFUSED_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET})
@@ -23,6 +30,16 @@ _REFUSED_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET})
 _CLOCK_WORDS = ("time", "clock", "created", "expired", "stale", "timestamp")
 #: SOAP fault (sub)codes cameras use to refuse credentials.
 _AUTH_CODES = ("notauthorized", "failedauthentication", "invalidsecurity", "sender.notauthorized")
+
+#: SOAP fault subcodes that say an optional operation is not implemented (ONVIF Core, 5.11.2.2).
+_NOT_SUPPORTED = frozenset({"ActionNotSupported"})
+
+
+def _local_name(code: object) -> str:
+    """``ActionNotSupported`` from ``ter:ActionNotSupported`` or ``{http://...}ActionNotSupported``."""
+    text = str(getattr(code, "localname", code))
+    return text.rpartition("}")[2].rpartition(":")[2]
+
 
 #: Exception classes that ``to_device_error`` maps on purpose, most specific first.
 HANDLED: tuple[type[BaseException], ...] = (
@@ -109,7 +126,10 @@ def _zeep_error(exc: zx.Error, where: str) -> DeviceError:
             return DeviceProtocolError(f"{where}: reply is not valid XML", reason="malformed")
         return DeviceProtocolError(f"{where}: HTTP {status} without a SOAP reply", reason="http_error")
     if isinstance(exc, zx.Fault):
-        return DeviceProtocolError(f"{where}: SOAP fault {exc.code or ''} {exc.message or ''}".strip(), "http_error")
+        message = f"{where}: SOAP fault {exc.code or ''} {exc.message or ''}".strip()
+        if any(_local_name(code) in _NOT_SUPPORTED for code in exc.subcodes or []):
+            return DeviceNotSupported(message, "http_error")
+        return DeviceProtocolError(message, "http_error")
     forbidden = (zx.DTDForbidden, zx.EntitiesForbidden, zx.ExternalReferenceForbidden)
     if isinstance(exc, forbidden):
         return DeviceProtocolError(f"{where}: reply uses a DTD or entities (refused)", reason="malformed")

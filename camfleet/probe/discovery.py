@@ -10,7 +10,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from camfleet.errors import DeviceError, DeviceProtocolError
+from camfleet.errors import DeviceError, DeviceNotSupported, DeviceProtocolError
 from camfleet.model import CameraTarget, CheckKind, MediaProfile, ProbeResult, Status
 from camfleet.onvif.client import CameraClient
 from camfleet.probe.auth import ready_client
@@ -64,7 +64,12 @@ def _profile(raw: Any) -> MediaProfile:
 
 
 async def _uri(client: CameraClient, operation: str, token: str, **extra: Any) -> str:
-    reply = await client.call("media", operation, ProfileToken=token, **extra)
+    """The URI, or "" when the camera says it does not offer this one (a camera without a snapshot service
+    answers GetSnapshotUri with ``ter:ActionNotSupported``; the frame probe then uses the stream)."""
+    try:
+        reply = await client.call("media", operation, ProfileToken=token, **extra)
+    except DeviceNotSupported:
+        return ""
     return str(getattr(reply, "Uri", "") or "")
 
 

@@ -88,6 +88,12 @@ def _checked_uri(uri: str, camera_host: str, allow_foreign_host: bool, schemes: 
     return url
 
 
+def checked_stream_uri(uri: str, camera_host: str, allow_foreign_host: bool) -> str:
+    """A stream URI after the poller's checks (RTSP scheme, the camera's own host, embedded credentials
+    dropped); raises ``FrameError``."""
+    return str(_checked_uri(uri, camera_host, allow_foreign_host, ("rtsp", "rtsps")))
+
+
 async def fetch_snapshot(
     session: aiohttp.ClientSession,
     uri: str,

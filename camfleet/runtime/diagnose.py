@@ -24,7 +24,7 @@ from camfleet.onvif.errors import to_device_error
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.discovery import discover
-from camfleet.probe.frame import failure_status, fetch_snapshot
+from camfleet.probe.frame import checked_stream_uri, failure_status, fetch_snapshot, grab_rtsp_frame, redact
 from camfleet.probe.outcome import status_of
 from camfleet.runtime.frames import reduction_for
 from camfleet.vision import Baseline, analyze_jpeg
@@ -145,8 +145,12 @@ async def diagnose(
             info = await steps.run("profiles", discover(target, ctx))
             steps.note(", ".join(f"{p.token} {p.width}x{p.height}" for p in info.profiles) or "no profiles")
             uri = info.chosen.snapshot_uri if info.chosen else ""
-            out.steps.append(Step("snapshot uri", bool(uri), 0.0, uri or "no snapshot URI"))
-            if info.chosen is not None and uri and client.credential is not None:
+            stream = info.chosen.stream_uri if info.chosen else ""
+            if uri or not stream:
+                out.steps.append(Step("snapshot uri", bool(uri), 0.0, uri or "no snapshot URI"))
+            else:  # a camera without a snapshot service: the poller takes one keyframe of the stream instead
+                out.steps.append(Step("stream uri", True, 0.0, f"no snapshot URI; stream {redact(stream)}"))
+            if info.chosen is not None and (uri or stream) and client.credential is not None:
                 login = (client.credential.username, client.credential.password)
                 await _picture(out, target, cfg, factory.session, info.chosen, login, baseline)
         except DeviceError:
@@ -165,16 +169,21 @@ async def _picture(
 ) -> None:
     """Fetch the snapshot as the poller does and judge it (off the loop) against the stored baseline."""
     t0 = time.perf_counter()
+    step = "snapshot fetch" if profile.snapshot_uri else "stream keyframe"
     try:
-        jpeg = await fetch_snapshot(
-            session,
-            profile.snapshot_uri,
-            target.host,
-            *login,
-            max_bytes=cfg.poller.max_snapshot_bytes,
-            timeout_s=cfg.poller.frame_timeout_s,
-            allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
-        )
+        if profile.snapshot_uri:
+            jpeg = await fetch_snapshot(
+                session,
+                profile.snapshot_uri,
+                target.host,
+                *login,
+                max_bytes=cfg.poller.max_snapshot_bytes,
+                timeout_s=cfg.poller.frame_timeout_s,
+                allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
+            )
+        else:
+            stream = checked_stream_uri(profile.stream_uri, target.host, cfg.poller.allow_foreign_snapshot_hosts)
+            jpeg = await asyncio.to_thread(grab_rtsp_frame, stream, cfg.poller.frame_timeout_s, *login)
         reduction = reduction_for(profile.width, cfg.vision.decode_reduction)
         base = baseline.to_dict() if baseline is not None else None
         stats, verdict, _sig = await asyncio.to_thread(
@@ -182,12 +191,12 @@ async def _picture(
         )
     except FrameError as exc:
         reason = _REASONS.get(exc.reason, Reason.SNAPSHOT_ERROR)
-        out.steps.append(Step("snapshot fetch", False, (time.perf_counter() - t0) * 1000, str(exc)))
+        out.steps.append(Step(step, False, (time.perf_counter() - t0) * 1000, str(exc)))
         out.status, out.reason = failure_status(reason), reason
         out.verdict, out.hint = "no usable picture", f"{exc}: check the camera's snapshot settings"
         return
     detail = f"{len(jpeg)} bytes, JPEG {stats.width}x{stats.height}"
-    out.steps.append(Step("snapshot fetch", True, (time.perf_counter() - t0) * 1000, detail))
+    out.steps.append(Step(step, True, (time.perf_counter() - t0) * 1000, detail))
     out.picture, out.picture_reason, out.picture_detail = verdict.status, verdict.reason, verdict.detail
     out.scores = dict(verdict.scores)
     if verdict.status.is_image_fault:

@@ -176,7 +176,11 @@ class SimulatedFleet:
         mounts = [{"token": p.token, "width": p.width, "height": p.height} for p in PROFILES]
         for cam in streaming:
             cam.rtsp_port = RTSP_PORT
-        cams = [{"host": cam.spec.host, "port": RTSP_PORT, "mounts": mounts} for cam in streaming]
+        cams = [
+            {"host": cam.spec.host, "port": RTSP_PORT, "username": cam.spec.username, "password": cam.spec.password,
+             "mounts": mounts}
+            for cam in streaming
+        ]  # fmt: skip
         await asyncio.to_thread(self._rtsp.start, cams)
 
     async def stop(self) -> None:

@@ -5,6 +5,8 @@ GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`
 ``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
 loopback address (port ``RTSP_PORT``), serving one mount per profile token. Media are created when a client
 connects and shared, so an idle stream costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
+Every stream asks for HTTP Digest authentication (RFC 2617, as RTSP 1.0 cameras do) with the camera's own
+ONVIF user and password; the credentials reach the child on its standard input, never on its command line.
 """
 
 from __future__ import annotations
@@ -27,23 +29,37 @@ import json, sys
 import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer
 
 Gst.init(None)
+# Colour bars with 8 % of "snow" mixed in: a live sensor's noise, so consecutive pictures differ as a real
+# camera's do (bars alone would be bit-identical outside the clock and rightly judged frozen).
 LAUNCH = (
     "( videotestsrc is-live=true pattern=smpte ! video/x-raw,width={w},height={h},framerate=10/1 "
-    "! timeoverlay halignment=right valignment=top ! x264enc tune=zerolatency speed-preset=ultrafast "
-    "key-int-max=10 ! rtph264pay name=pay0 pt=96 )"
+    "! compositor name=mix sink_1::alpha=0.08 ! timeoverlay halignment=right valignment=top "
+    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! rtph264pay name=pay0 pt=96 "
+    "videotestsrc is-live=true pattern=snow ! video/x-raw,width={w},height={h},framerate=10/1 ! mix. )"
 )
 servers = []
 for cam in json.load(sys.stdin):
     server = GstRtspServer.RTSPServer()
     server.set_address(cam["host"])
     server.set_service(str(cam["port"]))
+    auth = GstRtspServer.RTSPAuth()
+    auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "viewer")
+    auth.add_digest(cam["username"], cam["password"], token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", "media.factory.access", True)
+    permissions.add_permission_for_role("viewer", "media.factory.construct", True)
     for mount in cam["mounts"]:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(LAUNCH.format(w=mount["width"], h=mount["height"]))
         factory.set_shared(True)
+        factory.set_permissions(permissions)
         server.get_mount_points().add_factory("/" + mount["token"], factory)
     if server.attach(None) == 0:
         sys.exit("could not listen on %s:%s" % (cam["host"], cam["port"]))
@@ -69,7 +85,8 @@ class RtspServers:
         self._script: str | None = None
 
     def start(self, cameras: Sequence[dict[str, object]], timeout_s: float = 60.0) -> None:
-        """Serve ``cameras`` (``{"host", "port", "mounts": [{"token", "width", "height"}]}``); wait for ready."""
+        """Serve ``cameras`` (``{"host", "port", "username", "password", "mounts": [{"token", "width",
+        "height"}]}``, Digest auth with that user); wait for ready."""
         if not cameras:
             return
         if not available():
