@@ -51,6 +51,33 @@ def test_removed_cameras_leave_no_live_entries() -> None:
     assert {d.camera_id for d in s.pop_due(10_000.0)} == {"B"}
 
 
+def test_a_reload_shortens_pending_waits_and_keeps_the_spread() -> None:
+    """Frames go from every 300 s to every 60 s at t=100: each camera's pending wait shrinks by the same
+    factor (still spread, all due within the new interval), liveness is untouched, and the next runs use the
+    new interval; a longer interval leaves pending runs where they are."""
+    s = Schedule(PollerConfig(frame_interval_s=300.0, jitter=0.0), [CheckKind.LIVENESS, CheckKind.FRAME],
+                 random.Random(4))  # fmt: skip
+    s.add_cameras([f"C{i}" for i in range(100)], now=0.0)
+    current = {(d.camera_id, d.kind): d.due for d in s.heap}
+    assert len(current) == 200 and max(current.values()) > 250.0
+    changed = s.retime(PollerConfig(frame_interval_s=60.0, jitter=0.0), now=100.0)
+    assert changed == [CheckKind.FRAME]
+    after = {(d.camera_id, d.kind): d.due for d in s.pop_due(1e9)}
+    for key, due in current.items():
+        if key[1] is CheckKind.LIVENESS:
+            assert after[key] == due
+        else:
+            assert after[key] == pytest.approx(100.0 + max(0.0, due - 100.0) * 0.2)
+    frames = sorted(due for (_c, kind), due in after.items() if kind is CheckKind.FRAME)
+    assert frames[-1] <= 160.0 and frames[-1] - frames[0] > 30.0  # within the new interval, still spread
+    nxt = s.next_after("C1", CheckKind.FRAME, 150.0, 151.0, unsettled=False, failing=False, dead_for=0.0)
+    assert nxt == 210.0
+    s.add_cameras(["D"], now=200.0)
+    pending = {d.kind: d.due for d in s.heap if d.camera_id == "D"}
+    assert s.retime(PollerConfig(frame_interval_s=600.0, jitter=0.0), now=200.0) == [CheckKind.FRAME]
+    assert {d.kind: d.due for d in s.pop_due(1e9) if d.camera_id == "D"} == pending
+
+
 @pytest.mark.timeout(120)
 async def test_per_uplink_limit_holds_under_load() -> None:
     """Twelve slow cameras behind one uplink, limit 2, global 50: never more than 2 in flight behind that

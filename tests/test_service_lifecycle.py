@@ -118,9 +118,15 @@ def test_service_lifecycle_reload_restart_and_redaction(tmp_path: Path) -> None:
         metrics = svc.get("/metrics")[1]
         assert 'camfleet_camera_up{camera="C41-6"}' in metrics
 
-        # --- SIGHUP: the edited inventory (C41-6 removed, C41-7 added) applies; nothing else is forgotten
+        # --- SIGHUP: the edited inventory (C41-6 removed, C41-7 added) applies; nothing else is forgotten.
+        # The config changes too: a check interval applies at once, a limit is named as waiting for a restart.
         edited = write_inventory(tmp_path / "district.csv", [*rows[:6], rows[7]])
         assert _cli("inventory", "import", str(edited), env=cli_env).returncode == 0
+        text = CONFIG.format(db=db, cred=tmp_path / "district.credentials.toml")
+        config.write_text(
+            text.replace("identity_interval_s = 30.0", "identity_interval_s = 20.0\nconcurrency = 64"),
+            encoding="utf-8",
+        )
         svc.signal(signal.SIGHUP)
         notify.wait_for("RELOADING=1", timeout_s=20)
         notify.wait_for("READY=1", timeout_s=20)
@@ -130,6 +136,9 @@ def test_service_lifecycle_reload_restart_and_redaction(tmp_path: Path) -> None:
         assert 'camera="C41-6"' not in metrics and 'camfleet_camera_up{camera="C41-7"} 1' in metrics
         assert json.loads(svc.get("/api/cameras/C41-0")[1])["since"] == ok_since
         assert 'camfleet_config_reloads_total{result="success"} 1' in metrics
+        logged = log.read_text(encoding="utf-8")
+        assert "check intervals changed" in logged and "kinds=identity" in logged, logged[-2000:]
+        assert "changed settings take effect at the next restart" in logged and "keys=poller.concurrency" in logged
 
         # --- SIGTERM: STOPPING, exit 0 within 10 s
         svc.signal(signal.SIGTERM)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from camfleet.config import CamfleetConfig, CredentialStore
+from camfleet.config.poller import PollerConfig
 from camfleet.model import CameraState, CameraTarget, CheckKind, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.probe.context import Probe, ProbeContext
@@ -207,9 +208,16 @@ class Poller:
             self.schedule.add_cameras(added, now)
         self._wake.set()
 
+    def apply_pacing(self, poller_cfg: PollerConfig) -> list[CheckKind]:
+        """A reload's new check intervals, jitter, re-check delay and dead-camera backoff (see
+        ``Schedule.retime``); the kinds whose interval changed. Limits and timeouts need a restart."""
+        changed = self.schedule.retime(poller_cfg, self.clock())
+        self._wake.set()
+        return changed
+
     def rng_delay(self) -> float:
         """A short random delay (seconds) for checks brought forward, so they do not start together."""
-        return self.schedule.rng.uniform(0, max(self.cfg.poller.recheck_delay_s, 1.0))
+        return self.schedule.rng.uniform(0, max(self.schedule.cfg.recheck_delay_s, 1.0))
 
     # ------------------------------------------------------------------ scheduling
     async def _dispatch(self) -> None:
@@ -311,7 +319,7 @@ class Poller:
             ]
             if not todo:
                 return
-            await asyncio.sleep(self.cfg.poller.recheck_delay_s)
+            await asyncio.sleep(self.schedule.cfg.recheck_delay_s)
             await asyncio.gather(*(self.runner.run(t, CheckKind.FRAME) for t in todo))
 
     async def reset_baseline(self, camera_id: str) -> bool:

@@ -22,6 +22,15 @@ from camfleet.config.poller import PollerConfig
 from camfleet.model import CheckKind
 
 
+def _interval(cfg: PollerConfig, kind: CheckKind) -> float:
+    return {
+        CheckKind.LIVENESS: cfg.liveness_interval_s,
+        CheckKind.IDENTITY: cfg.identity_interval_s,
+        CheckKind.DISCOVERY: cfg.discovery_interval_s,
+        CheckKind.FRAME: cfg.frame_interval_s,
+    }[kind]
+
+
 @dataclass(order=True, slots=True)
 class Due:
     """One scheduled check."""
@@ -47,13 +56,7 @@ class Schedule:
 
     def interval(self, kind: CheckKind) -> float:
         """The tier interval of ``kind``."""
-        c = self.cfg
-        return {
-            CheckKind.LIVENESS: c.liveness_interval_s,
-            CheckKind.IDENTITY: c.identity_interval_s,
-            CheckKind.DISCOVERY: c.discovery_interval_s,
-            CheckKind.FRAME: c.frame_interval_s,
-        }[kind]
+        return _interval(self.cfg, kind)
 
     def first_window(self, kind: CheckKind) -> float:
         """Over how long the first run of ``kind`` is spread across the fleet.
@@ -82,6 +85,24 @@ class Schedule:
             window = self.first_window(kind) * window_scale
             for i, camera_id in enumerate(order):
                 self.push(camera_id, kind, now + window * (i + self.rng.random()) / max(n, 1))
+
+    def retime(self, cfg: PollerConfig, now: float) -> list[CheckKind]:
+        """Take new pacing settings (a reload); the kinds whose interval changed.
+
+        Later runs use the new intervals. A kind whose interval got shorter also has its pending waits scaled
+        down by the same factor (a camera due in 4 min of a 5-min tier is due in 48 s of a 1-min one), which
+        keeps the fleet's spread; a longer interval applies from each camera's next run on.
+        """
+        changed = [k for k in self.kinds if self.interval(k) != _interval(cfg, k)]
+        factors = {k: _interval(cfg, k) / self.interval(k) for k in changed if _interval(cfg, k) < self.interval(k)}
+        self.cfg = cfg
+        if factors:
+            pending = [
+                d for d in self.heap if d.kind in factors and self.versions.get((d.camera_id, d.kind)) == d.version
+            ]
+            for d in pending:
+                self.push(d.camera_id, d.kind, now + max(0.0, d.due - now) * factors[d.kind])
+        return changed
 
     def remove_camera(self, camera_id: str) -> None:
         """Forget a camera: its heap entries become stale."""

@@ -254,7 +254,8 @@ class Service:
         """Re-read config, credentials and inventory; keep camera state, history and metric continuity.
 
         A bad config or credentials file is refused whole (the running one stays) and counted as a failed
-        reload. Poller intervals and the web listener take effect at the next restart.
+        reload. Check intervals and pacing apply at once (``Poller.apply_pacing``); any other changed key
+        is named in a warning as taking effect at the next restart (its value is never logged).
         """
         assert self.poller is not None
         self.notifier.reloading()
@@ -268,9 +269,16 @@ class Service:
             log.error("reload refused, keeping the running configuration", extra={"error": str(exc)})
             self.notifier.ready(self._status_text())
             return False
+        changed = changed_keys(self.cfg.model_dump(), cfg.model_dump())
         self.cfg = cfg
         self.credentials = credentials
         self.poller.ctx.credentials = credentials
+        retimed = self.poller.apply_pacing(cfg.poller)
+        if retimed:
+            log.info("check intervals changed", extra={"kinds": ",".join(str(k) for k in retimed)})
+        later = [k for k in changed if k not in APPLIED_ON_RELOAD]
+        if later:
+            log.warning("changed settings take effect at the next restart", extra={"keys": ",".join(later)})
         if self.cluster is not None:
             self.cluster.set_targets(targets)
         else:
@@ -308,6 +316,30 @@ class Service:
             await asyncio.to_thread(self.store.close)
         self.notifier.close()
         log.info("camfleet stopped")
+
+
+#: Config keys a reload applies; every other changed key waits for a restart (and the reload says so).
+APPLIED_ON_RELOAD = frozenset(
+    {
+        "credentials.file",
+        "web.district",
+        *(f"poller.{k}" for k in ("liveness_interval_s", "identity_interval_s", "discovery_interval_s",
+                                  "frame_interval_s", "jitter", "recheck_delay_s", "dead_after_s",
+                                  "dead_backoff_max_s")),
+    }
+)  # fmt: skip
+
+
+def changed_keys(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose value differs between two ``model_dump()``s, sorted."""
+    out: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += changed_keys(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}")
+    return out
 
 
 async def run_service(cfg: CamfleetConfig, *, config_path: str | None, listen: str | None, **kwargs: Any) -> None:
