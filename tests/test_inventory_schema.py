@@ -36,6 +36,32 @@ def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     install_newer_migrations(tmp_path, monkeypatch)
 
 
+def test_head_revision_constant_matches_the_migrations() -> None:
+    """The head revision the fast schema check compares with is the shipped migrations' head (a new
+    migration without bumping ``HEAD_REVISION`` fails here), and every revision is known."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(db.MIGRATIONS_DIR))
+    assert db.head_revision() == script.get_current_head()
+    assert db.migration_revisions() == {"0001", "0002", "0003", "0004"}
+
+
+def test_commands_reading_a_current_database_do_not_import_alembic(sqlite_url: str) -> None:
+    """Opening a store on a current schema and reading from it never imports Alembic (start-up cost of
+    every command), checked in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    db.upgrade(sqlite_url)
+    code = (
+        "import sys\nfrom camfleet.inventory.store import Store\n"
+        f"with Store({sqlite_url!r}) as s:\n    s.load_states()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_schema_behind_is_refused_until_db_upgrade(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """A database at today's head under newer code (head 9999): Store and import refuse, naming
     `camfleet db upgrade`, and leave the file untouched; after the upgrade they work."""

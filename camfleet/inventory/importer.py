@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 
 from camfleet.inventory import db
 from camfleet.inventory.diff import Plan, Snapshot, plan_import
@@ -180,6 +179,8 @@ def import_inventory(
         with db.mapped_errors(engine.url), engine.connect() as conn, conn.begin() as tx:
             created = db.schema_status(conn) == "empty"
             if created and not dry_run:
+                from alembic import command
+
                 command.upgrade(db.alembic_config(conn), "head")
             stored = Snapshot() if created else load_snapshot(conn)
             plan = plan_import(stored, inventory)
