@@ -204,6 +204,27 @@ class ProbeResult:
         return self.status is Status.OK
 
 
+class Agreement(enum.StrEnum):
+    """How the camera's own tamper events compare with camfleet's confirmed picture verdict."""
+
+    AGREE = "agree"  # both report a fault, or both find the picture fine
+    CAMERA_ONLY = "camera_only"  # the camera reports a fault, camfleet does not (or cannot judge yet)
+    CAMFLEET_ONLY = "camfleet_only"  # camfleet sees a fault the camera does not report
+    UNJUDGED = "unjudged"  # the camera reports nothing and camfleet has no picture verdict
+
+
+@dataclass(frozen=True, slots=True)
+class CameraClaim:
+    """What a camera's ONVIF events say about its picture now (``runtime/camera_events.py`` writes it)."""
+
+    faults: tuple[Status, ...] = ()  # image statuses the camera reports; empty: it reports none
+    known: bool = False  # the camera's current state was read (a subscription answered)
+    agreement: Agreement | None = None  # None while ``known`` is False
+    since: float = 0.0  # unix time the claim last changed
+    last_pull_at: float = 0.0  # unix time of the last pull that worked
+    error: str = ""  # the last events failure (status/reason words); empty after a good pull
+
+
 @dataclass(slots=True)
 class CameraState:
     """The health state machine's view of one camera (mutable, owned by ``runtime``; others read)."""
@@ -223,6 +244,7 @@ class CameraState:
     consecutive_successes: int = 0
     flapping: bool = False
     scores: dict[str, float] = field(default_factory=dict)
+    camera_events: CameraClaim | None = None  # None: events not read (off, or not offered by the camera)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_con
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
 from camfleet.model import CameraState, CameraTarget, Status
+from camfleet.runtime.camera_json import camera_json
 
 if TYPE_CHECKING:
     from camfleet.inventory.store import Store
@@ -28,20 +29,6 @@ baseline_app = typer.Typer(
     help="Picture baselines: what each camera's healthy picture looks like.", no_args_is_help=True
 )
 app.add_typer(baseline_app, name="baseline")
-
-
-def _camera_json(t: CameraTarget, s: CameraState | None) -> dict[str, Any]:
-    s = s or CameraState(t.camera_id)
-    ident = s.identity
-    return {
-        "id": t.camera_id, "status": str(s.status), "reason": str(s.reason), "town": t.town, "village": t.village,
-        "uplink": t.uplink, "host": t.host, "port": t.port,
-        "latency_ms": round(s.latency_s * 1000, 1) if s.last_probe_at else None,
-        "clock_offset_s": s.clock_offset_s, "detail": s.detail, "since": s.since, "flapping": s.flapping,
-        "vendor": ident.vendor if ident else "", "model": ident.model if ident else "",
-        "firmware": ident.firmware if ident else "", "serial": ident.serial if ident else "",
-        "last_frame_at": s.last_frame_at or None, "scores": s.scores,
-    }  # fmt: skip
 
 
 def _sweep(
@@ -112,7 +99,7 @@ def sweep(
         counts = Counter(str(states[t.camera_id].status) if t.camera_id in states else "unknown" for t in targets)
         doc = {
             "counts": dict(sorted(counts.items())),
-            "cameras": [_camera_json(t, states.get(t.camera_id)) for t in targets],
+            "cameras": [camera_json(t, states.get(t.camera_id)) for t in targets],
         }
         print(json.dumps(doc, ensure_ascii=False))
         return
@@ -169,12 +156,47 @@ def check(
         creds = load_credentials(cfg.credentials.file)
         target, baseline = _target_for(camera, credential, cfg)
         result = asyncio.run(diagnose(target, cfg, creds, baseline))
+        events = _camera_events(target, cfg, creds, result)
     if json_out:
-        print(json.dumps(_diagnosis_json(result), ensure_ascii=False))
+        print(json.dumps({**_diagnosis_json(result), "camera_events": events}, ensure_ascii=False))
     else:
         _print_diagnosis(result)
+        _print_events(events)
     if result.status is not Status.OK:
         raise typer.Exit(1)
+
+
+def _camera_events(
+    target: CameraTarget, cfg: CamfleetConfig, creds: CredentialStore, d: Diagnosis
+) -> dict[str, Any] | None:
+    """The camera's own tamper events, read once, against the picture verdict; None when not read."""
+    if not cfg.events.enabled or d.status in (Status.OFFLINE, Status.AUTH_FAILED, Status.UPLINK_DOWN):
+        return None
+    from camfleet.runtime.camera_events import agreement_of, read_claim
+
+    reading = asyncio.run(read_claim(target, cfg, creds))
+    ok = reading.result.status is Status.OK
+    ours = d.picture or Status.UNKNOWN
+    words = f"{reading.result.status}/{reading.result.reason}" if reading.result.reason else str(reading.result.status)
+    return {
+        "claim": [str(f) for f in reading.faults],
+        "known": ok,
+        "agreement": str(agreement_of(reading.faults, ours)) if ok else None,
+        "camfleet": str(ours),
+        "error": "" if ok else words,
+        "detail": reading.result.detail,
+    }
+
+
+def _print_events(events: dict[str, Any] | None) -> None:
+    if events is None:
+        return
+    if not events["known"]:
+        line = f"camera events: not read ({events['error']}: {events['detail']})"
+    else:
+        claim = ", ".join(events["claim"]) or "no fault"
+        line = f"camera events: {claim} (camfleet: {events['camfleet']}) → {events['agreement']}"
+    out_console.print(line, highlight=False, markup=False)
 
 
 def _diagnosis_json(d: Diagnosis) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from camfleet.config.base import Section
 from camfleet.config.cluster import ClusterConfig
 from camfleet.config.credentials_section import CredentialsConfig
 from camfleet.config.database import DatabaseConfig
+from camfleet.config.events import EventsConfig
 from camfleet.config.logging_section import LoggingConfig
 from camfleet.config.poller import PollerConfig
 from camfleet.config.vision import VisionConfig
@@ -19,6 +20,7 @@ class CamfleetConfig(Section):
     credentials: CredentialsConfig = Field(default_factory=CredentialsConfig, title="Credentials")
     poller: PollerConfig = Field(default_factory=PollerConfig, title="Poller")
     vision: VisionConfig = Field(default_factory=VisionConfig, title="Vision")
+    events: EventsConfig = Field(default_factory=EventsConfig, title="Camera events")
     web: WebConfig = Field(default_factory=WebConfig, title="Web")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging")
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, title="Cluster")

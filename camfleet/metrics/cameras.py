@@ -6,20 +6,29 @@ info series; everything else carries just ``camera`` and is joined in PromQL wit
 
 A timestamp or measurement that does not exist yet (never ok, no clock reading) is left out rather than
 written as 0 or NaN, so that ``time() - camfleet_camera_last_ok_timestamp_seconds`` never claims 1970.
+
+The eight per-camera series are all taken, so the camera's own tamper events add no series: how the
+camera's claim compares with camfleet's verdict is the ``agreement`` label of ``camfleet_camera_status``
+(empty while the camera's events are not read), and ``camfleet_events_agreement_cameras`` counts cameras
+per outcome (no camera label, every outcome present).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from camfleet.metrics.family import Family, gauge
-from camfleet.model import UP_STATUSES, CameraState, CameraTarget, PointRecord
+from camfleet.model import UP_STATUSES, Agreement, CameraState, CameraTarget, PointRecord
 
 #: The one image score exported per camera: sharpness relative to the camera's own baseline (1 = as sharp
 #: as its reference, → 0 when defocused, fogged or sprayed). It drifts down for days before a camera is
 #: called ``defocused``, which makes it the score worth an early-warning panel; vision writes it under
 #: this key in ``CameraState.scores``.
 SHARPNESS_SCORE_KEY = "sharpness_ratio"
+
+#: ``camfleet_events_agreement_cameras`` outcomes: the four agreements, and cameras whose claim is not known.
+AGREEMENT_OUTCOMES = (*(a.value for a in Agreement), "unknown")
 
 INFO_LABELS = ("camera", "town", "village", "point", "point_name", "program", "uplink", "vendor", "model", "firmware")
 
@@ -60,16 +69,30 @@ def camera_families(
         "camera",
         "status",
         "reason",
+        "agreement",
     )
-    status.keys = [(camera_id, st.status.value, st.reason.value) for camera_id, st in zip(ids, sts, strict=True)]
+    agreements = [_agreement(st) for st in sts]
+    status.keys = [
+        (camera_id, st.status.value, st.reason.value, agreement)
+        for camera_id, st, agreement in zip(ids, sts, agreements, strict=True)
+    ]
     status.values = [1.0] * len(ids)
     info = gauge("camfleet_camera_info", "Static attributes of the camera (value 1); join on camera.", *INFO_LABELS)
     info.keys = [_info_labels(targets[camera_id], st, point_names) for camera_id, st in zip(ids, sts, strict=True)]
     info.values = [1.0] * len(ids)
+    totals = gauge(
+        "camfleet_events_agreement_cameras",
+        "Cameras by how their own tamper events compare with camfleet's picture verdict (unknown: not read).",
+        "agreement",
+    )
+    counted = Counter(agreements)
+    for outcome in AGREEMENT_OUTCOMES:
+        totals.add((outcome,), float(counted[outcome if outcome != "unknown" else ""]))
     return [
         up,
         status,
         info,
+        totals,
         _column(
             gauge("camfleet_camera_clock_offset_seconds", "Camera clock minus poller clock, seconds.", "camera"),
             keys,
@@ -113,6 +136,11 @@ def camera_families(
             [st.scores.get(SHARPNESS_SCORE_KEY) for st in sts],
         ),
     ]
+
+
+def _agreement(state: CameraState) -> str:
+    claim = state.camera_events
+    return claim.agreement.value if claim is not None and claim.agreement is not None else ""
 
 
 def _info_labels(target: CameraTarget, state: CameraState, point_names: Mapping[str, str]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@
     poller.fleet                            # FleetState: targets, states, counters (read-only for others)
     unsubscribe = poller.subscribe(cb)      # cb(Transition) on every status change
     poller.frames                           # FrameChecks (pool, per-camera memories) or None
+    poller.events                           # CameraEvents (pull points, claims; docs/poller.md) or None
     await poller.reset_baseline(camera_id)  # forget a camera's picture baseline (memory and store)
 
 With ``cfg.vision.enabled`` and no ``frame_probe`` given, the poller builds its own picture checks
@@ -37,6 +38,7 @@ from camfleet.probe.discovery import probe_discovery
 from camfleet.probe.identity import probe_identity
 from camfleet.probe.liveness import probe_liveness
 from camfleet.runtime.baselines import PictureKeeper
+from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.frames import FrameChecks
@@ -97,6 +99,11 @@ class Poller:
         if self.frames is not None:
             self.runner.subscribers.append(self.frames.on_transition)  # evidence of confirmed image faults
         self.schedule = Schedule(cfg.poller, tuple(probes), rng)
+        # Camera-side tamper events (``[events]``): their own rounds and limits, never a camera status.
+        self.events: CameraEvents | None = None
+        if cfg.events.enabled:
+            self.events = CameraEvents(cfg.events, self.ctx, self.health, self.fleet, clock, rng)
+            self.runner.subscribers.append(self.events.on_transition)
         self._opened = False
         self._running = False
         self._stop = asyncio.Event()
@@ -122,6 +129,8 @@ class Poller:
         self._opened = True
 
     async def _close(self) -> None:
+        if self.events is not None:
+            await self.events.close()  # unsubscribe while the session and client handles are still open
         await self.writer.flush()
         if self.pictures is not None:
             await self.pictures.flush()
@@ -150,6 +159,9 @@ class Poller:
         if self.pictures is not None:
             keeper = self.pictures.run(self._stop, self.cfg.database.write_interval_s)
             self._background.append(asyncio.create_task(keeper, name="camfleet-pictures"))
+        if self.events is not None:
+            self.events.add_cameras(list(self.fleet.targets), self.clock())
+            self._background.append(asyncio.create_task(self.events.run(self._stop), name="camfleet-events"))
 
     async def run_until(self, stop_event: asyncio.Event) -> None:
         """Start if needed, poll until ``stop_event`` is set, then stop."""
@@ -195,6 +207,8 @@ class Poller:
             self.ctx.forget(camera_id)
             if self.frames is not None:
                 self.frames.forget(camera_id)
+            if self.events is not None:
+                self.events.forget(camera_id)
         added = [cid for cid in new if cid not in self.fleet.targets]
         for camera_id, target in new.items():
             old = self.fleet.targets.get(camera_id)
@@ -202,10 +216,14 @@ class Poller:
             self.health.add_camera(camera_id, target.uplink)
             if old is not None and old != target and self._running:
                 self.ctx.media.pop(camera_id, None)
+                if self.events is not None:
+                    self.events.readdressed(camera_id)
                 for kind in self.schedule.kinds:
                     self.schedule.push(camera_id, kind, now + self.rng_delay())
         if added and self._running:
             self.schedule.add_cameras(added, now)
+            if self.events is not None:
+                self.events.add_cameras(added, now)
         self._wake.set()
 
     def apply_pacing(self, poller_cfg: PollerConfig) -> list[CheckKind]:
@@ -297,6 +315,8 @@ class Poller:
                 await run_sweep(self.runner, self.fleet, self.health, targets, kinds, progress)
                 if CheckKind.FRAME in kinds:
                     await self._confirm_frames(targets)
+                if checks == "full" and self.events is not None:
+                    await self.events.sweep(targets)  # the cameras' own claims, beside the frames' verdicts
             finally:
                 if self.frames is not None:
                     self.frames.learn_burst = False

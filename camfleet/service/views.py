@@ -17,6 +17,7 @@ from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
 from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
 from camfleet.model import CameraRecord, CameraState, PointRecord
+from camfleet.runtime.camera_json import camera_json as target_json
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.ownership import OwnershipStats
 
@@ -100,41 +101,11 @@ def metrics_snapshot(
 
 
 def camera_json(fleet: FleetState, camera_id: str) -> dict[str, Any] | None:
-    """One camera as the JSON API shows it (never a credential: the target names only its group)."""
+    """One camera as the JSON API shows it (the keys of ``runtime.camera_json``); None when unknown."""
     target = fleet.targets.get(camera_id)
     if target is None:
         return None
-    state = fleet.states.get(camera_id)
-    out: dict[str, Any] = {
-        "id": camera_id,
-        "town": target.town,
-        "village": target.village,
-        "point": target.point_id,
-        "program": target.program,
-        "host": target.host,
-        "port": target.port,
-        "uplink": target.uplink,
-        "status": "unknown",
-        "reason": "",
-    }
-    if state is not None:
-        ident = state.identity
-        out.update(
-            status=str(state.status),
-            reason=str(state.reason),
-            detail=state.detail,
-            since=state.since or None,
-            last_probe_at=state.last_probe_at or None,
-            last_ok_at=state.last_ok_at or None,
-            latency_ms=round(state.latency_s * 1000, 1),
-            clock_offset_s=state.clock_offset_s,
-            flapping=state.flapping,
-            vendor=ident.vendor if ident else "",
-            model=ident.model if ident else "",
-            firmware=ident.firmware if ident else "",
-            scores=dict(state.scores),
-        )
-    return out
+    return target_json(target, fleet.states.get(camera_id))
 
 
 class CoverageViews:

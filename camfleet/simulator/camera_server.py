@@ -18,6 +18,7 @@ from aiohttp import web
 from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.device_ops import TZ_OFFSET_S
 from camfleet.simulator.dispatch import handle_soap
+from camfleet.simulator.events import hold_pull
 from camfleet.simulator.frame import FrameRequest, render_frame
 from camfleet.simulator.frame_pool import FramePool
 from camfleet.simulator.media_ops import BY_TOKEN, PROFILES
@@ -131,6 +132,8 @@ class CameraServer:
         if (request.content_length or 0) > MAX_REQUEST_BYTES:
             return web.Response(status=413, text="Request Entity Too Large")
         data = await request.read()
+        if path.startswith("/onvif/pullpoint/"):
+            await hold_pull(self.cam, data, path)  # PullMessages waits for news up to its Timeout
         status, body = handle_soap(self.cam, data, path)
         if "malformed_xml" in kinds:
             # Firmware that cuts its reply short: HTTP 200, SOAP content type, XML that never closes.

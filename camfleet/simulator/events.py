@@ -3,12 +3,16 @@
 Topics: tamper (covered, spray), global scene change (displaced), too blurry (defocus), too dark (black,
 covered), too bright (glare), and the last reboot time. The first pull after subscribing (or after
 SetSynchronizationPoint) sends every topic's current state with PropertyOperation="Initialized"; later
-pulls send only changes. PullMessages answers at once (it does not hold the request for ``Timeout``).
+pulls send only changes. As a real camera does, PullMessages with nothing to send is held until a topic
+changes or its ``Timeout`` passes, at most ``HOLD_MAX_S`` (``hold_pull``, awaited by the camera's server
+before it answers); the hold re-checks the camera's faults every ``HOLD_STEP_S``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from camfleet.simulator.scenario import parse_duration
-from camfleet.simulator.soap import NS, SoapFault
+from camfleet.simulator.soap import NS, SoapFault, SoapRequestError, parse_request
 
 if TYPE_CHECKING:
     from camfleet.simulator.camera import SimCamera
@@ -37,6 +41,10 @@ TOPICS: dict[str, tuple[str, frozenset[str], str]] = {
 }
 _LAST_REBOOT = "tns1:Monitoring/OperatingTime/LastReboot"
 _MAX_SUBSCRIPTIONS = 4
+#: Longest a PullMessages request is held for its Timeout (a test or benchmark never waits minutes).
+HOLD_MAX_S = 5.0
+HOLD_STEP_S = 0.1
+_DURATION = re.compile(r"^P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _ids = itertools.count(1)
 SUBSCRIPTION_NOT_FOUND = SoapFault(
     400, "env:Sender", ("ter:InvalidArgVal", "ter:InvalidSubscription"), "No such subscription"
@@ -189,3 +197,44 @@ def reply_header(operation: str) -> str:
         )
     )
     return f"<wsa:Action>http://www.onvif.org/ver10/events/wsdl/{port}/{operation}Response</wsa:Action>"
+
+
+def xs_seconds(text: str) -> float | None:
+    """An ``xs:duration`` of hours/minutes/seconds (``PT1S``, ``PT0.5S``, ``PT1M``) in seconds; None if other."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        return None
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _has_news(cam: SimCamera, path: str) -> bool:
+    """True when a pull would answer now: unknown subscription, first pull, or a topic changed."""
+    sub = _subscription(cam, path)
+    if sub is None or not sub.synced:
+        return True
+    kinds = cam.image_fault_kinds()
+    return any(sub.seen.get(topic) != bool(kinds & triggers) for topic, (_i, triggers, _x) in TOPICS.items())
+
+
+def requested_hold(data: bytes) -> float:
+    """How long a PullMessages request asks to be held (its ``Timeout``, capped); 0 for anything else."""
+    try:
+        request = parse_request(data)
+    except SoapRequestError:
+        return 0.0
+    if request.operation != "PullMessages" or request.namespace != NS["tev"]:
+        return 0.0
+    timeout = xs_seconds(request.body.findtext(f"{{{NS['tev']}}}Timeout") or "")
+    return min(timeout or 0.0, HOLD_MAX_S)
+
+
+async def hold_pull(cam: SimCamera, data: bytes, path: str) -> None:
+    """Wait, as a camera does, until the pull has something to send or its Timeout (capped) has passed."""
+    hold = requested_hold(data)
+    deadline = time.monotonic() + hold
+    while hold > 0 and not _has_news(cam, path):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(HOLD_STEP_S, left))
