@@ -151,6 +151,15 @@ def camera_detail() -> db.Dashboard:
                 span=8,
             )
         )
+        .with_panel(
+            statetimeline.Panel()
+            .title("摄像机自报事件与 camfleet 判断 Camera's own events vs camfleet")
+            .with_target(
+                query(f'max by (agreement) (camfleet_camera_status{{{cam},agreement!=""}})', "{{agreement}}")
+            )
+            .height(5)
+            .span(24)
+        )
     )
 
 
@@ -280,6 +289,13 @@ def poller_health() -> db.Dashboard:
             graph(
                 "状态变化 Status changes per hour",
                 query(f"sum(rate(camfleet_transitions_total[{rate}])) * 3600", "status changes"),
+                span=12,
+            )
+        )
+        .with_panel(
+            graph(
+                "摄像机自报事件 Camera events vs camfleet",
+                query("sum by (agreement) (camfleet_events_agreement_cameras)", "{{agreement}}"),
                 span=12,
             )
         )
