@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,38 @@ def test_baselines_round_trip_in_bulk_and_reset(db_url: str) -> None:
     assert back.modes[mode].count == original.count == 6
     assert np.allclose(back.modes[mode].thumb, original.thumb, atol=0.01)
     assert back.modes[mode].values == pytest.approx(original.values, rel=1e-5, abs=1e-6)
+
+
+def test_baselines_stored_by_an_earlier_format_are_kept(sqlite_url: str) -> None:
+    """Rows written in format 3 (before the texture floor) load after an upgrade as that format and are
+    judged with, instead of being thrown away; a row of an unknown format is refused by camera and mode."""
+    import cv2
+
+    db.upgrade(sqlite_url)
+    vision = CamfleetConfig().vision
+    rng = np.random.default_rng(5)
+    baseline = Baseline(vision.baseline_samples, vision.baseline_alpha)
+    for _ in range(6):
+        stats, signature = compute_features(rng.integers(0, 255, (180, 320, 3), dtype=np.uint8), 320, 180)
+        baseline.learn(stats, signature)
+    rows = baseline_rows("A", baseline, 1.0)
+    old = []
+    for row in rows:  # what version 3 stored: the thumbnail alone, five features per cell
+        png = cv2.imdecode(np.frombuffer(row.thumbnail, np.uint8), cv2.IMREAD_UNCHANGED)
+        cells = np.asarray(row.features["cells"]).reshape(-1, 6)[:, :5].ravel().tolist()
+        features = {**row.features, "version": 3, "cells": cells}
+        thumb = cv2.imencode(".png", png[: png.shape[0] // 3])[1].tobytes()
+        old.append(replace(row, features=features, thumbnail=thumb))
+    with Store(sqlite_url) as store:
+        store.put_baselines(old)
+        loaded = store.load_baselines()["A"]
+    back = baseline_from_rows(loaded, vision)
+    ((mode, original),) = baseline.modes.items()
+    assert back.ready(mode) is not None and back.modes[mode].count == original.count
+    assert np.allclose(back.modes[mode].thumb, original.thumb, atol=0.01)
+    bad = {mode: replace(loaded[mode], features={**loaded[mode].features, "version": 99})}
+    with pytest.raises(ValueError, match=f"A/{mode}: unknown baseline format 99"):
+        baseline_from_rows(bad, vision)
 
 
 def test_schema_behind_check_still_works_on_top_of_the_evidence_revision(

@@ -6,8 +6,10 @@ with the same measure on healthy variation of the same scene.
 
 from __future__ import annotations
 
+import base64
 import json
 
+import cv2
 import numpy as np
 import pytest
 import vision_eval_helpers as ve
@@ -86,20 +88,53 @@ def test_zoomed_view_is_displaced() -> None:
     assert verdict.status is Status.DISPLACED, verdict.scores
 
 
+def _older(baseline: Baseline, version: int) -> dict[str, object]:
+    """``baseline`` as an earlier format stored it: the thumbnail PNG without the texture floor and wander
+    below it, five features per cell (no crispness floor), or (version 2) only four."""
+    data = baseline.to_dict()
+    data["version"] = version
+    for mode in data["modes"].values():
+        png = cv2.imdecode(np.frombuffer(base64.b64decode(mode["thumb_png"]), np.uint8), cv2.IMREAD_UNCHANGED)
+        mode["thumb_png"] = base64.b64encode(cv2.imencode(".png", png[: png.shape[0] // 3])[1].tobytes()).decode()
+        mode["cells"] = np.asarray(mode["cells"]).reshape(-1, 6)[:, : 4 if version == 2 else 5].ravel().tolist()
+    return data
+
+
 def test_version_2_baseline_is_read_and_upgraded() -> None:
-    """A stored version-2 baseline (four features per cell) still loads and judges; its missing per-cell
-    detail is taken from the next healthy frame, and it is written back as version 3, valid JSON."""
+    """A stored version-2 baseline (four features per cell, no texture floor) still loads and judges; its
+    missing per-cell detail and texture floor are taken from the next healthy frame, and it is written back
+    as version 4, valid JSON."""
     image = vh.scene("coffee")
     baseline = vh.learn_baseline([vh.camera_jpeg(image, seed) for seed in range(5)])
-    old = baseline.to_dict()
-    old["version"] = 2
-    for mode in old["modes"].values():
-        mode["cells"] = np.asarray(mode["cells"]).reshape(-1, 5)[:, :4].ravel().tolist()
+    old = _older(baseline, 2)
     restored = Baseline.from_dict(json.loads(json.dumps(old)))
     assert np.all(restored.modes["day"].cells[..., DETAIL] == UNKNOWN)
+    assert np.all(restored.modes["day"].texture == UNKNOWN) and np.all(restored.modes["day"].crisp == UNKNOWN)
+    assert np.allclose(restored.modes["day"].thumb, baseline.modes["day"].thumb, atol=1 / 256)
     stats, verdict, signature = analyze_jpeg(vh.camera_jpeg(image, 7), old, None, 4)
     assert verdict.status is Status.OK and "detail_ratio" not in verdict.scores
     assert restored.learn(stats, signature, verdict.status)
     assert np.all(restored.modes["day"].cells[..., DETAIL] >= 0)
+    assert np.all(restored.modes["day"].texture >= 0) and np.all(restored.modes["day"].crisp >= 0)
     again = json.loads(json.dumps(restored.to_dict(), allow_nan=False))
-    assert again["version"] == 3 and Baseline.from_dict(again).modes["day"].count == 6
+    assert again["version"] == 4 and Baseline.from_dict(again).modes["day"].count == 6
+
+
+def test_version_3_baseline_is_read_and_learns_its_texture_floor() -> None:
+    """A stored version-3 baseline (no texture floor, wander or crispness floor) judges a healthy frame ok and
+    a painted one spray, and takes the missing parts from the next healthy frame."""
+    image = vh.scene("motorcycle")
+    baseline = vh.learn_baseline([vh.camera_jpeg(image, seed) for seed in range(5)])
+    old = _older(baseline, 3)
+    restored = Baseline.from_dict(json.loads(json.dumps(old)))
+    assert np.all(restored.modes["day"].wander == UNKNOWN)
+    healthy = vh.camera_jpeg(image, 7)
+    stats, verdict, signature = analyze_jpeg(healthy, old, None, 4)
+    assert verdict.status is Status.OK, verdict.scores
+    painted = vh.camera_jpeg(vh.spray(image, seed=3, coverage=0.3), 8)
+    assert analyze_jpeg(painted, old, None, 4)[1].status is Status.SPRAY
+    restored.learn(stats, signature, verdict.status)
+    day = restored.modes["day"]
+    assert np.allclose(day.texture, baseline.modes["day"].texture, atol=2.0)
+    assert np.all(day.wander >= 0)
+    assert np.median(np.abs(day.crisp / np.maximum(baseline.modes["day"].crisp, 1e-6) - 1.0)) < 0.1

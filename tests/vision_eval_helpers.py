@@ -135,17 +135,30 @@ def normal_sample(scene: vs.Scene, kind: str, rng: Rng) -> Sample:
     return Sample(scene.name, "ok", kind, strength, frame, previous)
 
 
-def learn(scene: vs.Scene, seed: int = 0, samples: int = 5) -> Baseline:
-    """The camera's baseline: ``samples`` healthy day frames (spread over a video shot), and as many IR ones."""
+def learning_frames(scene: vs.Scene, seed: int = 0, samples: int = 5) -> list[bytes]:
+    """What the camera sends while its baseline learns: ``samples`` healthy day frames (spread over a video
+    shot), then as many IR night ones, each with fresh noise."""
     rng = np.random.default_rng(seed)
-    baseline = Baseline(samples=samples)
     frames: list[bytes] = []
     for ir in (False, True) if scene.colour else (True,):
         for k in range(samples):
             p: Params = {"ir": ir, "noise": 5.0 if ir or not scene.colour else 2.0, "quality": 85}
             index = k * len(scene.sources) // samples
             frames.append(shoot(healthy_image(scene, p, rng, index), rng, p["noise"], p["quality"]))
+    return frames
+
+
+def learn_from(frames: list[bytes], samples: int = 5) -> Baseline:
+    """A baseline learned from ``frames`` in order, each judged against the one before it, as the poller does."""
+    baseline = Baseline(samples=samples)
+    previous = None
     for data in frames:
-        stats, verdict, signature = analyze_jpeg(data, baseline.to_dict(), None, 4)
+        stats, verdict, signature = analyze_jpeg(data, baseline, previous, 4)
         baseline.learn(stats, signature, verdict.status)
+        previous = signature
     return baseline
+
+
+def learn(scene: vs.Scene, seed: int = 0, samples: int = 5) -> Baseline:
+    """The camera's baseline: ``samples`` healthy day frames (spread over a video shot), and as many IR ones."""
+    return learn_from(learning_frames(scene, seed, samples), samples)

@@ -25,7 +25,7 @@ from camfleet.inventory.store import StoredBaseline
 from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.sink import PictureSink
 from camfleet.vision import Baseline
-from camfleet.vision.baseline import FORMAT_VERSION
+from camfleet.vision.baseline import FORMAT_VERSION, READABLE_VERSIONS
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +41,28 @@ def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[Stored
 
 
 def baseline_from_rows(rows: Mapping[str, StoredBaseline], vision: VisionConfig) -> Baseline:
-    """The baseline stored in ``rows`` (by mode); raises ``ValueError`` naming what is malformed."""
-    modes: dict[str, Any] = {}
+    """The baseline stored in ``rows`` (by mode); raises ``ValueError`` naming what is malformed.
+
+    Rows written by an earlier camfleet keep their format version (any of ``READABLE_VERSIONS``) and are
+    upgraded by the next healthy frame, so an upgrade does not throw away what every camera learned.
+    """
+    by_version: dict[int, dict[str, Any]] = {}
     for mode, row in rows.items():
         f = row.features
-        modes[mode] = {
+        version = f.get("version", FORMAT_VERSION)
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"{row.camera_id}/{mode}: unknown baseline format {version!r}")
+        by_version.setdefault(int(version), {})[mode] = {
             "count": f.get("count", row.samples),
             "values": f.get("values", {}),
             "cells": f.get("cells", []),
             "thumb_png": base64.b64encode(row.thumbnail).decode("ascii"),
         }
-        if f.get("version", FORMAT_VERSION) != FORMAT_VERSION:
-            raise ValueError(f"{row.camera_id}/{mode}: unknown baseline format {f.get('version')!r}")
-    data = {"version": FORMAT_VERSION, "samples": vision.baseline_samples, "alpha": vision.baseline_alpha}
-    return Baseline.from_dict({**data, "modes": modes})
+    common = {"samples": vision.baseline_samples, "alpha": vision.baseline_alpha}
+    baseline = Baseline.from_dict({**common, "version": FORMAT_VERSION, "modes": {}})
+    for version, modes in sorted(by_version.items()):
+        baseline.modes.update(Baseline.from_dict({**common, "version": version, "modes": modes}).modes)
+    return baseline
 
 
 class PictureKeeper:

@@ -123,12 +123,14 @@ DETAIL_CELL_STD = 8.0
 DETAIL_MIN_CELLS = 12
 
 
-def detail_ratio(reference: FloatArray, current: FloatArray) -> float | None:
+def detail_ratio(reference: FloatArray, current: FloatArray, floor: FloatArray | None = None) -> float | None:
     """Median over textured cells of the contrast-normalised fine detail (Laplacian² / std²), frame / reference.
 
     A defocused lens loses fine detail in every cell; a passer-by, the OSD clock or a car does so in a few,
     which the median ignores. Dividing by each cell's variance keeps haze and exposure (which scale detail
     and contrast together) at ~1. None when the reference has too few textured cells or no detail learned.
+    ``floor``: the baseline's learned low crispness per cell (negative where unknown): a cell whose
+    crispness varied while healthy (soft video frames) is compared with its softest healthy state.
     """
     ref_std, ref_detail = reference[..., 1], reference[..., 4]
     cur_std, cur_detail = current[..., 1], current[..., 4]
@@ -136,6 +138,9 @@ def detail_ratio(reference: FloatArray, current: FloatArray) -> float | None:
     if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
         return None
     ref_norm = ref_detail[usable] / (ref_std[usable] ** 2)
+    if floor is not None:
+        low = floor[usable]
+        ref_norm = np.where(low >= 0.0, np.minimum(ref_norm, low), ref_norm)
     cur_norm = cur_detail[usable] / np.maximum(cur_std[usable], 1.0) ** 2
     return float(np.median(cur_norm / ref_norm))
 

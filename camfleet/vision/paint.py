@@ -59,6 +59,11 @@ def _local(image: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.asarray(mean, np.float32), np.asarray(np.sqrt(np.maximum(sq - mean * mean, 0.0)), np.float32)
 
 
+def window_std(image: FloatArray) -> FloatArray:
+    """Per-pixel luma std over WINDOW (the texture a window of the thumbnail holds)."""
+    return _local(image.astype(np.float32))[1]
+
+
 def _line(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[float, float]:
     """Least-squares gain and offset of y on x. Closed form: np.polyfit took 0.3 ms per call here (its SVD
     and checks), a third of the whole paint map."""
@@ -83,12 +88,21 @@ def _gain_offset(ref: FloatArray, cur: FloatArray) -> tuple[float, float]:
     return gain, offset
 
 
-def paint_map(reference: FloatArray, thumb: FloatArray) -> PaintMap:
-    """The windows of ``thumb`` that lost their texture (or turned flat at a foreign luma) against ``reference``."""
+def paint_map(
+    reference: FloatArray, thumb: FloatArray, floor: FloatArray | None = None, wander: FloatArray | None = None
+) -> PaintMap:
+    """The windows of ``thumb`` that lost their texture (or turned flat at a foreign luma) against ``reference``.
+
+    ``floor``: the baseline's learned low texture per window (a window's texture counts only as far as it
+    held in every healthy frame); ``wander``: how far each pixel's luma strayed from the reference while
+    healthy (a foreign luma must stray farther). None or negative where not learned yet.
+    """
     ref = reference.astype(np.float32)
     cur = thumb.astype(np.float32)
     _, ref_std = _local(ref)
     _, cur_std = _local(cur)
+    if floor is not None:
+        ref_std = np.where(floor >= 0.0, np.minimum(ref_std, floor), ref_std).astype(np.float32)
     textured = ref_std >= TEXTURE_STD
     empty = np.zeros(ref.shape, np.bool_)
     if np.count_nonzero(textured) < MIN_TEXTURED:
@@ -96,7 +110,8 @@ def paint_map(reference: FloatArray, thumb: FloatArray) -> PaintMap:
     contrast = float(np.quantile(cur_std[textured] / ref_std[textured], GLOBAL_QUANTILE))
     lost = textured & (cur_std < TEXTURE_LOSS * min(contrast, 1.0) * ref_std) & (cur_std < COAT_STD)
     gain, offset = _gain_offset(ref, cur)
-    moved = (np.abs(cur - (gain * ref + offset)) > LUMA_SHIFT) & (cur_std < FLAT_STD)
+    allowed = LUMA_SHIFT + (np.maximum(wander, 0.0) if wander is not None else 0.0)
+    moved = (np.abs(cur - (gain * ref + offset)) > allowed) & (cur_std < FLAT_STD)
     mask = _blobs(np.asarray(lost | moved, np.bool_))
     return PaintMap(mask, float(mask.mean()), contrast)
 

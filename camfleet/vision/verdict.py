@@ -44,6 +44,9 @@ COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
 SPRAY_PAINTED = (0.07, 0.8)  # share of the thumbnail painted: a part, not all ...
 SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
 SPRAY_CLEAN_REST = 0.85  # the rest matching this well is paint even when no quarter of the picture matches
+SPRAY_SURE = 0.15  # a flat coat over this much of the thumbnail, with edges lost in proportion ...
+SPRAY_SURE_EDGES = 0.7  # ... (under this share of the baseline's) is paint however little of the rest is left
+SPRAY_INTACT_REST = 0.9  # a partial coat whose rest matches this well is paint, not a cover, however flat
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
 DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
@@ -57,8 +60,10 @@ DISPLACED_MATCH = 0.8  # ... and at least this well
 DISPLACED_ZOOM_MATCH = 0.85  # or zoomed (ZOOMS), the zoomed picture matching this well and DISPLACED_GAIN better
 COVERED_CONTRAST = 0.3  # a translucent cover (tape, a plastic bag): most contrast gone ...
 COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
+COVERED_BLANK = 0.9  # or (almost) every edge gone and this share of blocks flat, far flatter than the scene
 DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
 DEFOCUS_DETAIL = 0.65  # or the median textured cell kept under this share of its fine detail ...
+DEFOCUS_FLOOR = 0.8  # ... or under this share of its crispness in the softest healthy frames ...
 DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
 DEFOCUS_LOCAL = 0.6  # or thumbnail-scale local contrast under this share of the overall contrast ratio ...
 DEFOCUS_LOCAL_DETAIL = 0.95  # ... with some fine detail lost too ...
@@ -178,7 +183,7 @@ def _against_baseline(
     base_detail = v["sharpness"] / max(v["contrast"], 1.0) ** 2
     sharpness_ratio = _ratio(stats.sharpness / max(stats.contrast, 1.0) ** 2, base_detail, 1e-6)
     struct = structure(base.thumb, thumb)
-    paint = paint_map(base.thumb, thumb)
+    paint = paint_map(base.thumb, thumb, base.texture, base.wander)
     # The rest of the picture: away from the paint (its edges bleed); heavy paint leaves little, use what is left.
     rest = structure(base.thumb, thumb, mask=outside(paint.mask))
     fit = align(base.thumb, thumb)
@@ -203,7 +208,12 @@ def _against_baseline(
         return Verdict(Status.TOO_DARK, scores=scores, detail="much darker than the baseline; scene still faint")
     flat = stats.uniform_fraction >= COVERED_UNIFORM and stats.uniform_fraction > v["uniform_fraction"] + 0.2
     ghost = contrast_ratio < COVERED_CONTRAST and edge_ratio < COVERED_GHOST_EDGES
-    if ghost or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO)):
+    # No edge left and flat everywhere: a cover whatever the sensor noise (IR) or a light leak shaped like the
+    # scene's own shading leaves of contrast and structure.
+    blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
+    coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1]
+    partial = coated and rest >= SPRAY_INTACT_REST
+    if ghost or blank or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO) and not partial):
         return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
     shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED
     if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
@@ -220,7 +230,11 @@ def _against_baseline(
     cell_detail = detail_ratio(base.cells, signature.cells)
     if cell_detail is not None:
         scores["detail_ratio"] = round(cell_detail, 3)
+    floor_detail = detail_ratio(base.cells, signature.cells, base.crisp)
+    if floor_detail is not None:
+        scores["detail_floor"] = round(floor_detail, 3)
     blurred = sharpness_ratio < DEFOCUS_SHARPNESS or (cell_detail is not None and cell_detail < DEFOCUS_DETAIL)
+    blurred = blurred or (floor_detail is not None and floor_detail < DEFOCUS_FLOOR)
     # A strong blur shows at the thumbnail's scale too: local contrast gone though the overall contrast is not
     # (haze lowers both alike). The sensor noise and OSD that keep the fine detail up do not help there.
     smeared = paint.contrast < DEFOCUS_LOCAL * contrast_ratio and (cell_detail or 1.0) < DEFOCUS_LOCAL_DETAIL
@@ -229,9 +243,11 @@ def _against_baseline(
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _quadrants())
     scores["best_quadrant"] = round(best_part, 3)
+    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
+    sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
-    if other_view and rest < SPRAY_CLEAN_REST:
+    if other_view and rest < SPRAY_CLEAN_REST and not sure_paint:
         return Verdict(Status.DISPLACED, scores=scores, detail="the camera looks at a different view")
-    if SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] and rest >= SPRAY_REST_STRUCTURE:
+    if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint):
         return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
     return Verdict(Status.OK, scores=scores)
