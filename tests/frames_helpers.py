@@ -66,3 +66,9 @@ async def until(cond: Callable[[], bool], what: str, seconds: float = 60.0) -> N
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def slow_echo(delay_s: float, value: int) -> int:
+    """A picklable worker function for pool tests: sleeps, then returns ``value``."""
+    time.sleep(delay_s)
+    return value

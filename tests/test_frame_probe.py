@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import frames_helpers
 import numpy as np
 import pytest
 import vision_helpers as vh
@@ -313,3 +314,23 @@ async def test_probe_falls_back_to_rtsp(camera: tuple[Camera, str], pool: Vision
         )
     assert (result.status, result.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE), result.detail
     assert result.frame is not None and result.frame.width == 640
+
+
+async def test_pool_hands_over_at_most_its_limit() -> None:
+    """VisionPool(limit=2): of six waiting calls only two are in the executor at once (the others wait on the
+    loop, holding no executor queue entry), and every call still returns its own result."""
+    pool = VisionPool(1, limit=2)
+    try:
+        calls = [asyncio.create_task(pool.run(frames_helpers.slow_echo, 0.3, i)) for i in range(6)]
+        await asyncio.sleep(0.15)
+        executor = pool._executor
+        assert executor is not None
+        assert pool.in_flight == 2
+        assert len(executor._pending_work_items) == 2  # type: ignore[attr-defined]
+        assert await asyncio.gather(*calls) == list(range(6))
+        assert pool.max_in_flight == 2 and pool.in_flight == 0
+    finally:
+        pool.shutdown()
+    with pytest.raises(ValueError, match="cannot be negative"):
+        VisionPool(1, limit=-1)
+    assert VisionPool(3).limit == 12  # default: CALLS_PER_WORKER per worker

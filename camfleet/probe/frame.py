@@ -253,8 +253,8 @@ async def probe_frame(
     try:
         data = await _fetch(target, session, pool, snapshot_uri, stream_uri, username, password, settings)
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
-        # event loop for each frame (~1 ms; 231 ms loop passes in a 5,500-camera full sweep). The copy is
-        # pickled off the loop by the pool's feeder thread, and the loop may go on learning into the original.
+        # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
+        # by the pool's feeder thread, and the loop may go on learning into the original.
         stats, verdict, signature = await pool.run(
             analyze_jpeg, data, copy.deepcopy(memory.baseline), memory.previous, settings.reduction, settings.max_bytes
         )

@@ -3,6 +3,11 @@
 Workers start with ``forkserver`` (``spawn`` where that is missing): forking a process that runs an
 asyncio loop and threads can copy held locks into the child. Each worker pins OpenCV to one thread —
 the pool is the parallelism, and OpenCV's own threads would fight it for the same cores.
+
+At most ``limit`` calls are handed to the executor at once; further callers wait (in arrival order) before
+their arguments are submitted. ``ProcessPoolExecutor`` itself keeps every submitted call — a 1080p JPEG and
+a baseline copy each — until a worker takes it: in a 1,500-camera full sweep with 256 checks in flight,
+up to 256 such calls (~85 MB) were queued ahead of two workers.
 """
 
 from __future__ import annotations
@@ -38,14 +43,35 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-class VisionPool:
-    """``await pool.run(fn, *args)`` runs a picklable top-level function in a worker process."""
+#: Calls handed to the executor per worker when no limit is given: one running, a few queued so a worker
+#: never idles while the loop is busy.
+CALLS_PER_WORKER = 4
 
-    def __init__(self, workers: int = 1) -> None:
+
+class VisionPool:
+    """``await pool.run(fn, *args)`` runs a picklable top-level function in a worker process.
+
+    ``in_flight`` / ``max_in_flight``: calls handed to the executor now / at most since the last reset.
+    """
+
+    def __init__(self, workers: int = 1, limit: int = 0) -> None:
         if workers < 1:
             raise ValueError("a vision pool needs at least one worker")
+        if limit < 0:
+            raise ValueError("a vision pool's call limit cannot be negative")
         self.workers = workers
+        self.limit = limit or CALLS_PER_WORKER * workers
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._executor: ProcessPoolExecutor | None = None
+
+    def _gate_here(self) -> asyncio.Semaphore:
+        """The limit's semaphore for the running loop (a pool may outlive the loop that first used it)."""
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = (loop, asyncio.Semaphore(self.limit))
+        return self._gate[1]
 
     def start(self) -> None:
         """Create the worker processes (lazily done by the first ``run``)."""
@@ -58,17 +84,23 @@ class VisionPool:
         A worker that died (killed, out of memory, a crash inside a native decoder) breaks the whole
         executor: it is replaced, and this call fails with ``FrameError`` (``snapshot_error``).
         """
-        self.start()
-        assert self._executor is not None
-        executor = self._executor
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(executor, fn, *args)
-        except BrokenProcessPool:
-            if self._executor is executor:
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
-            raise FrameError("picture worker process died; pool restarted", Reason.SNAPSHOT_ERROR) from None
+        async with self._gate_here():
+            self.start()
+            assert self._executor is not None
+            executor = self._executor
+            loop = asyncio.get_running_loop()
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                return await loop.run_in_executor(executor, fn, *args)
+            except BrokenProcessPool:
+                pass
+            finally:
+                self.in_flight -= 1
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise FrameError("picture worker process died; pool restarted", Reason.SNAPSHOT_ERROR)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the workers; queued work is cancelled."""
