@@ -15,13 +15,21 @@ NET = 9
 @pytest.mark.timeout(120)
 async def test_second_full_sweep_of_the_same_poller_authenticates() -> None:
     """Two full sweeps in a row (no start()): the second one's authenticated calls work (they used to hit the
-    first sweep's closed session and report protocol_error for every camera)."""
+    first sweep's closed session and report protocol_error for every camera). The second sweep does not
+    re-discover profiles found within ``discovery_interval_s``; a third, once they are older, does."""
     specs = village_specs(NET, {"河湾村": 3})
     cfg = fast_config().model_copy(update={"vision": fast_config().vision.model_copy(update={"enabled": False})})
     poller = Poller(cfg, [target(s) for s in specs], credentials(), None)
     async with running(SimulatedFleet(specs)):
         first = await poller.sweep_once("full")
+        discovered = poller.fleet.counters.probes[("discovery", "ok")]
         second = await poller.sweep_once("full")
+        assert poller.fleet.counters.probes[("discovery", "ok")] == discovered == len(specs)
+        for info in poller.ctx.media.values():
+            info.discovered_at -= cfg.poller.discovery_interval_s
+        third = await poller.sweep_once("full")
+        assert poller.fleet.counters.probes[("discovery", "ok")] == 2 * len(specs)
+        assert {s.status for s in third.values()} == {Status.OK}
     assert {s.status for s in first.values()} == {Status.OK}
     assert {cid: (s.status, s.detail) for cid, s in second.items()} == {s.camera_id: (Status.OK, "") for s in specs}
     assert all(s.identity is not None and s.identity.serial for s in second.values())

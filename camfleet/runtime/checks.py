@@ -55,6 +55,11 @@ class CheckRunner:
             return False
         return self.health.confirmed(camera_id, CheckKind.LIVENESS).status is Status.OFFLINE
 
+    def media_fresh(self, camera_id: str) -> bool:
+        """True when discovery's findings for the camera are younger than ``discovery_interval_s``."""
+        info = self.ctx.media.get(camera_id)
+        return info is not None and self.clock() - info.discovered_at < self.cfg.discovery_interval_s
+
     async def run(self, target: CameraTarget, kind: CheckKind, due: float | None = None) -> ProbeResult | None:
         """Run one check under the limits and feed its result; None when there is no probe for ``kind``."""
         probe = self.probes.get(kind)

@@ -1,6 +1,7 @@
 """One confirmed pass over the fleet: every camera checked, every new failure re-checked until it counts.
 
-Each camera runs its kinds in order (liveness first; the others only when it answered). Then, while any
+Each camera runs its kinds in order (liveness first; the others only when it answered; discovery only when
+its findings are older than ``discovery_interval_s``). Then, while any
 verdict awaits confirmation, the unsettled checks run again after ``recheck_delay_s`` — at most
 ``max(fail_threshold, recover_threshold)`` rounds, so a sweep always ends with a definite status.
 """
@@ -41,6 +42,10 @@ async def _camera(runner: CheckRunner, target: CameraTarget, kinds: Sequence[Che
     for kind in kinds:
         if runner.should_skip(target.camera_id, kind):
             break
+        if kind is CheckKind.DISCOVERY and runner.media_fresh(target.camera_id):
+            # Profiles and URIs found within the discovery interval are still good (the scheduler re-discovers
+            # hourly too): four authenticated calls, ~70 % of a full check's event-loop CPU, saved per camera.
+            continue
         await runner.run(target, kind)
     tally.tick()
 
