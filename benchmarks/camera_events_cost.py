@@ -23,7 +23,15 @@ import gc
 import sys
 import time
 
-from poller_common import LagTicker, cpu_seconds, credentials, median_range, start_simulator, stop_simulator, targets
+from poller_common import (
+    LagTicker,
+    Meter,
+    credentials,
+    median_range,
+    start_simulator,
+    stop_simulator,
+    targets,
+)
 
 from camfleet.config import CamfleetConfig
 from camfleet.onvif.client import tune_gc
@@ -56,22 +64,6 @@ class GcPauses:
 
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self)
-
-
-class Meter:
-    """Wall, this process's CPU and the simulator's CPU over a block."""
-
-    def __init__(self, sim_pid: int) -> None:
-        self.sim_pid = sim_pid
-
-    def __enter__(self) -> Meter:
-        self.t0, self.c0, self.s0 = time.perf_counter(), time.process_time(), cpu_seconds(self.sim_pid)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.t0
-        self.cpu = time.process_time() - self.c0
-        self.sim_cpu = cpu_seconds(self.sim_pid) - self.s0
 
 
 async def timed(coro: object) -> float:

@@ -123,6 +123,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Meter:
+    """Wall seconds, this process's CPU seconds and the simulator's CPU seconds over a ``with`` block."""
+
+    def __init__(self, sim_pid: int) -> None:
+        self.sim_pid = sim_pid
+
+    def __enter__(self) -> Meter:
+        self.t0, self.c0, self.s0 = time.perf_counter(), time.process_time(), cpu_seconds(self.sim_pid)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = time.process_time() - self.c0
+        self.sim_cpu = cpu_seconds(self.sim_pid) - self.s0
+
+
 def median_range(values: list[float], fmt: str = "{:.0f}") -> str:
     """``median (min–max)`` of repeated measurements."""
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"

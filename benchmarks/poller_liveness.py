@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
-import time
 
 import aiohttp
 from poller_common import (
     LagTicker,
+    Meter,
     config,
-    cpu_seconds,
     credentials,
     median_range,
     rss_mib,
@@ -37,22 +36,6 @@ from camfleet.runtime.poller import Poller
 
 NET_BASE = 41
 CONCURRENCY = 256
-
-
-class Run:
-    """One measured pass: wall seconds, our CPU seconds, the simulator's CPU seconds."""
-
-    def __init__(self, sim_pid: int) -> None:
-        self.sim_pid = sim_pid
-
-    def __enter__(self) -> Run:
-        self.t0, self.c0, self.s0 = time.perf_counter(), time.process_time(), cpu_seconds(self.sim_pid)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.t0
-        self.cpu = time.process_time() - self.c0
-        self.sim_cpu = cpu_seconds(self.sim_pid) - self.s0
 
 
 async def bare_loop(tgts: list[CameraTarget]) -> None:
@@ -98,13 +81,13 @@ async def main() -> None:
         for _ in range(repeats):
             ticker = LagTicker()
             gc.collect()  # no run pays for the garbage of the one before
-            with Run(sim.pid) as before:
+            with Meter(sim.pid) as before:
                 await bare_loop(tgts)
             gc.collect()
-            with Run(sim.pid) as run:
+            with Meter(sim.pid) as run:
                 counts = await poller_sweep(tgts, ticker)
             gc.collect()
-            with Run(sim.pid) as after:
+            with Meter(sim.pid) as after:
                 await bare_loop(tgts)
             bare_wall, bare_cpu = (before.wall + after.wall) / 2, (before.cpu + after.cpu) / 2
             rates.append(n / run.wall)

@@ -40,17 +40,25 @@ def same_host(xaddr: str, target: CameraTarget) -> str:
     return urlunsplit((parts.scheme or "http", netloc, parts.path or "/", parts.query, ""))
 
 
-async def _media_xaddr(client: CameraClient, target: CameraTarget) -> str:
+async def service_xaddr(client: CameraClient, target: CameraTarget, category: str) -> str:
+    """The address of a device service (``category`` "Media", "Events") re-pointed at the camera's inventory
+    host, from GetCapabilities or, when that is refused, GetServices; "" when the camera offers none."""
     try:
-        caps = await client.call("device", "GetCapabilities", Category="Media")
-        xaddr = getattr(getattr(caps, "Media", None), "XAddr", None)
+        caps = await client.call("device", "GetCapabilities", Category=category)
+        xaddr = getattr(getattr(caps, category, None), "XAddr", None)
     except DeviceProtocolError:
         # Camera quirk: some firmware answers GetCapabilities with ActionNotSupported; GetServices instead.
         services = await client.call("device", "GetServices", IncludeCapability=False)
-        xaddr = next((s.XAddr for s in services or [] if "media/wsdl" in str(s.Namespace)), None)
+        wsdl = f"{category.lower()}/wsdl"
+        xaddr = next((s.XAddr for s in services or [] if wsdl in str(s.Namespace)), None)
+    return same_host(str(xaddr), target) if xaddr else ""
+
+
+async def _media_xaddr(client: CameraClient, target: CameraTarget) -> str:
+    xaddr = await service_xaddr(client, target, "Media")
     if not xaddr:
         raise DeviceProtocolError("GetCapabilities: the camera offers no media service", reason="wrong_type")
-    return same_host(str(xaddr), target)
+    return xaddr
 
 
 def _profile(raw: Any) -> MediaProfile:

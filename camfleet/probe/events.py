@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass, field
 
 from camfleet.config.events import EventsConfig
-from camfleet.errors import DeviceError, DeviceProtocolError, DeviceTimeout, DeviceUnreachable
+from camfleet.errors import DeviceError, DeviceTimeout, DeviceUnreachable
 from camfleet.model import CameraTarget, Status
 from camfleet.onvif import events as tev
 from camfleet.onvif.client import CameraClient
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import ProbeContext
-from camfleet.probe.discovery import same_host
+from camfleet.probe.discovery import same_host, service_xaddr
 from camfleet.probe.outcome import status_of
 
 #: (first two topic segments) → (data item holding the state, the camfleet status it stands for)
@@ -130,18 +130,12 @@ def apply_messages(session: EventsSession, messages: tuple[tev.EventMessage, ...
 
 
 async def events_xaddr(client: CameraClient, target: CameraTarget) -> str:
-    """The events service address from GetCapabilities (GetServices when that is refused)."""
-    try:
-        caps = await client.call("device", "GetCapabilities", Category="Events")
-        xaddr = getattr(getattr(caps, "Events", None), "XAddr", None)
-    except DeviceProtocolError:
-        # Camera quirk: some firmware answers GetCapabilities with ActionNotSupported; GetServices instead.
-        services = await client.call("device", "GetServices", IncludeCapability=False)
-        xaddr = next((s.XAddr for s in services or [] if "events/wsdl" in str(s.Namespace)), None)
+    """The events service address from GetCapabilities (GetServices when that is refused), re-pointed at the
+    inventory host like media (behind a village router's NAT the camera advertises its LAN address)."""
+    xaddr = await service_xaddr(client, target, "Events")
     if not xaddr:
         raise tev.EventsNotSupported("GetCapabilities: the camera offers no events service", reason="wrong_type")
-    # Camera quirk: behind a village router's NAT the camera advertises its LAN address; keep the path.
-    return same_host(str(xaddr), target)
+    return xaddr
 
 
 def _expiry(now: float, current: float | None, termination: float | None, fallback_s: float) -> float:
