@@ -143,3 +143,43 @@ def test_retired_point_returns_to_service_when_listed_again(db_url: str, tmp_pat
     assert retired_on() is None
     with Store(db_url) as store:
         assert sorted(c.camera_id for c in store.load_cameras()) == ["C1", "C2", "C3", "C4", "C5"]
+
+
+def test_import_waits_for_a_running_service_write_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
+    """An import while another process writes (the running service's batch) waits for its commit and then
+    applies, instead of failing with "database is locked": it takes SQLite's write lock before it reads.
+    (A deferred transaction would read an older snapshot and be refused at its first write.)"""
+    import sqlite3
+    import threading
+    import time
+
+    from camfleet.inventory import db
+
+    import_inventory(sqlite_url, inventory_of(tmp_path, small_inventory()))
+    path = db.sqlite_path(sqlite_url)
+    assert path is not None
+    began, done = threading.Event(), threading.Event()
+
+    def service_write() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO transition (camera_id, at, from_status, to_status, reason, detail) "
+            "VALUES ('C1', 1.0, 'unknown', 'ok', '', '')"
+        )
+        began.set()
+        time.sleep(1.0)  # the import starts meanwhile
+        conn.execute("COMMIT")
+        conn.close()
+        done.set()
+
+    writer = threading.Thread(target=service_write)
+    writer.start()
+    assert began.wait(10)
+    edited = [r for r in small_inventory() if r["camera_id"] != "C5"]
+    result = import_inventory(sqlite_url, inventory_of(tmp_path, edited, "edited.csv"))
+    writer.join(10)
+    assert done.is_set() and result.applied
+    with Store(sqlite_url) as store:
+        assert "C5" not in {t.camera_id for t in store.load_targets()}
+        assert [t.camera_id for t in store.load_transitions(0.0)] == ["C1"]

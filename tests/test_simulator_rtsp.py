@@ -90,10 +90,10 @@ async def test_poller_judges_a_snapshotless_camera_from_its_authenticated_stream
             target = next(t for t in store.load_targets() if t.camera_id == "R-stream")
             checked = await diagnose(target, config(poller={"frame_timeout_s": 30.0}), credentials(),
                                      poller.frames.memory("R-stream").baseline)  # fmt: skip
+    for cid in ("R-snap", "R-stream"):
+        assert states[cid].status is Status.OK, (cid, states[cid].status, states[cid].detail)
+        assert states[cid].last_frame_at > 0 and stored[cid]["day"].samples >= 5, (cid, stored.get(cid))
     steps = {step.name: step for step in checked.steps}
     assert steps["stream uri"].ok and "Profile_" in steps["stream uri"].detail and PASSWORD not in repr(checked)
     assert steps["stream keyframe"].ok and "JPEG 640x360" in steps["stream keyframe"].detail, steps
     assert checked.picture is Status.OK and checked.status is Status.OK, checked
-    for cid in ("R-snap", "R-stream"):
-        assert states[cid].status is Status.OK, (cid, states[cid].status, states[cid].detail)
-        assert states[cid].last_frame_at > 0 and stored[cid]["day"].samples >= 5

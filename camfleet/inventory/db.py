@@ -67,8 +67,14 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option for a SQLite transaction that reads, then writes (an import): it begins IMMEDIATE, taking
+#: the write lock up front (waiting up to the busy timeout). A deferred transaction that read first fails at
+#: once with "database is locked" when another process (the running service) committed in between.
+WRITE_INTENT = "camfleet_write_intent"
+
+
 def _sqlite_on_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_INTENT) else "BEGIN")
 
 
 def open_engine(url: str) -> sa.Engine:
@@ -169,8 +175,10 @@ def check_schema(engine: sa.Engine, *, create_if_empty: bool = False) -> bool:
 def _upgrade_engine(engine: sa.Engine) -> None:
     from alembic import command
 
-    with mapped_errors(engine.url), engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+    with mapped_errors(engine.url), engine.connect() as conn:
+        conn.execution_options(**{WRITE_INTENT: True})
+        with conn.begin():
+            command.upgrade(alembic_config(conn), "head")
 
 
 def upgrade(url: str) -> tuple[str | None, str]:

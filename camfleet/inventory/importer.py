@@ -176,22 +176,24 @@ def import_inventory(
         return ImportResult(plan_import(Snapshot(), inventory), created_schema=False, applied=False)
     engine = db.open_engine(url)
     try:
-        with db.mapped_errors(engine.url), engine.connect() as conn, conn.begin() as tx:
-            created = db.schema_status(conn) == "empty"
-            if created and not dry_run:
-                from alembic import command
+        with db.mapped_errors(engine.url), engine.connect() as conn:
+            conn.execution_options(**{db.WRITE_INTENT: True})  # reads, then writes: lock first (SQLite)
+            with conn.begin() as tx:
+                created = db.schema_status(conn) == "empty"
+                if created and not dry_run:
+                    from alembic import command
 
-                command.upgrade(db.alembic_config(conn), "head")
-            stored = Snapshot() if created else load_snapshot(conn)
-            plan = plan_import(stored, inventory)
-            if dry_run or (plan.empty and not created):
-                tx.rollback()
-                return ImportResult(plan, created_schema=False, applied=False)
-            writer = _Writer(conn, stored, today or dt.date.today())
-            writer.points(plan)
-            writer.cameras(plan)
-            tx.commit()
-            return ImportResult(plan, created_schema=created, applied=True)
+                    command.upgrade(db.alembic_config(conn), "head")
+                stored = Snapshot() if created else load_snapshot(conn)
+                plan = plan_import(stored, inventory)
+                if dry_run or (plan.empty and not created):
+                    tx.rollback()
+                    return ImportResult(plan, created_schema=False, applied=False)
+                writer = _Writer(conn, stored, today or dt.date.today())
+                writer.points(plan)
+                writer.cameras(plan)
+                tx.commit()
+                return ImportResult(plan, created_schema=created, applied=True)
     finally:
         engine.dispose()
 

@@ -4,7 +4,8 @@ GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`
 ``gir1.2-gst-rtsp-server-1.0`` and live in the system Python, not in a virtualenv: so the server runs as
 ``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
 loopback address (port ``RTSP_PORT``), serving one mount per profile token. Media are created when a client
-connects and shared, so an idle stream costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
+connects and shared, and keep running after it leaves (so that consecutive samples differ, as a live
+camera's do); a stream nobody opened costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
 Every stream asks for HTTP Digest authentication (RFC 2617, as RTSP 1.0 cameras do) with the camera's own
 ONVIF user and password; the credentials reach the child on its standard input, never on its command line.
 """
@@ -59,6 +60,10 @@ for cam in json.load(sys.stdin):
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(LAUNCH.format(w=mount["width"], h=mount["height"]))
         factory.set_shared(True)
+        # Keep a stream running once a client started it: a pipeline built anew for each client starts its
+        # running-time clock and its (seeded) noise afresh, so every client's first picture was the same one
+        # and a camera sampled twice looked frozen.
+        factory.set_stop_on_disconnect(False)
         factory.set_permissions(permissions)
         server.get_mount_points().add_factory("/" + mount["token"], factory)
     if server.attach(None) == 0:
