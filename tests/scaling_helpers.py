@@ -63,6 +63,7 @@ class Instance:
     name: str
     log: Path
     proc: subprocess.Popen[bytes] | None = None
+    terminating: bool = False  # SIGTERM already sent
 
     def start(self, url: str, targets: Path, interval_s: float, lease_s: float) -> None:
         """Start the child (its own process group; stopped by PID only)."""
@@ -78,6 +79,8 @@ class Instance:
         """Send ``sig`` to the child by its PID."""
         assert self.proc is not None
         os.kill(self.proc.pid, sig)
+        if sig == signal.SIGTERM:
+            self.terminating = True
 
     def kill(self) -> float:
         """SIGKILL (a crash: no lease is released); returns the time it died."""
@@ -90,7 +93,10 @@ class Instance:
         """SIGTERM and wait (graceful: leases released); SIGKILL if it does not end in time."""
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else 0
-        os.kill(self.proc.pid, signal.SIGTERM)
+        if not self.terminating:
+            # Once only: a second SIGTERM that lands after the child's loop has closed (its handler gone) would
+            # kill it by the default action (exit -15) in the middle of a graceful stop.
+            os.kill(self.proc.pid, signal.SIGTERM)
         try:
             return self.proc.wait(timeout_s)
         except subprocess.TimeoutExpired:

@@ -73,18 +73,15 @@ class OwnershipStats:
 
 
 def plan_release(held: Mapping[str, int], target: float, others_min: float | None, max_moves: int) -> list[str]:
-    """Units to give back, smallest first: while this instance is above the share by at least half the unit
-    (or the least loaded other instance is below the share by more than the unit: without that, a few big
-    uplinks could leave one instance starved just above a share it cannot reach), the least loaded other
-    instance is below the share, and the two differ by more than the unit (so the move strictly narrows the
-    gap: two instances never hand the same unit back and forth)."""
+    """Units to give back, smallest first: while this instance is above the share by at least half the unit,
+    the least loaded other instance is below it, and the two differ by more than the unit (so the move
+    strictly narrows the gap: two instances never hand the same unit back and forth)."""
     if others_min is None:
         return []
     load, low = float(sum(held.values())), others_min
     out: list[str] = []
     for unit, weight in sorted(held.items(), key=lambda kv: (kv[1], kv[0])):
-        surplus = load - target >= weight / 2 or target - low > weight
-        helps = surplus and load > target and low < target and load - low > weight
+        helps = load - target >= weight / 2 and low < target and load - low > weight
         if len(out) >= max_moves or not helps:
             break
         out.append(unit)
