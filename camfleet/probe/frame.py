@@ -23,6 +23,7 @@ import asyncio
 import copy
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -86,12 +87,6 @@ def _checked_uri(uri: str, camera_host: str, allow_foreign_host: bool, schemes: 
     if not allow_foreign_host and (url.host or "").lower().strip("[]") != camera_host.lower().strip("[]"):
         raise FrameError(f"picture URI {redact(url)} points away from the camera's host", Reason.SNAPSHOT_ERROR)
     return url
-
-
-def checked_stream_uri(uri: str, camera_host: str, allow_foreign_host: bool) -> str:
-    """A stream URI after the poller's checks (RTSP scheme, the camera's own host, embedded credentials
-    dropped); raises ``FrameError``."""
-    return str(_checked_uri(uri, camera_host, allow_foreign_host, ("rtsp", "rtsps")))
 
 
 async def fetch_snapshot(
@@ -202,17 +197,21 @@ def failure_status(reason: Reason) -> Status:
     return Status.PROTOCOL_ERROR
 
 
-async def _fetch(
+async def fetch_picture(
     target: CameraTarget,
     session: aiohttp.ClientSession,
-    pool: VisionPool,
+    run_blocking: Callable[..., Awaitable[bytes]],
     snapshot_uri: str,
     stream_uri: str,
     username: str,
     password: str,
     settings: FrameSettings,
 ) -> bytes:
-    """Snapshot first; one RTSP keyframe when there is no snapshot URI or it serves no usable picture."""
+    """Snapshot first; one RTSP keyframe when there is no snapshot URI or it serves no usable picture.
+
+    ``run_blocking(fn, *args)`` runs the blocking stream grab off the loop: the poller's ``VisionPool.run``,
+    or ``asyncio.to_thread`` for a one-off ``check``.
+    """
     if not snapshot_uri and not stream_uri:
         raise FrameError("the camera reports neither a snapshot nor a stream URI", Reason.NO_SNAPSHOT_URI)
     if snapshot_uri:
@@ -232,7 +231,7 @@ async def _fetch(
             if not stream_uri or exc.reason not in (Reason.SNAPSHOT_ERROR, Reason.NOT_A_JPEG):
                 raise
     _checked_uri(stream_uri, target.host, settings.allow_foreign_host, ("rtsp", "rtsps"))
-    return await pool.run(grab_rtsp_frame, stream_uri, settings.timeout_s, username, password)
+    return await run_blocking(grab_rtsp_frame, stream_uri, settings.timeout_s, username, password)
 
 
 async def probe_frame(
@@ -251,7 +250,7 @@ async def probe_frame(
     started_at = time.time()
     t0 = time.perf_counter()
     try:
-        data = await _fetch(target, session, pool, snapshot_uri, stream_uri, username, password, settings)
+        data = await fetch_picture(target, session, pool.run, snapshot_uri, stream_uri, username, password, settings)
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
         # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
         # by the pool's feeder thread, and the loop may go on learning into the original.

@@ -1,9 +1,10 @@
 """``camfleet check``: one camera, step by step, with timings, a plain-language verdict and a hint.
 
-The last step fetches the snapshot exactly as the poller does (``probe.frame.fetch_snapshot``: Digest,
-size cap, foreign-host check) and judges it against the camera's stored baseline when there is one. A
-picture without a baseline is reported as ``cannot_judge``/``no_baseline`` in ``picture``; the device itself
-is then still ``ok`` (it answers, authenticates and serves a JPEG) — the check says so in its verdict.
+The last step fetches the picture exactly as the poller does (``probe.frame.fetch_picture``: snapshot with
+Digest, size cap and foreign-host check, else one keyframe of the stream) and judges it against the
+camera's stored baseline when there is one. A picture without a baseline is reported as
+``cannot_judge``/``no_baseline`` in ``picture``; the device itself is then still ``ok`` (it answers,
+authenticates and serves a JPEG) — the check says so in its verdict.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from camfleet.onvif.errors import to_device_error
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.discovery import discover
-from camfleet.probe.frame import checked_stream_uri, failure_status, fetch_snapshot, grab_rtsp_frame, redact
+from camfleet.probe.frame import FrameSettings, failure_status, fetch_picture, redact
 from camfleet.probe.outcome import status_of
 from camfleet.runtime.frames import reduction_for
 from camfleet.vision import Baseline, analyze_jpeg
@@ -171,19 +172,14 @@ async def _picture(
     t0 = time.perf_counter()
     step = "snapshot fetch" if profile.snapshot_uri else "stream keyframe"
     try:
-        if profile.snapshot_uri:
-            jpeg = await fetch_snapshot(
-                session,
-                profile.snapshot_uri,
-                target.host,
-                *login,
-                max_bytes=cfg.poller.max_snapshot_bytes,
-                timeout_s=cfg.poller.frame_timeout_s,
-                allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
-            )
-        else:
-            stream = checked_stream_uri(profile.stream_uri, target.host, cfg.poller.allow_foreign_snapshot_hosts)
-            jpeg = await asyncio.to_thread(grab_rtsp_frame, stream, cfg.poller.frame_timeout_s, *login)
+        settings = FrameSettings(
+            max_bytes=cfg.poller.max_snapshot_bytes,
+            timeout_s=cfg.poller.frame_timeout_s,
+            allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
+        )
+        jpeg = await fetch_picture(
+            target, session, asyncio.to_thread, profile.snapshot_uri, profile.stream_uri, *login, settings
+        )
         reduction = reduction_for(profile.width, cfg.vision.decode_reduction)
         base = baseline.to_dict() if baseline is not None else None
         stats, verdict, _sig = await asyncio.to_thread(
