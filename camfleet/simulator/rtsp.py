@@ -35,11 +35,12 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer
 
 Gst.init(None)
 # Colour bars with 8 % of "snow" mixed in: a live sensor's noise, so consecutive pictures differ as a real
-# camera's do (bars alone would be bit-identical outside the clock and rightly judged frozen).
+# camera's do (bars alone would be bit-identical outside the clock and rightly judged frozen). Every frame
+# is a keyframe: a client decodes from the next keyframe, so two clients within one GOP got the same one.
 LAUNCH = (
     "( videotestsrc is-live=true pattern=smpte ! video/x-raw,width={w},height={h},framerate=10/1 "
     "! compositor name=mix sink_1::alpha=0.08 ! timeoverlay halignment=right valignment=top "
-    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! rtph264pay name=pay0 pt=96 "
+    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=1 ! rtph264pay name=pay0 pt=96 "
     "videotestsrc is-live=true pattern=snow ! video/x-raw,width={w},height={h},framerate=10/1 ! mix. )"
 )
 servers = []
