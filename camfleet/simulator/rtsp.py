@@ -4,8 +4,9 @@ GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`
 ``gir1.2-gst-rtsp-server-1.0`` and live in the system Python, not in a virtualenv: so the server runs as
 ``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
 loopback address (port ``RTSP_PORT``), serving one mount per profile token. Media are created when a client
-connects and shared, and keep running after it leaves (so that consecutive samples differ, as a live
-camera's do); a stream nobody opened costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
+connects and shared; FFmpeg's TEARDOWN ends a stream, and the next client gets a new pipeline whose sensor
+noise is placed at another offset, so consecutive samples differ, as a live camera's do; a stream nobody
+has open costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
 Every stream asks for HTTP Digest authentication (RFC 2617, as RTSP 1.0 cameras do) with the camera's own
 ONVIF user and password; the credentials reach the child on its standard input, never on its command line.
 """
@@ -37,12 +38,27 @@ Gst.init(None)
 # Colour bars with 8 % of "snow" mixed in: a live sensor's noise, so consecutive pictures differ as a real
 # camera's do (bars alone would be bit-identical outside the clock and rightly judged frozen). Every frame
 # is a keyframe: a client decodes from the next keyframe, so two clients within one GOP got the same one.
+# The snow is larger than the picture and placed at another offset in each new pipeline: videotestsrc draws
+# the same snow in every pipeline, and FFmpeg's TEARDOWN ends the pipeline after each sample, so every
+# sample was a new pipeline's first picture, bit-identical to the last one (read as frozen).
+MARGIN = 64
 LAUNCH = (
     "( videotestsrc is-live=true pattern=smpte ! video/x-raw,width={w},height={h},framerate=10/1 "
-    "! compositor name=mix sink_1::alpha=0.08 ! timeoverlay halignment=right valignment=top "
+    "! compositor name=mix sink_1::alpha=0.08 ! video/x-raw,width={w},height={h} "
+    "! timeoverlay halignment=right valignment=top "
     "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=1 ! rtph264pay name=pay0 pt=96 "
-    "videotestsrc is-live=true pattern=snow ! video/x-raw,width={w},height={h},framerate=10/1 ! mix. )"
+    "videotestsrc is-live=true pattern=snow ! video/x-raw,width={sw},height={sh},framerate=10/1 ! mix. )"
 )
+pipelines = [0]
+
+
+def place_noise(factory, media):
+    pipelines[0] += 1
+    n = pipelines[0]
+    pad = media.get_element().get_by_name("mix").get_static_pad("sink_1")
+    pad.set_property("xpos", -((n * 37) % MARGIN))
+    pad.set_property("ypos", -((n * 23) % MARGIN))
+
 servers = []
 for cam in json.load(sys.stdin):
     server = GstRtspServer.RTSPServer()
@@ -59,12 +75,11 @@ for cam in json.load(sys.stdin):
     permissions.add_permission_for_role("viewer", "media.factory.construct", True)
     for mount in cam["mounts"]:
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(LAUNCH.format(w=mount["width"], h=mount["height"]))
+        w, h = mount["width"], mount["height"]
+        factory.set_launch(LAUNCH.format(w=w, h=h, sw=w + MARGIN, sh=h + MARGIN))
         factory.set_shared(True)
-        # Keep a stream running once a client started it: a pipeline built anew for each client starts its
-        # running-time clock and its (seeded) noise afresh, so every client's first picture was the same one
-        # and a camera sampled twice looked frozen.
         factory.set_stop_on_disconnect(False)
+        factory.connect("media-configure", place_noise)
         factory.set_permissions(permissions)
         server.get_mount_points().add_factory("/" + mount["token"], factory)
     if server.attach(None) == 0:
