@@ -19,6 +19,7 @@ Reported, median (min–max) over repeats: the liveness sweep's wall time with a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 import time
@@ -82,9 +83,10 @@ async def main() -> None:
     sim = await start_simulator(n, NET_BASE)
     off, on = Poller(_config(False), tgts, credentials()), Poller(_config(True), tgts, credentials())
     assert on.events is not None and off.events is None
-    # Both pollers stay open across the repeats (a scheduled poller keeps its subscriptions); private on purpose.
-    await off._open()
-    await on._open()
+    # Both pollers stay open across the repeats (a scheduled poller keeps its subscriptions).
+    held = contextlib.AsyncExitStack()
+    await held.enter_async_context(off.opened())
+    await held.enter_async_context(on.opened())
     base, beside, ratio, pull_cpu, pull_sim, pull_wall, own, live_cpu, own_alone, gcs = ([] for _ in range(10))
     try:
         await off.sweep_once("liveness")  # warms the simulator and this process
@@ -126,8 +128,7 @@ async def main() -> None:
                   f"{pulls.wall:.1f} s, {pulls.cpu / n * 1e6:.0f} µs CPU/pull", flush=True)  # fmt: skip
         probes = dict(on.fleet.counters.probes)
     finally:
-        await on._close()
-        await off._close()
+        await held.aclose()
         await stop_simulator(sim)
     cfg = on.cfg.events
     print(f"cameras {n}, repeats {repeats}, events: timeout {cfg.pull_timeout_s:g} s, concurrency {cfg.concurrency}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from aiohttp import web
 from camfleet.errors import FrameError
 from camfleet.model import CameraTarget, CheckKind, Reason, Status
 from camfleet.probe.frame import FrameMemory, FrameSettings, fetch_snapshot, grab_rtsp_frame, probe_frame
-from camfleet.probe.pool import VisionPool
+from camfleet.probe.pool import WORKER_NICENESS, VisionPool
 from camfleet.vision import Baseline, decode_jpeg
 
 USER, PASSWORD, REALM = "admin", "s3cret-摄像机", "IP Camera"
@@ -334,3 +335,42 @@ async def test_pool_hands_over_at_most_its_limit() -> None:
     with pytest.raises(ValueError, match="cannot be negative"):
         VisionPool(1, limit=-1)
     assert VisionPool(3).limit == 12  # default: CALLS_PER_WORKER per worker
+
+
+async def test_pool_workers_run_nicer_than_the_loop(pool: VisionPool) -> None:
+    """Picture workers run at a lower CPU priority than the process that awaits them (``WORKER_NICENESS``
+    more, capped at 19), so a full sweep's pictures never keep the event loop waiting for a core."""
+    here = os.nice(0)
+    assert await pool.run(os.nice, 0) == min(19, here + WORKER_NICENESS)
+
+
+async def test_kept_digest_answers_the_last_challenge(camera: tuple[Camera, str], pool: VisionPool) -> None:
+    """A camera's Digest state is kept between samples: the second sample is one request (the last challenge
+    answered at once, nonce count 2), a camera that forgot its nonces costs one 401 more and still works, and
+    other credentials get a fresh state that never reuses the old one's answer."""
+    cam, base = camera
+    memory = FrameMemory(Baseline(samples=3))
+    settings = FrameSettings(max_bytes=2 * 1024 * 1024, timeout_s=10.0, reduction=4)
+    uri = f"{base}/snap/jpeg"
+
+    async def sample(session: aiohttp.ClientSession, password: str = PASSWORD) -> Status:
+        result = await probe_frame(
+            TARGET, session=session, pool=pool, memory=memory, username=USER, password=password,
+            snapshot_uri=uri, settings=settings,
+        )  # fmt: skip
+        return result.status
+
+    async with aiohttp.ClientSession() as session:
+        assert await sample(session) is Status.CANNOT_JUDGE
+        assert [bool(auth) for _, auth in cam.seen] == [False, True]  # challenge, then the answer
+        kept = memory.digest
+        assert await sample(session) is Status.CANNOT_JUDGE
+        assert [bool(auth) for _, auth in cam.seen] == [False, True, True]  # one request: answered at once
+        assert vh.parse_auth_fields(cam.seen[-1][1][7:])["nc"] == "00000002"
+        assert memory.digest is kept
+        cam.nonces.clear()  # the camera restarted: its old nonces are refused
+        assert await sample(session) is Status.CANNOT_JUDGE  # third learning sample: fetched, judged
+        assert len(cam.seen) == 5  # refused answer, then a fresh challenge answered
+        assert await sample(session, "wrong") is Status.AUTH_FAILED
+        assert memory.digest is not kept
+    assert PASSWORD not in repr(memory) and memory.digest_key != ""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -66,6 +67,24 @@ class FrameMemory:
     previous: FrameSignature | None = None
     learned: int = 0
     fault_jpeg: bytes | None = None
+    digest: aiohttp.DigestAuthMiddleware | None = field(default=None, repr=False)
+    digest_key: str = field(default="", repr=False)
+
+
+def kept_digest(memory: FrameMemory, uri: str, username: str, password: str) -> aiohttp.DigestAuthMiddleware:
+    """The camera's HTTP Digest state, kept between samples: a later fetch answers the camera's last
+    challenge at once (RFC 7616 §3.6), one request instead of two; a nonce the camera no longer accepts
+    (``stale``) costs the second request as before. Measured in a full sweep of 5,500 simulated cameras
+    (``benchmarks/full_sweep.py``): the 401 round trip was a third of the snapshot fetch's loop time.
+
+    A new state for other credentials or another snapshot URI (the middleware sends its answer only to the
+    origin of its first request). Only a digest of the key is kept, never the password in the clear.
+    """
+    key = hashlib.sha256("\0".join((uri, username, password)).encode()).hexdigest()
+    if memory.digest is None or memory.digest_key != key:
+        memory.digest = aiohttp.DigestAuthMiddleware(username, password, preemptive=True)
+        memory.digest_key = key
+    return memory.digest
 
 
 def redact(uri: URL | str) -> str:
@@ -99,16 +118,20 @@ async def fetch_snapshot(
     max_bytes: int,
     timeout_s: float,
     allow_foreign_host: bool,
+    digest: aiohttp.DigestAuthMiddleware | None = None,
 ) -> bytes:
     """GET a snapshot with HTTP Digest (Basic only when the camera asks for it); return its JPEG bytes.
 
-    Raises ``FrameError`` whose ``reason`` is a ``model.Reason`` value; never a credential in its message.
+    ``digest``: the camera's kept Digest state (``kept_digest``); without it, a one-off one that waits for
+    the camera's challenge. Raises ``FrameError`` whose ``reason`` is a ``model.Reason`` value; never a
+    credential in its message.
     """
     url = _checked_uri(uri, camera_host, allow_foreign_host, ("http", "https"))
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     try:
         async with asyncio.timeout(timeout_s):
-            digest = aiohttp.DigestAuthMiddleware(username, password, preemptive=False)
+            if digest is None:
+                digest = aiohttp.DigestAuthMiddleware(username, password, preemptive=False)
             async with session.get(url, timeout=timeout, middlewares=(digest,), allow_redirects=False) as resp:
                 challenge = resp.headers.get("WWW-Authenticate", "")
                 if resp.status != 401 or not challenge.lower().startswith("basic"):
@@ -206,11 +229,12 @@ async def fetch_picture(
     username: str,
     password: str,
     settings: FrameSettings,
+    memory: FrameMemory | None = None,
 ) -> bytes:
     """Snapshot first; one RTSP keyframe when there is no snapshot URI or it serves no usable picture.
 
     ``run_blocking(fn, *args)`` runs the blocking stream grab off the loop: the poller's ``VisionPool.run``,
-    or ``asyncio.to_thread`` for a one-off ``check``.
+    or ``asyncio.to_thread`` for a one-off ``check``. ``memory``: the camera's, to keep its Digest state.
     """
     if not snapshot_uri and not stream_uri:
         raise FrameError("the camera reports neither a snapshot nor a stream URI", Reason.NO_SNAPSHOT_URI)
@@ -225,6 +249,7 @@ async def fetch_picture(
                 max_bytes=settings.max_bytes,
                 timeout_s=settings.timeout_s,
                 allow_foreign_host=settings.allow_foreign_host,
+                digest=kept_digest(memory, snapshot_uri, username, password) if memory is not None else None,
             )
         except FrameError as exc:
             # Quirk: some firmwares' snapshot URL answers HTTP 500 or an HTML page while RTSP works.
@@ -250,7 +275,9 @@ async def probe_frame(
     started_at = time.time()
     t0 = time.perf_counter()
     try:
-        data = await fetch_picture(target, session, pool.run, snapshot_uri, stream_uri, username, password, settings)
+        data = await fetch_picture(
+            target, session, pool.run, snapshot_uri, stream_uri, username, password, settings, memory
+        )
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
         # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
         # by the pool's feeder thread, and the loop may go on learning into the original.

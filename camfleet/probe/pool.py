@@ -2,7 +2,8 @@
 
 Workers start with ``forkserver`` (``spawn`` where that is missing): forking a process that runs an
 asyncio loop and threads can copy held locks into the child. Each worker pins OpenCV to one thread —
-the pool is the parallelism, and OpenCV's own threads would fight it for the same cores.
+the pool is the parallelism, and OpenCV's own threads would fight it for the same cores — and runs at a
+lower CPU priority than the event loop (``WORKER_NICENESS``).
 
 At most ``limit`` calls are handed to the executor at once; further callers wait (in arrival order) before
 their arguments are submitted. ``ProcessPoolExecutor`` itself keeps every submitted call — a 1080p JPEG and
@@ -30,9 +31,17 @@ T = TypeVar("T")
 FFMPEG_CAPTURE_OPTIONS = "rtsp_transport;tcp|analyzeduration;500000|probesize;65536"
 
 
+#: Workers run this much nicer than the poller. Their work is throughput (a picture judged a few hundred ms
+#: later changes nothing); the event loop's is latency, and on a small server both cores are busy with
+#: pictures during a full sweep: at equal priority the kernel left the loop waiting behind them (worst
+#: wall-clock lag 180 ms while its own longest pass took 76–107 ms of CPU, `benchmarks/full_sweep.py`).
+WORKER_NICENESS = 10
+
+
 def _init_worker() -> None:
     """Runs once in each worker process."""
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
+    os.nice(WORKER_NICENESS)
     import cv2
 
     cv2.setNumThreads(1)

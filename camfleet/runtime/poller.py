@@ -7,6 +7,7 @@
     await poller.run_until(stop_event)      # start (if needed), wait for the event, stop
     await poller.stop(deadline_s=10.0)      # stop scheduling, let checks finish, final write, close
     states = await poller.sweep_once("liveness" | "full", progress=cb)   # one confirmed pass, no scheduler
+    async with poller.opened(): ...         # keep session, clients and memories across several sweep_once
     poller.update_targets(targets)          # inventory changed (added, removed, re-addressed cameras)
     poller.fleet                            # FleetState: targets, states, counters (read-only for others)
     unsubscribe = poller.subscribe(cb)      # cb(Transition) on every status change
@@ -26,7 +27,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Literal
 
 from camfleet.config import CamfleetConfig, CredentialStore
@@ -143,6 +144,18 @@ class Poller:
         # protocol_error on every authenticated call of a second sweep_once).
         self.ctx.clients.clear()
         self._opened = False
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Poller]:
+        """Open once for several ``sweep_once`` calls, without the scheduler: the session, its kept-alive
+        connections and the per-camera clients stay between them, as in the running service (each
+        ``sweep_once`` alone opens and closes them, and rebuilds every client)."""
+        await self._open()
+        try:
+            yield self
+        finally:
+            if not self._running:
+                await self._close()
 
     async def start(self) -> None:
         """Load stored states, open the shared session and start the scheduler and the writer."""
