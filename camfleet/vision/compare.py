@@ -67,6 +67,25 @@ def structure(reference: FloatArray, thumb: FloatArray, mask: BoolArray | None =
     return float((a * b).sum() / denom)
 
 
+#: Band of the thumbnail that ``fine_structure`` compares (Gaussian sigmas, thumbnail pixels): finer than
+#: the sky/ground layout two different views share, coarser than sensor noise.
+FINE_BAND = (0.7, 1.5)
+
+
+def fine_structure(reference: FloatArray, thumb: FloatArray, mask: BoolArray | None = None) -> float:
+    """Zero-mean normalised cross-correlation of the thumbnails' fine detail (a band-pass, ``FINE_BAND``).
+
+    Paint leaves the rest of the picture matching down to its fine detail; a camera turned to another view
+    can still match in its coarse layout (sky above, ground below), never in its detail.
+    """
+    a = reference.astype(np.float32)
+    b = thumb.astype(np.float32)
+    low, high = FINE_BAND
+    a = cv2.GaussianBlur(a, (0, 0), low) - cv2.GaussianBlur(a, (0, 0), high)
+    b = cv2.GaussianBlur(b, (0, 0), low) - cv2.GaussianBlur(b, (0, 0), high)
+    return structure(a, b, mask, sigma=0.01)
+
+
 def thumb_shift(reference: FloatArray, thumb: FloatArray) -> tuple[float, float, float]:
     """Phase correlation of two thumbnails: (dx, dy) in thumbnail pixels and the peak response 0..1."""
     window = cv2.createHanningWindow(THUMB_SIZE, cv2.CV_32F)

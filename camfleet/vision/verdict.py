@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
-from camfleet.vision.compare import align, detail_ratio, frozen_match, magenta_cells, structure, zoom_fit
+from camfleet.vision.compare import (
+    align,
+    detail_ratio,
+    fine_structure,
+    frozen_match,
+    magenta_cells,
+    structure,
+    zoom_fit,
+)
 from camfleet.vision.features import THUMB_SIZE, FrameSignature
 from camfleet.vision.paint import outside, paint_map
 
@@ -43,22 +52,24 @@ COVERED_UNIFORM = 0.6  # ... and is mostly flat ...
 COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
 SPRAY_PAINTED = (0.07, 0.8)  # share of the thumbnail painted: a part, not all ...
 SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
-SPRAY_CLEAN_REST = 0.85  # the rest matching this well is paint even when no quarter of the picture matches
 SPRAY_SURE = 0.15  # a flat coat over this much of the thumbnail, with edges lost in proportion ...
 SPRAY_SURE_EDGES = 0.7  # ... (under this share of the baseline's) is paint however little of the rest is left
 SPRAY_INTACT_REST = 0.9  # a partial coat whose rest matches this well is paint, not a cover, however flat
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
 DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
+DISPLACED_FINE_REST = 0.3  # ... nor does the rest (away from any paint) in its fine detail ...
+REST_DROP = 0.2  # ... leaving out this share of the picture that changed most (a close passer-by)
 DISPLACED_SHIFT = 0.03  # or the same scene moved by this share of the frame width ...
-DISPLACED_ANGLE = 3.0  # or turned by this many degrees, and the turned picture matching
+DISPLACED_ANGLE = 2.5  # or turned by this many degrees, and the turned picture matching
 DISPLACED_TURN_MATCH = 0.9  # ... very well, and
-DISPLACED_TURN_GAIN = 0.02  # ... this much better than as it is (a real view has no exact rotation)
+DISPLACED_TURN_GAIN = 0.02  # ... this much better than as it is (a real view has no exact rotation) ...
+DISPLACED_TURN_EXACT = 0.99  # ... or this well (a smooth scene matches ~0.99 even turned: no gain left)
 DISPLACED_UNMOVED = 0.9  # ... while the picture as it is no longer matches well ...
 DISPLACED_GAIN = 0.1  # ... and the moved picture matches the baseline this much better than as it is
 DISPLACED_MATCH = 0.8  # ... and at least this well
 DISPLACED_ZOOM_MATCH = 0.85  # or zoomed (ZOOMS), the zoomed picture matching this well and DISPLACED_GAIN better
-COVERED_CONTRAST = 0.3  # a translucent cover (tape, a plastic bag): most contrast gone ...
+COVERED_CONTRAST = 0.5  # a translucent cover (tape, a plastic bag): half the contrast gone ...
 COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
 COVERED_BLANK = 0.9  # or (almost) every edge gone and this share of blocks flat, far flatter than the scene
 DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
@@ -68,6 +79,7 @@ DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
 DEFOCUS_LOCAL = 0.6  # or thumbnail-scale local contrast under this share of the overall contrast ratio ...
 DEFOCUS_LOCAL_DETAIL = 0.95  # ... with some fine detail lost too ...
 DEFOCUS_LOCAL_COARSE = 0.9  # ... and the blurred thumbnail matching closely
+DEFOCUS_MAX_EDGES = 1.2  # a blur never adds edges: more than this share of the baseline's is something else
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,24 @@ def _quadrants() -> list[npt.NDArray[np.bool_]]:
         mask[top : top + h // 2, left : left + w // 2] = True
         masks.append(mask)
     return masks
+
+
+_QUADRANTS = _quadrants()
+
+
+def _least_changed(
+    reference: npt.NDArray[np.float32], thumb: npt.NDArray[np.float32], away: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Of the pixels ``away`` from the paint, those whose coarse luma (blurred 2 px, normalised for gain and
+    offset over them) changed least: all but the REST_DROP most changed, where a close passer-by would be."""
+    if np.count_nonzero(away) < 16:
+        return away
+    a, b = (np.asarray(cv2.GaussianBlur(x.astype(np.float32), (0, 0), 2.0), np.float32) for x in (reference, thumb))
+    pa, pb = a[away], b[away]
+    change = np.abs((pa - pa.mean()) / max(float(pa.std()), 1e-3) - (pb - pb.mean()) / max(float(pb.std()), 1e-3))
+    kept = np.zeros_like(away)
+    kept[away] = change <= np.quantile(change, 1.0 - REST_DROP)
+    return kept
 
 
 def _ratio(value: float, base: float, floor: float) -> float:
@@ -151,6 +181,8 @@ def _ir_cut(
     magenta = stats.extra.get("magenta", 0.0)
     cast = signature.cells[..., 3] / np.maximum(signature.cells[..., 0], BLACK_BRIGHTNESS)
     # The cast must cover most of the picture: red paint or a pink lorry over a third of it is not IR.
+    # Absolute, not gained over the baseline: haze moves a green or cyan scene's negative cast towards zero in
+    # every cell, which a gained cast reads as IR (a fresh scene's haze samples, 89 false alarms in 2,232).
     spread = float(np.quantile(cast, IR_CUT_QUANTILE))
     if day is not None:
         gain = _ratio(stats.brightness, day.values["brightness"], 1.0)
@@ -219,7 +251,7 @@ def _against_baseline(
     if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH
-    if turned and fit.matched >= struct + DISPLACED_TURN_GAIN:
+    if turned and fit.matched >= min(struct + DISPLACED_TURN_GAIN, DISPLACED_TURN_EXACT):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     factor, zoomed = zoom_fit(base.thumb, thumb) if struct < DISPLACED_UNMOVED else (1.0, struct)
     scores.update(zoom=round(factor, 2), zoomed_structure=round(zoomed, 3))
@@ -239,15 +271,20 @@ def _against_baseline(
     # (haze lowers both alike). The sensor noise and OSD that keep the fine detail up do not help there.
     smeared = paint.contrast < DEFOCUS_LOCAL * contrast_ratio and (cell_detail or 1.0) < DEFOCUS_LOCAL_DETAIL
     blurred = blurred or (smeared and coarse >= DEFOCUS_LOCAL_COARSE)
-    if blurred and coarse >= DEFOCUS_COARSE:
+    if blurred and coarse >= DEFOCUS_COARSE and edge_ratio <= DEFOCUS_MAX_EDGES:
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
-    best_part = max(structure(base.thumb, thumb, mask=q) for q in _quadrants())
+    best_part = max(structure(base.thumb, thumb, mask=q) for q in _QUADRANTS)
     scores["best_quadrant"] = round(best_part, 3)
     # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
     sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
-    if other_view and rest < SPRAY_CLEAN_REST and not sure_paint:
+    fine_rest = 0.0
+    if other_view or coated:
+        # Paint leaves the rest matching in its fine detail; another view matches at most in its coarse layout.
+        fine_rest = fine_structure(base.thumb, thumb, mask=_least_changed(base.thumb, thumb, outside(paint.mask)))
+        scores["fine_rest_structure"] = round(fine_rest, 3)
+    if other_view and fine_rest < DISPLACED_FINE_REST:
         return Verdict(Status.DISPLACED, scores=scores, detail="the camera looks at a different view")
-    if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint):
+    if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint or fine_rest >= DISPLACED_FINE_REST):
         return Verdict(Status.SPRAY, scores=scores, detail="part of the picture changed, the rest matches")
     return Verdict(Status.OK, scores=scores)
