@@ -134,8 +134,10 @@ async def sweep(poller: Poller, meter: LoopMeter, name: str, sim_pid: int) -> tu
     """One timed ``sweep_once("full")`` with the loop, CPU and picture hand-over measured."""
     frames = poller.frames
     assert frames is not None
-    meter.watch = lambda: {"picture workers": _pool_pids(poller)}  # the pool starts and stops with the sweep
-    meter.start(name, _pids(sim_pid, []))
+    # The pool may start with the sweep (then its workers are counted from zero) or be running already, held
+    # open from an earlier sweep (then from what they had used by now).
+    meter.watch = lambda: {"picture workers": _pool_pids(poller)}
+    meter.start(name, _pids(sim_pid, _pool_pids(poller)))
     frames.pool.max_in_flight = 0
     states = await poller.sweep_once("full")
     phase = await meter.stop()
