@@ -6,10 +6,13 @@ import asyncio
 import os
 import secrets
 import socket
+import socketserver
 import subprocess
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import aiohttp
 import frames_helpers
@@ -296,6 +299,54 @@ def test_grab_rtsp_frame_failure_hides_credentials() -> None:
     with pytest.raises(FrameError) as info:
         grab_rtsp_frame(f"rtsp://127.0.0.1:{_free_port()}/none", timeout_s=3.0, username=USER, password=PASSWORD)
     assert PASSWORD not in str(info.value) and USER not in str(info.value)
+
+
+class _RtspPeer(socketserver.BaseRequestHandler):
+    """Answers every RTSP request with one reply: 401 with a Basic challenge unless the request carries the
+    right Basic credentials, then 200 with no SDP (a stream FFmpeg cannot open). Records each request."""
+
+    requests: ClassVar[list[str]] = []
+
+    def handle(self) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        text = data.decode()
+        type(self).requests.append(text)
+        cseq = next((ln.split(":", 1)[1].strip() for ln in text.split("\r\n") if ln.startswith("CSeq")), "1")
+        if aiohttp.encode_basic_auth(USER, PASSWORD, "utf-8") in text:
+            reply = f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+        else:
+            reply = f'RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: Basic realm="cam"\r\n\r\n'
+        self.request.sendall(reply.encode())
+
+
+def test_grab_rtsp_frame_names_refused_credentials() -> None:
+    """A stream FFmpeg cannot open is ``password`` when the camera refuses the credentials to a DESCRIBE (here a
+    Basic-only camera: answered in Basic, as it asked), and stays ``snapshot_error`` when it accepts them but the
+    stream is unusable; neither message carries a credential."""
+    _RtspPeer.requests = []
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _RtspPeer) as server:
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            uri = f"rtsp://127.0.0.1:{server.server_address[1]}/stream1"
+            with pytest.raises(FrameError) as refused:
+                grab_rtsp_frame(uri, timeout_s=5.0, username=USER, password="wrong-密码")
+            with pytest.raises(FrameError) as failed:
+                grab_rtsp_frame(uri, timeout_s=5.0, username=USER, password=PASSWORD)
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+    assert refused.value.reason == Reason.PASSWORD and "refused the credentials" in str(refused.value)
+    assert failed.value.reason == Reason.SNAPSHOT_ERROR and "could not be opened" in str(failed.value)
+    assert not any(secret in str(e.value) for e in (refused, failed) for secret in ("wrong-密码", PASSWORD, USER))
+    describes = [r for r in _RtspPeer.requests if r.startswith("DESCRIBE ") and "Authorization: Basic" in r]
+    assert len(describes) >= 2  # each failure was followed by a DESCRIBE answering the Basic challenge
 
 
 async def test_probe_falls_back_to_rtsp(camera: tuple[Camera, str], pool: VisionPool, rtsp_server: str) -> None:

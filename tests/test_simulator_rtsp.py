@@ -15,7 +15,7 @@ from simulator_helpers import PASSWORD, USER, decode, envelope, post, running, s
 
 from camfleet.errors import FrameError
 from camfleet.inventory.store import Store
-from camfleet.model import Status
+from camfleet.model import Reason, Status
 from camfleet.probe.frame import grab_rtsp_frame
 from camfleet.runtime.diagnose import diagnose
 from camfleet.runtime.poller import Poller
@@ -36,7 +36,8 @@ async def _media_call(base: str, body: str) -> tuple[int, str]:
 async def test_stream_uri_serves_h264_and_snapshotless_camera_refuses_snapshots() -> None:
     """Camera 0 streams and has snapshots; camera 1 streams only: its GetSnapshotUri is ActionNotSupported and
     its snapshot URL 404, while its RTSP URL (on its own address) gives a decodable 640×360 frame to the
-    camera's user, and nothing without credentials or with a wrong password (Digest auth on the stream)."""
+    camera's user, and nothing without credentials or with a wrong password (Digest auth on the stream):
+    those are told apart as refused credentials (reason ``password``), not a stream that failed."""
     cams = specs(2, NET)
     for spec in cams:
         spec.rtsp = True
@@ -57,9 +58,9 @@ async def test_stream_uri_serves_h264_and_snapshotless_camera_refuses_snapshots(
         assert (await snapshot(both[1]))[0] == 404
         assert (await snapshot(both[0]))[0] == 200
         for user, password in (("", ""), (USER, "wrong-password")):
-            with pytest.raises(FrameError, match="could not be opened") as refused:
+            with pytest.raises(FrameError, match="refused the credentials") as refused:
                 grab_rtsp_frame(uri.group(1), timeout_s=10.0, username=user, password=password)
-            assert "wrong-password" not in str(refused.value)
+            assert refused.value.reason == Reason.PASSWORD and "wrong-password" not in str(refused.value)
         frame = decode(grab_rtsp_frame(uri.group(1), timeout_s=30.0, username=USER, password=PASSWORD))
         assert frame.shape[:2] == (360, 640)
         assert frame.std() > 20  # colour bars, not a blank picture

@@ -36,6 +36,7 @@ from camfleet.errors import FrameError
 from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
 from camfleet.probe.blind import blind_verdict
 from camfleet.probe.pool import FFMPEG_CAPTURE_OPTIONS, VisionPool
+from camfleet.probe.rtsp_auth import refuses_credentials
 from camfleet.vision import Baseline, FrameSignature, analyze_jpeg, encode_jpeg
 from camfleet.vision.decode import SOI
 
@@ -201,6 +202,9 @@ def grab_rtsp_frame(uri: str, timeout_s: float, username: str = "", password: st
     cap = cv2.VideoCapture(str(url), cv2.CAP_FFMPEG, params)
     try:
         if not cap.isOpened():
+            # FFmpeg does not say why; the camera does, to one DESCRIBE (``rtsp_auth``).
+            if refuses_credentials(uri, username, password, deadline - time.monotonic()):
+                raise FrameError(f"stream {redact(url)} refused the credentials", Reason.PASSWORD)
             raise FrameError(f"stream {redact(url)} could not be opened", Reason.SNAPSHOT_ERROR)
         while time.monotonic() < deadline:
             ok, image = cap.read()
