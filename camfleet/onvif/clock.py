@@ -27,10 +27,10 @@ REQUEST_BODY = (
 ).encode()
 REQUEST_HEADERS = {
     "Content-Type": f'application/soap+xml; charset=utf-8; action="{TDS}/GetSystemDateAndTime"',
-    # A camera's next liveness call comes a minute later, after the pool's keep-alive (30 s) has expired,
-    # so a kept connection is never reused: it only holds a socket and ~100 objects for 30 s, and the pool's
-    # expiry pass then closes thousands at once in one loop callback (a 100+ ms stall at 5,500 cameras),
-    # and every full garbage collection walks them meanwhile. Closing after the reply avoids all three.
+    # A camera's next liveness call comes a minute later, after the pool's keep-alive (``transport.KEEPALIVE_S``)
+    # has expired, so a kept connection is never reused: it only holds a socket and ~100 objects meanwhile, the
+    # pool's expiry pass closes them many at once in one loop callback (with 30 s: a 100+ ms stall at 5,500
+    # cameras), and every full garbage collection walks them. Closing after the reply avoids all three.
     "Connection": "close",
 }
 

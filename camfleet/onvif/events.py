@@ -214,7 +214,7 @@ def _envelope(client: CameraClient, address: str, operation: str, body: str) -> 
 async def _call_once(client: CameraClient, address: str, operation: str, body: str) -> etree._Element:
     headers = {
         "Content-Type": f'application/soap+xml; charset=utf-8; action="{_ACTIONS[operation]}"',
-        # One call a minute per camera, after the pool's 30 s keep-alive: a kept connection is never reused.
+        # One call a minute per camera, after the pool's keep-alive (``transport.KEEPALIVE_S``): never reused.
         "Connection": "close",
     }
     data = _envelope(client, address, operation, body)

@@ -21,7 +21,7 @@ from camfleet.onvif.errors import to_device_error
 
 _CHUNK = 64 * 1024
 #: Idle keep-alive connections live this long. A camera's checks in one round (identity, discovery, then the
-#: snapshot's two Digest requests) follow each other within a second or two, so they still share one
+#: snapshot request) follow each other within a second or two, so they still share one
 #: connection; its next round comes a minute or more later, past any keep-alive worth holding. aiohttp closes
 #: expired connections in one callback per ``keepalive_timeout``, and each close costs one more callback: at
 #: 30 s a full sweep of 5,500 cameras left ~5,500 idle connections, and that pass and the closing of the

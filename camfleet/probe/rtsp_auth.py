@@ -10,13 +10,13 @@ picture worker that ran FFmpeg. No RTSP client library is installed here; this i
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import socket
 import time
 import urllib.request
 
+import aiohttp
 from yarl import URL
 
 RTSP_DEFAULT_PORT = 554
@@ -76,7 +76,7 @@ def _authorization(challenge: str, uri: str, username: str, password: str) -> st
     Basic only because the camera asked for it)."""
     scheme, _, rest = challenge.partition(" ")
     if scheme.lower() == "basic":
-        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        return aiohttp.encode_basic_auth(username, password, "utf-8")  # as the snapshot's Basic fallback
     if scheme.lower() != "digest":
         raise ValueError("unknown authentication scheme")
     fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(rest))
