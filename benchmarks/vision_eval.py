@@ -5,9 +5,10 @@ tests/vision_scene_helpers.py, vision_eval_helpers.py, vision_fault_helpers.py):
 from healthy frames, then normal samples and faults at graded strengths, each judged with
 ``analyze_jpeg`` at decode reduction 4 against the baseline and the sample before it.
 Thresholds were tuned on the ``tuning``, ``held-out`` and (since the second round, 2026-11-27) ``unseen``
-scenes; the ``fresh`` ones were chosen before that round and never tuned on (the honest figure).
+scenes; the ``fresh`` ones were chosen before that round and judged twice since (seen, not tuned on); the
+``fresh2`` ones were chosen before the third round and are judged once at its end (the honest figure).
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|all] [--normal 12]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|all] [--normal 12]
      [--repeats 3]
      [--scenes a,b]  (a subset of the split's scenes)
 """
@@ -90,13 +91,13 @@ def report(rows: list[Row], title: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("tuning", "held-out", "unseen", "fresh", "all"), default="all")
+    parser.add_argument("--split", choices=("tuning", "held-out", "unseen", "fresh", "fresh2", "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")
     parser.add_argument("--normal", type=int, default=12, help="normal samples per scene and kind")
     parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    splits = {"tuning": vs.TUNING, "held-out": vs.HELD_OUT, "unseen": vs.UNSEEN, "fresh": vs.FRESH}
+    splits = {"tuning": vs.TUNING, "held-out": vs.HELD_OUT, "unseen": vs.UNSEEN, "fresh": vs.FRESH, "fresh2": vs.FRESH2}
     chosen = splits if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
     unknown = subset - {n for names in chosen.values() for n in names}
