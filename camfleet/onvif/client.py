@@ -41,7 +41,8 @@ CLOCK_REFRESH_S = 600.0
 #: generation-1 collections, which walk what survived the young ones since the last: at 20, a full sweep of
 #: 5,500 cameras at 1080p had generation-1 pauses of 86–103 ms of CPU, at 5 48–65 ms on a quiet box
 #: (`benchmarks/full_sweep.py`, docs/poller.md). The last is raised as much, so full collections (~150–300 ms over 5,500
-#: cameras' clients and states) come no more often than before: one per 2,000 young collections.
+#: cameras' clients and states) come no more often than before: one per 2,000 young collections. The running
+#: poller then freezes those objects out of every walk (``runtime/gcfreeze.py``).
 GC_THRESHOLDS = (10_000, 5, 400)
 
 

@@ -43,6 +43,7 @@ from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.frames import FrameChecks
+from camfleet.runtime.gcfreeze import thaw, timed_freeze
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
 from camfleet.runtime.sink import PictureSink, StateSink
@@ -111,6 +112,8 @@ class Poller:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._background: list[asyncio.Task[None]] = []
+        #: When to freeze the process's objects (``gcfreeze``): once every camera has had each check.
+        self._freeze_at: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def _open(self) -> None:
@@ -139,6 +142,8 @@ class Poller:
             await self.frames.close()
         self._sync_counters()
         await self.onvif.close()
+        thaw()  # the clients dropped below hold reference cycles: let the collector free them
+        self._freeze_at = None
         # The per-camera client handles are bound to the session just closed: a later sweep or start() opens
         # a new session and must build new handles (symptom: "RuntimeError: Session is closed" as
         # protocol_error on every authenticated call of a second sweep_once).
@@ -165,6 +170,7 @@ class Poller:
         self._running = True
         self._stop.clear()
         self.schedule.add_cameras(list(self.fleet.targets), self.clock())
+        self._plan_freeze()
         self._background = [
             asyncio.create_task(self._dispatch(), name="camfleet-dispatch"),
             asyncio.create_task(self.writer.run(self._stop), name="camfleet-writer"),
@@ -213,7 +219,9 @@ class Poller:
         and vanish, re-addressed ones are re-discovered soon."""
         new = {t.camera_id: t for t in targets}
         now = self.clock()
-        for camera_id in set(self.fleet.targets) - set(new):
+        removed = set(self.fleet.targets) - set(new)
+        readdressed = False
+        for camera_id in removed:
             self.fleet.targets.pop(camera_id)
             self.schedule.remove_camera(camera_id)
             self.health.remove_camera(camera_id)
@@ -228,11 +236,16 @@ class Poller:
             self.fleet.targets[camera_id] = target
             self.health.add_camera(camera_id, target.uplink)
             if old is not None and old != target and self._running:
+                readdressed = True
                 self.ctx.media.pop(camera_id, None)
                 if self.events is not None:
                     self.events.readdressed(camera_id)
                 for kind in self.schedule.kinds:
                     self.schedule.push(camera_id, kind, now + self.rng_delay())
+        if self._running and (added or removed or readdressed):
+            # Clients replaced or dropped leave cycles the collector must see; new cameras build new ones.
+            thaw()
+            self._plan_freeze()
         if added and self._running:
             self.schedule.add_cameras(added, now)
             if self.events is not None:
@@ -245,6 +258,20 @@ class Poller:
         changed = self.schedule.retime(poller_cfg, self.clock())
         self._wake.set()
         return changed
+
+    def _plan_freeze(self) -> None:
+        """Freeze once every camera has had each of its checks: one first window (the longest) from now,
+        plus the longest a check may take."""
+        window = max(self.schedule.first_window(kind) for kind in self.schedule.kinds)
+        self._freeze_at = self.clock() + window + self.cfg.poller.frame_timeout_s
+
+    def _freeze_if_due(self) -> None:
+        if self._freeze_at is None or self.clock() < self._freeze_at:
+            return
+        self._freeze_at = None
+        frozen, pause_ms = timed_freeze()
+        log.info("froze %d long-lived objects out of the garbage collector's walks (%.0f ms)",
+                 frozen, pause_ms)  # fmt: skip
 
     def rng_delay(self) -> float:
         """A short random delay (seconds) for checks brought forward, so they do not start together."""
@@ -259,6 +286,7 @@ class Poller:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             self._sync_counters()
+            self._freeze_if_due()
             next_due = self.schedule.next_due()
             delay = 1.0 if next_due is None else min(max(next_due - self.clock(), 0.0), 1.0)
             self._wake.clear()
