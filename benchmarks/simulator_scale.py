@@ -113,7 +113,10 @@ def _spawn(args: list[str]) -> tuple[subprocess.Popen[str], dict[str, object]]:
 def _run_client(urls: list[str], total: int, concurrency: int) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, __file__, "client", str(total), str(concurrency), *urls],
-        capture_output=True, text=True, check=True, timeout=600,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
     )
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -134,12 +137,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
-    report: dict[str, object] = {"cameras": args.cameras, "requests": args.requests,
-                                 "concurrency": args.concurrency, "cpus": os.cpu_count()}
+    report: dict[str, object] = {
+        "cameras": args.cameras,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "cpus": os.cpu_count(),
+    }
     base, _ = _spawn(["baseline"])
     try:
-        report["baseline"] = _run_client(["http://127.77.255.1:8080/onvif/device_service"],
-                                         args.requests, args.concurrency)
+        report["baseline"] = _run_client(
+            ["http://127.77.255.1:8080/onvif/device_service"], args.requests, args.concurrency
+        )
     finally:
         _stop(base)
     fleet, ready = _spawn(["fleet", str(args.cameras)])
