@@ -350,14 +350,17 @@ def test_grab_rtsp_frame_names_refused_credentials() -> None:
 
 
 async def test_probe_falls_back_to_rtsp(camera: tuple[Camera, str], pool: VisionPool, rtsp_server: str) -> None:
-    """When the snapshot URL serves an error page, the probe judges one RTSP keyframe instead (in the pool)."""
+    """When the snapshot URL serves an error page, the probe judges one RTSP keyframe instead (in the pool),
+    without the JPEG-block probe (camfleet encoded that JPEG: its blocks are not the camera's); a snapshot
+    keeps it."""
     _, base = camera
+    memory = FrameMemory()
     async with aiohttp.ClientSession() as session:
         result = await probe_frame(
             TARGET,
             session=session,
             pool=pool,
-            memory=FrameMemory(),
+            memory=memory,
             username=USER,
             password=PASSWORD,
             snapshot_uri=f"{base}/snap/error",
@@ -366,6 +369,12 @@ async def test_probe_falls_back_to_rtsp(camera: tuple[Camera, str], pool: Vision
         )
     assert (result.status, result.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE), result.detail
     assert result.frame is not None and result.frame.width == 640
+    assert memory.previous is not None and memory.previous.block_side == 0 and memory.previous.blocks.size == 0
+    snapshot = FrameMemory()
+    async with aiohttp.ClientSession() as session:
+        await probe_frame(TARGET, session=session, pool=pool, memory=snapshot, username=USER, password=PASSWORD,
+                          snapshot_uri=f"{base}/snap/jpeg", stream_uri=rtsp_server)  # fmt: skip
+    assert snapshot.previous is not None and snapshot.previous.block_side > 0, snapshot.previous
 
 
 async def test_pool_hands_over_at_most_its_limit() -> None:

@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import aiohttp
 import cv2
@@ -224,6 +225,13 @@ def failure_status(reason: Reason) -> Status:
     return Status.PROTOCOL_ERROR
 
 
+class Picture(NamedTuple):
+    """A fetched picture: JPEG bytes, and whether camfleet encoded them from a stream keyframe."""
+
+    data: bytes
+    from_stream: bool
+
+
 async def fetch_picture(
     target: CameraTarget,
     session: aiohttp.ClientSession,
@@ -234,7 +242,7 @@ async def fetch_picture(
     password: str,
     settings: FrameSettings,
     memory: FrameMemory | None = None,
-) -> bytes:
+) -> Picture:
     """Snapshot first; one RTSP keyframe when there is no snapshot URI or it serves no usable picture.
 
     ``run_blocking(fn, *args)`` runs the blocking stream grab off the loop: the poller's ``VisionPool.run``,
@@ -244,7 +252,7 @@ async def fetch_picture(
         raise FrameError("the camera reports neither a snapshot nor a stream URI", Reason.NO_SNAPSHOT_URI)
     if snapshot_uri:
         try:
-            return await fetch_snapshot(
+            data = await fetch_snapshot(
                 session,
                 snapshot_uri,
                 target.host,
@@ -255,12 +263,14 @@ async def fetch_picture(
                 allow_foreign_host=settings.allow_foreign_host,
                 digest=kept_digest(memory, snapshot_uri, username, password) if memory is not None else None,
             )
+            return Picture(data, from_stream=False)
         except FrameError as exc:
             # Quirk: some firmwares' snapshot URL answers HTTP 500 or an HTML page while RTSP works.
             if not stream_uri or exc.reason not in (Reason.SNAPSHOT_ERROR, Reason.NOT_A_JPEG):
                 raise
     _checked_uri(stream_uri, target.host, settings.allow_foreign_host, ("rtsp", "rtsps"))
-    return await run_blocking(grab_rtsp_frame, stream_uri, settings.timeout_s, username, password)
+    data = await run_blocking(grab_rtsp_frame, stream_uri, settings.timeout_s, username, password)
+    return Picture(data, from_stream=True)
 
 
 async def probe_frame(
@@ -279,14 +289,20 @@ async def probe_frame(
     started_at = time.time()
     t0 = time.perf_counter()
     try:
-        data = await fetch_picture(
+        data, from_stream = await fetch_picture(
             target, session, pool.run, snapshot_uri, stream_uri, username, password, settings, memory
         )
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
         # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
         # by the pool's feeder thread, and the loop may go on learning into the original.
         stats, verdict, signature = await pool.run(
-            analyze_jpeg, data, copy.deepcopy(memory.baseline), memory.previous, settings.reduction, settings.max_bytes
+            analyze_jpeg,
+            data,
+            copy.deepcopy(memory.baseline),
+            memory.previous,
+            settings.reduction,
+            settings.max_bytes,
+            not from_stream,
         )
     except FrameError as exc:
         reason = _REASONS.get(exc.reason, Reason.SNAPSHOT_ERROR)

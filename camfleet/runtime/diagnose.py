@@ -177,7 +177,7 @@ async def _picture(
             timeout_s=cfg.poller.frame_timeout_s,
             allow_foreign_host=cfg.poller.allow_foreign_snapshot_hosts,
         )
-        jpeg = await fetch_picture(
+        jpeg, _from_stream = await fetch_picture(
             target, session, asyncio.to_thread, profile.snapshot_uri, profile.stream_uri, *login, settings
         )
         reduction = reduction_for(profile.width, cfg.vision.decode_reduction)

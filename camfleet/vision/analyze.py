@@ -21,6 +21,7 @@ def analyze_jpeg(
     previous_signature: FrameSignature | None,
     reduction: int = 4,
     max_bytes: int = MAX_BYTES,
+    jpeg_blocks: bool = True,
 ) -> tuple[FrameStats, Verdict, FrameSignature]:
     """Decode ``data`` at 1/``reduction`` scale, compute its features and judge it.
 
@@ -28,10 +29,12 @@ def analyze_jpeg(
     not a usable JPEG. An unreadable stored baseline is not an error: the frame is judged as if the
     camera had none yet (``cannot_judge``/``no_baseline``), with the cause in ``detail``. The baseline
     may be given as the object itself (the poller does: pickling its arrays is far cheaper than ``to_dict``,
-    which encodes a PNG) or as its stored dict.
+    which encodes a PNG) or as its stored dict. ``jpeg_blocks=False`` for a JPEG camfleet encoded itself from
+    a stream frame: its blocks are not the camera's, and the re-encoded-frozen test is off (an H.264 stream of
+    a still scene re-quantises it from keyframe to keyframe, which that test cannot tell from a re-encode).
     """
     image, width, height = decode_jpeg(data, reduction, max_bytes)
-    stats, signature = compute_features(image, width, height)
+    stats, signature = compute_features(image, width, height, jpeg_blocks)
     baseline: Baseline | None = None
     problem = ""
     if isinstance(baseline_dict, Baseline):

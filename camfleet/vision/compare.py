@@ -24,6 +24,14 @@ _UNCLIPPED = (4, 251)
 ECC_CRITERIA = (3, 60, 1e-4)  # cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS
 
 
+#: A sampled JPEG block whose mean luma moved more than this (levels) is not a requantisation: requantising
+#: a DC coefficient moves a block's mean by at most half the new DC step (q35: 23/16 ≈ 1.4 levels).
+REQUANT_MAX_SHIFT = 4.0
+#: Smooth trend removed before the requantisation score: running mean over this many blocks in order of
+#: their previous luma (an exposure change shifts blocks of equal luma equally, but smoothly in luma).
+REQUANT_TREND = 41
+
+
 @dataclass(frozen=True, slots=True)
 class FrozenMatch:
     """How alike two frames' sampled pixels are."""
@@ -31,6 +39,11 @@ class FrozenMatch:
     same_fraction: float  # share of comparable probe pixels with exactly the same value
     mean_abs_diff: float  # mean absolute luma difference over comparable probe pixels
     compared: int  # how many probe pixels were comparable (not clipped in either frame)
+    #: How much of the blocks' mean-luma change the previous luma of the block explains (≤ 1; 0 unknown):
+    #: ~1 for a re-encode of the previous picture, ~0 for fresh sensor noise. See ``requantised``.
+    requant: float = 0.0
+    steady_share: float = 0.0  # share of comparable blocks whose mean moved ≤ REQUANT_MAX_SHIFT
+    block_pairs: int = 0  # pairs of blocks with the same previous luma sum behind ``requant``
 
 
 def frozen_match(current: FrameSignature, previous: FrameSignature) -> FrozenMatch:
@@ -45,7 +58,45 @@ def frozen_match(current: FrameSignature, previous: FrameSignature) -> FrozenMat
     if compared == 0:
         return FrozenMatch(0.0, 255.0, 0)
     diff = np.abs(a[valid] - b[valid])
-    return FrozenMatch(float(np.count_nonzero(diff == 0)) / compared, float(diff.mean()), compared)
+    requant, steady, pairs = requantised(current, previous)
+    same = float(np.count_nonzero(diff == 0)) / compared
+    return FrozenMatch(same, float(diff.mean()), compared, requant, steady, pairs)
+
+
+def requantised(current: FrameSignature, previous: FrameSignature) -> tuple[float, float, int]:
+    """Is the current picture the previous one re-encoded? (score ≤ 1, steady share, pairs behind the score)
+
+    A JPEG block's mean luma is its DC coefficient, a multiple of the encoder's DC step. Re-encoding a
+    decoded picture at another quality requantises each DC: the new mean is a fixed function of the old one
+    (a sawtooth of amplitude ≤ half the new step), so blocks that had the *same* luma before move by the
+    *same* amount. Fresh sensor noise moves each block independently. The score is 1 − (variance of the
+    change between blocks of equal previous luma) / (variance of the change, around its smooth trend
+    over luma — an exposure change is a smooth function of luma too, and is taken out).
+    """
+    side = current.block_side
+    if side == 0 or side != previous.block_side or current.blocks.shape != previous.blocks.shape:
+        return 0.0, 0.0, 0
+    pixels = side * side
+    before = previous.blocks.astype(np.int32)
+    after = current.blocks.astype(np.int32)
+    lo, hi = _UNCLIPPED[0] * pixels, _UNCLIPPED[1] * pixels
+    valid = (before >= lo) & (before <= hi) & (after >= lo) & (after <= hi)
+    if np.count_nonzero(valid) < REQUANT_TREND * 2:
+        return 0.0, 0.0, 0
+    shift = (after[valid] - before[valid]) / pixels
+    steady = np.abs(shift) <= REQUANT_MAX_SHIFT
+    order = np.argsort(before[valid][steady], kind="stable")
+    luma, moved = before[valid][steady][order], np.abs(shift[steady][order])
+    tied = luma[1:] == luma[:-1]
+    if moved.size <= REQUANT_TREND * 2 or np.count_nonzero(tied) == 0:
+        return 0.0, float(steady.mean()), 0
+    within = 0.5 * float(np.mean((moved[1:] - moved[:-1])[tied] ** 2))
+    trend = np.convolve(moved, np.ones(REQUANT_TREND) / REQUANT_TREND, mode="same")
+    edge = REQUANT_TREND // 2
+    spread = float(np.var((moved - trend)[edge:-edge])) * REQUANT_TREND / (REQUANT_TREND - 1)
+    if spread <= 0.0:
+        return 0.0, float(steady.mean()), int(np.count_nonzero(tied))
+    return 1.0 - within / spread, float(steady.mean()), int(np.count_nonzero(tied))
 
 
 def structure(reference: FloatArray, thumb: FloatArray, mask: BoolArray | None = None, sigma: float = 1.0) -> float:
@@ -189,3 +240,80 @@ def zoom_fit(reference: FloatArray, thumb: FloatArray) -> tuple[float, float]:
         if matched > best[1]:
             best = (factor, matched)
     return best
+
+
+#: The textured cells are split into this many groups by their reference detail for ``clean_detail_ratio``.
+CLEAN_GROUPS = 3
+
+
+def _median(values: FloatArray) -> float:
+    """``np.median`` of a short 1-D array, without its overhead (a sort of ≤ 144 values)."""
+    ordered = np.sort(values)
+    n = ordered.size
+    return float(ordered[(n - 1) // 2] + ordered[n // 2]) / 2.0
+
+
+def crisp_stability(reference: FloatArray, floor: FloatArray) -> float | None:
+    """Median over textured cells of the learned crispness floor over the mean crispness: ~1 for a still
+    scene, lower where healthy frames vary in sharpness. None without enough textured cells or no floor."""
+    usable = (reference[..., 1] >= DETAIL_CELL_STD) & (reference[..., 4] > 0) & (floor >= 0.0)
+    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+        return None
+    mean = reference[..., 4][usable] / reference[..., 1][usable] ** 2
+    return _median(np.minimum(floor[usable], mean) / mean)
+
+
+def clean_detail_ratio(reference: FloatArray, current: FloatArray) -> float | None:
+    """The crispness ratio (frame / reference) that a cell of unlimited detail would show: the part of the
+    fine-detail loss that sensor noise cannot hide.
+
+    Noise adds the same Laplacian² to every cell, so a cell's ratio is ``b + n / detail`` (``b`` the blur's
+    loss, ``n`` the noise gained): on a noisy picture the low-detail cells gain, a blur is hidden in the
+    median. The textured cells are split in CLEAN_GROUPS by their reference detail and a straight line
+    drawn through each pair of groups' (1 / detail, median ratio) is followed to 1 / detail = 0; the
+    highest of those values is kept (a passer-by over the most detailed cells bends one line, not all).
+    None when the reference has too few textured cells.
+    """
+    usable = (reference[..., 1] >= DETAIL_CELL_STD) & (reference[..., 4] > 0)
+    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+        return None
+    ref, cur = reference[usable], current[usable]
+    inverse = 1.0 / ref[:, 4]
+    ratio = cur[:, 4] * ref[:, 1] ** 2 * inverse / np.maximum(cur[:, 1], 1.0) ** 2
+    order = np.argsort(inverse)
+    points = [(_median(inverse[g]), _median(ratio[g])) for g in np.array_split(order, CLEAN_GROUPS)]
+    best = -np.inf
+    for i, (u0, r0) in enumerate(points):
+        for u1, r1 in points[i + 1 :]:
+            best = max(best, r0 - (r1 - r0) / max(u1 - u0, 1e-12) * u0)
+    return float(best)
+
+
+def _low_order_basis(height: int, width: int) -> FloatArray:
+    """Orthonormal columns spanning 1, x, y, x², xy, y² over a height × width grid (a vignette, a light
+    falloff, a smooth gradient)."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    x, y = (xx - (width - 1) / 2) / (width / 2), (yy - (height - 1) / 2) / (height / 2)
+    terms = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1).reshape(-1, 6)
+    q, _ = np.linalg.qr(terms)
+    return np.asarray(q, np.float32)
+
+
+_LOW_ORDER = _low_order_basis(THUMB_SIZE[1], THUMB_SIZE[0])
+
+
+def residual_structure(reference: FloatArray, thumb: FloatArray) -> float:
+    """``structure`` of what is left of the two thumbnails after each loses its best-fitting 2-D quadratic.
+
+    An IR picture is vignetted, and so is a flat black one seen through the same lens: on a smooth scene (the
+    moon photo) the two correlate ≥ 0.7. A dim real scene keeps detail beyond the vignette; a flat picture
+    has none, only noise.
+    """
+    a, b = (
+        np.asarray(cv2.GaussianBlur(x.astype(np.float32), (0, 0), 1.0), np.float32).reshape(-1)
+        for x in (reference, thumb)
+    )
+    a = a - _LOW_ORDER @ (_LOW_ORDER.T @ a)
+    b = b - _LOW_ORDER @ (_LOW_ORDER.T @ b)
+    denom = float(np.sqrt(float((a * a).sum()) * float((b * b).sum())))
+    return 0.0 if denom < 1e-6 else float((a * b).sum() / denom)

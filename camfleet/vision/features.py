@@ -8,8 +8,9 @@ learned at the same scale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
@@ -30,6 +31,11 @@ GRID_SIZE = (16, 9)
 CELL_FEATURES = 5
 #: Pixels sampled for the frozen-picture test (a fixed pseudo-random set per analysis size).
 PROBE_PIXELS = 4096
+#: JPEG blocks sampled for the re-encoded-frozen test: the luma sum over each sampled 8×8 source block (its
+#: DC coefficient, which every scaled decode keeps exactly), as seen in the analysis image. uint16: 2 KB.
+PROBE_BLOCKS = 1024
+#: JPEG blocks are 8×8 source pixels: 8/reduction analysis pixels a side when the analysis image is the decode.
+JPEG_BLOCK = 8
 #: Canny hysteresis thresholds on the lightly blurred luma (absolute: a dark frame should lose edges).
 CANNY_LOW, CANNY_HIGH = 40, 120
 #: A block whose (blurred) luma standard deviation is under this is "flat".
@@ -57,6 +63,10 @@ class FrameSignature:
     cells: FloatArray  # (9, 16, 5): per cell mean luma, luma std, edge density, magenta cast, detail
     probe: U8Array  # PROBE_PIXELS luma samples at fixed positions, for the frozen test
     analysis_shape: tuple[int, int]  # (height, width) of the analysis image
+    #: PROBE_BLOCKS luma sums over whole JPEG blocks at fixed positions, and the block side in analysis
+    #: pixels; empty (side 0) when the analysis image is not block-aligned (shrunk after decoding, size unknown)
+    blocks: npt.NDArray[np.uint16] = field(default_factory=lambda: np.zeros(0, np.uint16))
+    block_side: int = 0
 
 
 def analysis_image(image: U8Array) -> U8Array:
@@ -70,8 +80,13 @@ def analysis_image(image: U8Array) -> U8Array:
     return np.asarray(cv2.resize(image, (MAX_ANALYSIS_WIDTH, new_h), interpolation=cv2.INTER_AREA), np.uint8)
 
 
-def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) -> tuple[FrameStats, FrameSignature]:
-    """FrameStats and signature of a decoded BGR picture (``full_*``: the size the camera sent)."""
+def compute_features(
+    image: U8Array, full_width: int = 0, full_height: int = 0, jpeg_blocks: bool = True
+) -> tuple[FrameStats, FrameSignature]:
+    """FrameStats and signature of a decoded BGR picture (``full_*``: the size the camera sent).
+
+    ``jpeg_blocks=False``: the picture's JPEG blocks say nothing about the camera (camfleet encoded it from a
+    stream's decoded frame), so the signature keeps none and the re-encoded-frozen test is off for it."""
     bgr = analysis_image(image)
     gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
@@ -96,11 +111,29 @@ def compute_features(image: U8Array, full_width: int = 0, full_height: int = 0) 
             "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
         },
     )
-    return stats, make_signature(gray, edges, cast, laplacian)
+    aligned = bgr is image and jpeg_blocks
+    side = block_side(image.shape[1], image.shape[0], full_width, full_height) if aligned else 0
+    return stats, make_signature(gray, edges, cast, laplacian, side)
 
 
-def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray, laplacian: FloatArray) -> FrameSignature:
-    """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges, magenta cast, Laplacian."""
+def block_side(width: int, height: int, full_width: int, full_height: int) -> int:
+    """Side of a JPEG block in pixels of a decode of ``width``×``height`` from ``full_*`` (0: unknown).
+
+    A scaled decode (``IMREAD_REDUCED_*``) by r gives ceil(full / r) pixels a side, 8/r per 8×8 block, aligned
+    at the top left."""
+    if full_width <= 0 or full_height <= 0:
+        return 0
+    for reduction in (1, 2, 4, 8):
+        if -(-full_width // reduction) == width and -(-full_height // reduction) == height:
+            return JPEG_BLOCK // reduction
+    return 0
+
+
+def make_signature(
+    gray: U8Array, edges: U8Array, magenta: FloatArray, laplacian: FloatArray, side: int = 0
+) -> FrameSignature:
+    """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges, magenta cast, Laplacian
+    (``side``: the JPEG block side in its pixels, 0 when not aligned to the decode's blocks)."""
     thumb = cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
     g = gray.astype(np.float32)
     mean = cv2.resize(g, GRID_SIZE, interpolation=cv2.INTER_AREA)
@@ -116,7 +149,28 @@ def make_signature(gray: U8Array, edges: U8Array, magenta: FloatArray, laplacian
         cells=cells,
         probe=gray.ravel()[probe_positions(gray.shape[0], gray.shape[1])].copy(),
         analysis_shape=(int(gray.shape[0]), int(gray.shape[1])),
+        **_block_probe(gray, side),
     )
+
+
+def _block_probe(gray: U8Array, side: int) -> dict[str, Any]:
+    """The ``blocks`` and ``block_side`` fields: luma sums over PROBE_BLOCKS whole JPEG blocks."""
+    height, width = gray.shape
+    if side <= 0 or height // side * (width // side) < PROBE_BLOCKS:
+        return {}
+    sums = gray.ravel()[block_positions(height, width, side)].sum(axis=1, dtype=np.uint32)
+    return {"blocks": sums.astype(np.uint16), "block_side": side}
+
+
+@lru_cache(maxsize=16)
+def block_positions(height: int, width: int, side: int) -> npt.NDArray[np.intp]:
+    """Pixel indices (PROBE_BLOCKS × side²) of fixed pseudo-random whole ``side``×``side`` blocks of the grid."""
+    rows, cols = height // side, width // side
+    rng = np.random.default_rng(height * 100_003 + width * 7 + side)
+    chosen = np.sort(rng.choice(rows * cols, size=PROBE_BLOCKS, replace=False))
+    top = (chosen // cols) * side * width + (chosen % cols) * side
+    dy, dx = np.divmod(np.arange(side * side), side)
+    return np.asarray(top[:, None] + dy[None, :] * width + dx[None, :], np.intp)
 
 
 @lru_cache(maxsize=16)

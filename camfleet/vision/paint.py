@@ -4,8 +4,10 @@ Works on the 96×54 luma thumbnails (one thumbnail pixel is ~13 px of a 1280-wid
 windows: small enough to see inside the blotches of a spray can, large enough to average sensor noise.
 A window is *painted* when the reference had texture there and the frame lost most of it **relative to
 how much the whole picture lost** — haze, fog, snow and exposure drift lower every window's contrast
-together, paint lowers some to almost nothing. A window now flat at a luma the picture's tone-curve
-fit does not explain (grey paint over grey sky, a bright sticker) counts too.
+together, paint lowers some to almost nothing. Quieter windows (std 3–8) count when they became a flatter
+coat still (paint over low-texture parts at a luma close to theirs). A window now flat at a luma the picture's
+tone-curve fit does not explain (grey paint over grey sky, a bright sticker) counts too; a flat fit is the
+coat itself (paint over most of the picture), and is refitted on what the coat left.
 
 The earlier 16×9-cell version missed half-painted cells (the paint's own edge kept their std high)
 and, with a fixed loss threshold, read haze over low-texture and snowy scenes as paint.
@@ -37,8 +39,16 @@ COAT_STD = 3.0
 #: Flat now (window std under this) at a luma this far from the tone-curve fit (``_tone``): painted as well.
 FLAT_STD = 3.0
 LUMA_SHIFT = 30.0
+#: A tone curve flatter than this (output levels per reference level, at the reference's mean luma) is no
+#: exposure, haze or gain change (35 % haze leaves 0.65): a coat over most of the picture (see ``_tone``).
+MIN_GAIN = 0.35
 #: Smallest connected patch of painted thumbnail pixels that counts (scattered windows are no paint).
 MIN_BLOB = 6
+#: A quieter window (reference std from QUIET_STD up to TEXTURE_STD) counts only when the frame made it a
+#: flatter coat still: std under QUIET_COAT and under QUIET_LOSS of its texture (relative, as above).
+QUIET_STD = 3.0
+QUIET_COAT = 1.2
+QUIET_LOSS = 0.3
 #: Fewer textured reference windows than this: nothing to judge paint by.
 MIN_TEXTURED = 50
 
@@ -88,7 +98,20 @@ def _tone(ref: FloatArray, cur: FloatArray) -> FloatArray:
     if np.ptp(x[keep]) >= 1.0:
         coeffs = _curve(x[keep], y[keep])
         fitted = coeffs[0] + coeffs[1] * t + coeffs[2] * t * t
+    if _gain(coeffs, x) < MIN_GAIN:
+        # A flat tone curve is no camera's: it is a coat over most of the picture, which the best 60 % then is.
+        # Fit what the coat left instead (else the scene beside the coat reads as the foreign luma).
+        rest = np.abs(y - fitted) > LUMA_SHIFT
+        if np.count_nonzero(rest) >= MIN_TEXTURED and np.ptp(x[rest]) >= 1.0:
+            coeffs = _curve(x[rest], y[rest])
+            fitted = coeffs[0] + coeffs[1] * t + coeffs[2] * t * t
     return np.asarray(fitted.reshape(ref.shape), np.float32)
+
+
+def _gain(coeffs: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> float:
+    """Slope of the fitted tone curve (output levels per reference level) at the reference's mean luma: the mean
+    slope over any luma range centred there (a percentile range cost 0.2 ms, the whole paint map 0.5)."""
+    return float((coeffs[1] + 2.0 * coeffs[2] * float(x.mean()) / 255.0) / 255.0)
 
 
 def paint_map(
@@ -112,6 +135,8 @@ def paint_map(
         return PaintMap(empty, 0.0, 1.0)
     contrast = float(np.quantile(cur_std[textured] / ref_std[textured], GLOBAL_QUANTILE))
     lost = textured & (cur_std < TEXTURE_LOSS * min(contrast, 1.0) * ref_std) & (cur_std < COAT_STD)
+    quiet = (ref_std >= QUIET_STD) & ~textured
+    lost |= quiet & (cur_std < QUIET_LOSS * min(contrast, 1.0) * ref_std) & (cur_std < QUIET_COAT)
     allowed = LUMA_SHIFT + (np.maximum(wander, 0.0) if wander is not None else 0.0)
     moved = (np.abs(cur - _tone(ref, cur)) > allowed) & (cur_std < FLAT_STD)
     mask = _blobs(np.asarray(lost | moved, np.bool_))
@@ -125,6 +150,12 @@ def _blobs(mask: BoolArray) -> BoolArray:
     big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= MIN_BLOB)
     big = big[big > 0]  # label 0 is the background
     return np.asarray(np.isin(labels, big), np.bool_)
+
+
+def intact(mask: BoolArray, thumb: FloatArray) -> BoolArray:
+    """Thumbnail pixels away from the paint whose window still holds texture (std ≥ COAT_STD) now: what is left
+    of the scene beside a coat. A cover (bag, cloth, hand) leaves none of it."""
+    return np.asarray(outside(mask) & (window_std(thumb) >= COAT_STD), np.bool_)
 
 
 def outside(mask: BoolArray, margin: int = 2) -> BoolArray:

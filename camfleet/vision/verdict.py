@@ -18,24 +18,34 @@ from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
 from camfleet.vision.compare import (
     align,
+    clean_detail_ratio,
+    crisp_stability,
     detail_ratio,
     fine_structure,
     frozen_match,
     magenta_cells,
+    residual_structure,
     structure,
     zoom_fit,
 )
 from camfleet.vision.features import THUMB_SIZE, FrameSignature
-from camfleet.vision.paint import outside, paint_map
+from camfleet.vision.paint import intact, outside, paint_map
 
 # Absolute rules.
 BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
 BLACK_CONTRAST = 3.0  # luma std; a dark but live frame keeps noise and some scene above it
 BLACK_DARK_SHARE = 0.97  # ... or all but an OSD caption ("NO VIDEO", the clock) is at black level
+BLACK_RESIDUAL = 0.4  # a faint scene matches beyond its vignette (too_dark ≥ 0.75); a flat black one ≤ 0.18
 OVEREXPOSED_CLIPPED = 0.5  # share of clipped-white pixels, whatever the baseline
 OVEREXPOSED_RISE = 0.3  # ... or this much more than the baseline's share
 FROZEN_SAME = 0.98  # share of sampled pixels bit-identical to the previous sample
 FROZEN_MIN_COMPARED = 256  # fewer unclipped samples than this: cannot tell
+# ... or the previous picture re-encoded (a recorder serving its last picture at another quality): blocks of
+# equal previous luma moved alike (requantised DC). Measured on tuning/held-out/unseen scenes, other seeds than
+# the evaluation's: q−15 re-encodes ≥ 0.45, live pairs ≤ 0.18 (docs/vision.md, rule 3).
+FROZEN_REQUANT = 0.3
+FROZEN_STEADY = 0.98  # ... with (almost) every sampled block's mean moved ≤ 4 levels (motion, passers-by: not)
+FROZEN_MIN_PAIRS = 128  # ... judged on at least this many pairs of blocks with the same previous luma
 # Baseline rules.
 FEATURELESS_EDGES = 0.004  # the baseline itself has (almost) no edges ...
 FEATURELESS_CONTRAST = 8.0  # ... and (almost) no contrast: fog, snow, a wall
@@ -55,6 +65,8 @@ SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
 SPRAY_SURE = 0.15  # a flat coat over this much of the thumbnail, with edges lost in proportion ...
 SPRAY_SURE_EDGES = 0.7  # ... (under this share of the baseline's) is paint however little of the rest is left
 SPRAY_INTACT_REST = 0.9  # a partial coat whose rest matches this well is paint, not a cover, however flat
+SPRAY_LEFT = 0.08  # ... or that leaves this share of the thumbnail textured beside it (a cover leaves ≤ 0.03) ...
+SPRAY_LEFT_FINE = 0.5  # ... matching the reference in its fine detail this well (covers ≤ 0.06, 70 % paint ≥ 0.59)
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
 DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
@@ -73,7 +85,9 @@ COVERED_CONTRAST = 0.5  # a translucent cover (tape, a plastic bag): half the co
 COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
 COVERED_BLANK = 0.9  # or (almost) every edge gone and this share of blocks flat, far flatter than the scene
 DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
-DEFOCUS_DETAIL = 0.65  # or the median textured cell kept under this share of its fine detail ...
+DEFOCUS_DETAIL = 0.75  # or the median textured cell kept under this share of its fine detail ...
+DEFOCUS_CLEAN = 0.82  # or, on a still scene, under this share once the noise is taken out (clean_detail_ratio)
+DEFOCUS_STILL = 0.9  # still: textured cells' crispness floor ≥ this share of their mean crispness
 DEFOCUS_FLOOR = 0.8  # ... or under this share of its crispness in the softest healthy frames ...
 DEFOCUS_COARSE = 0.6  # ... while the blurred thumbnail still matches the scene
 DEFOCUS_LOCAL = 0.6  # or thumbnail-scale local contrast under this share of the overall contrast ratio ...
@@ -141,7 +155,14 @@ def judge(
     base = baseline.ready(mode_of(stats)) if baseline is not None else None
     if stats.brightness < BLACK_BRIGHTNESS and (stats.contrast < BLACK_CONTRAST or dark >= BLACK_DARK_SHARE):
         # A dead IR illuminator leaves a faint but recognisable scene: that is too_dark, judged below.
-        faint = base is not None and structure(base.thumb, signature.thumb.astype(np.float32)) >= TOO_DARK_STRUCTURE
+        # ... and beyond the IR vignette: a flat black frame is vignetted too, and on a smooth scene (the moon
+        # photo) that alone correlates ≥ 0.7 (flat black ≤ 0.18 once a 2-D quadratic is taken out, too_dark ≥ 0.75).
+        thumb = signature.thumb.astype(np.float32)
+        faint = (
+            base is not None
+            and structure(base.thumb, thumb) >= TOO_DARK_STRUCTURE
+            and residual_structure(base.thumb, thumb) >= BLACK_RESIDUAL
+        )
         if not faint:
             return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
     base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
@@ -152,6 +173,13 @@ def judge(
         scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
         if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
             return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
+        scores.update(requant=round(match.requant, 3), steady_blocks=round(match.steady_share, 4))
+        if (
+            match.block_pairs >= FROZEN_MIN_PAIRS
+            and match.steady_share >= FROZEN_STEADY
+            and match.requant >= FROZEN_REQUANT
+        ):
+            return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
     verdict = _ir_cut(stats, baseline, signature, scores)
     if verdict is not None:
         return verdict
@@ -245,6 +273,10 @@ def _against_baseline(
     blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
     coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1]
     partial = coated and rest >= SPRAY_INTACT_REST
+    if coated and not partial and struct < COVERED_STRUCTURE:
+        # Heavy paint leaves some of the scene beside it, textured and matching in its fine detail; a cover none.
+        left = intact(paint.mask, thumb)
+        partial = bool(left.mean() >= SPRAY_LEFT and fine_structure(base.thumb, thumb, mask=left) >= SPRAY_LEFT_FINE)
     if ghost or blank or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO) and not partial):
         return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
     shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED
@@ -267,6 +299,13 @@ def _against_baseline(
         scores["detail_floor"] = round(floor_detail, 3)
     blurred = sharpness_ratio < DEFOCUS_SHARPNESS or (cell_detail is not None and cell_detail < DEFOCUS_DETAIL)
     blurred = blurred or (floor_detail is not None and floor_detail < DEFOCUS_FLOOR)
+    # Sensor noise adds fine detail to every cell and hides a mild blur in the median (an IR-only camera over a
+    # finely textured scene): on a still scene, measure the loss with the noise taken out.
+    still = crisp_stability(base.cells, base.crisp)
+    clean = clean_detail_ratio(base.cells, signature.cells) if still is not None and still >= DEFOCUS_STILL else None
+    if clean is not None:
+        scores["clean_detail"] = round(clean, 3)
+        blurred = blurred or clean < DEFOCUS_CLEAN
     # A strong blur shows at the thumbnail's scale too: local contrast gone though the overall contrast is not
     # (haze lowers both alike). The sensor noise and OSD that keep the fine detail up do not help there.
     smeared = paint.contrast < DEFOCUS_LOCAL * contrast_ratio and (cell_detail or 1.0) < DEFOCUS_LOCAL_DETAIL
