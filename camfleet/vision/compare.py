@@ -85,18 +85,21 @@ def requantised(current: FrameSignature, previous: FrameSignature) -> tuple[floa
         return 0.0, 0.0, 0
     shift = (after[valid] - before[valid]) / pixels
     steady = np.abs(shift) <= REQUANT_MAX_SHIFT
-    order = np.argsort(before[valid][steady], kind="stable")
-    luma, moved = before[valid][steady][order], np.abs(shift[steady][order])
+    steady_share = float(steady.mean())
+    kept = before[valid][steady]
+    order = np.argsort(kept, kind="stable")
+    luma, moved = kept[order], np.abs(shift[steady][order])
     tied = luma[1:] == luma[:-1]
-    if moved.size <= REQUANT_TREND * 2 or np.count_nonzero(tied) == 0:
-        return 0.0, float(steady.mean()), 0
+    pairs = int(np.count_nonzero(tied))
+    if moved.size <= REQUANT_TREND * 2 or pairs == 0:
+        return 0.0, steady_share, 0
     within = 0.5 * float(np.mean((moved[1:] - moved[:-1])[tied] ** 2))
     trend = np.convolve(moved, np.ones(REQUANT_TREND) / REQUANT_TREND, mode="same")
     edge = REQUANT_TREND // 2
     spread = float(np.var((moved - trend)[edge:-edge])) * REQUANT_TREND / (REQUANT_TREND - 1)
     if spread <= 0.0:
-        return 0.0, float(steady.mean()), int(np.count_nonzero(tied))
-    return 1.0 - within / spread, float(steady.mean()), int(np.count_nonzero(tied))
+        return 0.0, steady_share, pairs
+    return 1.0 - within / spread, steady_share, pairs
 
 
 def structure(reference: FloatArray, thumb: FloatArray, mask: BoolArray | None = None, sigma: float = 1.0) -> float:
@@ -313,7 +316,6 @@ def residual_structure(reference: FloatArray, thumb: FloatArray) -> float:
         np.asarray(cv2.GaussianBlur(x.astype(np.float32), (0, 0), 1.0), np.float32).reshape(-1)
         for x in (reference, thumb)
     )
-    a = a - _LOW_ORDER @ (_LOW_ORDER.T @ a)
-    b = b - _LOW_ORDER @ (_LOW_ORDER.T @ b)
-    denom = float(np.sqrt(float((a * a).sum()) * float((b * b).sum())))
-    return 0.0 if denom < 1e-6 else float((a * b).sum() / denom)
+    left_a = (a - _LOW_ORDER @ (_LOW_ORDER.T @ a)).reshape(reference.shape)
+    left_b = (b - _LOW_ORDER @ (_LOW_ORDER.T @ b)).reshape(thumb.shape)
+    return structure(left_a, left_b, sigma=0.01)  # already blurred: a negligible second blur, as in ``fine_structure``

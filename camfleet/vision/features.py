@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import cv2
 import numpy as np
@@ -134,6 +133,8 @@ def make_signature(
 ) -> FrameSignature:
     """Thumbnail, cell grid and probe pixels of an analysis-scale luma image, its edges, magenta cast, Laplacian
     (``side``: the JPEG block side in its pixels, 0 when not aligned to the decode's blocks)."""
+    if side > 0 and gray.shape[0] // side * (gray.shape[1] // side) < PROBE_BLOCKS:
+        side = 0  # too few whole blocks to sample
     thumb = cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
     g = gray.astype(np.float32)
     mean = cv2.resize(g, GRID_SIZE, interpolation=cv2.INTER_AREA)
@@ -149,17 +150,17 @@ def make_signature(
         cells=cells,
         probe=gray.ravel()[probe_positions(gray.shape[0], gray.shape[1])].copy(),
         analysis_shape=(int(gray.shape[0]), int(gray.shape[1])),
-        **_block_probe(gray, side),
+        blocks=_block_sums(gray, side),
+        block_side=side,
     )
 
 
-def _block_probe(gray: U8Array, side: int) -> dict[str, Any]:
-    """The ``blocks`` and ``block_side`` fields: luma sums over PROBE_BLOCKS whole JPEG blocks."""
-    height, width = gray.shape
-    if side <= 0 or height // side * (width // side) < PROBE_BLOCKS:
-        return {}
-    sums = gray.ravel()[block_positions(height, width, side)].sum(axis=1, dtype=np.uint32)
-    return {"blocks": sums.astype(np.uint16), "block_side": side}
+def _block_sums(gray: U8Array, side: int) -> npt.NDArray[np.uint16]:
+    """The ``blocks`` field: luma sums over PROBE_BLOCKS whole JPEG blocks (empty for side 0: none sampled)."""
+    if side <= 0:
+        return np.zeros(0, np.uint16)
+    sums = gray.ravel()[block_positions(gray.shape[0], gray.shape[1], side)].sum(axis=1, dtype=np.uint32)
+    return np.asarray(sums, np.uint16)
 
 
 @lru_cache(maxsize=16)
