@@ -154,7 +154,7 @@ def learn_from(frames: list[bytes], samples: int = 5) -> Baseline:
     previous = None
     for data in frames:
         stats, verdict, signature = analyze_jpeg(data, baseline, previous, 4)
-        baseline.learn(stats, signature, verdict.status)
+        baseline.learn(stats, signature, verdict.status, verdict.mode)
         previous = signature
     return baseline
 

@@ -189,7 +189,7 @@ def learn_baseline(frames: list[bytes], reduction: int = 4, samples: int | None 
     baseline = Baseline(samples=samples or len(frames))
     for frame in frames:
         stats, verdict, signature = analyze_jpeg(frame, baseline.to_dict(), None, reduction)
-        baseline.learn(stats, signature, verdict.status)
+        baseline.learn(stats, signature, verdict.status, verdict.mode)
     return baseline
 
 

@@ -98,7 +98,7 @@ def analyze(
             "reason": verdict.reason.value,
             "detail": verdict.detail,
             "scores": verdict.scores,
-            "mode": "ir" if stats.is_ir else "day",
+            "mode": verdict.mode or ("ir" if stats.is_ir else "day"),
             "width": stats.width,
             "height": stats.height,
         }

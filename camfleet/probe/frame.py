@@ -35,7 +35,6 @@ from yarl import URL
 
 from camfleet.errors import FrameError
 from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
-from camfleet.probe.blind import blind_verdict
 from camfleet.probe.pool import FFMPEG_CAPTURE_OPTIONS, VisionPool
 from camfleet.probe.rtsp_auth import refuses_credentials
 from camfleet.vision import Baseline, FrameSignature, analyze_jpeg, encode_jpeg
@@ -315,9 +314,8 @@ async def probe_frame(
             started_at=started_at,
             latency_s=time.perf_counter() - t0,
         )
-    verdict = blind_verdict(stats, signature, memory.baseline, verdict)
     memory.previous = signature
-    if memory.baseline.learn(stats, signature, verdict.status):
+    if memory.baseline.learn(stats, signature, verdict.status, verdict.mode):
         memory.learned += 1
     memory.fault_jpeg = data if verdict.status.is_image_fault else None
     return ProbeResult(

@@ -10,6 +10,7 @@ from typing import Any
 
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import Baseline
+from camfleet.vision.blind import blind_verdict
 from camfleet.vision.decode import MAX_BYTES, decode_jpeg
 from camfleet.vision.features import FrameSignature, compute_features
 from camfleet.vision.verdict import Verdict, judge
@@ -23,7 +24,8 @@ def analyze_jpeg(
     max_bytes: int = MAX_BYTES,
     jpeg_blocks: bool = True,
 ) -> tuple[FrameStats, Verdict, FrameSignature]:
-    """Decode ``data`` at 1/``reduction`` scale, compute its features and judge it.
+    """Decode ``data`` at 1/``reduction`` scale, compute its features and judge it (``judge``, then the
+    blind-picture rule of ``vision/blind.py``).
 
     Raises ``FrameError`` (reason ``not_a_jpeg``, ``oversized`` or ``snapshot_error``) for bytes that are
     not a usable JPEG. An unreadable stored baseline is not an error: the frame is judged as if the
@@ -44,7 +46,7 @@ def analyze_jpeg(
             baseline = Baseline.from_dict(baseline_dict)
         except ValueError as exc:
             problem = str(exc)
-    verdict = judge(stats, baseline, previous_signature, signature)
+    verdict = blind_verdict(stats, signature, baseline, judge(stats, baseline, previous_signature, signature))
     if problem and verdict.status is Status.CANNOT_JUDGE and verdict.reason is Reason.NO_BASELINE:
         verdict = Verdict(verdict.status, verdict.reason, verdict.scores, f"stored baseline ignored: {problem}")
     return stats, verdict, signature

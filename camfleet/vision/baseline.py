@@ -186,15 +186,16 @@ class Baseline:
         found = self.modes.get(mode)
         return found if found is not None and found.count >= self.samples else None
 
-    def learn(self, stats: FrameStats, signature: FrameSignature, status: Status | None = None) -> bool:
+    def learn(self, stats: FrameStats, signature: FrameSignature, status: Status | None = None, mode: str = "") -> bool:
         """Fold a frame in if it is healthy; return whether it was used.
 
         ``status`` is the frame's verdict: ``ok`` and ``cannot_judge`` (still learning, or a featureless
         scene that may clear) are learned; faults never are. ``None`` means the caller vouches for it.
+        ``mode``: the mode the frame was judged in (``Verdict.mode``); empty: its own (``mode_of``).
         """
         if status is not None and status not in (Status.OK, Status.CANNOT_JUDGE):
             return False
-        mode = mode_of(stats)
+        mode = mode if mode in MODES else mode_of(stats)
         current = self.modes.get(mode)
         width = stats.extra.get("analysis_width", float(stats.width))
         if current is None or abs(current.values.get("analysis_width", width) - width) > 1.0:

@@ -8,7 +8,7 @@ threshold is explained in docs/vision.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -46,6 +46,9 @@ FROZEN_MIN_COMPARED = 256  # fewer unclipped samples than this: cannot tell
 FROZEN_REQUANT = 0.3
 FROZEN_STEADY = 0.98  # ... with (almost) every sampled block's mean moved ≤ 4 levels (motion, passers-by: not)
 FROZEN_MIN_PAIRS = 128  # ... judged on at least this many pairs of blocks with the same previous luma
+# The mode a frame is judged in.
+GREY_SHARE = 0.8  # a colour frame whose cells are this grey, on a camera that has learned only the IR mode ...
+GREY_MATCH = 0.7  # ... and matching that mode's picture this well, is its grey scene with a coloured object
 # Baseline rules.
 FEATURELESS_EDGES = 0.004  # the baseline itself has (almost) no edges ...
 FEATURELESS_CONTRAST = 8.0  # ... and (almost) no contrast: fog, snow, a wall
@@ -104,6 +107,7 @@ class Verdict:
     reason: Reason = Reason.NONE
     scores: dict[str, float] = field(default_factory=dict)
     detail: str = ""
+    mode: str = ""  # the baseline mode the frame was judged in (and is learned into): "day" or "ir"
 
 
 def _quadrants() -> list[npt.NDArray[np.bool_]]:
@@ -118,6 +122,7 @@ def _quadrants() -> list[npt.NDArray[np.bool_]]:
 
 
 _QUADRANTS = _quadrants()
+_EVERYWHERE = np.ones((THUMB_SIZE[1], THUMB_SIZE[0]), np.bool_)
 
 
 def _least_changed(
@@ -140,19 +145,57 @@ def _ratio(value: float, base: float, floor: float) -> float:
     return value / max(base, floor)
 
 
+def judging_mode(stats: FrameStats, baseline: Baseline | None, signature: FrameSignature) -> str:
+    """The mode whose baseline judges the frame: its own (grayscale: IR), except for a grey scene.
+
+    A camera whose healthy picture is grey (a concrete yard, a grey micrograph) learns it as the IR mode: an IR
+    picture is grey in every cell. A coloured object in front of it (a red lorry, a passer-by in a coloured
+    coat) makes the frame "colour", and the day mode has no baseline: every such frame was "no day baseline
+    yet", and became that baseline. So a colour frame is judged in the IR mode when only the IR mode is
+    learned, at least GREY_SHARE of its cells are grey (the object covers a few; day pictures of the colour
+    scenes of the evaluation ≤ 0.68 grey, a passer-by over the grey micrograph 0.85–0.93) and its thumbnail,
+    but for the part that changed most, still matches the IR baseline (the same scene). Such frames are learned
+    into the IR mode too. The price: a camera first learned at night whose day picture is as grey and as
+    alike (the Hubble photo's dark sky with coloured galaxies: every day sample) is judged against its night
+    picture, and learns its day picture into it, instead of starting a day baseline.
+    """
+    natural = mode_of(stats)
+    if natural == IR or baseline is None or baseline.ready(DAY) is not None:
+        return natural
+    night = baseline.ready(IR)
+    if night is None or stats.extra.get("grey_share", 0.0) < GREY_SHARE:
+        return natural
+    thumb = signature.thumb.astype(np.float32)
+    # The object itself does not match: leave out the REST_DROP of the picture that changed most.
+    if structure(night.thumb, thumb, _least_changed(night.thumb, thumb, _EVERYWHERE)) < GREY_MATCH:
+        return natural
+    return IR
+
+
 def judge(
     stats: FrameStats,
     baseline: Baseline | None,
     previous: FrameSignature | None,
     signature: FrameSignature,
 ) -> Verdict:
-    """Judge one frame against its mode's baseline and the previous frame of the same camera."""
+    """Judge one frame against its mode's baseline (``judging_mode``) and the previous frame of the camera."""
+    mode = judging_mode(stats, baseline, signature)
+    return replace(_judge(stats, baseline, previous, signature, mode), mode=mode)
+
+
+def _judge(
+    stats: FrameStats,
+    baseline: Baseline | None,
+    previous: FrameSignature | None,
+    signature: FrameSignature,
+    mode: str,
+) -> Verdict:
     scores: dict[str, float] = {
         "brightness": round(stats.brightness, 2),
         "saturated_fraction": round(stats.saturated_fraction, 4),
     }
     dark = stats.extra.get("dark_fraction", 0.0)
-    base = baseline.ready(mode_of(stats)) if baseline is not None else None
+    base = baseline.ready(mode) if baseline is not None else None
     if stats.brightness < BLACK_BRIGHTNESS and (stats.contrast < BLACK_CONTRAST or dark >= BLACK_DARK_SHARE):
         # A dead IR illuminator leaves a faint but recognisable scene: that is too_dark, judged below.
         # ... and beyond the IR vignette: a flat black frame is vignetted too, and on a smooth scene (the moon
@@ -184,7 +227,7 @@ def judge(
     if verdict is not None:
         return verdict
     if base is None:
-        return Verdict(Status.CANNOT_JUDGE, Reason.NO_BASELINE, scores, f"no {mode_of(stats)} baseline yet")
+        return Verdict(Status.CANNOT_JUDGE, Reason.NO_BASELINE, scores, f"no {mode} baseline yet")
     if abs(base.values.get("analysis_width", 0.0) - stats.extra.get("analysis_width", 0.0)) > 1.0:
         return Verdict(Status.CANNOT_JUDGE, Reason.NO_BASELINE, scores, "picture size changed; relearning")
     if base.values["edge_density"] < FEATURELESS_EDGES and base.values["contrast"] < FEATURELESS_CONTRAST:

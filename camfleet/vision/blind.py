@@ -11,7 +11,9 @@ Two gaps in the per-mode rules, measured on simulated cameras at 640×360:
 So: a frame that is almost all flat blocks with almost no edges is blind. With its cells dark (75th
 percentile of cell luma < 20: the OSD's few cells do not count) it is ``black``; otherwise, when the
 camera has a ready baseline of a real scene in any mode, it is ``covered``. Either verdict is a fault, so
-it is never learned.
+it is never learned. A fault the per-mode rules named stands (a dark bag they call ``covered`` stays so).
+``analyze_jpeg`` applies this after ``judge``, so the poller, ``camfleet analyze`` and the evaluation give
+the same verdict.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from camfleet.model import FrameStats, Status
-from camfleet.vision import Baseline, FrameSignature, Verdict
-from camfleet.vision.baseline import MODES
+from camfleet.vision.baseline import MODES, Baseline
+from camfleet.vision.features import FrameSignature
+from camfleet.vision.verdict import Verdict
 
 BLIND_UNIFORM = 0.9  # ≥ 90 % of 8×8 blocks flat (a live scene, day or IR, measured 0.40–0.45)
 BLIND_EDGES = 0.01  # edge density (live scenes 0.03–0.04; covered/black 0.004)
@@ -28,17 +31,19 @@ BLACK_CELLS = 20.0  # 75th percentile of cell mean luma (limited-range black is 
 SCENE_UNIFORM = 0.7  # a baseline flatter than this is no scene to be blind to
 
 
-def blind_verdict(stats: FrameStats, signature: FrameSignature, baseline: Baseline, verdict: Verdict) -> Verdict:
+def blind_verdict(stats: FrameStats, signature: FrameSignature, baseline: Baseline | None, verdict: Verdict) -> Verdict:
     """``verdict``, or ``black``/``covered`` for a blind picture the per-mode rules let through."""
-    if verdict.status.is_image_fault and verdict.status is not Status.COVERED:
-        return verdict  # frozen, overexposed, …: already a fault with a more precise word
+    if verdict.status.is_image_fault:
+        return verdict  # covered, frozen, overexposed, …: already a fault with a more precise word
     if stats.uniform_fraction < BLIND_UNIFORM or stats.edge_density >= BLIND_EDGES:
         return verdict
     scores = {**verdict.scores, "uniform_fraction": round(stats.uniform_fraction, 3)}
     if float(np.quantile(signature.cells[..., 0], 0.75)) < BLACK_CELLS:
-        return Verdict(Status.BLACK, scores=scores, detail="no picture: black (only the OSD is drawn)")
-    if verdict.status is Status.CANNOT_JUDGE:
+        detail = "no picture: black (only the OSD is drawn)"
+        return Verdict(Status.BLACK, scores=scores, detail=detail, mode=verdict.mode)
+    if verdict.status is Status.CANNOT_JUDGE and baseline is not None:
         scenes = [m for mode in MODES if (m := baseline.ready(mode)) is not None]
         if any(m.values.get("uniform_fraction", 1.0) < SCENE_UNIFORM for m in scenes):
-            return Verdict(Status.COVERED, scores=scores, detail="flat, dark picture where the camera saw a scene")
+            detail = "flat, dark picture where the camera saw a scene"
+            return Verdict(Status.COVERED, scores=scores, detail=detail, mode=verdict.mode)
     return verdict

@@ -1,0 +1,73 @@
+"""Which baseline judges a frame (day or IR), and the blind-picture rule as ``analyze_jpeg`` applies it.
+
+A grey scene (a concrete yard; here scikit-image's cameraman photo seen by a colour camera) is learned in the IR
+mode: an IR picture is grey in every cell. A coloured object in front of it makes the frame "colour", and before
+this rule every such frame was "no day baseline yet" and started a day baseline of passers-by.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import vision_helpers as vh
+
+from camfleet.model import Reason, Status
+from camfleet.vision import Baseline, analyze_jpeg
+
+SAMPLES = 5
+
+
+def _learned(image: np.ndarray, night: bool = False) -> Baseline:  # type: ignore[type-arg]
+    """A baseline learned from SAMPLES healthy frames of ``image`` (IR night pictures of it with ``night``)."""
+    source = vh.ir_night(image) if night else image
+    frames = [vh.camera_jpeg(source, seed, noise=5.0 if night else 2.0) for seed in range(SAMPLES)]
+    return vh.learn_baseline(frames, samples=SAMPLES)
+
+
+def test_a_coloured_passer_by_over_a_grey_scene_is_judged_and_learned_in_the_grey_scene_mode() -> None:
+    """Frames with a coloured passer-by (a cat) over a grey scene whose camera learned only the IR mode are
+    colour frames, yet judged `ok` against the IR baseline and learned into it: no day baseline is started
+    (before: `cannot_judge` "no day baseline yet", and each such frame was learned into a new day mode)."""
+    grey = vh.scene("camera")
+    baseline = _learned(grey)
+    assert set(baseline.modes) == {"ir"}
+    for seed in range(4):
+        frame = vh.camera_jpeg(vh.passer_by(grey, seed, area=0.08), 100 + seed)
+        stats, verdict, signature = analyze_jpeg(frame, baseline, None, 4)
+        assert not stats.is_ir and stats.extra["grey_share"] >= 0.8, stats
+        assert (verdict.status, verdict.mode) == (Status.OK, "ir"), verdict
+        count = baseline.modes["ir"].count
+        assert baseline.learn(stats, signature, verdict.status, verdict.mode)
+        assert set(baseline.modes) == {"ir"} and baseline.modes["ir"].count == count + 1
+
+
+def test_a_colour_picture_of_a_camera_learned_at_night_waits_for_its_day_baseline() -> None:
+    """A colourful day picture (the astronaut photo: under a third of its cells grey) on a camera that has
+    learned only its IR night picture is still `cannot_judge` "no day baseline yet", judged and learned as day."""
+    image = vh.scene("astronaut")
+    baseline = _learned(image, night=True)
+    assert set(baseline.modes) == {"ir"}
+    stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(image, 7), baseline, None, 4)
+    assert stats.extra["grey_share"] < 0.8
+    assert (verdict.status, verdict.reason, verdict.mode) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE, "day")
+
+
+def test_another_grey_scene_with_a_coloured_object_is_not_taken_for_the_learned_one() -> None:
+    """The grey share alone is not enough: a coloured passer-by over a *different* grey scene (coins instead of
+    the cameraman) does not match the learned IR picture, so the frame keeps its own mode (day, not learned
+    yet) instead of being judged — and learned — as the camera's grey scene."""
+    baseline = _learned(vh.scene("camera"))
+    frame = vh.camera_jpeg(vh.passer_by(vh.scene("coins"), 1, area=0.08), 9)
+    stats, verdict, _ = analyze_jpeg(frame, baseline, None, 4)
+    assert stats.extra["grey_share"] >= 0.8
+    assert (verdict.status, verdict.mode) == (Status.CANNOT_JUDGE, "day"), verdict
+
+
+def test_analyze_jpeg_applies_the_blind_picture_rule() -> None:
+    """A flat grey picture (a lens covered by a grey cloth, taken for an IR frame) on a camera that has only a day
+    baseline: `judge` alone says "no ir baseline yet"; `analyze_jpeg`, which the poller, `camfleet analyze` and
+    the evaluation all call, names it `covered` (the rule used to run only in the poller)."""
+    baseline = _learned(vh.scene("astronaut"))
+    flat = np.full((720, 1280, 3), 120, np.uint8)
+    stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(flat, 3, noise=1.0), baseline, None, 4)
+    assert stats.is_ir
+    assert verdict.status is Status.COVERED, verdict
