@@ -12,7 +12,8 @@ before the fourth round and are judged once at its end (the honest figure; their
 
 Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|all] [--normal 12]
      [--repeats 3]
-     [--scenes a,b]  (a subset of the split's scenes)
+     [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
+     without touching the recorded figures)
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ import vision_scene_helpers as vs
 Row = tuple[str, str, str, str, str]  # scene, truth, case, strength, verdict
 
 
-def run_scene(args: tuple[str, int, int]) -> list[Row]:
+def run_scene(args: tuple[str, int, int, int]) -> list[Row]:
     """Every sample of one scene with its verdict (one worker process per scene)."""
-    name, normal, repeats = args
-    return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in vf.judge_scene(name, normal, repeats)]
+    name, normal, repeats, seed = args
+    judged = vf.judge_scene(name, normal, repeats, seed)
+    return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in judged]
 
 
 def upper_bound(alarms: int, samples: int, confidence: float = 0.95) -> float:
@@ -106,6 +108,7 @@ def main() -> None:
     parser.add_argument("--normal", type=int, default=12, help="normal samples per scene and kind")
     parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="other seeds give other samples (0: the recorded figures)")
     args = parser.parse_args()
     chosen = splits if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
@@ -117,7 +120,8 @@ def main() -> None:
         if not names:
             continue
         with ProcessPoolExecutor(args.workers) as pool:
-            rows = [r for part in pool.map(run_scene, [(n, args.normal, args.repeats) for n in names]) for r in part]
+            jobs = [(n, args.normal, args.repeats, args.seed) for n in names]
+            rows = [r for part in pool.map(run_scene, jobs) for r in part]
         report(rows, title)
 
 

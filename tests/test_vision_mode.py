@@ -71,3 +71,17 @@ def test_analyze_jpeg_applies_the_blind_picture_rule() -> None:
     stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(flat, 3, noise=1.0), baseline, None, 4)
     assert stats.is_ir
     assert verdict.status is Status.COVERED, verdict
+
+
+def test_a_coloured_cover_over_a_flat_grey_scene_is_covered() -> None:
+    """The moon photo seen by a colour camera (learned in the IR mode only: 85 % flat blocks, few edges, contrast
+    just over 8) under a purple cloth: the picture is colour, so "no day baseline yet" for the per-mode rules.
+    The blind-picture rule names it `covered`: the scene had contrast and edges, the picture has none (before,
+    only a baseline with < 70 % flat blocks counted as a scene, and the cover stayed `cannot_judge`)."""
+    baseline = _learned(vh.scene("moon"))
+    assert set(baseline.modes) == {"ir"} and baseline.modes["ir"].values["uniform_fraction"] >= 0.7
+    cloth = np.empty((720, 1280, 3), np.uint8)
+    cloth[:] = (40, 30, 55)  # BGR: dark purple
+    stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(cloth, 5, noise=1.5), baseline, None, 4)
+    assert not stats.is_ir
+    assert (verdict.status, verdict.mode) == (Status.COVERED, "day"), verdict
