@@ -85,3 +85,21 @@ def test_a_coloured_cover_over_a_flat_grey_scene_is_covered() -> None:
     stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(cloth, 5, noise=1.5), baseline, None, 4)
     assert not stats.is_ir
     assert (verdict.status, verdict.mode) == (Status.COVERED, "day"), verdict
+
+
+def test_a_dark_flat_scene_judged_ok_is_not_called_black() -> None:
+    """A scene that is dark and flat by nature — the moon photo at a sixth of its light with three soft lamps in
+    it (most blocks flat, no edge, three quarters of the cells under luma 20, as nuclear.png's IR night samples)
+    — learned so: a new sample of it is `ok`. The blind-picture rule revisits only `cannot_judge` verdicts; it
+    used to revisit `ok` ones too and called such a scene `black` at every sample (nuclear.png: 36 of 36)."""
+    yy, xx = np.mgrid[0:720, 0:1280].astype(np.float32)
+    lamps = sum(
+        250.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 25.0**2))
+        for x, y in ((250, 300), (700, 420), (1050, 260))
+    )
+    dark = np.clip(vh.scene("moon").astype(np.float32) * 0.16 + lamps[..., None], 0, 255).astype(np.uint8)
+    baseline = _learned(dark)
+    stats, verdict, signature = analyze_jpeg(vh.camera_jpeg(dark, 11), baseline, None, 4)
+    assert stats.uniform_fraction >= 0.9 and stats.edge_density < 0.01, stats
+    assert float(np.quantile(signature.cells[..., 0], 0.75)) < 20
+    assert verdict.status is Status.OK, verdict

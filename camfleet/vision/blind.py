@@ -8,10 +8,12 @@ Two gaps in the per-mode rules, measured on simulated cameras at 640×360:
   learned its day picture then has "no ir baseline yet": ``cannot_judge``, and the flat picture became its
   IR baseline (``cannot_judge`` frames are learned) — after which the covered camera read ``ok``.
 
-So: a frame that is almost all flat blocks with almost no edges is blind. With its cells dark (75th
-percentile of cell luma < 20: the OSD's few cells do not count) it is ``black``; otherwise, when the
-camera has a ready baseline of a real scene in any mode, it is ``covered``. Either verdict is a fault, so
-it is never learned. A fault the per-mode rules named stands (a dark bag they call ``covered`` stays so).
+So: a frame that is almost all flat blocks with almost no edges is blind, once the camera has a ready
+baseline in some mode. With its cells dark (75th percentile of cell luma < 20: the OSD's few cells do not
+count) it is ``black`` when a learned scene was not that dark; otherwise, when a learned scene was a real
+one, it is ``covered``. Either verdict is a fault, so
+it is never learned. Only a ``cannot_judge`` verdict is revisited: a fault the per-mode rules named stands (a
+dark bag they call ``covered`` stays so), and so does an ``ok`` against a learned dark, flat scene.
 ``analyze_jpeg`` applies this after ``judge``, so the poller, ``camfleet analyze`` and the evaluation give
 the same verdict.
 """
@@ -19,6 +21,7 @@ the same verdict.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from camfleet.model import FrameStats, Status
 from camfleet.vision.baseline import MODES, Baseline
@@ -35,20 +38,29 @@ SCENE_EDGES = 0.1  # ... and the picture lost all but this share of its few edge
 
 def blind_verdict(stats: FrameStats, signature: FrameSignature, baseline: Baseline | None, verdict: Verdict) -> Verdict:
     """``verdict``, or ``black``/``covered`` for a blind picture the per-mode rules let through."""
-    if verdict.status.is_image_fault:
-        return verdict  # covered, frozen, overexposed, …: already a fault with a more precise word
-    if stats.uniform_fraction < BLIND_UNIFORM or stats.edge_density >= BLIND_EDGES:
+    if verdict.status is not Status.CANNOT_JUDGE:
+        # A fault already has a more precise word; an ``ok`` frame matched its mode's baseline (a dark, flat scene
+        # at night is flat and dark too: nuclear.png's IR samples were all read as black).
         return verdict
+    if stats.uniform_fraction < BLIND_UNIFORM or stats.edge_density >= BLIND_EDGES or baseline is None:
+        return verdict
+    # Only against a learned scene: a camera still learning its first mode may be looking at a dark, flat scene
+    # (a night road, a micrograph), and a "black" verdict is never learned — it would never learn it.
+    scenes = [m for mode in MODES if (m := baseline.ready(mode)) is not None]
     scores = {**verdict.scores, "uniform_fraction": round(stats.uniform_fraction, 3)}
-    if float(np.quantile(signature.cells[..., 0], 0.75)) < BLACK_CELLS:
-        detail = "no picture: black (only the OSD is drawn)"
-        return Verdict(Status.BLACK, scores=scores, detail=detail, mode=verdict.mode)
-    if verdict.status is Status.CANNOT_JUDGE and baseline is not None:
-        scenes = [m for mode in MODES if (m := baseline.ready(mode)) is not None]
-        if any(_scene(stats, m.values) for m in scenes):
-            detail = "flat, dark picture where the camera saw a scene"
-            return Verdict(Status.COVERED, scores=scores, detail=detail, mode=verdict.mode)
+    if _dark(signature.cells):
+        if any(not _dark(m.cells) for m in scenes):
+            detail = "no picture: black (only the OSD is drawn)"
+            return Verdict(Status.BLACK, scores=scores, detail=detail, mode=verdict.mode)
+    elif any(_scene(stats, m.values) for m in scenes):
+        detail = "flat, dark picture where the camera saw a scene"
+        return Verdict(Status.COVERED, scores=scores, detail=detail, mode=verdict.mode)
     return verdict
+
+
+def _dark(cells: npt.NDArray[np.float32]) -> bool:
+    """Whether three quarters of a cell grid (its mean luma) are at black level (the OSD's few cells aside)."""
+    return float(np.quantile(cells[..., 0], 0.75)) < BLACK_CELLS
 
 
 def _scene(stats: FrameStats, values: dict[str, float]) -> bool:
