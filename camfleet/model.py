@@ -207,7 +207,8 @@ class ProbeResult:
 class Agreement(enum.StrEnum):
     """How the camera's own tamper events compare with camfleet's confirmed picture verdict."""
 
-    AGREE = "agree"  # both report a fault, or both find the picture fine
+    AGREE = "agree"  # both report a fault of matching kinds, or both find the picture fine
+    OTHER_FAULT = "other_fault"  # both report a fault, of kinds that do not match (blurred vs frozen)
     CAMERA_ONLY = "camera_only"  # the camera reports a fault, camfleet does not (or cannot judge yet)
     CAMFLEET_ONLY = "camfleet_only"  # camfleet sees a fault the camera does not report
     UNJUDGED = "unjudged"  # the camera reports nothing and camfleet has no picture verdict

@@ -12,6 +12,7 @@ from poller_helpers import GROUP, PASSWORD, camfleet_cli, running, spec, write_c
 from camfleet.model import Agreement, CameraClaim, CameraState, CameraTarget, DeviceIdentity, Status
 from camfleet.onvif.events import parse_pull_reply
 from camfleet.probe.events import EventsSession, apply_messages
+from camfleet.runtime.camera_events import agreement_of
 from camfleet.runtime.camera_json import camera_json
 from camfleet.runtime.fleet import FleetState
 from camfleet.service.views import camera_json as api_camera_json
@@ -118,3 +119,27 @@ async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
     assert PASSWORD not in out + err + text
     assert rc == rc_text
     assert not fleet.cameras["CHK-ev"].subscriptions  # unsubscribed after reading
+
+
+@pytest.mark.parametrize(
+    ("claim", "ours", "expected"),
+    [
+        ((Status.COVERED,), Status.SPRAY, Agreement.AGREE),  # a tamper rule fires on paint
+        ((Status.TOO_DARK,), Status.BLACK, Agreement.AGREE),  # a lost signal is "too dark" to the camera
+        ((Status.DEFOCUSED,), Status.DEFOCUSED, Agreement.AGREE),
+        ((Status.DEFOCUSED, Status.TOO_DARK), Status.COVERED, Agreement.AGREE),
+        ((Status.DEFOCUSED,), Status.FROZEN, Agreement.OTHER_FAULT),  # both see a fault, not the same one
+        ((Status.OVEREXPOSED,), Status.TOO_DARK, Agreement.OTHER_FAULT),
+        ((Status.DISPLACED,), Status.DEFOCUSED, Agreement.OTHER_FAULT),
+        ((Status.COVERED,), Status.OK, Agreement.CAMERA_ONLY),
+        ((Status.COVERED,), Status.CANNOT_JUDGE, Agreement.CAMERA_ONLY),
+        ((), Status.FROZEN, Agreement.CAMFLEET_ONLY),
+        ((), Status.OK, Agreement.AGREE),
+        ((), Status.CANNOT_JUDGE, Agreement.UNJUDGED),
+    ],
+)
+def test_agreement_compares_the_kind_of_fault(claim: tuple[Status, ...], ours: Status, expected: Agreement) -> None:
+    """The agreement is no longer "fault or not" only: a claim agrees with camfleet's fault when the claimed topic
+    can stand for it (a tamper rule for paint, "too dark" for a lost signal), and is `other_fault` when both report
+    faults of unrelated kinds (the camera "too blurry" while camfleet sees a frozen picture)."""
+    assert agreement_of(claim, ours) is expected

@@ -27,7 +27,7 @@ from camfleet.model import UP_STATUSES, Agreement, CameraState, CameraTarget, Po
 #: this key in ``CameraState.scores``.
 SHARPNESS_SCORE_KEY = "sharpness_ratio"
 
-#: ``camfleet_events_agreement_cameras`` outcomes: the four agreements, and cameras whose claim is not known.
+#: ``camfleet_events_agreement_cameras`` outcomes: the five agreements, and cameras whose claim is not known.
 AGREEMENT_OUTCOMES = (*(a.value for a in Agreement), "unknown")
 
 INFO_LABELS = ("camera", "town", "village", "point", "point_name", "program", "uplink", "vendor", "model", "firmware")

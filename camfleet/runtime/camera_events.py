@@ -48,11 +48,30 @@ PULL_OVERHEAD_S = 0.05
 _DOWN = (Status.OFFLINE, Status.UPLINK_DOWN)
 
 
+#: What each claimed status can stand for among camfleet's verdicts. A camera's detectors are cruder than their
+#: topic names: a tamper rule fires on a cover, paint, a blur or a turned camera; a cover or paint is a global
+#: scene change and reads as "too blurry" to a sharpness score; a cover or a lost signal is "too dark".
+MATCHING: dict[Status, frozenset[Status]] = {
+    Status.COVERED: frozenset(
+        {Status.COVERED, Status.SPRAY, Status.BLACK, Status.DISPLACED, Status.DEFOCUSED, Status.TOO_DARK}
+    ),
+    Status.DISPLACED: frozenset({Status.DISPLACED, Status.COVERED, Status.SPRAY, Status.BLACK}),
+    Status.DEFOCUSED: frozenset({Status.DEFOCUSED, Status.COVERED, Status.SPRAY}),
+    Status.TOO_DARK: frozenset({Status.TOO_DARK, Status.BLACK, Status.COVERED}),
+    Status.OVEREXPOSED: frozenset({Status.OVEREXPOSED}),
+}
+
+
 def agreement_of(claim: Iterable[Status], ours: Status) -> Agreement:
-    """Compare the camera's claimed faults with camfleet's confirmed picture verdict ``ours``."""
-    camera_fault = any(True for _ in claim)
-    if camera_fault:
-        return Agreement.AGREE if ours.is_image_fault else Agreement.CAMERA_ONLY
+    """Compare the camera's claimed faults with camfleet's confirmed picture verdict ``ours``: ``agree`` when
+    camfleet's fault is one a claimed status can stand for (``MATCHING``), ``other_fault`` when both see a
+    fault of unrelated kinds (the camera "too blurry", camfleet ``frozen``)."""
+    claimed = tuple(claim)
+    if claimed:
+        if not ours.is_image_fault:
+            return Agreement.CAMERA_ONLY
+        matching = any(ours in MATCHING.get(status, frozenset({status})) for status in claimed)
+        return Agreement.AGREE if matching else Agreement.OTHER_FAULT
     if ours.is_image_fault:
         return Agreement.CAMFLEET_ONLY
     return Agreement.AGREE if ours is Status.OK else Agreement.UNJUDGED
