@@ -103,3 +103,19 @@ def test_a_dark_flat_scene_judged_ok_is_not_called_black() -> None:
     assert stats.uniform_fraction >= 0.9 and stats.edge_density < 0.01, stats
     assert float(np.quantile(signature.cells[..., 0], 0.75)) < 20
     assert verdict.status is Status.OK, verdict
+
+
+def test_a_red_scene_on_a_camera_learned_at_night_is_not_an_ir_cut_fault() -> None:
+    """The retina photo (a red fundus: its magenta cast (R+B)/2 − G is high all over) on a camera that learned only
+    its IR night picture: with no day baseline the IR-cut rule sees the frame alone, and read it as `ir_cut_stuck` —
+    a fault, never learned, so the camera never got its day baseline. IR light raises blue as it raises red; a red
+    scene's blue is under its green, so it waits for its day baseline. A real IR-cut fault on such a camera (the
+    cameraman seen through a stuck filter: magenta over grey) is still named."""
+    red = vh.scene("retina")
+    baseline = _learned(red, night=True)
+    _, verdict, _ = analyze_jpeg(vh.camera_jpeg(red, 7), baseline, None, 4)
+    assert (verdict.status, verdict.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE), verdict
+    grey = vh.scene("camera")
+    night_only = _learned(grey, night=True)
+    _, verdict, _ = analyze_jpeg(vh.camera_jpeg(vh.ir_cut_stuck(grey), 8), night_only, None, 4)
+    assert verdict.status is Status.IR_CUT_STUCK, verdict

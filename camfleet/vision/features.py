@@ -93,7 +93,7 @@ def compute_features(
     gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     edges = np.asarray(cv2.Canny(smooth, CANNY_LOW, CANNY_HIGH), np.uint8)
-    colourfulness, cast, grey_share = _colour(bgr)
+    colourfulness, cast, grey_share, blue = _colour(bgr)
     laplacian = np.asarray(cv2.Laplacian(gray, cv2.CV_32F), np.float32)
     stats = FrameStats(
         width=full_width or bgr.shape[1],
@@ -112,6 +112,7 @@ def compute_features(
             "analysis_width": float(gray.shape[1]),
             "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
             "grey_share": grey_share,
+            "blue_cast": blue,
         },
     )
     aligned = bgr is image and jpeg_blocks
@@ -192,9 +193,9 @@ def _entropy(gray: U8Array) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def _colour(bgr: U8Array) -> tuple[float, FloatArray, float]:
-    """Hasler–Süsstrunk colourfulness, the magenta cast (R+B)/2 − G per pixel of the shrunk picture, and the
-    share of grid cells whose mean chroma is under GREY_CELL_CHROMA.
+def _colour(bgr: U8Array) -> tuple[float, FloatArray, float, float]:
+    """Hasler–Süsstrunk colourfulness, the magenta cast (R+B)/2 − G per pixel of the shrunk picture, the
+    share of grid cells whose mean chroma is under GREY_CELL_CHROMA, and the mean blue cast B − G.
 
     Both on the picture shrunk by COLOUR_SHRINK: per-pixel chroma noise (σ 10 on a grayscale IR frame gave a
     colourfulness of up to 3.8 at full analysis scale, 1.5 shrunk; colour scenes lost ≤ 2.5 of ≥ 6) no longer
@@ -210,7 +211,7 @@ def _colour(bgr: U8Array) -> tuple[float, FloatArray, float]:
     # Per cell, the chroma of the mean (noise averages away over a cell; an object's colour does not).
     cell_rg, cell_yb = (cv2.resize(c, GRID_SIZE, interpolation=cv2.INTER_AREA) for c in (rg, yb))
     grey_share = float(np.count_nonzero(np.hypot(cell_rg, cell_yb) < GREY_CELL_CHROMA)) / (GRID_SIZE[0] * GRID_SIZE[1])
-    return colourfulness, np.asarray(0.5 * (r + b) - g, np.float32), grey_share
+    return colourfulness, np.asarray(0.5 * (r + b) - g, np.float32), grey_share, float((b - g).mean())
 
 
 def _uniform_fraction(gray: U8Array) -> float:

@@ -57,6 +57,7 @@ IR_CUT_MIN_RISE = 5.0  # ... and at least this many luma levels (noise on very d
 IR_CUT_QUANTILE = 0.2  # ... and a cast of at least IR_CUT_SPREAD of luma in 80 % of the cells
 IR_CUT_SPREAD = 0.2  # (paint or a pink lorry covers fewer)
 IR_CUT_STRUCTURE = 0.8  # the scene must still match the baseline
+IR_CUT_BLUE = 0.1  # with only a night baseline, blue over green (B − G) of at least this share of mean luma too
 TOO_DARK_RATIO = 0.4  # brightness under this share of the baseline ...
 TOO_DARK_CEILING = 60.0  # ... and dim in absolute terms
 TOO_DARK_STRUCTURE = 0.7  # the scene is still there, only dim (else: covered)
@@ -261,6 +262,14 @@ def _ir_cut(
         relative = float(np.median(magenta_cells(day.cells, signature.cells, gain)))
     else:
         rise, relative = magenta, float(np.median(cast))
+        # The frame alone cannot tell IR light from a red scene (a fundus, brick, a red-lit shop: (R+B)/2 − G
+        # is high there too): IR leaks into blue as into red, so blue must stand over green as well. Red scenes'
+        # day samples −0.21 to −0.13 (retina: read as IR-cut stuck on 48 of 64 with a night baseline only, and
+        # never learned); IR 0.3 over the grey and night-only scenes of the evaluation ≥ 0.156.
+        blue = stats.extra.get("blue_cast", 0.0) / max(stats.brightness, BLACK_BRIGHTNESS)
+        scores["blue_cast"] = round(blue, 3)
+        if blue < IR_CUT_BLUE:
+            return None
     scores.update(magenta_rise=round(relative, 3), magenta_spread=round(spread, 3))
     reference = day or night
     assert reference is not None
