@@ -73,17 +73,15 @@ class OwnershipStats:
 
 
 def plan_release(held: Mapping[str, int], target: float, others_min: float | None, max_moves: int) -> list[str]:
-    """Units to give back, smallest first: while this instance is above the share, the least loaded other
-    instance is below it, and the two differ by more than the unit. Then the move strictly narrows the gap
-    (two instances never hand the same unit back and forth) and lowers the larger of the two distances from
-    the share, even when it takes the giver below the share: an instance 6.8 over a 33.2 share once kept an
-    18-camera uplink from a peer 31.2 under it, as giving it "overshot" (tests/test_scaling_balance.py)."""
+    """Units to give back, smallest first: while this instance is above the share by at least half the unit,
+    the least loaded other instance is below it, and the two differ by more than the unit (so the move
+    strictly narrows the gap: two instances never hand the same unit back and forth)."""
     if others_min is None:
         return []
     load, low = float(sum(held.values())), others_min
     out: list[str] = []
     for unit, weight in sorted(held.items(), key=lambda kv: (kv[1], kv[0])):
-        helps = load > target and low < target and load - low > weight
+        helps = load - target >= weight / 2 and low < target and load - low > weight
         if len(out) >= max_moves or not helps:
             break
         out.append(unit)

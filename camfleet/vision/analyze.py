@@ -48,5 +48,6 @@ def analyze_jpeg(
             problem = str(exc)
     verdict = blind_verdict(stats, signature, baseline, judge(stats, baseline, previous_signature, signature))
     if problem and verdict.status is Status.CANNOT_JUDGE and verdict.reason is Reason.NO_BASELINE:
-        verdict = Verdict(verdict.status, verdict.reason, verdict.scores, f"stored baseline ignored: {problem}")
+        detail = f"stored baseline ignored: {problem}"
+        verdict = Verdict(verdict.status, verdict.reason, verdict.scores, detail, verdict.mode)
     return stats, verdict, signature

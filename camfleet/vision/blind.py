@@ -11,9 +11,9 @@ Two gaps in the per-mode rules, measured on simulated cameras at 640×360:
 So: a frame that is almost all flat blocks with almost no edges is blind, once the camera has a ready
 baseline in some mode. With its cells dark (75th percentile of cell luma < 20: the OSD's few cells do not
 count) it is ``black`` when a learned scene was not that dark; otherwise, when a learned scene was a real
-one, it is ``covered``. Either verdict is a fault, so
-it is never learned. Only a ``cannot_judge`` verdict is revisited: a fault the per-mode rules named stands (a
-dark bag they call ``covered`` stays so), and so does an ``ok`` against a learned dark, flat scene.
+one, it is ``covered``. Either verdict is a fault, so it is never learned. Only a ``cannot_judge`` verdict is
+revisited: a fault the per-mode rules named stands (a dark bag they call ``covered`` stays so), and so does an
+``ok`` against a learned dark, flat scene.
 ``analyze_jpeg`` applies this after ``judge``, so the poller, ``camfleet analyze`` and the evaluation give
 the same verdict.
 """
