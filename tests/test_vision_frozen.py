@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pickle
 
-import cv2
-import numpy as np
 import pytest
+import vision_fault_helpers as vf
 import vision_helpers as vh
 
 from camfleet.model import Status
@@ -21,11 +20,6 @@ from camfleet.vision.features import PROBE_BLOCKS, FrameSignature
 from camfleet.vision.verdict import FROZEN_REQUANT, FROZEN_SAME
 
 SIZE = (1280, 720)
-
-
-def _reencode(data: bytes, quality: int) -> bytes:
-    """What a recorder serving its last picture sends: the decoded picture encoded again, no new noise."""
-    return vh.camera_jpeg(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), 0, noise=0.0, quality=quality)
 
 
 def _signature(data: bytes, reduction: int = 4) -> FrameSignature:
@@ -51,7 +45,7 @@ def test_stuck_picture_re_encoded_at_lower_quality_is_frozen(
     identical pixels stays far under FROZEN_SAME. Covers qualities 50–90, IR-level noise and reductions 2–8."""
     image = vh.scene(name, SIZE)
     previous = vh.camera_jpeg(image, 7, noise=noise, quality=quality)
-    stuck = _reencode(previous, quality - 15)
+    stuck = vf.reencode(previous, quality - 15)
     _, verdict, _ = analyze_jpeg(stuck, None, _signature(previous, reduction), reduction)
     assert verdict.status is Status.FROZEN, verdict.scores
     assert verdict.scores["same_fraction"] < FROZEN_SAME
@@ -97,5 +91,5 @@ def test_block_probe_only_where_the_analysis_picture_keeps_the_jpeg_blocks() -> 
     previous = vh.camera_jpeg(image, 4, noise=2.0, quality=70)
     big = _signature(previous)
     assert big.analysis_shape[1] == 640 and big.block_side == 0 and big.blocks.size == 0
-    match = frozen_match(_signature(_reencode(previous, 55)), big)
+    match = frozen_match(_signature(vf.reencode(previous, 55)), big)
     assert match.requant == 0.0 and match.block_pairs == 0

@@ -144,7 +144,8 @@ def _osd(image: Image, when: dt.datetime) -> Image:
     return out
 
 
-def _reencode(data: bytes, quality: int) -> bytes:
+def reencode(data: bytes, quality: int) -> bytes:
+    """A recorder re-encoding the picture it last got: ``data`` decoded and encoded again at ``quality``."""
     return vh.camera_jpeg(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), 0, noise=0.0, quality=quality)
 
 
@@ -167,7 +168,7 @@ def fault_sample(scene: vs.Scene, kind: str, strength: int, rng: Rng) -> ve.Samp
         elif label == "same bytes":
             frame = previous
         else:  # a recorder re-encoding the last picture it got
-            frame = _reencode(previous, p["quality"] - (15 if label.endswith("15") else 0))
+            frame = reencode(previous, p["quality"] - (15 if label.endswith("15") else 0))
         return ve.Sample(scene.name, kind, kind, label, frame, previous)
     if kind == "displaced":
         label, dx, dy, angle, zoom = MOVES[strength]
