@@ -196,6 +196,15 @@ DETAIL_CELL_STD = 8.0
 DETAIL_MIN_CELLS = 12
 
 
+def textured_cells(reference: FloatArray, also: BoolArray | None = None) -> BoolArray | None:
+    """The cells of a reference grid with texture and fine detail to judge a blur by (luma std ≥ DETAIL_CELL_STD,
+    detail > 0, and ``also`` where given), or None when fewer than DETAIL_MIN_CELLS are."""
+    usable = (reference[..., 1] >= DETAIL_CELL_STD) & (reference[..., 4] > 0)
+    if also is not None:
+        usable &= also
+    return usable if np.count_nonzero(usable) >= DETAIL_MIN_CELLS else None
+
+
 def detail_ratio(reference: FloatArray, current: FloatArray, floor: FloatArray | None = None) -> float | None:
     """Median over textured cells of the contrast-normalised fine detail (Laplacian² / std²), frame / reference.
 
@@ -207,8 +216,8 @@ def detail_ratio(reference: FloatArray, current: FloatArray, floor: FloatArray |
     """
     ref_std, ref_detail = reference[..., 1], reference[..., 4]
     cur_std, cur_detail = current[..., 1], current[..., 4]
-    usable = (ref_std >= DETAIL_CELL_STD) & (ref_detail > 0)
-    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+    usable = textured_cells(reference)
+    if usable is None:
         return None
     ref_norm = ref_detail[usable] / (ref_std[usable] ** 2)
     if floor is not None:
@@ -259,8 +268,8 @@ def _median(values: FloatArray) -> float:
 def crisp_stability(reference: FloatArray, floor: FloatArray) -> float | None:
     """Median over textured cells of the learned crispness floor over the mean crispness: ~1 for a still
     scene, lower where healthy frames vary in sharpness. None without enough textured cells or no floor."""
-    usable = (reference[..., 1] >= DETAIL_CELL_STD) & (reference[..., 4] > 0) & (floor >= 0.0)
-    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+    usable = textured_cells(reference, floor >= 0.0)
+    if usable is None:
         return None
     mean = reference[..., 4][usable] / reference[..., 1][usable] ** 2
     return _median(np.minimum(floor[usable], mean) / mean)
@@ -277,8 +286,8 @@ def clean_detail_ratio(reference: FloatArray, current: FloatArray) -> float | No
     highest of those values is kept (a passer-by over the most detailed cells bends one line, not all).
     None when the reference has too few textured cells.
     """
-    usable = (reference[..., 1] >= DETAIL_CELL_STD) & (reference[..., 4] > 0)
-    if np.count_nonzero(usable) < DETAIL_MIN_CELLS:
+    usable = textured_cells(reference)
+    if usable is None:
         return None
     ref, cur = reference[usable], current[usable]
     inverse = 1.0 / ref[:, 4]
