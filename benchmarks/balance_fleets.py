@@ -14,29 +14,20 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_scaling_balance import run_rounds
+from test_scaling_balance import settle
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
     rng = random.Random(12345)
-    unowned = off = unstable = 0
+    results = []
     for _ in range(count):
         sizes = [rng.randint(1, 40) for _ in range(rng.randint(1, 60))]
         n, seed = rng.randint(1, 6), rng.randint(0, 2**16)
-        weights = {f"u{i}": w for i, w in enumerate(sizes)}
-        instances = [f"i{k}" for k in range(n)]
-        owner: dict[str, str] = {}
-        run_rounds(weights, instances, owner, rounds=60, seed=seed)
-        if set(owner) != set(weights):
-            unowned += 1
-            continue
-        target, biggest = sum(sizes) / n, max(sizes)
-        if any(abs(sum(w for u, w in weights.items() if owner[u] == i) - target) > biggest for i in instances):
-            off += 1
-        before = dict(owner)
-        if run_rounds(weights, instances, owner, rounds=1, seed=seed + 1) != 0 or owner != before:
-            unstable += 1
+        results.append(settle(sizes, n, seed))
+    unowned = sum(not r.all_owned for r in results)
+    off = sum(r.all_owned and not r.within_share for r in results)
+    unstable = sum(r.all_owned and not r.stable for r in results)
     print(f"{count} fleets: unowned {unowned}, off by more than the largest uplink {off}, not stable {unstable}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -36,6 +37,29 @@ def run_rounds(weights: dict[str, int], instances: list[str], owner: dict[str, s
     return moved
 
 
+class Settled(NamedTuple):
+    """How a fleet settled after 60 heartbeats from scratch (``settle``)."""
+
+    all_owned: bool  # every unit has an owner
+    within_share: bool  # every instance within one largest unit of the fair share
+    stable: bool  # a further round moves nothing
+
+
+def settle(sizes: list[int], n: int, seed: int) -> Settled:
+    """Run 60 heartbeats of ``n`` instances over uplinks of ``sizes`` from scratch, then one more round."""
+    weights = {f"u{i}": w for i, w in enumerate(sizes)}
+    instances = [f"i{k}" for k in range(n)]
+    owner: dict[str, str] = {}
+    run_rounds(weights, instances, owner, rounds=60, seed=seed)
+    if set(owner) != set(weights):
+        return Settled(False, False, False)
+    target, biggest = sum(sizes) / n, max(sizes)
+    within = all(abs(sum(w for u, w in weights.items() if owner[u] == i) - target) <= biggest for i in instances)
+    before = dict(owner)
+    stable = run_rounds(weights, instances, owner, rounds=1, seed=seed + 1) == 0 and owner == before
+    return Settled(True, within, stable)
+
+
 # Derandomized: one fixed set of examples every run, so CI does not land on the known case below by chance.
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(
@@ -46,17 +70,7 @@ def run_rounds(weights: dict[str, int], instances: list[str], owner: dict[str, s
 def test_rounds_converge_to_a_balanced_stable_assignment(sizes: list[int], n: int, seed: int) -> None:
     """From scratch, any uplink sizes and 1–6 instances: after enough heartbeats every unit has one owner,
     each instance is within one largest unit of the fair share, and a further round moves nothing."""
-    weights = {f"u{i}": w for i, w in enumerate(sizes)}
-    instances = [f"i{k}" for k in range(n)]
-    owner: dict[str, str] = {}
-    run_rounds(weights, instances, owner, rounds=60, seed=seed)
-    assert set(owner) == set(weights)
-    target, biggest = sum(sizes) / n, max(sizes)
-    for i in instances:
-        assert abs(sum(w for u, w in weights.items() if owner[u] == i) - target) <= biggest
-    before = dict(owner)
-    assert run_rounds(weights, instances, owner, rounds=1, seed=seed + 1) == 0
-    assert owner == before
+    assert settle(sizes, n, seed) == Settled(all_owned=True, within_share=True, stable=True)
 
 
 @settings(max_examples=60, deadline=None)
