@@ -75,6 +75,9 @@ def exposure(image: Image, factor: float) -> Image:
 
 # --- healthy variation ----------------------------------------------------------------------------------
 
+#: How far (full-resolution pixels, each way) the view sways between two samples minutes apart (the
+#: baseline's learning samples; a normal sample and the one before it).
+LEARN_SWAY = 2.0
 NORMAL_KINDS = ("live", "exposure", "jpeg", "noise", "haze", "ir_night", "shake", "passer_by", "mixed")
 
 
@@ -130,19 +133,33 @@ def normal_sample(scene: vs.Scene, kind: str, rng: Rng) -> Sample:
     index = int(rng.integers(0, len(scene.sources)))
     earlier = index - int(rng.integers(3, 16)) if scene.is_video else index
     frame = shoot(healthy_image(scene, p, rng, index), rng, p["noise"], p["quality"])
-    previous = shoot(healthy_image(scene, p, rng, earlier, occluded=False), rng, p["noise"], p["quality"])
+    # The sample before it, minutes earlier: the same conditions, the mounting swayed elsewhere.
+    dx, dy, angle = p.get("shake", (0.0, 0.0, 0.0))
+    before = {
+        **p,
+        "shake": (dx + rng.uniform(-LEARN_SWAY, LEARN_SWAY), dy + rng.uniform(-LEARN_SWAY, LEARN_SWAY), angle),
+    }
+    previous = shoot(healthy_image(scene, before, rng, earlier, occluded=False), rng, p["noise"], p["quality"])
     strength = kind if kind != "mixed" else "mixed"
     return Sample(scene.name, "ok", kind, strength, frame, previous)
 
 
 def learning_frames(scene: vs.Scene, seed: int = 0, samples: int = 5) -> list[bytes]:
     """What the camera sends while its baseline learns: ``samples`` healthy day frames (spread over a video
-    shot), then as many IR night ones, each with fresh noise."""
+    shot), then as many IR night ones, each with fresh noise and the mounting's sway.
+
+    The sway (up to LEARN_SWAY full-resolution pixels each way, no turn) spans one period of the ÷4 decode's
+    4-pixel grid: without it every learning frame sat at the same sub-pixel phase, and a scene whose detail is
+    at that scale and aligned with the grid (clock_motion: a 400-px picture shown ×4) lost 15 % of its fine
+    detail at a 2-px shift — the healthy `shake` samples read as `defocused` against a baseline that had never
+    seen another phase. A camera on a pole is never that still between samples minutes apart.
+    """
     rng = np.random.default_rng(seed)
     frames: list[bytes] = []
     for ir in (False, True) if scene.colour else (True,):
         for k in range(samples):
             p: Params = {"ir": ir, "noise": 5.0 if ir or not scene.colour else 2.0, "quality": 85}
+            p["shake"] = (rng.uniform(-LEARN_SWAY, LEARN_SWAY), rng.uniform(-LEARN_SWAY, LEARN_SWAY), 0.0)
             index = k * len(scene.sources) // samples
             frames.append(shoot(healthy_image(scene, p, rng, index), rng, p["noise"], p["quality"]))
     return frames

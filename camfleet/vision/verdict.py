@@ -26,6 +26,7 @@ from camfleet.vision.compare import (
     magenta_cells,
     residual_structure,
     structure,
+    thumb_motion,
     zoom_fit,
 )
 from camfleet.vision.features import THUMB_SIZE, FrameSignature
@@ -46,6 +47,10 @@ FROZEN_MIN_COMPARED = 256  # fewer unclipped samples than this: cannot tell
 FROZEN_REQUANT = 0.3
 FROZEN_STEADY = 0.98  # ... with (almost) every sampled block's mean moved ≤ 4 levels (motion, passers-by: not)
 FROZEN_MIN_PAIRS = 128  # ... judged on at least this many pairs of blocks with the same previous luma
+# ... unless the picture moved: a sub-pixel sway of a smooth scene also moves blocks of equal luma alike
+# (requant up to 0.45), but its thumbnail differs by a shift (a re-encode's does not: compare.thumb_motion).
+FROZEN_MOVED_SHIFT = 0.01  # thumbnail pixels (0.13 px of a 1280-px picture) ...
+FROZEN_MOVED_EXPLAINED = 0.2  # ... explaining this share of the thumbnails' difference
 # The mode a frame is judged in.
 GREY_SHARE = 0.8  # a colour frame whose cells are this grey, on a camera that has learned only the IR mode ...
 GREY_MATCH = 0.7  # ... and matching that mode's picture this well, is its grey scene with a coloured object
@@ -223,7 +228,10 @@ def _judge(
             and match.steady_share >= FROZEN_STEADY
             and match.requant >= FROZEN_REQUANT
         ):
-            return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
+            moved, explained = thumb_motion(previous.thumb, signature.thumb)
+            scores.update(moved_px=round(moved, 3), moved_explained=round(explained, 3))
+            if moved < FROZEN_MOVED_SHIFT or explained < FROZEN_MOVED_EXPLAINED:
+                return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
     verdict = _ir_cut(stats, baseline, signature, scores)
     if verdict is not None:
         return verdict
