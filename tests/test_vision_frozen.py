@@ -18,9 +18,9 @@ import vision_scene_helpers as vs
 
 from camfleet.model import Status
 from camfleet.vision import analyze_jpeg
-from camfleet.vision.compare import frozen_match
+from camfleet.vision.compare import frozen_match, thumb_motion
 from camfleet.vision.features import PROBE_BLOCKS, FrameSignature
-from camfleet.vision.verdict import FROZEN_REQUANT, FROZEN_SAME
+from camfleet.vision.verdict import FROZEN_MOVED_EXPLAINED, FROZEN_REQUANT, FROZEN_SAME
 
 SIZE = (1280, 720)
 
@@ -118,3 +118,26 @@ def test_swayed_sample_of_a_smooth_scene_is_not_a_re_encode(name: str) -> None:
         scores.append(verdict.scores)
     assert Status.FROZEN not in statuses, [s for s, v in zip(scores, statuses, strict=True) if v is Status.FROZEN]
     assert max(s.get("requant", 0.0) for s in scores) >= FROZEN_REQUANT
+
+
+@pytest.mark.parametrize("name", ["ascent", "moon", "camera"])
+def test_ir_sway_is_not_frozen_and_a_re_encode_does_not_move(name: str) -> None:
+    """On IR-only scenes (IR light, noise σ 4–8), two samples with the mounting swayed up to 2 px each way
+    between them are never frozen; and a re-encode of the previous picture (q−15 or the same quality) leaves
+    its thumbnail unmoved — the linearised shift explains under a fifth of FROZEN_MOVED_EXPLAINED of the
+    difference (≤ 0.003 measured) —, so rule 3's motion guard never spares a stuck recorder. (A sway explains
+    0.01–0.6 here; the rare shaken sample with a requant score ≥ 0.3, fresh 2's ascent at 0.198, is what took
+    the threshold from 0.2 to 0.02.)"""
+    scene = vs.load_scene(name)
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        quality, noise = int(rng.integers(70, 91)), float(rng.uniform(4, 8))
+        before = {"ir": True, "noise": noise, "quality": quality, "shake": (rng.uniform(-2, 2), rng.uniform(-2, 2), 0)}
+        after = {**before, "shake": (rng.uniform(-2, 2), rng.uniform(-2, 2), 0.0)}
+        previous = ve.shoot(ve.healthy_image(scene, before, rng, 0), rng, noise, quality)
+        swayed = ve.shoot(ve.healthy_image(scene, after, rng, 0), rng, noise, quality)
+        reference = _signature(previous)
+        assert analyze_jpeg(swayed, None, reference, 4)[1].status is not Status.FROZEN
+        for step in (0, 15):
+            stuck = _signature(vf.reencode(previous, quality - step)).thumb
+            assert thumb_motion(reference.thumb, stuck)[1] < FROZEN_MOVED_EXPLAINED / 5

@@ -108,8 +108,8 @@ def thumb_motion(before: npt.NDArray[np.generic], after: npt.NDArray[np.generic]
 
     One linearised least-squares step (difference ≈ dx·∂x + dy·∂y + offset, Lucas–Kanade over the whole
     thumbnail): a sub-pixel sway of the camera leaves a difference shaped like the picture's gradient
-    (explained 0.26–0.80 at 0.03–0.4 px on the smooth scenes, docs/vision.md rule 3), a re-encode or fresh
-    sensor noise leaves next to none in a thumbnail (0.00).
+    (explained 0.04–0.8, docs/vision.md rule 3), a re-encode or fresh sensor noise leaves next to none in a
+    thumbnail (≤ 0.003).
     """
     a = before.astype(np.float64)
     gx = cv2.Sobel(a, cv2.CV_64F, 1, 0, ksize=3)[2:-2, 2:-2].ravel() / 8.0
