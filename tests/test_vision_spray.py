@@ -90,3 +90,28 @@ def test_heavy_paint_whose_rest_matches_only_in_its_fine_detail_is_not_a_cover()
     scene left textured beside the coat (≥ 8 % of the thumbnail) matching in its fine detail (≥ 0.5): these three
     samples were `covered` without that test and are `spray`."""
     assert _judged("bikes-cyclist", "spray", 3, [41, 47, 61]) == [Status.SPRAY] * 3
+
+
+def test_paint_that_flattens_the_textured_cells_is_spray_not_defocused() -> None:
+    """Paint over much of a finely textured scene (grass and gravel at 70 %, brick at 35 %) takes the median
+    textured cell's detail and the global sharpness down with it, and these eight samples were `defocused`. A blur
+    softens every part of the picture: judged only on the cells away from the coat, which kept their detail,
+    or with too few such cells left to judge a blur by, the picture is the coat's, and `spray`."""
+    assert _judged("grass", "spray", 3, [43, 50, 55]) == [Status.SPRAY] * 3
+    assert _judged("gravel", "spray", 3, [43, 50, 55]) == [Status.SPRAY] * 3
+    assert _judged("brick", "spray", 1, [46, 55]) == [Status.SPRAY] * 2
+
+
+def test_paint_whose_rest_matches_unmoved_is_not_a_moved_camera() -> None:
+    """Rocket under 50 % grey paint (the evaluation's seed-7 sample): the rigid fit lined the coat's edges up at a
+    70° turn matching 0.89 and called it `displaced`, though the rest of the picture matches where it was
+    (0.97); with 70 % paint the same scene was `defocused`. Both are `spray`: a coat whose rest matches ≥ 0.9
+    unmoved is no moved camera."""
+    scene = vs.load_scene("rocket")
+    baseline = ve.learn(scene, 7)
+    rng = np.random.default_rng([7, sum(b"rocket")])
+    samples = [vf.fault_sample(scene, "spray", level, rng) for level in range(4) for _ in range(4)]
+    for index in (10, 15):
+        previous = analyze_jpeg(samples[index].previous, None, None, 4)[2]
+        verdict = analyze_jpeg(samples[index].frame, baseline, previous, 4)[1]
+        assert verdict.status is Status.SPRAY, (index, verdict.scores)

@@ -228,7 +228,9 @@ def textured_cells(reference: FloatArray, also: BoolArray | None = None) -> Bool
     return usable if np.count_nonzero(usable) >= DETAIL_MIN_CELLS else None
 
 
-def detail_ratio(reference: FloatArray, current: FloatArray, floor: FloatArray | None = None) -> float | None:
+def detail_ratio(
+    reference: FloatArray, current: FloatArray, floor: FloatArray | None = None, only: BoolArray | None = None
+) -> float | None:
     """Median over textured cells of the contrast-normalised fine detail (Laplacian² / std²), frame / reference.
 
     A defocused lens loses fine detail in every cell; a passer-by, the OSD clock or a car does so in a few,
@@ -236,10 +238,11 @@ def detail_ratio(reference: FloatArray, current: FloatArray, floor: FloatArray |
     and contrast together) at ~1. None when the reference has too few textured cells or no detail learned.
     ``floor``: the baseline's learned low crispness per cell (negative where unknown): a cell whose
     crispness varied while healthy (soft video frames) is compared with its softest healthy state.
+    ``only``: judge just these cells (away from paint).
     """
     ref_std, ref_detail = reference[..., 1], reference[..., 4]
     cur_std, cur_detail = current[..., 1], current[..., 4]
-    usable = textured_cells(reference)
+    usable = textured_cells(reference, only)
     if usable is None:
         return None
     ref_norm = ref_detail[usable] / (ref_std[usable] ** 2)

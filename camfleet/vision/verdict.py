@@ -29,7 +29,7 @@ from camfleet.vision.compare import (
     thumb_motion,
     zoom_fit,
 )
-from camfleet.vision.features import THUMB_SIZE, FrameSignature
+from camfleet.vision.features import GRID_SIZE, THUMB_SIZE, FrameSignature
 from camfleet.vision.paint import intact, outside, paint_map
 
 # Absolute rules.
@@ -105,6 +105,7 @@ DEFOCUS_LOCAL = 0.6  # or thumbnail-scale local contrast under this share of the
 DEFOCUS_LOCAL_DETAIL = 0.95  # ... with some fine detail lost too ...
 DEFOCUS_LOCAL_COARSE = 0.9  # ... and the blurred thumbnail matching closely
 DEFOCUS_MAX_EDGES = 1.2  # a blur never adds edges: more than this share of the baseline's is something else
+DEFOCUS_UNPAINTED = 0.85  # a partly coated picture is blurred only if its cells away from the coat keep less
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,15 +342,18 @@ def _against_baseline(
         partial = bool(left.mean() >= SPRAY_LEFT and fine_structure(base.thumb, thumb, mask=left) >= SPRAY_LEFT_FINE)
     if ghost or blank or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO) and not partial):
         return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
-    shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED
+    # A coat over part of the picture whose rest still matches where it was: the camera did not move, however
+    # well a fit lines up the coat's own edges (rocket under 50 % paint "turned" 70°, matching 0.89).
+    unmoved = coated and rest >= SPRAY_INTACT_REST
+    shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED and not unmoved
     if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
-    turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH
+    turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH and not unmoved
     if turned and fit.matched >= min(struct + DISPLACED_TURN_GAIN, DISPLACED_TURN_EXACT):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     factor, zoomed = zoom_fit(base.thumb, thumb) if struct < DISPLACED_UNMOVED else (1.0, struct)
     scores.update(zoom=round(factor, 2), zoomed_structure=round(zoomed, 3))
-    if zoomed >= max(struct + DISPLACED_GAIN, DISPLACED_ZOOM_MATCH):
+    if zoomed >= max(struct + DISPLACED_GAIN, DISPLACED_ZOOM_MATCH) and not unmoved:
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene is zoomed in or out")
     coarse = structure(base.thumb, thumb, sigma=3.0)
     scores["coarse_structure"] = round(coarse, 3)
@@ -372,6 +376,15 @@ def _against_baseline(
     # (haze lowers both alike). The sensor noise and OSD that keep the fine detail up do not help there.
     smeared = paint.contrast < DEFOCUS_LOCAL * contrast_ratio and (cell_detail or 1.0) < DEFOCUS_LOCAL_DETAIL
     blurred = blurred or (smeared and coarse >= DEFOCUS_LOCAL_COARSE)
+    if blurred and coated and rest >= SPRAY_REST_STRUCTURE:
+        # A blur softens every part of the picture; a coat flattens its own part (whose cells lose their detail,
+        # and the global sharpness with them) and leaves the rest crisp: judge the blur away from the paint.
+        away = outside(paint.mask).reshape(GRID_SIZE[1], THUMB_SIZE[1] // GRID_SIZE[1], GRID_SIZE[0], -1)
+        kept = detail_ratio(base.cells, signature.cells, base.crisp, only=np.asarray(away.all(axis=(1, 3)), np.bool_))
+        if kept is not None:
+            scores["unpainted_detail"] = round(kept, 3)
+        # Too little left beside the coat to judge a blur by: the coat is the fault (rule 10 names it).
+        blurred = kept is not None and kept < DEFOCUS_UNPAINTED
     if blurred and coarse >= DEFOCUS_COARSE and edge_ratio <= DEFOCUS_MAX_EDGES:
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _QUADRANTS)
