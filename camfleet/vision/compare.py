@@ -108,7 +108,7 @@ def thumb_motion(before: npt.NDArray[np.generic], after: npt.NDArray[np.generic]
 
     One linearised least-squares step (difference ≈ dx·∂x + dy·∂y + offset, Lucas–Kanade over the whole
     thumbnail): a sub-pixel sway of the camera leaves a difference shaped like the picture's gradient
-    (explained 0.04–0.8, docs/vision.md rule 3), a re-encode or fresh sensor noise leaves next to none in a
+    (explained 0.01–0.72, docs/vision.md rule 3), a re-encode or fresh sensor noise leaves next to none in a
     thumbnail (≤ 0.003).
     """
     a = before.astype(np.float64)

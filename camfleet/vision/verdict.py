@@ -50,7 +50,7 @@ FROZEN_MIN_PAIRS = 128  # ... judged on at least this many pairs of blocks with 
 # ... unless the picture moved: a sub-pixel sway of a smooth scene also moves blocks of equal luma alike
 # (requant up to 0.45), but its thumbnail differs by a shift (a re-encode's does not: compare.thumb_motion).
 FROZEN_MOVED_SHIFT = 0.01  # thumbnail pixels (0.13 px of a 1280-px picture) ...
-# ... explaining this share of the thumbnails' difference: re-encodes ≤ 0.003, sways 0.036–0.72 (7 scenes,
+# ... explaining this share of the thumbnails' difference: re-encodes ≤ 0.003, sways 0.01–0.72 (7 scenes,
 # seed 11; 0.2 at first let a shaken IR sample of fresh 2's ascent at 0.198 be frozen)
 FROZEN_MOVED_EXPLAINED = 0.02
 # The mode a frame is judged in.
