@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -22,7 +23,7 @@ from camfleet.model import Status
 from camfleet.vision import Baseline, analyze_jpeg
 from camfleet.vision.compare import clean_detail_ratio, residual_structure, structure
 from camfleet.vision.features import GRID_SIZE
-from camfleet.vision.verdict import BLACK_RESIDUAL, TOO_DARK_STRUCTURE
+from camfleet.vision.verdict import BLACK_RESIDUAL, DEFOCUS_SHARPNESS, TOO_DARK_STRUCTURE
 
 SEED = 11  # not the evaluation's (0)
 
@@ -109,3 +110,18 @@ def test_vignetted_black_picture_is_black_a_dim_scene_too_dark() -> None:
     assert _judge(scene, black, 6.0, rng) is Status.BLACK
     dim = vh.exposure(_ir(scene, rng), 0.1)
     assert _judge(scene, dim, 6.0, rng) is Status.TOO_DARK
+
+
+def test_a_bright_passer_by_over_a_dark_scene_is_no_blur() -> None:
+    """A dark scene with one lit, textured part (the astronaut photo at 40 % in the middle of a black 16:9
+    picture, like fresh 4's night-side earth) and a passer-by over it: the patch raises the contrast, so the
+    old global ratio (Laplacian variance / contrast²) fell to 0.37 and the sample was `defocused`, though the
+    textured cells kept more than their softest healthy crispness (1.16 of the floor). They decide: `ok`."""
+    canvas = np.zeros((900, 1600, 3), np.uint8)
+    canvas[170:730, 520:1080] = cv2.resize(vs._skimage("astronaut"), (560, 560), interpolation=cv2.INTER_AREA) * 0.4
+    scene = vs.Scene("dark-astronaut", (canvas,), vs.HD)
+    baseline = ve.learn(scene, 3)
+    sample = ve.normal_sample(scene, "passer_by", np.random.default_rng([0, 99]))
+    verdict = analyze_jpeg(sample.frame, baseline, analyze_jpeg(sample.previous, None, None, 4)[2], 4)[1]
+    assert verdict.scores["sharpness_ratio"] < DEFOCUS_SHARPNESS and verdict.scores["detail_floor"] >= 1.0
+    assert verdict.status is Status.OK, verdict.scores

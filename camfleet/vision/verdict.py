@@ -96,6 +96,7 @@ COVERED_CONTRAST = 0.5  # a translucent cover (tape, a plastic bag): half the co
 COVERED_GHOST_EDGES = 0.05  # ... and (almost) every edge
 COVERED_BLANK = 0.9  # or (almost) every edge gone and this share of blocks flat, far flatter than the scene
 DEFOCUS_SHARPNESS = 0.38  # contrast-normalised Laplacian variance under this share of the baseline ...
+DEFOCUS_CRISP_CELLS = 1.0  # ... unless the textured cells keep this share of the crispness floor (they decide)
 DEFOCUS_DETAIL = 0.75  # or the median textured cell kept under this share of its fine detail ...
 DEFOCUS_CLEAN = 0.82  # or, on a still scene, under this share once the noise is taken out (clean_detail_ratio)
 DEFOCUS_STILL = 0.9  # still: textured cells' crispness floor ≥ this share of their mean crispness
@@ -363,7 +364,13 @@ def _against_baseline(
     floor_detail = detail_ratio(base.cells, signature.cells, base.crisp)
     if floor_detail is not None:
         scores["detail_floor"] = round(floor_detail, 3)
-    blurred = sharpness_ratio < DEFOCUS_SHARPNESS or (cell_detail is not None and cell_detail < DEFOCUS_DETAIL)
+    # The old global ratio normalises by contrast², which a bright passer-by over a dark picture raises 1.5–1.8 ×
+    # (fresh 4's earth): it cannot call a picture blurred whose textured cells are as crisp as its softest
+    # healthy frames.
+    crisp_cells = floor_detail is not None and floor_detail >= DEFOCUS_CRISP_CELLS
+    blurred = (sharpness_ratio < DEFOCUS_SHARPNESS and not crisp_cells) or (
+        cell_detail is not None and cell_detail < DEFOCUS_DETAIL
+    )
     blurred = blurred or (floor_detail is not None and floor_detail < DEFOCUS_FLOOR)
     # Sensor noise adds fine detail to every cell and hides a mild blur in the median (an IR-only camera over a
     # finely textured scene): on a still scene, measure the loss with the noise taken out.
