@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -118,7 +117,7 @@ def test_a_bright_passer_by_over_a_dark_scene_is_no_blur() -> None:
     old global ratio (Laplacian variance / contrast²) fell to 0.37 and the sample was `defocused`, though the
     textured cells kept more than their softest healthy crispness (1.16 of the floor). They decide: `ok`."""
     canvas = np.zeros((900, 1600, 3), np.uint8)
-    canvas[170:730, 520:1080] = cv2.resize(vs._skimage("astronaut"), (560, 560), interpolation=cv2.INTER_AREA) * 0.4
+    canvas[170:730, 520:1080] = vh.scene("astronaut", (560, 560)) * 0.4
     scene = vs.Scene("dark-astronaut", (canvas,), vs.HD)
     baseline = ve.learn(scene, 3)
     sample = ve.normal_sample(scene, "passer_by", np.random.default_rng([0, 99]))

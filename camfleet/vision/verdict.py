@@ -336,25 +336,26 @@ def _against_baseline(
     # scene's own shading leaves of contrast and structure.
     blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
     coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1]
-    partial = coated and rest >= SPRAY_INTACT_REST
+    # A coat whose rest still matches where it was, unmoved: paint, neither a cover nor a moved camera.
+    intact_rest = coated and rest >= SPRAY_INTACT_REST
+    partial = intact_rest
     if coated and not partial and struct < COVERED_STRUCTURE:
         # Heavy paint leaves some of the scene beside it, textured and matching in its fine detail; a cover none.
         left = intact(paint.mask, thumb)
         partial = bool(left.mean() >= SPRAY_LEFT and fine_structure(base.thumb, thumb, mask=left) >= SPRAY_LEFT_FINE)
     if ghost or blank or (struct < COVERED_STRUCTURE and (flat or edge_ratio < COVERED_EDGE_RATIO) and not partial):
         return Verdict(Status.COVERED, scores=scores, detail="flat picture that no longer resembles the scene")
-    # A coat over part of the picture whose rest still matches where it was: the camera did not move, however
-    # well a fit lines up the coat's own edges (rocket under 50 % paint "turned" 70°, matching 0.89).
-    unmoved = coated and rest >= SPRAY_INTACT_REST
-    shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED and not unmoved
+    # With such a coat the camera did not move, however well a fit lines up the coat's own edges (rocket under
+    # 50 % paint "turned" 70°, matching 0.89).
+    shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED and not intact_rest
     if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
-    turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH and not unmoved
+    turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH and not intact_rest
     if turned and fit.matched >= min(struct + DISPLACED_TURN_GAIN, DISPLACED_TURN_EXACT):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     factor, zoomed = zoom_fit(base.thumb, thumb) if struct < DISPLACED_UNMOVED else (1.0, struct)
     scores.update(zoom=round(factor, 2), zoomed_structure=round(zoomed, 3))
-    if zoomed >= max(struct + DISPLACED_GAIN, DISPLACED_ZOOM_MATCH) and not unmoved:
+    if zoomed >= max(struct + DISPLACED_GAIN, DISPLACED_ZOOM_MATCH) and not intact_rest:
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene is zoomed in or out")
     coarse = structure(base.thumb, thumb, sigma=3.0)
     scores["coarse_structure"] = round(coarse, 3)
