@@ -17,7 +17,7 @@ import vision_scene_helpers as vs
 
 from camfleet.model import Status
 from camfleet.vision import analyze_jpeg
-from camfleet.vision.paint import paint_map, window_std
+from camfleet.vision.paint import _rim, _tone, paint_map, window_std
 from camfleet.vision.verdict import SPRAY_PAINTED
 
 GREY = vf.PAINTS["grey"]
@@ -115,3 +115,37 @@ def test_paint_whose_rest_matches_unmoved_is_not_a_moved_camera() -> None:
         previous = analyze_jpeg(samples[index].previous, None, None, 4)[2]
         verdict = analyze_jpeg(samples[index].frame, baseline, previous, 4)[1]
         assert verdict.status is Status.SPRAY, (index, verdict.scores)
+
+
+def test_a_small_spray_counts_with_the_rim_of_its_blotches() -> None:
+    """20 % paint in small blotches (the evaluation's weakest spray level): a 3×3 window across a blotch's edge
+    keeps the edge's contrast, so the window tests mark only 4–7 % of the thumbnail, under the 7 % a coat needs,
+    and these nine samples were `ok`. With the rim (pixels next to the coat at the coat's own luma, far from the
+    scene's) they are `spray`; healthy samples with a passer-by over the same scenes stay `ok`."""
+    assert _judged("rocket", "spray", 0, [101, 104, 106]) == [Status.SPRAY] * 3
+    assert _judged("coins", "spray", 0, [100, 102, 110]) == [Status.SPRAY] * 3
+    assert _judged("brick", "spray", 0, [101, 106, 113]) == [Status.SPRAY] * 3
+    for name in ("rocket", "coins", "brick"):
+        scene = vs.load_scene(name)
+        baseline = ve.learn(scene, 3)
+        rng = np.random.default_rng([5, sum(name.encode())])
+        for _ in range(8):
+            sample = ve.normal_sample(scene, "passer_by", rng)
+            previous = analyze_jpeg(sample.previous, None, None, 4)[2]
+            verdict = analyze_jpeg(sample.frame, baseline, previous, 4)[1]
+            assert verdict.status is Status.OK, (name, verdict.scores)
+
+
+def test_the_rim_grows_the_coat_not_the_scene() -> None:
+    """White paint over 20 % of the rocket photo: the rim raises the share of the true paint found by at least
+    half again, and what it adds is paint (precision of the grown mask ≥ 0.9)."""
+    image = vh.scene("rocket")
+    reference = _thumb(image, 1)
+    for seed in (3, 4, 5):
+        painted = _thumb(vh.spray(image, seed=seed, coverage=0.2, colour=WHITE), 2)
+        truth = cv2.resize(vh._blobs(image.shape[:2], 0.2, seed), (96, 54), interpolation=cv2.INTER_AREA) > 0.5
+        found = paint_map(reference, painted, window_std(reference))
+        rim = _rim(found.mask, painted, _tone(reference, painted), np.zeros_like(reference))
+        assert found.rimmed == pytest.approx(rim.mean(), abs=1e-6)
+        assert np.count_nonzero(rim & truth) >= 1.5 * np.count_nonzero(found.mask & truth), seed
+        assert np.count_nonzero(rim & truth) >= 0.9 * np.count_nonzero(rim), seed

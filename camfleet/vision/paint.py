@@ -9,6 +9,9 @@ coat still (paint over low-texture parts at a luma close to theirs). A window no
 tone-curve fit does not explain (grey paint over grey sky, a bright sticker) counts too; a flat fit is the
 coat itself (paint over most of the picture), and is refitted on what the coat left.
 
+A coat's rim escapes both tests: a window across its edge keeps the edge's own contrast. ``rimmed`` adds the
+pixels next to the coat whose own luma is the coat's and far from what the scene would show there.
+
 The earlier 16×9-cell version missed half-painted cells (the paint's own edge kept their std high)
 and, with a fixed loss threshold, read haze over low-texture and snowy scenes as paint.
 """
@@ -51,6 +54,10 @@ QUIET_COAT = 1.2
 QUIET_LOSS = 0.3
 #: Fewer textured reference windows than this: nothing to judge paint by.
 MIN_TEXTURED = 50
+#: The coat's rim: a pixel next to the coat (up to RIM_STEPS pixels out) whose luma is within RIM_LUMA of the
+#: coat's median luma and at least 2 × RIM_LUMA (plus its healthy wander) off the tone curve's expectation.
+RIM_LUMA = 8.0
+RIM_STEPS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,7 @@ class PaintMap:
     mask: BoolArray  # (54, 96)
     fraction: float  # share of thumbnail pixels painted
     contrast: float  # the picture's contrast relative to the reference (GLOBAL_QUANTILE of window ratios)
+    rimmed: float = 0.0  # share painted with the coat's rim (``_rim``): at least ``fraction``
 
 
 def _local(image: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -137,10 +145,27 @@ def paint_map(
     lost = textured & (cur_std < TEXTURE_LOSS * min(contrast, 1.0) * ref_std) & (cur_std < COAT_STD)
     quiet = (ref_std >= QUIET_STD) & ~textured
     lost |= quiet & (cur_std < QUIET_LOSS * min(contrast, 1.0) * ref_std) & (cur_std < QUIET_COAT)
-    allowed = LUMA_SHIFT + (np.maximum(wander, 0.0) if wander is not None else 0.0)
-    moved = (np.abs(cur - _tone(ref, cur)) > allowed) & (cur_std < FLAT_STD)
+    spread = np.maximum(wander, 0.0) if wander is not None else np.zeros_like(ref)
+    expected = _tone(ref, cur)
+    moved = (np.abs(cur - expected) > LUMA_SHIFT + spread) & (cur_std < FLAT_STD)
     mask = _blobs(np.asarray(lost | moved, np.bool_))
-    return PaintMap(mask, float(mask.mean()), contrast)
+    return PaintMap(mask, float(mask.mean()), contrast, float(_rim(mask, cur, expected, spread).mean()))
+
+
+def _rim(mask: BoolArray, cur: FloatArray, expected: FloatArray, spread: FloatArray) -> BoolArray:
+    """``mask`` grown by its rim: up to RIM_STEPS pixels out, those whose luma is the coat's (within RIM_LUMA of
+    its median) and not the scene's (2 × RIM_LUMA plus the pixel's wander off the tone curve). A 3×3 window across
+    the coat's edge keeps the edge's contrast, so neither the lost-texture nor the flat test takes it: a 20 % spray
+    of small blotches showed only 4-7 % of the picture painted, half its blotches being rim."""
+    if not mask.any():
+        return mask
+    paint = float(np.median(cur[mask]))
+    like = (np.abs(cur - paint) < RIM_LUMA) & (np.abs(cur - expected) > 2.0 * RIM_LUMA + spread)
+    grown = mask
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(RIM_STEPS):
+        grown = grown | (cv2.dilate(grown.astype(np.uint8), kernel).astype(np.bool_) & like)
+    return np.asarray(grown, np.bool_)
 
 
 def _blobs(mask: BoolArray) -> BoolArray:

@@ -72,6 +72,7 @@ COVERED_STRUCTURE = 0.6  # the picture no longer resembles the scene ...
 COVERED_UNIFORM = 0.6  # ... and is mostly flat ...
 COVERED_EDGE_RATIO = 0.2  # ... or has lost most of its edges
 SPRAY_PAINTED = (0.07, 0.8)  # share of the thumbnail painted: a part, not all ...
+SPRAY_RIMMED = 0.085  # ... or painted with the coat's rim (healthy samples ≤ 0.077, small sprays 0.087-0.14) ...
 SPRAY_REST_STRUCTURE = 0.6  # ... while the rest still matches the reference
 SPRAY_SURE = 0.15  # a flat coat over this much of the thumbnail, with edges lost in proportion ...
 SPRAY_SURE_EDGES = 0.7  # ... (under this share of the baseline's) is paint however little of the rest is left
@@ -321,6 +322,7 @@ def _against_baseline(
         uniform_fraction=round(stats.uniform_fraction, 3),
         structure=round(struct, 3),
         changed_fraction=round(paint.fraction, 3),
+        rimmed_fraction=round(paint.rimmed, 3),
         local_contrast=round(paint.contrast, 3),
         rest_structure=round(rest, 3),
         shift_fraction=round(shift, 4),
@@ -335,7 +337,7 @@ def _against_baseline(
     # No edge left and flat everywhere: a cover whatever the sensor noise (IR) or a light leak shaped like the
     # scene's own shading leaves of contrast and structure.
     blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
-    coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1]
+    coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] or SPRAY_RIMMED <= paint.rimmed <= SPRAY_PAINTED[1]
     # A coat whose rest still matches where it was, unmoved: paint, neither a cover nor a moved camera.
     intact_rest = coated and rest >= SPRAY_INTACT_REST
     partial = intact_rest
