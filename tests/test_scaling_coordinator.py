@@ -99,6 +99,29 @@ async def test_two_coordinators_split_the_fleet_and_report_it(store: LeaseStore)
     assert ownership_families(None) == []
 
 
+async def test_a_returning_instance_is_fed_when_every_peer_is_just_above_its_share(store: LeaseStore) -> None:
+    """Four coordinators hold eight one-camera uplinks, two each; a fifth joins (share 1.6: each peer only 0.4
+    above it, less than half an uplink). The most loaded peer gives it one uplink and does not take it back at
+    its next heartbeat (though that would bring it closer to its share); nobody else moves, and further
+    heartbeats move nothing."""
+    targets = fleet(uplinks=8, per=1)
+    old = [Ownership(store, name, lease_s=30.0, targets=targets) for name in ("a", "b", "c", "d")]
+    await beat_all(old, 3)
+    assert [len(c.owned) for c in old] == [2, 2, 2, 2]
+    new = Ownership(store, "e", lease_s=30.0, targets=targets)
+    await new.beat_once()  # registers
+    await beat_all(old, 1)  # d, the most loaded (ties broken by id), gives one uplink
+    await old[3].beat_once()  # d again before the newcomer: it leaves the uplink free
+    assert [len(c.owned) for c in old] == [2, 2, 2, 1]
+    everyone = [*old, new]
+    await beat_all([new, *old], 3)
+    assert [len(c.owned) for c in everyone] == [2, 2, 2, 1, 1]
+    settled = [c.owned for c in everyone]
+    await beat_all(everyone, 3)
+    assert [c.owned for c in everyone] == settled
+    assert sum(c.stats().released for c in old) == 1
+
+
 async def test_graceful_stop_releases_at_once(store: LeaseStore) -> None:
     """A stopping instance stops polling first, then gives its leases back: the other takes them at its
     very next heartbeat, without waiting for any lease to expire."""

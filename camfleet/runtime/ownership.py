@@ -9,9 +9,10 @@
     await coord.stop()           # stop polling, then release every lease at once (a crash lets them expire)
 
 Every ``heartbeat_s`` (a third of the lease) one transaction renews this instance's row and leases and
-reads the others' loads; then it gives back units above its fair share (smallest first, at most
-``max_moves`` per heartbeat, so a returning instance is fed gradually, not by a herd) and claims free
-ones while that brings it closer to the share. Units are uplink groups (see ``inventory/leases.py``).
+reads the others' loads; then, if it is the most loaded, it gives back units above its fair share (smallest
+first, at most ``max_moves`` per heartbeat, so a returning instance is fed gradually, not by a herd) and
+claims free ones while that brings it closer to the share (never one it gave at its last heartbeat). Units
+are uplink groups (see ``inventory/leases.py``).
 
 Self-fencing: the leases are valid until the database's ``now + lease_s``. Locally they count as valid
 until ``send time + lease_s - fence_margin_s``; if no heartbeat succeeded by then, every camera is dropped
@@ -72,17 +73,24 @@ class OwnershipStats:
     heartbeat_seconds: float = 0.0  # duration of the last heartbeat cycle
 
 
-def plan_release(held: Mapping[str, int], target: float, others_min: float | None, max_moves: int) -> list[str]:
-    """Units to give back, smallest first: while this instance is above the share by at least half the unit,
-    the least loaded other instance is below it, and the two differ by more than the unit (so the move
-    strictly narrows the gap: two instances never hand the same unit back and forth)."""
-    if others_min is None:
+def plan_release(
+    held: Mapping[str, int], target: float, low: float | None, max_moves: int, most_loaded: bool, largest: int
+) -> list[str]:
+    """Units to give back, smallest first, by the most loaded instance alone (ties broken by id, so peers
+    reading the same loads do not all give to one at once). ``low`` is the least loaded other instance's load
+    plus the units no live instance's load counts yet (free, or claimed since the claimer's heartbeat: they
+    go to it first). Each goes while this instance is above the share by at least half the unit, ``low`` is
+    below the share, and the two differ by more than the unit (so the move strictly narrows the gap: two
+    instances never hand the same unit back and forth). While ``low`` is short of the share by more than the
+    ``largest`` unit, the first unit goes if this instance is above the share at all."""
+    if low is None or not most_loaded:
         return []
-    load, low = float(sum(held.values())), others_min
+    load = float(sum(held.values()))
     out: list[str] = []
     for unit, weight in sorted(held.items(), key=lambda kv: (kv[1], kv[0])):
-        helps = load - target >= weight / 2 and low < target and load - low > weight
-        if len(out) >= max_moves or not helps:
+        starved = not out and target - low > largest
+        above = load - target >= weight / 2 or (starved and load > target)
+        if len(out) >= max_moves or not (above and low < target and load - low > weight):
             break
         out.append(unit)
         load, low = load - weight, low + weight
@@ -130,6 +138,7 @@ class Ownership:
         self.on_change = on_change
         self.rng = rng or random.Random()
         self.units: dict[str, int] = {}  # held unit → weight
+        self._given: set[str] = set()  # released at the last heartbeat: not claimed back at the next
         self.owned: frozenset[str] = frozenset()
         self.leader = False
         self.fenced = False
@@ -213,10 +222,14 @@ class Ownership:
         self.units, self.leader, self.fenced = dict(view.held), view.leader, False
         self._instances = len(view.instances)
         target = view.total_weight / max(len(view.instances), 1)
-        others = [load for inst, load in view.instances.items() if inst != self.instance_id]
+        others = [(load, inst) for inst, load in view.instances.items() if inst != self.instance_id]
         known = {u: w for u, w in self.units.items() if u in self._by_unit}
+        most = all((sum(known.values()), self.instance_id) >= other for other in others)
+        unseen = max(view.total_weight - sum(view.instances.values()), 0)  # free, just claimed, or a dead one's
+        low = min(others)[0] + unseen if others else None
+        largest = max((len(ids) for ids in self._by_unit.values()), default=0)
         release = [u for u in self.units if u not in known]  # uplinks no longer in our inventory
-        release += plan_release(known, target, min(others) if others else None, self.max_moves)
+        release += plan_release(known, target, low, self.max_moves, most, largest)
         if release:
             for unit in release:
                 self.units.pop(unit)
@@ -227,7 +240,8 @@ class Ownership:
             except CamfleetError as exc:  # they expire within one lease instead
                 log.warning("cluster: release failed", extra={"error": str(exc)})
         if self._beats > 0:
-            await self._claim(view, target, set(release))
+            await self._claim(view, target, set(release) | self._given)
+        self._given = set(release)
         self._beats += 1
         await self._apply()
         self._last_ok_at, self._last_s = time.time(), time.monotonic() - t0
