@@ -8,7 +8,7 @@ from typing import NamedTuple
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from camfleet.runtime.ownership import plan_claim, plan_release
+from camfleet.runtime.ownership import peer_view, plan_claim, plan_release
 
 
 def run_rounds(weights: dict[str, int], instances: list[str], owner: dict[str, str], rounds: int, seed: int) -> int:
@@ -24,10 +24,7 @@ def run_rounds(weights: dict[str, int], instances: list[str], owner: dict[str, s
         target = sum(weights.values()) / len(instances)
         for me in rng.sample(instances, len(instances)):
             held = {u: w for u, w in weights.items() if owner.get(u) == me}
-            others = [(v, i) for i, v in loads_seen.items() if i != me]
-            most = all((loads_seen[me], me) >= other for other in others)
-            unseen = sum(weights.values()) - sum(loads_seen.values())  # free at the round's start
-            low = min(others)[0] + unseen if others else None
+            most, low = peer_view(loads_seen, me, loads_seen[me], sum(weights.values()))
             released = plan_release(held, target, low, 3, most, largest)
             for u in released:
                 del owner[u]

@@ -97,6 +97,15 @@ def plan_release(
     return out
 
 
+def peer_view(loads: Mapping[str, float], me: str, mine: float, total: float) -> tuple[bool, float | None]:
+    """What ``plan_release`` needs from the loads every instance last wrote (``me`` included): whether ``me``,
+    carrying ``mine``, is the most loaded (ties broken by id), and the least loaded other's load plus the units
+    no written load counts yet (free, just claimed, a dead instance's); None without another instance."""
+    others = [(load, inst) for inst, load in loads.items() if inst != me]
+    unseen = max(total - sum(loads.values()), 0.0)
+    return all((mine, me) >= other for other in others), (min(others)[0] + unseen if others else None)
+
+
 def plan_claim(free: Mapping[str, int], load: float, target: float, least_loaded: bool, me: str) -> list[str]:
     """Free units worth claiming, largest first: each that brings this instance closer to the share; the
     least loaded instance takes any while it is below the share, so no unit is ever left without a poller."""
@@ -222,11 +231,8 @@ class Ownership:
         self.units, self.leader, self.fenced = dict(view.held), view.leader, False
         self._instances = len(view.instances)
         target = view.total_weight / max(len(view.instances), 1)
-        others = [(load, inst) for inst, load in view.instances.items() if inst != self.instance_id]
         known = {u: w for u, w in self.units.items() if u in self._by_unit}
-        most = all((sum(known.values()), self.instance_id) >= other for other in others)
-        unseen = max(view.total_weight - sum(view.instances.values()), 0)  # free, just claimed, or a dead one's
-        low = min(others)[0] + unseen if others else None
+        most, low = peer_view(view.instances, self.instance_id, sum(known.values()), view.total_weight)
         largest = max((len(ids) for ids in self._by_unit.values()), default=0)
         release = [u for u in self.units if u not in known]  # uplinks no longer in our inventory
         release += plan_release(known, target, low, self.max_moves, most, largest)
