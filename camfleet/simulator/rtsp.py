@@ -153,11 +153,17 @@ class RtspServers:
 
 
 def _readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
-    """One line of the child's stdout, or TimeoutError (a select on the pipe, so a hung child cannot block)."""
-    import select
+    """One line of the child's stdout, or TimeoutError, so a hung child cannot block.
+
+    ``selectors`` (epoll), not ``select.select``: the simulator holds one listening socket per camera, so at
+    the demo's default 5,500 cameras this pipe's descriptor is above 1023, where ``select`` raises
+    "filedescriptor out of range".
+    """
+    import selectors
 
     assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
-    if not ready:
-        raise TimeoutError
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout_s):
+            raise TimeoutError
     return proc.stdout.readline()
