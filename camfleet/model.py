@@ -76,6 +76,7 @@ class Reason(enum.StrEnum):
     # auth_failed
     PASSWORD = "password"
     CLOCK = "clock"
+    NO_CREDENTIALS = "no_credentials"  # the inventory names a credential group the credentials file lacks
     # protocol_error
     MALFORMED = "malformed"
     OVERSIZED = "oversized"
@@ -90,6 +91,7 @@ class Reason(enum.StrEnum):
     # cannot_judge
     NO_BASELINE = "no_baseline"
     FEATURELESS = "featureless"
+    NEEDS_REVIEW = "needs_review"  # the first pictures were doubtful: a person must look (``baseline review``)
     # uplink_down
     UPLINK = "uplink"
 
@@ -101,6 +103,15 @@ class CheckKind(enum.StrEnum):
     IDENTITY = "identity"
     DISCOVERY = "discovery"
     FRAME = "frame"
+
+
+class BaselineState(enum.StrEnum):
+    """Where a camera's picture baseline stands: what its ``ok`` is worth (docs/baselines.md)."""
+
+    NONE = "none"  # no picture judged yet
+    PROVISIONAL = "provisional"  # learned only from pictures that passed the no-baseline rules; nobody looked
+    DOUBTFUL = "doubtful"  # the first pictures were doubtful: nothing learned, a person must look
+    APPROVED = "approved"  # a person approved it, or it starts from an acceptance picture (验收照片)
 
 
 class PointStatus(enum.StrEnum):
