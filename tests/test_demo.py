@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -59,3 +60,70 @@ def test_demo_serves_metrics_and_coverage_then_stops_cleanly(tmp_path: Path) -> 
     assert "demo stopped" in text, text[-2000:]
     time.sleep(0.5)
     assert _get(f"http://{control}/faults")[0] == 0, "the simulator child is still serving"
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (Linux /proc, every thread's: a child started from a worker thread is
+    listed under that thread), or none once it has gone."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.timeout(600)
+def test_demo_at_its_default_size_exactly_as_the_readme_says(tmp_path: Path) -> None:
+    """`camfleet demo` with no argument, as the README's first command runs it: the default district (5,500
+    cameras, so the simulator holds descriptors far above 1023), its RTSP child where GStreamer is installed,
+    every camera on /metrics at the default address; Ctrl-C leaves no process behind. Fails on the code whose
+    RTSP start-up used select() on a descriptor above 1023 (the simulator died during start-up)."""
+    from camfleet.simulator.rtsp import available as rtsp_available
+
+    for port in (9870, 9871):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"127.0.0.1:{port} is taken: the demo's defaults need it"
+    script = Path(sys.executable).with_name("camfleet")
+    assert script.exists(), f"the console script {script} is not installed"
+    proc = subprocess.Popen(
+        [str(script), "demo"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, env={k: v for k, v in os.environ.items() if not k.startswith("CAMFLEET_")},
+    )  # fmt: skip
+    work = tmp_path / "camfleet-demo"
+    try:
+
+        def ready() -> bool:
+            assert proc.poll() is None, (work / "simulator.log").read_text(errors="replace")[-3000:]
+            return _get("http://127.0.0.1:9870/-/ready")[0] == 200
+
+        wait_until(ready, timeout_s=400, what="the default demo ready")
+        metrics = _get("http://127.0.0.1:9870/metrics")[1]
+        assert metrics.count("camfleet_camera_up{") == 5500
+        assert _get("http://127.0.0.1:9871/faults")[0] == 200
+        simulators = [c for c in _children(proc.pid) if "simulate" in _cmdline(c)]
+        assert len(simulators) == 1, [_cmdline(c) for c in _children(proc.pid)]
+        rtsp_children = [c for c in _children(simulators[0]) if "camfleet-rtsp" in _cmdline(c)]
+        assert len(rtsp_children) == (1 if rtsp_available() else 0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate(timeout=10)
+    text = out.decode(errors="replace")
+    assert "demo stopped" in text, text[-2000:]
+    assert "Traceback" not in (work / "simulator.log").read_text(errors="replace")
+    time.sleep(0.5)
+    assert _get("http://127.0.0.1:9871/faults")[0] == 0, "the simulator child is still serving"
+    for pid in rtsp_children + simulators:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
