@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from inventory_helpers import write_csv
-from poller_helpers import camfleet_cli, inventory_rows, running, village_specs, write_credentials
+from poller_helpers import GROUP, camfleet_cli, inventory_rows, running, village_specs, write_credentials
 
 from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
@@ -95,3 +95,22 @@ async def test_check_explains_a_wrong_password_and_a_healthy_camera(tmp_path: Pa
     assert all(s["ok"] for s in ok["steps"]) and "JPEG" in ok["steps"][-1]["detail"]
     assert code_addr == 0 and json.loads(out_addr)["status"] == "ok"
     assert "Poller-pass-7" not in out_bad + out_ok + out_addr
+
+
+@pytest.mark.timeout(180)
+async def test_missing_credential_group_is_its_own_reason(tmp_path: Path, sqlite_url: str) -> None:
+    """A camera whose credential group is not in the credentials file is auth_failed/no_credentials, not a
+    refused password, and the detail names the group and the file to add it to."""
+    env = _setup(tmp_path, sqlite_url)
+    other = tmp_path / "other.toml"
+    other.write_text('[groups.another-batch]\nusername = "admin"\npassword = "x"\n', encoding="utf-8")
+    other.chmod(0o600)
+    env["CAMFLEET_CREDENTIALS_FILE"] = str(other)
+    fleet = SimulatedFleet(village_specs(NET, {"北坡村": 4, "南湾村": 2}))
+    async with running(fleet):
+        code, out, err = await camfleet_cli("sweep", "--once", "--checks", "full", "--json", env=env, timeout=150)
+    assert code == 0, err
+    cams = {c["id"]: c for c in json.loads(out)["cameras"]}
+    assert {(c["status"], c["reason"]) for c in cams.values()} == {("auth_failed", "no_credentials")}
+    detail = cams["V0020-0"]["detail"]
+    assert GROUP in detail and str(other) in detail, detail

@@ -38,6 +38,11 @@ class CredentialStore:
         """The credential of ``group``, or None when the group is unknown."""
         return self.groups.get(group)
 
+    def missing(self, group: str) -> str:
+        """What to say of a camera whose ``group`` is not here: the group and where it was looked for."""
+        where = self.source or "the credentials (no credentials file was found)"
+        return f"credential group {group!r} is not in {where}"
+
     def secrets(self) -> list[str]:
         """Every password (for redaction checks)."""
         return [c.password for c in self.groups.values() if c.password]

@@ -117,8 +117,8 @@ class FrameChecks:
         started_at, t0 = ctx.clock(), time.perf_counter()
         credential = ctx.credential(target)
         if credential is None:
-            detail = f"credential group {target.credential!r} is not in the credentials file"
-            return ProbeResult(target.camera_id, CheckKind.FRAME, Status.AUTH_FAILED, Reason.PASSWORD, detail,
+            detail = ctx.credentials.missing(target.credential)
+            return ProbeResult(target.camera_id, CheckKind.FRAME, Status.AUTH_FAILED, Reason.NO_CREDENTIALS, detail,
                                started_at=started_at)  # fmt: skip
         info = ctx.media.get(target.camera_id)
         if info is None:
