@@ -108,3 +108,25 @@ def test_db_upgrade_and_simulate_inventory_in_a_real_process(tmp_path: Path) -> 
     done = camfleet("inventory", "import", "d.csv")
     assert done.returncode == 0 and "created a new database" not in done.stdout, done.stderr
     assert "44" in done.stdout  # 14 + 30 cameras added
+
+
+def test_validate_and_import_warn_of_credential_groups_missing_from_the_credentials_file(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group the cameras name that the credentials file lacks is a warning (not a rejection) naming the group,
+    the file and the rows that use it; a group that is there is not mentioned; the import still happens."""
+    rows = small_inventory()
+    rows[2] |= {"credential": "batch-2019"}
+    rows[4] |= {"credential": "batch-2019"}
+    inventory = write_csv(tmp_path / "inv.csv", rows)
+    creds = tmp_path / "creds.toml"
+    creds.write_text('[groups.yctt-2025]\nusername = "admin"\npassword = "x"\n', encoding="utf-8")
+    creds.chmod(0o600)
+    monkeypatch.setenv("CAMFLEET_CREDENTIALS_FILE", str(creds))
+    for command in ("validate", "import"):
+        code, out, err = run("inventory", command, str(inventory))
+        assert code == 0, err
+        assert f"credential group 'batch-2019' is not in {creds}" in err, err
+        assert "2 camera(s) use it, rows 4 (C3), 6 (C5)" in err, err
+        assert "yctt-2025" not in err
+    assert "imported" in out

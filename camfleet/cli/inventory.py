@@ -38,6 +38,27 @@ def _validated(file: str) -> Inventory:
         raise typer.Exit(1) from None
 
 
+def _warn_missing_groups(inventory: Inventory, file: str) -> None:
+    """A warning per credential group the cameras name that the credentials file lacks, with its rows: those
+    cameras would read auth_failed/no_credentials. Not an error: the groups may be added after the import."""
+    from camfleet.config.credentials import load_credentials
+    from camfleet.errors import ConfigError
+
+    try:
+        store = load_credentials(get_config().credentials.file, file)
+    except ConfigError as exc:
+        err_console.print(f"[yellow]warning:[/] credential groups not checked: {escape(str(exc))}", soft_wrap=True)
+        return
+    for group, rows in sorted(inventory.missing_groups(store.groups).items()):
+        shown = ", ".join(f"{line} ({camera})" for line, camera in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        err_console.print(
+            f"[yellow]warning:[/] {escape(store.missing(group))}; {len(rows)} camera(s) use it, rows {escape(shown)}"
+            f"{more}: they will read auth_failed/no_credentials until it is added",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
+
+
 def _print_plan(plan: Plan, title: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in ("", "added", "changed", "retired/removed", "unchanged"):
@@ -62,6 +83,7 @@ def import_(
     """Import an inventory file, all or nothing, applying exactly the differences."""
     with errors_as_messages():
         inventory = _validated(file)  # before the database is opened: a rejected file changes nothing
+        _warn_missing_groups(inventory, file)
         url = get_config().database.url
         from camfleet.inventory.db import head_revision, safe_url
         from camfleet.inventory.importer import import_inventory
@@ -85,6 +107,7 @@ def validate(file: Annotated[str, typer.Argument(help="Inventory file to check."
     """Report every problem in an inventory file with its row and column; change nothing."""
     with errors_as_messages():
         inventory = _validated(file)
+        _warn_missing_groups(inventory, file)
         out_console.print(
             f"ok: {len(inventory.points)} points, {len(inventory.cameras)} cameras", highlight=False, soft_wrap=True
         )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from camfleet.errors import InventoryError, InventoryProblem
@@ -41,6 +41,16 @@ class Inventory:
     source: str
     points: list[PointRecord]
     cameras: list[CameraRecord]
+    camera_lines: dict[str, int] = field(default_factory=dict)  # camera id → its row in the file
+
+    def missing_groups(self, known: Collection[str]) -> dict[str, list[tuple[int, str]]]:
+        """Credential groups the cameras name that are not in ``known``: group → [(row, camera id), …]."""
+        out: dict[str, list[tuple[int, str]]] = {}
+        for camera in self.cameras:
+            if camera.credential not in known:
+                line = self.camera_lines.get(camera.camera_id, 0)
+                out.setdefault(camera.credential, []).append((line, camera.camera_id))
+        return out
 
 
 @dataclass(slots=True)
@@ -163,7 +173,7 @@ def validate_rows(parsed: InventoryFile) -> Inventory:
     if checker.problems:
         checker.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise InventoryError(checker.problems)
-    return Inventory(parsed.path, points, checker.cameras)
+    return Inventory(parsed.path, points, checker.cameras, dict(checker.camera_lines))
 
 
 def validate_file(path: str | os.PathLike[str]) -> Inventory:
