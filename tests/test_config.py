@@ -148,3 +148,64 @@ def test_repeated_warnings_are_summarised() -> None:
     assert f.filter(again)
     assert getattr(again, "repeated", 0) == 9
     assert "repeated=9" in LogfmtFormatter(with_time=False).format(again)
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "expected"),
+    [
+        ("web", 'listen = "nonsense"', "web.listen: Value error, listen address 'nonsense': expected HOST:PORT"),
+        ("web", 'listen = "127.0.0.1:99999"', "port 99999 is not 1-65535"),
+        ("web", 'listen = "camhost:9870"', "'camhost' is not an IP address"),
+        ("database", 'url = "mysql://u:Zq9pw@db/x"', "database.url: Value error, unsupported database driver 'mysql'"),
+        ("database", 'url = "/var/lib/camfleet.db"', "unsupported database driver '(no scheme)'"),
+    ],
+)
+def test_values_a_start_would_reject_are_rejected_by_config_check(
+    tmp_path: Path, section: str, line: str, expected: str
+) -> None:
+    """`config check` (load_config) refuses a listen address `run` could not bind and a database URL with a driver
+    camfleet does not ship, naming the file and key path; the URL's password is never repeated."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"[{section}]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(bad, apply_env=False)
+    assert f"{bad}: " in str(info.value) and expected in str(info.value)
+    assert "Zq9pw" not in str(info.value)
+
+
+def test_a_bad_database_url_in_the_environment_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$CAMFLEET_DATABASE_URL is checked like the file's key, and the error names the variable, not the value."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
+    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "mysql://u:Zq9pw@db/camfleet")
+    with pytest.raises(ConfigError) as info:
+        load_config(None)
+    assert str(info.value).startswith("$CAMFLEET_DATABASE_URL: unsupported database driver 'mysql'")
+    assert "Zq9pw" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["run", "--listen", "nonsense"], "--listen"),
+        (["run", "--listen", "127.0.0.1:70000"], "--listen"),
+        (["demo", "--listen", "[::1:9870"], "--listen"),
+        (["demo", "--control", "camhost:9871"], "--control"),
+    ],
+)
+def test_a_bad_listen_option_is_a_usage_error_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], option: str
+) -> None:
+    """`run`/`demo` with an address they could not bind exit 2 with one line naming the option, before starting
+    anything (no traceback, no demo directory created)."""
+    from typer.testing import CliRunner
+
+    from camfleet.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
+    result = CliRunner().invoke(app, args, terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {option}: listen address"), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "camfleet-demo").exists()

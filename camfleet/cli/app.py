@@ -71,6 +71,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def checked_listen(value: str, option: str) -> tuple[str, int]:
+    """``HOST:PORT`` given on the command line, or a usage error naming the option (exit 2)."""
+    from camfleet.config.web import parse_listen
+
+    try:
+        return parse_listen(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}".replace("[", "\\["), code=2)
+
+
 @contextmanager
 def errors_as_messages() -> Iterator[None]:
     """Turn ``CamfleetError`` into a clean message and exit code (2 for not implemented, else 1)."""

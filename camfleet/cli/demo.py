@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from camfleet.cli.app import app, errors_as_messages, fail, out_console
+from camfleet.cli.app import app, checked_listen, errors_as_messages, fail, out_console
 from camfleet.config import CamfleetConfig
-from camfleet.config.web import parse_listen
 
 #: The demo's faults: a few of each kind the field sees, staggered so that dashboards move while you watch.
 SCENARIO = """\
@@ -142,8 +141,8 @@ def demo(
     from camfleet.simulator.process import SimulatorProcess
 
     with errors_as_messages():
-        parse_listen(listen)
-        control_addr = parse_listen(control)
+        checked_listen(listen, "--listen")
+        control_addr = checked_listen(control, "--control")
         work = Path(directory).resolve()
         out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
         inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)

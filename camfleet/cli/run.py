@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from camfleet.cli.app import app, errors_as_messages, get_config, state
-from camfleet.config.web import parse_listen
+from camfleet.cli.app import app, checked_listen, errors_as_messages, get_config, state
 
 
 @app.command("run")
@@ -26,5 +25,5 @@ def run(
     with errors_as_messages():
         cfg = get_config()
         if listen:
-            parse_listen(listen)
+            checked_listen(listen, "--listen")
         asyncio.run(run_service(cfg, config_path=state.config_path, listen=listen))

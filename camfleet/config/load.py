@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from camfleet.config.database import check_database_url
 from camfleet.config.root import CamfleetConfig
 from camfleet.errors import ConfigError
 
@@ -71,6 +72,10 @@ def apply_environment(cfg: CamfleetConfig) -> CamfleetConfig:
     """$CAMFLEET_DATABASE_URL and $CAMFLEET_CREDENTIALS_FILE override the file."""
     url = os.environ.get("CAMFLEET_DATABASE_URL")
     if url:
+        try:
+            check_database_url(url)
+        except ValueError as exc:
+            raise ConfigError(f"$CAMFLEET_DATABASE_URL: {exc}") from None
         cfg = cfg.model_copy(update={"database": cfg.database.model_copy(update={"url": url})})
     cred = os.environ.get("CAMFLEET_CREDENTIALS_FILE")
     if cred:
