@@ -209,3 +209,28 @@ def test_a_bad_listen_option_is_a_usage_error_without_traceback(
     assert result.stderr.startswith(f"error: {option}: listen address"), result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "camfleet-demo").exists()
+
+
+def test_an_environment_override_is_named_with_both_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`camfleet run` warns when $CAMFLEET_DATABASE_URL overrides a different [database] url of the file, giving
+    both (passwords hidden); the same value in both is no warning."""
+    from typer.testing import CliRunner
+
+    from camfleet.cli import app
+    from camfleet.config.load import environment_overrides
+
+    f = tmp_path / "c.toml"
+    f.write_text('[database]\nurl = "postgresql+psycopg://cf:Zq9pw@db.example/camfleet"\n', encoding="utf-8")
+    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "sqlite:////var/lib/camfleet/camfleet.db")
+    (line,) = environment_overrides(load_config(f, apply_env=False))
+    assert line == (
+        "$CAMFLEET_DATABASE_URL=sqlite:////var/lib/camfleet/camfleet.db overrides [database] url = "
+        "postgresql+psycopg://cf:***@db.example/camfleet"
+    )
+    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "postgresql+psycopg://cf:Zq9pw@db.example/camfleet")
+    assert environment_overrides(load_config(f, apply_env=False)) == []
+    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "sqlite:///nowhere/x.db")
+    result = CliRunner().invoke(app, ["--config", str(f), "run", "--listen", "127.0.0.1:1"], terminal_width=300)
+    assert "warning: $CAMFLEET_DATABASE_URL=sqlite:///nowhere/x.db overrides [database] url" in result.stderr
+    assert result.exit_code == 1 and "unable to open database file" in result.stderr
+    assert "Zq9pw" not in result.output

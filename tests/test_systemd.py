@@ -57,3 +57,38 @@ def test_unit_has_the_lifecycle_settings() -> None:
         "DynamicUser=yes",
     ):
         assert line in text, line
+
+
+def test_unit_takes_every_setting_from_the_config_file() -> None:
+    """Nothing in the unit overrides the config file (an Environment=CAMFLEET_DATABASE_URL there silently kept a
+    PostgreSQL-configured service on SQLite), and the shipped config's database is an absolute path in the
+    unit's state directory, so admin commands reading the same file reach the service's database."""
+    from camfleet.config import load_config
+
+    text = UNIT.read_text(encoding="utf-8")
+    assert "Environment=" not in text and "CAMFLEET_" not in text
+    assert "--config /etc/camfleet/camfleet.toml run" in text and "StateDirectory=camfleet" in text
+    url = load_config(REPO / "config" / "camfleet.toml", apply_env=False).database.url
+    assert url == "sqlite:////var/lib/camfleet/camfleet.db"
+
+
+@pytest.mark.timeout(180)
+def test_unit_documentation_is_installed_by_the_package(tmp_path: Path) -> None:
+    """The unit's Documentation= file is one that installing the package creates: the wheel carries it under the
+    data path that lands in <prefix>/share/doc/camfleet (the operations guide installs to /opt/camfleet)."""
+    import zipfile
+
+    docs = [
+        line.split("=", 1)[1]
+        for line in UNIT.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Documentation=")
+    ]
+    assert docs == ["file:///opt/camfleet/share/doc/camfleet/operations.md"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(tmp_path)],
+        capture_output=True, text=True, timeout=170,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("camfleet-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.endswith(".data/data/share/doc/camfleet/operations.md") for n in names), names[-20:]

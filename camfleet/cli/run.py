@@ -6,8 +6,9 @@ import asyncio
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from camfleet.cli.app import app, checked_listen, errors_as_messages, get_config, state
+from camfleet.cli.app import app, checked_listen, err_console, errors_as_messages, get_config, state
 
 
 @app.command("run")
@@ -23,7 +24,11 @@ def run(
     from camfleet.service.app import run_service
 
     with errors_as_messages():
+        from camfleet.config.load import environment_overrides, load_config
+
         cfg = get_config()
+        for line in environment_overrides(load_config(state.config_path, apply_env=False)):
+            err_console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
         if listen:
             checked_listen(listen, "--listen")
         asyncio.run(run_service(cfg, config_path=state.config_path, listen=listen))

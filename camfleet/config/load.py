@@ -68,6 +68,32 @@ def load_config(path: str | os.PathLike[str] | None = None, *, apply_env: bool =
     return cfg
 
 
+def _hide_password(url: str) -> str:
+    """``url`` with the password of its authority replaced by ***."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if not sep or not at or ":" not in user:
+        return url
+    return f"{scheme}://{user.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
+def environment_overrides(from_file: CamfleetConfig) -> list[str]:
+    """One line per environment variable that overrides a value the config file set differently (both values
+    given, passwords hidden): an engineer who edits the file must see that it is not what runs."""
+    lines = []
+    url = os.environ.get("CAMFLEET_DATABASE_URL")
+    if url and url != from_file.database.url:
+        lines.append(
+            f"$CAMFLEET_DATABASE_URL={_hide_password(url)} overrides [database] url = "
+            f"{_hide_password(from_file.database.url)}"
+        )
+    cred = os.environ.get("CAMFLEET_CREDENTIALS_FILE")
+    if cred and from_file.credentials.file and cred != from_file.credentials.file:
+        lines.append(f"$CAMFLEET_CREDENTIALS_FILE={cred} overrides [credentials] file = {from_file.credentials.file}")
+    return lines
+
+
 def apply_environment(cfg: CamfleetConfig) -> CamfleetConfig:
     """$CAMFLEET_DATABASE_URL and $CAMFLEET_CREDENTIALS_FILE override the file."""
     url = os.environ.get("CAMFLEET_DATABASE_URL")
