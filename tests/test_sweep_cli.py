@@ -114,3 +114,15 @@ async def test_missing_credential_group_is_its_own_reason(tmp_path: Path, sqlite
     assert {(c["status"], c["reason"]) for c in cams.values()} == {("auth_failed", "no_credentials")}
     detail = cams["V0020-0"]["detail"]
     assert GROUP in detail and str(other) in detail, detail
+
+
+@pytest.mark.timeout(120)
+async def test_check_of_a_mistyped_camera_id_names_the_close_ones(tmp_path: Path, sqlite_url: str) -> None:
+    """`check V0020-9` (no such camera; ids V0020-0..3 exist) is not taken for a host name: it says there is no
+    such camera, offers the close ids and how to check by address, exits 2, even with --credential."""
+    env = _setup(tmp_path, sqlite_url)
+    for extra in ([], ["--credential", GROUP]):
+        code, _out, err = await camfleet_cli("check", "V0020-9", *extra, env=env)
+        assert code == 2, err
+        assert "no camera 'V0020-9' in the inventory (6 cameras); did you mean V0020-" in err, err
+        assert "Traceback" not in err

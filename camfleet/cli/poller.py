@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
+import ipaddress
 import json
 from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any
@@ -109,16 +111,32 @@ def sweep(
     _summary(targets, states)
 
 
+def _looks_like_address(text: str) -> bool:
+    """``host[:port]`` where host is an IP address, ``localhost`` or a dotted name: a camera id (C00099) is not."""
+    host = text.rpartition(":")[0] if text.count(":") == 1 else text
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." in host
+    return True
+
+
 def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> tuple[CameraTarget, Baseline | None]:
     """The camera by id from the database (with its stored baseline), else ``host[:port]`` with ``--credential``."""
     from camfleet.inventory.store import Store
     from camfleet.runtime.baselines import baseline_from_rows
 
+    known: list[str] = []
     try:
         with Store(cfg.database.url) as store:
-            found = next((t for t in store.load_targets() if t.camera_id == camera), None)
+            targets = store.load_targets()
+            found = next((t for t in targets if t.camera_id == camera), None)
+            known = [t.camera_id for t in targets]
             rows = store.get_baselines(camera) if found is not None else {}
-    except DatabaseError:
+    except DatabaseError as exc:
+        if not _looks_like_address(camera):
+            fail(f"cannot look up camera {camera!r}: {exc}")
         found, rows = None, {}
     baseline = None
     if rows:
@@ -128,6 +146,14 @@ def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> tup
             err_console.print(f"warning: stored baseline of {camera} ignored: {exc}", markup=False, highlight=False)
     if found is not None:
         return (found if credential is None else CameraTarget(**{**_fields(found), "credential": credential})), baseline
+    if not _looks_like_address(camera):
+        close = difflib.get_close_matches(camera, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        fail(
+            f"no camera {camera!r} in the inventory ({len(known)} cameras){hint} "
+            "To check a device by address, give its IP or host name: camfleet check HOST[:PORT] --credential GROUP",
+            code=2,
+        )
     host, _, port_text = camera.rpartition(":") if camera.count(":") == 1 else (camera, "", "80")
     if not port_text.isdigit() or not host:
         fail(f"{camera!r} is neither a camera id in the database nor host[:port]", code=2)
