@@ -126,3 +126,21 @@ async def test_check_of_a_mistyped_camera_id_names_the_close_ones(tmp_path: Path
         assert code == 2, err
         assert "no camera 'V0020-9' in the inventory (6 cameras); did you mean V0020-" in err, err
         assert "Traceback" not in err
+
+
+@pytest.mark.timeout(180)
+async def test_sweep_by_default_authenticates_and_liveness_says_it_did_not(tmp_path: Path, sqlite_url: str) -> None:
+    """`sweep --once` with no --checks answers "which cameras work?": a camera with a changed password reads
+    auth_failed; `--checks liveness` (reach only) reads it ok and its summary says credentials were not checked."""
+    env = _setup(tmp_path, sqlite_url)
+    fleet = SimulatedFleet(village_specs(NET, {"北坡村": 4, "南湾村": 2}))
+    fleet.add_fault(Fault(kind="auth", cameras=("V0020-2",)))
+    async with running(fleet):
+        code, out, err = await camfleet_cli("sweep", "--once", "--json", env=env)
+        assert code == 0, err
+        code_l, out_l, err_l = await camfleet_cli("sweep", "--once", "--checks", "liveness", env=env)
+        assert code_l == 0, err_l
+    doc = json.loads(out)
+    assert doc["checks"] == "identity"
+    assert doc["counts"] == {"ok": 5, "auth_failed": 1}
+    assert "Cameras by status" in out_l and "liveness only: each camera was reached, not authenticated" in err_l

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 # The runtime (aiohttp, zeep, OpenCV) and the store (SQLAlchemy) are imported inside the commands: every
 # other command, and --help, must start without them.
 
+#: What `sweep --once --checks` accepts: each is a superset of the one before (runtime.poller.SWEEP_KINDS).
+CHECKS = ("liveness", "identity", "full")
+#: Said under a liveness sweep's summary: it answers "which cameras answer", not "which work".
+LIVENESS_ONLY = (
+    "liveness only: each camera was reached, not authenticated; a changed password or a clock hours off still "
+    "reads ok here (camfleet sweep --once checks credentials; --checks full judges pictures too)"
+)
+
 baseline_app = typer.Typer(
     help="Picture baselines: what each camera's healthy picture looks like.", no_args_is_help=True
 )
@@ -44,7 +52,7 @@ def _sweep(
         task = bar.add_task("sweep", total=len(targets))
         states = asyncio.run(
             poller.sweep_once(
-                "full" if checks == "full" else "liveness",
+                checks,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         )
@@ -81,14 +89,21 @@ def _summary(targets: list[CameraTarget], states: dict[str, CameraState]) -> Non
 @app.command("sweep")
 def sweep(
     once: Annotated[bool, typer.Option("--once", help="One sweep of the whole fleet, then exit.")] = False,
-    checks: Annotated[str, typer.Option("--checks", help="liveness or full.")] = "liveness",
+    checks: Annotated[
+        str,
+        typer.Option(
+            "--checks",
+            help="identity (default: reach and authenticate each camera), liveness (reach only, fast: no "
+            "credentials checked) or full (also discover and judge a picture).",
+        ),
+    ] = "identity",
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")] = False,
 ) -> None:
     """Check every camera once, confirm each failure, and print a summary by status and town."""
     if not once:
         fail("continuous sweeping is `camfleet run`; for a single pass use `camfleet sweep --once`", code=2)
-    if checks not in ("liveness", "full"):
-        fail(f"--checks must be liveness or full, not {checks!r}", code=2)
+    if checks not in CHECKS:
+        fail(f"--checks must be one of {', '.join(CHECKS)}, not {checks!r}", code=2)
     from camfleet.inventory.store import Store
 
     with errors_as_messages():
@@ -100,6 +115,7 @@ def sweep(
     if json_out:
         counts = Counter(str(states[t.camera_id].status) if t.camera_id in states else "unknown" for t in targets)
         doc = {
+            "checks": checks,
             "counts": dict(sorted(counts.items())),
             "cameras": [camera_json(t, states.get(t.camera_id)) for t in targets],
         }
@@ -109,6 +125,8 @@ def sweep(
         err_console.print("the inventory has no cameras: run `camfleet inventory import FILE` first")
         return
     _summary(targets, states)
+    if checks == "liveness":
+        err_console.print(LIVENESS_ONLY, highlight=False, markup=False, soft_wrap=True)
 
 
 def _looks_like_address(text: str) -> bool:

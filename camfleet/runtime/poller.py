@@ -6,7 +6,7 @@
     await poller.start()                    # load stored states, open the session, start scheduling
     await poller.run_until(stop_event)      # start (if needed), wait for the event, stop
     await poller.stop(deadline_s=10.0)      # stop scheduling, let checks finish, final write, close
-    states = await poller.sweep_once("liveness" | "full", progress=cb)   # one confirmed pass, no scheduler
+    states = await poller.sweep_once("liveness" | "identity" | "full", progress=cb)   # one confirmed pass, no scheduler
     async with poller.opened(): ...         # keep session, clients and memories across several sweep_once
     poller.update_targets(targets)          # inventory changed (added, removed, re-addressed cameras)
     poller.fleet                            # FleetState: targets, states, counters (read-only for others)
@@ -28,7 +28,6 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Literal
 
 from camfleet.config import CamfleetConfig, CredentialStore
 from camfleet.config.poller import PollerConfig
@@ -51,7 +50,12 @@ from camfleet.runtime.sweep import Progress, run_sweep
 from camfleet.runtime.writer import StateWriter
 
 log = logging.getLogger(__name__)
-Checks = Literal["liveness", "full"]
+#: What a sweep runs after liveness: identity authenticates; full also discovers and judges a picture.
+SWEEP_KINDS: dict[str, tuple[CheckKind, ...]] = {
+    "liveness": (),
+    "identity": (CheckKind.IDENTITY,),
+    "full": (CheckKind.IDENTITY, CheckKind.DISCOVERY, CheckKind.FRAME),
+}
 _DOWN = (Status.OFFLINE, Status.UPLINK_DOWN)
 
 
@@ -336,7 +340,7 @@ class Poller:
         c.last_write_at = self.writer.last_write_at
 
     # ------------------------------------------------------------------ one-off sweep
-    async def sweep_once(self, checks: Checks = "liveness", progress: Progress | None = None) -> dict[str, CameraState]:
+    async def sweep_once(self, checks: str = "liveness", progress: Progress | None = None) -> dict[str, CameraState]:
         """Check every camera once, re-check each new failure until confirmed, persist, return the states.
 
         Opens (and afterwards closes) the session itself unless ``start()`` already did.
@@ -345,10 +349,9 @@ class Poller:
         await self._open()
         try:
             kinds = [CheckKind.LIVENESS]
-            if checks == "full":
-                kinds += [
-                    k for k in (CheckKind.IDENTITY, CheckKind.DISCOVERY, CheckKind.FRAME) if k in self.runner.probes
-                ]
+            if checks not in SWEEP_KINDS:
+                raise ValueError(f"checks must be one of {', '.join(SWEEP_KINDS)}, not {checks!r}")
+            kinds += [k for k in SWEEP_KINDS[checks] if k in self.runner.probes]
             targets = list(self.fleet.targets.values())
             if self.frames is not None:
                 self.frames.learn_burst = True  # a one-off sweep learns missing baselines instead of giving up
