@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -139,3 +142,36 @@ def setup_logging(level: str = "info", fmt: str = "logfmt", secrets: Iterable[st
 def camera_log(logger: logging.Logger, level: int, camera_id: str, msg: str, **fields: Any) -> None:
     """Log one camera event with ``camera`` as the first field."""
     logger.log(level, msg, extra={"camera": camera_id, **fields})
+
+
+_USERINFO = re.compile(r"://[^/@\s]*@")
+
+
+def capture_native_stderr(level: int) -> None:
+    """Route this process's file descriptor 2 into the log at debug level, one record per line.
+
+    For picture workers: FFmpeg and OpenCV write to the C-level stderr directly (``[tcp @ 0x…] Connection to
+    tcp://… failed``, ``[ WARN:0@1.2] global cap_ffmpeg_impl.hpp …``), which printed raw between a sweep's
+    progress bar and tables. The lines go, logfmt, to the original stderr only when ``level`` is DEBUG; any
+    ``user:password@`` in a URL is replaced by ``***@``.
+    """
+    original = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    handler = logging.StreamHandler(os.fdopen(original, "w", buffering=1, encoding="utf-8", errors="replace"))
+    handler.setFormatter(LogfmtFormatter())
+    native = logging.getLogger("camfleet.native")
+    native.handlers[:] = [handler]
+    native.propagate = False
+    native.setLevel(level)
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb") as lines:
+            for raw in lines:
+                text = raw.decode("utf-8", errors="replace").rstrip()
+                if text:
+                    native.debug("native library output", extra={"line": _USERINFO.sub("://***@", text)})
+
+    threading.Thread(target=pump, name="camfleet-native-stderr", daemon=True).start()
+

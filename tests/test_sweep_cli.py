@@ -38,7 +38,8 @@ def _setup(tmp_path: Path, db_url: str) -> dict[str, str]:
 @pytest.mark.timeout(180)
 async def test_sweep_json_reports_every_camera_and_persists(tmp_path: Path, db_url: str) -> None:
     """One JSON object with counts and every camera; states and transitions land in the database; a second
-    sweep (a restart) with nothing changed re-announces no transition."""
+    sweep (a restart) with nothing changed re-announces no transition; each transition logged on stderr names
+    its camera (logfmt, camera first), never a bare "unknown → offline"."""
     env = _setup(tmp_path, db_url)
     fleet = SimulatedFleet(village_specs(NET, {"北坡村": 4, "南湾村": 2}))
     fleet.add_fault(Fault(kind="offline", cameras=("V0020-1",)))
@@ -50,6 +51,8 @@ async def test_sweep_json_reports_every_camera_and_persists(tmp_path: Path, db_u
         code2, out2, err2 = await camfleet_cli("sweep", "--once", "--json", env=env)
         assert code2 == 0, err2
     assert doc["counts"] == {"ok": 3, "offline": 1, "uplink_down": 2}
+    moves = [line for line in err.splitlines() if "→" in line]
+    assert moves and all(" camera=V002" in line and line.startswith("ts=") for line in moves), err
     cams = {c["id"]: c for c in doc["cameras"]}
     assert (cams["V0020-1"]["status"], cams["V0020-1"]["reason"]) == ("offline", "refused")
     assert cams["V0021-0"]["reason"] == "uplink" and cams["V0021-0"]["village"] == "南湾村"

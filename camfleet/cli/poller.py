@@ -41,6 +41,15 @@ baseline_app = typer.Typer(
 app.add_typer(baseline_app, name="baseline")
 
 
+def _command_logging(cfg: CamfleetConfig, creds: CredentialStore) -> None:
+    """Log lines of an interactive command: the service's format (camera id first, secrets redacted), warnings
+    and worse unless the config asks for debug; without this a transition printed as a bare "unknown → offline"."""
+    from camfleet.log import setup_logging
+
+    level = cfg.logging.level if cfg.logging.level.lower() == "debug" else "warning"
+    setup_logging(level, cfg.logging.format, creds.secrets())
+
+
 def _sweep(
     cfg: CamfleetConfig, targets: list[CameraTarget], creds: CredentialStore, store: Store, checks: str
 ) -> dict[str, CameraState]:
@@ -109,6 +118,7 @@ def sweep(
     with errors_as_messages():
         cfg = get_config()
         creds = load_credentials(cfg.credentials.file)
+        _command_logging(cfg, creds)
         with Store(cfg.database.url) as store:
             targets = store.load_targets()
             states = _sweep(cfg, targets, creds, store, checks) if targets else {}
@@ -198,6 +208,7 @@ def check(
     with errors_as_messages():
         cfg = get_config()
         creds = load_credentials(cfg.credentials.file)
+        _command_logging(cfg, creds)
         target, baseline = _target_for(camera, credential, cfg)
         result = asyncio.run(diagnose(target, cfg, creds, baseline))
         events = _camera_events(target, cfg, creds, result)

@@ -14,6 +14,7 @@ up to 256 such calls (~85 MB) were queued ahead of two workers.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from camfleet.errors import FrameError
+from camfleet.log import capture_native_stderr
 from camfleet.model import Reason
 
 T = TypeVar("T")
@@ -38,8 +40,9 @@ FFMPEG_CAPTURE_OPTIONS = "rtsp_transport;tcp|analyzeduration;500000|probesize;65
 WORKER_NICENESS = 10
 
 
-def _init_worker() -> None:
-    """Runs once in each worker process."""
+def _init_worker(log_level: int = logging.WARNING) -> None:
+    """Runs once in each worker process (``log_level``: the poller's, for FFmpeg's and OpenCV's own output)."""
+    capture_native_stderr(log_level)
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
     os.nice(WORKER_NICENESS)
     import cv2
@@ -85,7 +88,10 @@ class VisionPool:
     def start(self) -> None:
         """Create the worker processes (lazily done by the first ``run``)."""
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker)
+            level = logging.getLogger().getEffectiveLevel()
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=_init_worker, initargs=(level,)
+            )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in a worker; its exceptions come back as raised here.
