@@ -150,3 +150,29 @@ def test_simulate_fleet_command(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert PASSWORD not in out + err
+
+
+@pytest.mark.parametrize("held", ["camera", "control"])
+def test_simulate_fleet_on_a_held_address_names_it_and_its_holder(tmp_path: Path, held: str) -> None:
+    """When a camera's address or the control endpoint is already taken, ``simulate fleet`` exits 1 with one line
+    naming the address and the process that holds it (this test's), not a bare "[Errno 98] Address already in
+    use" or a traceback."""
+    import socket
+
+    inv = _inventory(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("CAMFLEET_CREDENTIALS_FILE", "CREDENTIALS_DIRECTORY")}
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.20.53.3", 8080) if held == "camera" else ("127.0.0.1", 0))
+        holder.listen()
+        host, port = holder.getsockname()
+        control = f"127.0.0.1:{port}" if held == "control" else "127.0.0.1:0"
+        proc = subprocess.run(
+            [sys.executable, "-m", "camfleet.cli", "simulate", "fleet", "--inventory", str(inv), "--control", control],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    err = " ".join(proc.stderr.split())
+    assert f"cannot listen on {host}:{port}: address already in use: held by pid {os.getpid()}" in err, err
+    assert ("control endpoint:" in err) == (held == "control")
+    assert "Traceback" not in proc.stderr and "Errno" not in proc.stderr

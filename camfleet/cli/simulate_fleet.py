@@ -99,4 +99,4 @@ def fleet(
         try:
             asyncio.run(_serve(inventory, scenario, _parse_hostport(control), seed, rtsp, main_only, frame_pool))
         except OSError as exc:
-            fail(f"cannot start the simulator: {exc}")
+            fail(f"cannot start the simulator: {exc.strerror or exc}")

@@ -24,6 +24,7 @@ from camfleet.simulator.frame_pool import FramePool
 from camfleet.simulator.media_ops import BY_TOKEN, PROFILES
 from camfleet.simulator.scene import BaseCache
 from camfleet.simulator.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE
+from camfleet.sockets import bind_error
 
 if TYPE_CHECKING:
     from camfleet.simulator.camera import SimCamera
@@ -51,9 +52,9 @@ def bind_socket(host: str, port: int, backlog: int = 128) -> socket.socket:
         sock.bind((host, port))
         sock.listen(backlog)
         sock.setblocking(False)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise OSError(exc.errno, bind_error(host, port, exc)) from None
     return sock
 
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from camfleet.errors import ConfigError
 from camfleet.simulator.scenario import fault_from_table
+from camfleet.sockets import bind_error
 
 if TYPE_CHECKING:
     from camfleet.simulator.fleet import SimulatedFleet
@@ -101,7 +102,11 @@ async def start_control(fleet: SimulatedFleet, host: str, port: int) -> tuple[we
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise OSError(exc.errno, f"control endpoint: {bind_error(host, port, exc)}") from None
     bound = runner.addresses[0][1] if runner.addresses else port
     return runner, f"http://{host}:{bound}"
 
