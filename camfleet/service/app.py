@@ -31,6 +31,7 @@ from camfleet.model import CameraState
 from camfleet.runtime.poller import Poller
 from camfleet.service.cluster import ClusterMember
 from camfleet.service.notify import Notifier, watchdog_interval_s
+from camfleet.service.solo import SoloClaim
 from camfleet.service.views import (
     CoverageViews,
     Inventory,
@@ -71,6 +72,7 @@ class Service:
         self.metrics: MetricsCache | None = None
         self.coverage: CoverageViews | None = None
         self.cluster: ClusterMember | None = None
+        self.solo: SoloClaim | None = None
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -83,9 +85,12 @@ class Service:
         if self.configure_logging:
             setup_logging(self.cfg.logging.level, self.cfg.logging.format, self.credentials.secrets())
         self.store = await asyncio.to_thread(Store, self.cfg.database.url)
+        clustered = self.cfg.cluster.enabled
+        if not clustered:  # one service per database, unless they share it as a cluster
+            self.solo = SoloClaim(self.cfg.database.url, self.request_stop)
+            await self.solo.start()
         targets = await self._load_inventory()
         # With [vision] enabled the poller builds its own frame checks (process pool, baselines, evidence).
-        clustered = self.cfg.cluster.enabled
         self.poller = Poller(self.cfg, [] if clustered else targets, self.credentials, self.store)
         await self.poller.start()
         if clustered:
@@ -308,6 +313,8 @@ class Service:
             await self.cluster.stop()
         if self.poller is not None:
             await self.poller.stop(STOP_DEADLINE_S)
+        if self.solo is not None:
+            await self.solo.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         if self.metrics is not None:
