@@ -174,4 +174,3 @@ def capture_native_stderr(level: int) -> None:
                     native.debug("native library output", extra={"line": _USERINFO.sub("://***@", text)})
 
     threading.Thread(target=pump, name="camfleet-native-stderr", daemon=True).start()
-

@@ -73,3 +73,33 @@ def test_a_second_instance_refuses_the_database_until_the_first_is_gone(tmp_path
         for svc in (first, second, third, fourth):
             svc.kill()
             svc.notify.close()
+
+
+@pytest.mark.timeout(120)
+def test_an_occupied_listen_address_names_its_holder(tmp_path: Path, sqlite_url: str) -> None:
+    """`camfleet run` on a port another program listens on exits 1 with one line naming the address, the
+    holding process (this test's PID) and the fix, no traceback; its database claim is given up again."""
+    inventory = write_inventory(tmp_path / "district.csv", camera_rows(2, 44))
+    config = tmp_path / "camfleet.toml"
+    config.write_text(CONFIG.format(url=sqlite_url, cred=tmp_path / "district.credentials.toml"), encoding="utf-8")
+    env = {**os.environ, "CAMFLEET_CONFIG": str(config)}
+    env.pop("CAMFLEET_DATABASE_URL", None)
+    cli = [sys.executable, "-m", "camfleet.cli"]
+    assert subprocess.run([*cli, "inventory", "import", str(inventory)], env=env, timeout=120).returncode == 0
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        proc = subprocess.run([*cli, "run", "--listen", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, env=env, timeout=90)  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    err = " ".join(proc.stderr.split())
+    assert f"cannot listen on 127.0.0.1:{port}: address already in use: held by pid {os.getpid()}" in err, err
+    assert "--listen or [web] listen" in err and "Traceback" not in proc.stderr
+    again = _service(tmp_path, config, "again")
+    try:
+        again.start()
+        again.notify.wait_for("READY=1", timeout_s=60)
+    finally:
+        again.kill()
+        again.notify.close()

@@ -35,6 +35,7 @@ class DatabaseConfig(Section):
             "Overridden by $CAMFLEET_DATABASE_URL."
         ),
     )
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:

@@ -48,8 +48,7 @@ class SoloLock:
             if members:
                 return f"cluster instance(s) {', '.join(sorted(members))}"
             conn.execute(
-                sa.insert(CLUSTER_ROLE)
-                .from_select(
+                sa.insert(CLUSTER_ROLE).from_select(
                     ["role", "owner", "expires_at", "epoch"],
                     sa.select(sa.literal(SOLO), sa.null(), sa.literal(0.0), sa.literal(0)).where(
                         ~sa.exists().where(role.role == SOLO)

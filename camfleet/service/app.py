@@ -40,6 +40,7 @@ from camfleet.service.views import (
     copy_states,
     metrics_snapshot,
 )
+from camfleet.sockets import bind_error
 from camfleet.web import WebDeps, make_app, parse_listen
 
 log = logging.getLogger("camfleet.service")
@@ -136,7 +137,12 @@ class Service:
         self._runner = web.AppRunner(make_app(deps), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port, ssl_context=self._ssl_context(), reuse_address=True)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ConfigError(
+                f"web.listen: {bind_error(host, port, exc)}; choose another with --listen or [web] listen"
+            ) from None
         addresses = self._runner.addresses
         self.bound = (str(addresses[0][0]), int(addresses[0][1])) if addresses else (host, port)
 
