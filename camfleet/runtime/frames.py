@@ -130,12 +130,14 @@ class FrameChecks:
                 return failed(target, CheckKind.FRAME, exc, started_at, time.perf_counter() - t0, offset)
         memory = self.memory(target.camera_id)
         first_sight = memory.previous is None
+        ready = _ready_modes(memory)
         result = await self._one(ctx, target, info, memory, credential.username, credential.password)
         taken, limit = 1, self.cfg.vision.baseline_samples + 2
         while self.learn_burst and taken < limit and result.frame is not None:
-            if result.reason is not Reason.NO_BASELINE and not (first_sight and taken == 1):
+            if not _learning(ready, result) and not (first_sight and taken == 1):
                 break
             await asyncio.sleep(self.learn_spacing_s)
+            ready = _ready_modes(memory)
             result = await self._one(ctx, target, info, memory, credential.username, credential.password)
             taken += 1
         await self._keep_pictures(target.camera_id, memory, result)
@@ -196,3 +198,17 @@ class FrameChecks:
             return
         self.evidence.append(Evidence(t.camera_id, t.at, t.to_status, t.reason, pictures.thumbnail, pictures.reference))
         del self.evidence[:-EVIDENCE_QUEUE_LIMIT]
+
+
+def _ready_modes(memory: FrameMemory) -> frozenset[str]:
+    """The modes whose baseline is ready (a picture of another mode is judged with no baseline and learned)."""
+    return frozenset(mode for mode in MODES if memory.baseline.ready(mode) is not None)
+
+
+def _learning(ready: frozenset[str], result: ProbeResult) -> bool:
+    """Whether a sweep's burst should take another picture: this one was judged with no baseline of its mode
+    (``ready``: the modes ready before it) and learned (``ok`` or ``cannot_judge``; a fault is not learned, so
+    more samples would teach nothing)."""
+    if result.frame is None or result.status not in (Status.OK, Status.CANNOT_JUDGE):
+        return False
+    return mode_of(result.frame) not in ready

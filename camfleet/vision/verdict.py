@@ -119,6 +119,9 @@ class Verdict:
     scores: dict[str, float] = field(default_factory=dict)
     detail: str = ""
     mode: str = ""  # the baseline mode the frame was judged in (and is learned into): "day" or "ir"
+    #: "baseline": judged against the camera's own baseline (or lacking one); "alone": by the no-baseline rules
+    #: of ``vision/alone.py`` (the frame's mode had no ready baseline)
+    basis: str = "baseline"
 
 
 def _quadrants() -> list[npt.NDArray[np.bool_]]:
@@ -194,6 +197,31 @@ def judge(
     return replace(_judge(stats, baseline, previous, signature, mode), mode=mode)
 
 
+def frozen_verdict(
+    signature: FrameSignature, previous: FrameSignature | None, scores: dict[str, float]
+) -> Verdict | None:
+    """Rule 3: ``frozen`` when the picture is the previous one (bit-identical samples, or re-encoded and
+    unmoved), else None. Needs only the previous frame, so it judges with or without a baseline. Adds its
+    scores to ``scores``."""
+    if previous is None:
+        return None
+    match = frozen_match(signature, previous)
+    scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
+    if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
+        return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
+    scores.update(requant=round(match.requant, 3), steady_blocks=round(match.steady_share, 4))
+    if (
+        match.block_pairs >= FROZEN_MIN_PAIRS
+        and match.steady_share >= FROZEN_STEADY
+        and match.requant >= FROZEN_REQUANT
+    ):
+        moved, explained = thumb_motion(previous.thumb, signature.thumb)
+        scores.update(moved_px=round(moved, 3), moved_explained=round(explained, 3))
+        if moved < FROZEN_MOVED_SHIFT or explained < FROZEN_MOVED_EXPLAINED:
+            return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
+    return None
+
+
 def _judge(
     stats: FrameStats,
     baseline: Baseline | None,
@@ -222,21 +250,9 @@ def _judge(
     base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED or stats.saturated_fraction - base_clipped >= OVEREXPOSED_RISE:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
-    if previous is not None:
-        match = frozen_match(signature, previous)
-        scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
-        if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
-            return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
-        scores.update(requant=round(match.requant, 3), steady_blocks=round(match.steady_share, 4))
-        if (
-            match.block_pairs >= FROZEN_MIN_PAIRS
-            and match.steady_share >= FROZEN_STEADY
-            and match.requant >= FROZEN_REQUANT
-        ):
-            moved, explained = thumb_motion(previous.thumb, signature.thumb)
-            scores.update(moved_px=round(moved, 3), moved_explained=round(explained, 3))
-            if moved < FROZEN_MOVED_SHIFT or explained < FROZEN_MOVED_EXPLAINED:
-                return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
+    frozen = frozen_verdict(signature, previous, scores)
+    if frozen is not None:
+        return frozen
     verdict = _ir_cut(stats, baseline, signature, scores)
     if verdict is not None:
         return verdict
