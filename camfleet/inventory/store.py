@@ -399,6 +399,12 @@ class Store:
         rows = self._read_for(sa.select(REFERENCE_PICTURE), REFERENCE_PICTURE.c.camera_id, camera_ids)
         return {r.camera_id: ReferencePicture(r.camera_id, bytes(r.jpeg), r.source, r.imported_at) for r in rows}
 
+    def reference_times(self) -> dict[str, float]:
+        """When each stored acceptance picture was imported, by camera id (cheap: no pictures read). A poller
+        compares them at each flush to pick up pictures imported while it runs."""
+        ref = REFERENCE_PICTURE.c
+        return {r.camera_id: r.imported_at for r in self._read(sa.select(ref.camera_id, ref.imported_at))}
+
     def put_reviews(self, rows: Sequence[BaselineReview]) -> None:
         """Insert or replace the poller's baseline states, in one statement and one transaction."""
         params = [
