@@ -264,11 +264,11 @@ def paint_over(image: Image | Float, opacity: Float, colour: Sequence[float], st
     return np.asarray(image.astype(np.float32) * (1 - alpha) + np.array(colour, np.float32) * alpha, np.float32)
 
 
-def mist(image: Image, rng: Rng, veil: float, blotches: float) -> Float:
+def mist(image: Image, rng: Rng, veil: float, blotches: float, paint: Sequence[int]) -> tuple[Float, Float]:
     """Paint mist over the dome: micro-droplets scatter light forward (a share of the picture spread wide, the
     rest softened a little), absorb it in the paint's colour (a veil and a colour cast), and a few larger
-    drops sit as soft blotches."""
-    colour = np.array(PAINT[int(rng.integers(0, len(PAINT)))], np.float32)
+    drops sit as soft blotches. Returns the picture and the blotches' opacity."""
+    colour = np.array(paint, np.float32)
     f = image.astype(np.float32)
     scatter = rng.uniform(0.25, 0.45)
     soft = convolve(f, disc_psf(rng.uniform(2.0, 4.0) * image.shape[1] / 1280))
@@ -281,7 +281,7 @@ def mist(image: Image, rng: Rng, veil: float, blotches: float) -> Float:
         opacity = np.maximum(
             opacity, spray_burst(image.shape[:2], rng, rng.uniform(0.04, 0.12)) * rng.uniform(0.6, 0.9)
         )
-    return paint_over(hazed, opacity, colour, 1.0)
+    return paint_over(hazed, opacity, colour, 1.0), opacity
 
 
 def droplets(image: Image, rng: Rng) -> Float:
@@ -373,9 +373,9 @@ def cover(image: Image, material: str, rng: Rng) -> Float:
         return np.asarray(out + folds((h, w), rng, 6, 22.0, 0.04)[..., None], np.float32)
     if material == "hand, partly":
         # A palm held over most of the lens: skin, shaded, far out of focus; the rest of the scene shows.
-        cx = float(rng.choice([0.2, 0.8])) * w
+        cx = float(rng.choice([0.15, 0.85])) * w
         cy = rng.uniform(0.3, 0.7) * h
-        r = rng.uniform(0.75, 0.9) * w
+        r = rng.uniform(0.55, 0.7) * w
         palm = np.hypot((xx - cx) / r, (yy - cy) / (0.85 * r)) < 1.0
         skin = np.array([110, 140, 190], np.float32) * (0.45 + 0.4 * light / 255)
         shade = 1.0 - 0.35 * np.clip((xx - cx) / w * np.sign(w / 2 - cx), 0, 1)
@@ -495,7 +495,8 @@ def _fault(
         if label.startswith("mist"):
             heavy = label.endswith("heavy")
             veil = rng.uniform(0.45, 0.6) if heavy else rng.uniform(0.25, 0.4)
-            return sensor(mist(healthy, rng, veil, rng.uniform(0.2, 0.3) if heavy else rng.uniform(0.08, 0.15)))
+            blotches = rng.uniform(0.2, 0.3) if heavy else rng.uniform(0.08, 0.15)
+            return sensor(mist(healthy, rng, veil, blotches, colour)[0])
         if label == "speckle":
             return sensor(paint_over(healthy, speckle((h, w), rng, rng.uniform(0.25, 0.35)), colour))
         opacity = np.zeros((h, w), np.float32)
