@@ -75,6 +75,21 @@ def spray(coverage: float) -> Transform:
     return make
 
 
+def spray_mist(coverage: float) -> Transform:
+    """Paint blotches over about ``coverage`` of the frame, and the mist the can left over the rest of the dome:
+    a veil of the paint's colour (20–40 % of the light) and droplets too fine to see that soften the picture (a
+    Gaussian of 1.5–3 px at 1280 px width): every cell loses contrast and fine detail, as under a defocus."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        colour = PAINTS[str(rng.choice(list(PAINTS)))]
+        veil = rng.uniform(0.2, 0.4)
+        soft = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(1.5, 3.0) * image.shape[1] / 1280)
+        hazed = np.clip(soft * (1 - veil) + np.array(colour, np.float32) * veil, 0, 255).astype(np.uint8)
+        return vh.spray(hazed, seed=int(rng.integers(0, 1 << 30)), coverage=coverage, colour=colour)
+
+    return make
+
+
 def defocus(sigma: float) -> Transform:
     """Lens out of focus: Gaussian blur of ``sigma`` pixels at 1280 px width."""
     return lambda image, rng: vh.defocus(image, sigma * image.shape[1] / 1280)
@@ -124,7 +139,10 @@ STRENGTHS: dict[str, list[tuple[str, Transform]]] = {
         ("hand", covered("hand", 40)),
         ("tape", covered("tape", 20)),
     ],
-    "spray": [(f"{round(c * 100)} %", spray(c)) for c in (0.2, 0.35, 0.5, 0.7)],
+    "spray": [
+        *((f"{round(c * 100)} %", spray(c)) for c in (0.2, 0.35, 0.5, 0.7)),
+        *((f"{round(c * 100)} % + mist", spray_mist(c)) for c in (0.2, 0.35)),
+    ],
     "defocused": [(f"sigma {s:g}", defocus(s)) for s in (1.5, 2, 3, 5, 8)],
     "overexposed": [
         ("bloom 420", glare(420)),
