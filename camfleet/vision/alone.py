@@ -38,6 +38,9 @@ BLIND_EDGES = 0.01
 BLIND_DARK_CELLS = 20.0  # 75th percentile of cell luma: black with only an OSD drawn
 COVER_UNIFORM = 0.8  # a cover: this flat, with (almost) no edge at all ...
 COVER_EDGES = 0.002
+# Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
+OVEREXPOSED_CLIPPED_ALONE = 0.2  # healthy samples ≤ 0.05 clipped
+OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
 # Too dark: with no baseline, a picture this dim shows no scene worth judging.
 DARK_BRIGHTNESS = 25.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
@@ -51,7 +54,8 @@ PEER_EDGE_SHARP = 0.83  # shares of the peers' medians
 PEER_CRISP = 0.35
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.075
-SPRAY_VEIL = 40.0
+SPRAY_REPEAT = 0.4  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
+SPRAY_VEIL = 60.0  # the darkest parts lifted this far (healthy clear views ≤ 58, fog 27–104)
 
 
 def judge_alone(
@@ -82,6 +86,8 @@ def _judge_alone(
         return Verdict(Status.BLACK, scores=scores, detail="no picture: black (only the OSD is drawn)")
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
+    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
     frozen = frozen_verdict(signature, previous, scores)
     if frozen is not None:
         return frozen
@@ -92,10 +98,11 @@ def _judge_alone(
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
     if stats.brightness < DARK_BRIGHTNESS:
         return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
-    coat, veiled = extra.get("coat_edge", 0.0), extra.get("veil", 0.0)
+    coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
     textured = extra.get("textured_cells", 0.0)
-    scores.update(coat_edge=round(coat, 3), veil=round(veiled, 1), textured_cells=round(textured, 3))
-    if coat >= SPRAY_COAT_EDGE:
+    scores.update(coat_edge=round(coat, 3), coat_repeat=round(repeat, 3), veil=round(veiled, 1))
+    scores["textured_cells"] = round(textured, 3)
+    if coat >= SPRAY_COAT_EDGE and repeat < SPRAY_REPEAT:
         return Verdict(Status.SPRAY, scores=scores, detail="flat blotches in a textured picture: paint on the lens")
     if textured < MIN_TEXTURED and stats.edge_density < MIN_EDGES:
         detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"

@@ -30,7 +30,7 @@ from camfleet.vision.compare import (
     zoom_fit,
 )
 from camfleet.vision.features import GRID_SIZE, THUMB_SIZE, FrameSignature
-from camfleet.vision.paint import intact, outside, paint_map
+from camfleet.vision.paint import PaintMap, intact, outside, paint_map
 
 # Absolute rules.
 BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
@@ -152,6 +152,11 @@ def _least_changed(
     kept = np.zeros_like(away)
     kept[away] = change <= np.quantile(change, 1.0 - REST_DROP)
     return kept
+
+
+def _coated(paint: PaintMap) -> bool:
+    """Whether a part of the picture, not all of it, is painted (rule 10's share, or with the coat's rim)."""
+    return SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] or SPRAY_RIMMED <= paint.rimmed <= SPRAY_PAINTED[1]
 
 
 def _ratio(value: float, base: float, floor: float) -> float:
@@ -306,6 +311,12 @@ def _ir_cut(
     if structure(reference.thumb, signature.thumb.astype(np.float32)) < IR_CUT_STRUCTURE:
         return None
     if relative >= IR_CUT_MAGENTA and spread >= IR_CUT_SPREAD and rise >= IR_CUT_MIN_RISE:
+        # A mist of red or purple paint casts the whole picture magenta as well, but its blotches are a coat, which
+        # IR light never leaves: such a frame is judged by the ratio rules (spray).
+        thumb = signature.thumb.astype(np.float32)
+        if _coated(paint_map(reference.thumb, thumb, reference.texture, reference.wander)):
+            scores["coated"] = 1.0
+            return None
         where = "over the day baseline" if day is not None else "where night pictures are IR grayscale"
         return Verdict(Status.IR_CUT_STUCK, scores=scores, detail=f"magenta cast {where}: IR-cut filter not in place")
     return None
@@ -353,7 +364,7 @@ def _against_baseline(
     # No edge left and flat everywhere: a cover whatever the sensor noise (IR) or a light leak shaped like the
     # scene's own shading leaves of contrast and structure.
     blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
-    coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] or SPRAY_RIMMED <= paint.rimmed <= SPRAY_PAINTED[1]
+    coated = _coated(paint)
     # A coat whose rest still matches where it was, unmoved: paint, neither a cover nor a moved camera.
     intact_rest = coated and rest >= SPRAY_INTACT_REST
     partial = intact_rest
@@ -411,12 +422,16 @@ def _against_baseline(
             scores["unpainted_detail"] = round(kept, 3)
         # Too little left beside the coat to judge a blur by: the coat is the fault (rule 10 names it).
         blurred = kept is not None and kept < DEFOCUS_UNPAINTED
+    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
+    sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     if blurred and coarse >= DEFOCUS_COARSE and edge_ratio <= DEFOCUS_MAX_EDGES:
+        if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint):
+            # Paint mist: the can leaves blotches and a veil of droplets over the rest of the dome, which softens
+            # every cell as a defocus does. A defocused lens paints no flat blotches: a coat is spray.
+            return Verdict(Status.SPRAY, scores=scores, detail="paint blotches, and a mist of paint over the rest")
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _QUADRANTS)
     scores["best_quadrant"] = round(best_part, 3)
-    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
-    sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
     fine_rest = 0.0
     if other_view or coated:
