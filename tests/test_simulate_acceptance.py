@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
+import aiohttp
 import cv2
 import numpy as np
 import pytest
-from simulator_helpers import clock_fault, decode, running, snapshot
+from simulator_helpers import USER, clock_fault, decode, envelope, post, running, wsse_header
 from typer.testing import CliRunner
 
 from camfleet.cli import app
@@ -55,19 +58,31 @@ def test_one_picture_per_camera_none_for_planned_points(tmp_path: Path) -> None:
 
 
 async def test_file_is_what_the_healthy_camera_serves(tmp_path: Path) -> None:
-    """The written picture is the simulated camera's own healthy daytime view: the snapshot the camera serves
-    at local noon with no fault correlates with its file (> 0.9, only movers, noise and the OSD clock differ)
-    and clearly less with the other camera's file; a --main-only fleet's pictures are 1920×1080."""
+    """The written picture is the simulated camera's own healthy daytime view: the ONVIF snapshot (the URI
+    its GetSnapshotUri gives for the sub stream) served at local noon with no fault correlates with the file
+    (> 0.9; only movers, noise and the OSD clock differ) and clearly less with another camera's file; a
+    --main-only fleet's pictures are 1920×1080."""
     inventory, ids, _ = _district(tmp_path)
     out = tmp_path / "acceptance"
     assert runner.invoke(app, ["simulate", "acceptance", "--inventory", str(inventory), "--out", str(out),
                                "--workers", "1"]).exit_code == 0  # fmt: skip
     fleet = SimulatedFleet.from_inventory(inventory, seed=1)
     first, other = ids[0], ids[1]
-    fleet.add_fault(clock_fault(first, 12.0))  # the camera's local noon, whatever the time of the test run
+    noon = clock_fault(first, 12.0)  # the camera's local noon, whatever the time of the test run
+    fleet.add_fault(noon)
+    cam = fleet.cameras[first]
     async with running(fleet):
-        status, served = await snapshot(fleet.cameras[first].base_url, password=fleet.cameras[first].spec.password)
-    assert status == 200
+        # As the poller does: ask the camera (signed with its own clock) for the sub stream's snapshot URI.
+        signed = wsse_header(USER, cam.spec.password, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=noon.skew))
+        body = "<trt:GetSnapshotUri><trt:ProfileToken>Profile_2</trt:ProfileToken></trt:GetSnapshotUri>"
+        status, reply = await post(f"{cam.base_url}/onvif/media_service", envelope(body, signed))
+        assert status == 200, reply
+        found = re.search(rb"<tt:Uri>([^<]+)</tt:Uri>", reply)
+        assert found is not None
+        mw = (aiohttp.DigestAuthMiddleware(USER, cam.spec.password),)
+        async with aiohttp.ClientSession(middlewares=mw) as session, session.get(found.group(1).decode()) as resp:
+            assert resp.status == 200
+            served = await resp.read()
     live = decode(served)
     same = _correlation(live, decode((out / f"{first}.jpg").read_bytes()))
     different = _correlation(live, decode((out / f"{other}.jpg").read_bytes()))
