@@ -169,10 +169,11 @@ class Service:
         return self.poller.fleet
 
     def _metrics_snapshot(self) -> Any:
+        within = self.cfg.vision.review_within_h * 3600.0
         if self.cluster is None:
-            return metrics_snapshot(self._fleet(), self.inventory, self.stats)
+            return metrics_snapshot(self._fleet(), self.inventory, self.stats, review_within_s=within)
         return metrics_snapshot(
-            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states
+            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within
         )
 
     def _report_states(self) -> dict[str, CameraState]:

@@ -75,6 +75,7 @@ def metrics_snapshot(
     svc: ServiceStats,
     cluster: OwnershipStats | None = None,
     shared_states: Mapping[str, CameraState] | None = None,
+    review_within_s: float = 24 * 3600.0,
 ) -> MetricsSnapshot:
     """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
 
@@ -97,6 +98,7 @@ def metrics_snapshot(
         poller=poller_stats(fleet, svc),
         taken_at=time.time(),
         cluster=cluster,
+        review_within_s=review_within_s,
     )
 
 
