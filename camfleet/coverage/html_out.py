@@ -256,7 +256,9 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
         f"生成 generated {_e(local(generated_at))}</p>",
         _town_links(report) if town_filter_links else "",
         _cards(report),
-        f'<p class="unrev">{_e(unreviewed_line(report.district.kpis))}</p>',
+        f'<p class="unrev">{_e(unreviewed_line(report.district.kpis))}'
+        + (' <a href="/review">审核 review</a>' if town_filter_links else "")
+        + "</p>",
         _programs(report),
         '<div class="grid"><div><h2>镇街 towns</h2>',
         town_bars(report.towns),
