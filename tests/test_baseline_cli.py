@@ -169,4 +169,5 @@ def test_approve_logs_who_and_when_and_refuses_unknown_ids(env: str, monkeypatch
     assert approvals[0].note == "村委会确认: 镜头朝向正确" and all(a.at >= before for a in approvals)
     doc = json.loads(run("baseline", "review", "--json")[1])
     assert all(c["approval_pending"] for c in doc["cameras"])
+    assert "待生效 pending" in run("baseline", "review")[1]
     assert run("baseline", "approve")[0] == 2

@@ -206,17 +206,20 @@ def review(
         if not mine:
             continue
         table = Table(title=f"{STATE_WORDS[state]}: {len(mine)}", title_justify="left")
-        for col in ("镇街 town", "行政村 village", "摄像机 camera", "原因 reason", "自 since", ""):
-            table.add_column(col)
+        any_pending = any(r["approval_pending"] for r in mine)
+        columns = ("镇街", "行政村", "摄像机", "原因 reason", "自 since") + (("批准 approval",) if any_pending else ())
+        for col in columns:
+            # Names, ids and times stay on one line; the reason takes what width is left and wraps.
+            table.add_column(col, no_wrap=col != "原因 reason", ratio=1 if col == "原因 reason" else None)
         last: tuple[str, str] = ("", "")
         for r in mine:
             here = (r["town"], r["village"])
             shown = ("", "") if here == last else here  # grouped: a town and village are named once
             last = here
-            pending = "已批准, 待生效 approved, pending" if r["approval_pending"] else ""
-            table.add_row(
-                Text(shown[0]), Text(shown[1]), Text(r["camera"]), Text(r["reason"]), _local(r["since"]), pending
-            )
+            cells = [Text(shown[0]), Text(shown[1]), Text(r["camera"]), Text(r["reason"]), Text(_local(r["since"]))]
+            if any_pending:
+                cells.append(Text("待生效 pending" if r["approval_pending"] else ""))
+            table.add_row(*cells)
         out.print(table)
 
 
