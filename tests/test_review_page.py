@@ -212,3 +212,29 @@ async def test_screenshot_shows_the_pictures(tmp_path: Path) -> None:
                       ("magenta", (200, 0, 200)), ("blue", (200, 0, 0))):  # fmt: skip
         area = int((np.abs(image.astype(np.int16) - np.array(bgr, np.int16)).max(axis=2) <= 30).sum())
         assert area > 20_000, f"{name} picture barely drawn: {area} px"
+
+
+def test_peer_found_beyond_the_cameras_of_its_own_village(tmp_path: Path) -> None:
+    """A doubtful camera in a village of 60 ok cameras without any picture still gets a peer: the one ok camera
+    of another village of its town that has an acceptance picture (the search goes through the whole town,
+    a chunk at a time, same village first), and no picture of a camera in another town."""
+    rows = camera_rows(64, 193)
+    for i, row in enumerate(rows):
+        row["village"] = "东岭村" if i < 61 else "西河村"
+        row["town"] = "青石镇" if i < 63 else "白沙镇"
+    inventory = write_inventory(tmp_path / "district.csv", rows)
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    import_inventory(url, validate_file(inventory))
+    now = time.time()
+    with Store(url) as store:
+        store.put_reviews([BaselineReview("C193-0", BaselineState.DOUBTFUL, "covered", now, jpeg((0, 0, 200)), now)])
+        store.put_references(
+            [ReferencePicture(cid, jpeg((0, 200, 0)), f"{cid}.jpg", now) for cid in ("C193-62", "C193-63")]
+        )
+        points, cameras, _ = store.load_inventory()
+        states = {f"C193-{i}": CameraState(f"C193-{i}", Status.OK) for i in range(64)}
+        states["C193-0"] = CameraState("C193-0", Status.COVERED)
+        views = ReviewViews(store)
+        html = asyncio.run(views.html(lambda: states, Inventory(points, cameras), "t"))
+    assert 'src="/review/C193-62/reference.jpg"' in html  # 西河村, same town
+    assert "C193-63" not in html  # another town

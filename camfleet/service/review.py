@@ -27,7 +27,8 @@ from camfleet.service.views import Inventory
 ORDER = (BaselineState.DOUBTFUL, BaselineState.PROVISIONAL)
 MAX_CARDS = 300  # a contact sheet longer than this is not read; the CLI lists the rest
 PEERS = 2
-_PEER_CANDIDATES = 12  # ok cameras of the town tried for pictures, per village
+_PEER_CANDIDATES = 12  # ok cameras of the town whose evidence is read for a learned view, per village
+_REF_CHUNK = 50  # ok cameras of the town asked for an acceptance picture at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +161,30 @@ class _PeerFinder:
         return [p for p in self.found[key] if p.camera_id != target.camera_id][:PEERS]
 
     def _find(self, target: CameraTarget) -> list[Peer]:
-        town = self.by_town.get(target.town, [])
-        ok = [t for t in town if (s := self.states.get(t.camera_id)) is not None and s.status is Status.OK]
-        ok.sort(key=lambda t: (t.village != target.village, t.camera_id))
-        candidates = [t.camera_id for t in ok[:_PEER_CANDIDATES]]
-        refs = self.store.references(candidates) if candidates else {}
+        """The town's ok cameras, same village first; in each group acceptance pictures first (looked up in
+        chunks, so that only a few pictures are read), then the learned views saved with the evidence of the
+        group's first few."""
+        ok = [
+            t
+            for t in self.by_town.get(target.town, [])
+            if (s := self.states.get(t.camera_id)) and s.status is Status.OK
+        ]
+        ok.sort(key=lambda t: t.camera_id)
+        same = [t.camera_id for t in ok if t.village == target.village]
+        others = [t.camera_id for t in ok if t.village != target.village]
+        want = PEERS + 1  # one spare: a camera is never its own peer
         peers: list[Peer] = []
-        for cid in candidates:  # same village first, each by its best healthy picture
-            if len(peers) > PEERS:  # one spare: a camera is never its own peer
-                break
-            if cid in refs:
-                peers.append(Peer(cid, "reference"))
-            elif _learned(self.store, cid):
-                peers.append(Peer(cid, "learned"))
+        for group in (same, others):
+            for start in range(0, len(group), _REF_CHUNK):
+                if len(peers) >= want:
+                    return peers
+                chunk = group[start : start + _REF_CHUNK]
+                found = self.store.references(chunk)
+                peers += [Peer(cid, "reference") for cid in chunk if cid in found][: want - len(peers)]
+            chosen = {p.camera_id for p in peers}
+            for cid in group[:_PEER_CANDIDATES]:
+                if len(peers) >= want:
+                    return peers
+                if cid not in chosen and _learned(self.store, cid):
+                    peers.append(Peer(cid, "learned"))
         return peers

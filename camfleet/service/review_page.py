@@ -94,7 +94,8 @@ def _card(c: ReviewCard) -> str:
     else:
         beside = [_none("无验收照片, 同镇无正常摄像机画面 no acceptance picture, no healthy peer picture")]
     status = f"{STATUS_WORDS.get(c.status, '')} {c.status.value}"
-    detail = f"<div>{_e(c.status_detail)}</div>" if c.status_detail else ""
+    # The poller's detail often is the reason's own words: say it once.
+    detail = f"<div>{_e(c.status_detail)}</div>" if c.status_detail and c.status_detail not in c.reason else ""
     info = (
         f'<div class="info"><div class="id">{_e(c.camera_id)}</div>'
         f"<div>{_e(c.town)} · {_e(c.village)} · {_e(c.point_id)}</div>"
