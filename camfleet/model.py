@@ -257,6 +257,8 @@ class CameraState:
     flapping: bool = False
     scores: dict[str, float] = field(default_factory=dict)
     camera_events: CameraClaim | None = None  # None: events not read (off, or not offered by the camera)
+    baseline: BaselineState = BaselineState.NONE  # what its picture baseline is worth (``runtime/review.py``)
+    baseline_since: float = 0.0  # unix time the baseline state began
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The aiohttp web application: /metrics, /coverage, /-/healthy, /-/ready and the JSON API.
+"""The aiohttp web application: /metrics, /coverage, /review, /-/healthy, /-/ready and the JSON API.
 
 The app knows nothing of the poller's internals: the service hands it a ``WebDeps`` of callables.
 Everything that costs CPU at fleet scale (metrics rendering, coverage building) is done by those callables
@@ -21,6 +21,7 @@ from camfleet.config.web import parse_listen
 __all__ = ["WebDeps", "make_app", "parse_listen"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PICTURE_KINDS = frozenset({"latest", "reference", "learned"})
 
 
 @dataclass
@@ -36,6 +37,9 @@ class WebDeps:
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     villages: Callable[[str | None], Awaitable[list[dict[str, Any]]]] | None = None
     basic_auth: tuple[str, str] | None = None  # (user, password); None: open
+    review_html: Callable[[], Awaitable[str]] | None = None
+    #: (camera id, "latest" | "reference" | "learned") -> JPEG bytes, None when there is no such picture
+    review_picture: Callable[[str, str], Awaitable[bytes | None]] | None = None
 
 
 def _json(data: object, status: int = 200) -> web.Response:
@@ -112,8 +116,32 @@ def make_app(deps: WebDeps) -> web.Application:
     async def status(_: web.Request) -> web.Response:
         return _json(deps.status())
 
+    async def review(_: web.Request) -> web.Response:
+        if deps.review_html is None:
+            raise web.HTTPNotFound(text="no review page here")
+        return web.Response(text=await deps.review_html(), content_type="text/html", charset="utf-8")
+
+    async def review_picture(request: web.Request) -> web.Response:
+        kind = request.match_info["kind"]
+        if deps.review_picture is None or kind not in PICTURE_KINDS:
+            raise web.HTTPNotFound(text="no such picture")
+        data = await deps.review_picture(request.match_info["camera_id"], kind)
+        if data is None:
+            raise web.HTTPNotFound(text="no such picture")
+        # Pictures change when the poller writes or a person imports: a short private cache only.
+        return web.Response(body=data, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
+
     async def index(_: web.Request) -> web.Response:
-        links = ["/coverage", "/metrics", "/api/cameras", "/api/villages", "/api/status", "/-/healthy", "/-/ready"]
+        links = [
+            "/coverage",
+            "/review",
+            "/metrics",
+            "/api/cameras",
+            "/api/villages",
+            "/api/status",
+            "/-/healthy",
+            "/-/ready",
+        ]
         body = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
         return web.Response(
             text=f"<!doctype html><meta charset=utf-8><title>camfleet</title><h1>camfleet</h1><ul>{body}</ul>",
@@ -123,6 +151,8 @@ def make_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/", index)
     app.router.add_get("/metrics", deps.metrics)
     app.router.add_get("/coverage", coverage)
+    app.router.add_get("/review", review)
+    app.router.add_get("/review/{camera_id}/{kind}.jpg", review_picture)
     app.router.add_get("/api/coverage", coverage_json)
     app.router.add_get("/api/cameras", cameras)
     app.router.add_get("/api/cameras/{camera_id}", camera)

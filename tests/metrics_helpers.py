@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from camfleet.metrics.snapshot import PROBE_BUCKETS, Histogram, MetricsSnapshot, PollerStats
 from camfleet.model import (
+    BaselineState,
     CameraRecord,
     CameraState,
     DeviceIdentity,
@@ -70,6 +71,8 @@ def small_snapshot() -> MetricsSnapshot:
             clock_offset_s=-1.5,
             identity=hik,
             scores={"sharpness_ratio": 0.93},
+            baseline=BaselineState.APPROVED,
+            baseline_since=NOW - 86400,
         ),
         "C3": CameraState(
             "C3",
@@ -81,6 +84,8 @@ def small_snapshot() -> MetricsSnapshot:
             latency_s=0.2,
             clock_offset_s=12.0,
             identity=hik,
+            baseline=BaselineState.DOUBTFUL,  # since two days: overdue for a review
+            baseline_since=NOW - 2 * 86400,
         ),
         "C4": CameraState(
             "C4",

@@ -21,8 +21,9 @@ TOWN = "东山镇"
 
 def spec(camera_id: str, net: int, index: int, village: str, *, port: int = 8080) -> SimCameraSpec:
     """One simulated camera at 127.30.``net``.``index`` (``net`` keeps tests' address ranges apart)."""
-    return SimCameraSpec(camera_id, f"127.30.{net}.{index}", port, USER, PASSWORD, town=TOWN, village=village,
-                         uplink=f"{TOWN}/{village}")
+    return SimCameraSpec(
+        camera_id, f"127.30.{net}.{index}", port, USER, PASSWORD, town=TOWN, village=village, uplink=f"{TOWN}/{village}"
+    )
 
 
 def village_specs(net: int, villages: dict[str, int]) -> list[SimCameraSpec]:
@@ -39,8 +40,13 @@ def village_specs(net: int, villages: dict[str, int]) -> list[SimCameraSpec]:
 def target(s: SimCameraSpec, credential: str = GROUP) -> CameraTarget:
     """The poller's view of a simulated camera."""
     return CameraTarget(
-        camera_id=s.camera_id, host=s.host, port=s.port, uplink=s.uplink or f"{s.town}/{s.village}",
-        credential=credential, town=s.town, village=s.village,
+        camera_id=s.camera_id,
+        host=s.host,
+        port=s.port,
+        uplink=s.uplink or f"{s.town}/{s.village}",
+        credential=credential,
+        town=s.town,
+        village=s.village,
     )
 
 

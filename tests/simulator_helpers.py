@@ -26,8 +26,7 @@ TIMEOUT = aiohttp.ClientTimeout(total=20)
 def specs(n: int, net: int, village: str = "东山村") -> list[SimCameraSpec]:
     """``n`` cameras on 127.20.``net``.1.. port 8080, one village (``net`` keeps tests' addresses apart)."""
     return [
-        SimCameraSpec(f"T{net:03d}-{i}", f"127.20.{net}.{i + 1}", 8080, USER, PASSWORD, town="东山镇",
-                      village=village)
+        SimCameraSpec(f"T{net:03d}-{i}", f"127.20.{net}.{i + 1}", 8080, USER, PASSWORD, town="东山镇", village=village)
         for i in range(n)
     ]
 
@@ -68,25 +67,28 @@ def envelope(body: str, header: str = "") -> bytes:
 
 async def post(url: str, data: bytes, timeout: float = 20) -> tuple[int, bytes]:
     """POST a SOAP request; (status, body)."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session, session.post(
-        url, data=data, headers={"Content-Type": "application/soap+xml; charset=utf-8"}
-    ) as resp:
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+        session.post(url, data=data, headers={"Content-Type": "application/soap+xml; charset=utf-8"}) as resp,
+    ):
         return resp.status, await resp.read()
 
 
 async def device_info(base: str, user: str = USER, password: str = PASSWORD, offset: float = 0) -> tuple[int, bytes]:
     """GetDeviceInformation signed with our clock shifted by ``offset`` seconds."""
     created = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset)
-    return await post(f"{base}/onvif/device_service",
-                      envelope("<tds:GetDeviceInformation/>", wsse_header(user, password, created)))
+    return await post(
+        f"{base}/onvif/device_service", envelope("<tds:GetDeviceInformation/>", wsse_header(user, password, created))
+    )
 
 
 async def snapshot(base: str, profile: str = "Profile_2", password: str = PASSWORD) -> tuple[int, bytes]:
     """Fetch a snapshot with HTTP Digest; (status, body)."""
     mw = (aiohttp.DigestAuthMiddleware(USER, password),)
-    async with aiohttp.ClientSession(timeout=TIMEOUT, middlewares=mw) as session, session.get(
-        f"{base}/onvif/snapshot?profile={profile}"
-    ) as resp:
+    async with (
+        aiohttp.ClientSession(timeout=TIMEOUT, middlewares=mw) as session,
+        session.get(f"{base}/onvif/snapshot?profile={profile}") as resp,
+    ):
         return resp.status, await resp.read()
 
 

@@ -14,7 +14,7 @@ from poller_helpers import PASSWORD, running, target
 
 from camfleet.metrics.render import render_snapshot
 from camfleet.metrics.snapshot import MetricsSnapshot
-from camfleet.model import Agreement, CameraState, Status
+from camfleet.model import Agreement, BaselineState, CameraState, Status
 from camfleet.runtime.camera_json import camera_json
 from camfleet.runtime.poller import Poller
 from camfleet.runtime.sink import MemorySink
@@ -83,10 +83,11 @@ async def test_camera_and_camfleet_agree_and_metrics_show_it() -> None:
 
 
 @pytest.mark.timeout(180)
-async def test_camera_reports_tamper_camfleet_has_no_baseline(caplog: pytest.LogCaptureFixture) -> None:
-    """A camera covered before camfleet ever saw it: camfleet has no baseline for the covered lens (it learns it as
-    the scene), the camera's tamper detector reports it → `camera_only`, and one logfmt line (camera first) says the
-    claim changed."""
+async def test_camera_covered_before_camfleet_saw_it(caplog: pytest.LogCaptureFixture) -> None:
+    """A camera covered before camfleet ever saw it: camfleet has no baseline, but the day-one rules name the
+    covered lens from the first sweep (before them it learned the cover as the scene and the claim read
+    `camera_only`); the camera's tamper detector reports it too → `agree`; nothing is learned (its baseline is
+    doubtful); one logfmt line (camera first) says the claim changed (read before the pictures are judged)."""
     fleet_specs = specs(NET + 1, ["EV-new"])
     fleet = SimulatedFleet(fleet_specs)
     at_noon(fleet)
@@ -96,11 +97,12 @@ async def test_camera_reports_tamper_camfleet_has_no_baseline(caplog: pytest.Log
         poller = _poller(fleet_specs)
         states = await poller.sweep_once("full")
     state = states["EV-new"]
-    assert not state.status.is_image_fault, state.status
+    assert state.status is Status.COVERED and state.baseline is BaselineState.DOUBTFUL, state
     assert state.camera_events is not None and Status.COVERED in state.camera_events.faults
-    assert state.camera_events.agreement is Agreement.CAMERA_ONLY
+    assert state.camera_events.agreement is Agreement.AGREE
+    assert poller.frames is not None and not poller.frames.memory("EV-new").baseline.modes
     lines = [r for r in caplog.records if r.getMessage() == "camera events claim changed"]
-    assert len(lines) == 1 and lines[0].camera == "EV-new" and lines[0].agreement == "camera_only"  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].camera == "EV-new"  # type: ignore[attr-defined]
     assert PASSWORD not in repr(vars(lines[0]))
 
 

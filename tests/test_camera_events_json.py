@@ -99,8 +99,9 @@ def test_topics_operations_and_unknown_topics() -> None:
 @pytest.mark.timeout(120)
 async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
     """`camfleet check HOST:PORT --credential G --json` against a covered camera with no stored baseline: the
-    picture cannot be judged, the camera's events claim covered → `camera_only`; the text output says the same
-    in one line; no password anywhere in the output."""
+    picture is judged with no baseline and is `covered` (the day-one rules; before them it could not be judged
+    and read `camera_only`), the camera's events claim covered too → `agree`; the text output says the same in
+    one line; no password anywhere in the output."""
     s = spec("CHK-ev", 47, 1, "检查村")
     fleet = SimulatedFleet([s])
     fleet.add_fault(Fault("covered", cameras=("CHK-ev",)))
@@ -113,9 +114,9 @@ async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
         rc_text, text, _ = await camfleet_cli("check", f"{s.host}:{s.port}", "--credential", GROUP, env=env)
     doc = json.loads(out)
     assert doc["camera_events"]["known"] is True, (doc, err)
-    assert "covered" in doc["camera_events"]["claim"] and doc["camera_events"]["agreement"] == "camera_only"
-    assert doc["picture"]["verdict"] == "cannot_judge"
-    assert "camera events: covered, too_dark (camfleet: cannot_judge) → camera_only" in text, text
+    assert "covered" in doc["camera_events"]["claim"] and doc["camera_events"]["agreement"] == "agree"
+    assert doc["picture"]["verdict"] == "covered"
+    assert "camera events: covered, too_dark (camfleet: covered) → agree" in text, text
     assert PASSWORD not in out + err + text
     assert rc == rc_text
     assert not fleet.cameras["CHK-ev"].subscriptions  # unsubscribed after reading

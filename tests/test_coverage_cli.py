@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from camfleet.cli import app
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import Store
+from camfleet.inventory.store import BaselineReview, Store
 from camfleet.inventory.validate import Inventory
-from camfleet.model import CameraState, Status
+from camfleet.model import BaselineState, CameraState, Status
 
 
 def _fill(url: str) -> float:
@@ -96,3 +96,28 @@ def test_town_filter_and_unknown_town(filled: str, monkeypatch: pytest.MonkeyPat
     assert code == 1 and "7y" in err
     code, _, err = _run(filled, monkeypatch, "--format", "pdf")
     assert code == 1 and "pdf" in err
+
+
+def test_unreviewed_doubtful_cameras_in_every_format(filled: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """c3's baseline is doubtful (stored by the poller), c5's provisional: JSON says 1 unreviewed camera in
+    the district, 城关镇 and 西村 (keeping every older key), CSV adds a 待审核 column, the table and the HTML say
+    it in a line, and c3 still counts as not working."""
+    now = time.time()
+    with Store(filled) as store:
+        store.put_reviews([
+            BaselineReview("c3", BaselineState.DOUBTFUL, "covered", now - 3600, None, now),
+            BaselineReview("c5", BaselineState.PROVISIONAL, "", now - 3600, None, now),
+        ])  # fmt: skip
+    code, out, err = _run(filled, monkeypatch, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["district"]["unreviewed_cameras"] == 1 and data["district"]["working_rate"] == round(2 / 7, 4)
+    assert {t["name"]: t["unreviewed_cameras"] for t in data["towns"]} == {"城关镇": 1, "河口镇": 0}
+    assert {v["village"]: v["unreviewed_cameras"] for v in data["villages"]}["西村"] == 1
+    assert {"coverage_rate", "online_rate", "cameras_unknown", "cameras_by_status"} <= set(data["district"])
+    rows = list(csv.reader(io.StringIO(_run(filled, monkeypatch, "--format", "csv")[1])))
+    assert rows[0][-1] == "待审核" and {r[1]: r[-1] for r in rows[1:]}["西村"] == "1"
+    code, out, _ = _run(filled, monkeypatch)
+    assert code == 0 and "待审核 unreviewed: 1 台" in out and "1 of 7 cameras" in out
+    page = _run(filled, monkeypatch, "--format", "html")[1]
+    assert "待审核 unreviewed: 1 台" in page

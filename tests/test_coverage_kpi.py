@@ -7,7 +7,7 @@ from coverage_helpers import DAY, LEGACY, NEW, NOW, district
 
 from camfleet.coverage import UnknownAreaError, build_report, parse_window
 from camfleet.coverage.report import ALL, CoverageReport
-from camfleet.model import CameraState, Status
+from camfleet.model import CameraState, Reason, Status
 
 
 def _report(**kw: object) -> CoverageReport:
@@ -112,3 +112,19 @@ def test_state_flip_changes_coverage() -> None:
     report = build_report(points, cams, states, [], now=NOW, window=parse_window("24h", now=NOW))
     assert report.district.kpis.villages_covered == 3
     assert report.uncovered_villages == []
+
+
+def test_unreviewed_cameras_are_counted_and_not_working() -> None:
+    """c3 (covered) has a doubtful baseline and c4 shows cannot_judge/needs_review: both are unreviewed in
+    城关镇/西村, counted in the district, the town, the village and the programme, and neither counts as
+    working; a doubtful id on the retired point (c8) counts nowhere."""
+    points, cams, states = district()
+    states["c4"] = CameraState("c4", Status.CANNOT_JUDGE, Reason.NEEDS_REVIEW, since=NOW - DAY)
+    report = build_report(points, cams, states, [], now=NOW, window=parse_window("24h", now=NOW),
+                          doubtful=["c3", "c8"])  # fmt: skip
+    d = report.district.kpis
+    assert (d.cameras_unreviewed, d.cameras_ok) == (2, 2)
+    assert {t.name: t.kpis.cameras_unreviewed for t in report.towns} == {"城关镇": 2, "河口镇": 0}
+    assert {v.village: v.kpis.cameras_unreviewed for v in report.villages}["西村"] == 2
+    assert report.district.by_program[NEW].cameras_unreviewed == 1  # c3 on the new P2; c4 is legacy
+    assert _report().district.kpis.cameras_unreviewed == 0

@@ -88,10 +88,13 @@ def test_html_is_self_contained_and_escaped() -> None:
 
 
 def test_html_town_links_are_relative_and_encoded() -> None:
-    """The live page's town links stay on the page (?town=…), URL-encoded and escaped."""
+    """The live page's town links stay on the page (?town=…), URL-encoded and escaped; it links the review
+    page beside the unreviewed count, which a written file (no server behind it) does not."""
     page = render_html(_report(), title="t", generated_at=NOW, town_filter_links=True)
     assert 'href="?town=%E5%9F%8E%E5%85%B3%E9%95%87"' in page  # 城关镇
-    assert render_html(_report(), title="t", generated_at=NOW).count("?town=") == 0
+    assert 'href="/review"' in page
+    written = render_html(_report(), title="t", generated_at=NOW)
+    assert written.count("?town=") == 0 and "/review" not in written
 
 
 def test_thumbnail_only_for_real_images() -> None:

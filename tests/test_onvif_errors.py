@@ -59,10 +59,16 @@ CASES: list[tuple[BaseException, type[DeviceError], str]] = [
     (TimeoutError(), DeviceTimeout, "timeout"),
     (TimeoutError(), DeviceTimeout, "timeout"),
     (aiohttp.ClientConnectorDNSError(_conn_key(), OSError(errno.ENOENT, "nodename")), DeviceUnreachable, "unreachable"),
-    (aiohttp.ClientConnectorError(_conn_key(), ConnectionRefusedError(errno.ECONNREFUSED, "refused")),
-     DeviceUnreachable, "refused"),
-    (aiohttp.ClientConnectorError(_conn_key(), OSError(errno.EHOSTUNREACH, "no route")), DeviceUnreachable,
-     "unreachable"),
+    (
+        aiohttp.ClientConnectorError(_conn_key(), ConnectionRefusedError(errno.ECONNREFUSED, "refused")),
+        DeviceUnreachable,
+        "refused",
+    ),
+    (
+        aiohttp.ClientConnectorError(_conn_key(), OSError(errno.EHOSTUNREACH, "no route")),
+        DeviceUnreachable,
+        "unreachable",
+    ),
     (aiohttp.ServerDisconnectedError(), DeviceUnreachable, "unreachable"),
     (aiohttp.ClientPayloadError("cut"), DeviceProtocolError, "malformed"),
     (aiohttp.ClientResponseError(_request_info(), (), status=401), DeviceAuthError, "password"),
@@ -77,12 +83,25 @@ CASES: list[tuple[BaseException, type[DeviceError], str]] = [
     (_fault("env:Sender", "Sender not Authorized", ["ter:NotAuthorized"]), DeviceAuthError, "password"),
     (_fault("env:Sender", "The Created time is out of range", ["ter:NotAuthorized"]), DeviceAuthError, "clock"),
     # A missing optional operation (no snapshot service) is its own class: discovery then uses the stream.
-    (_fault("env:Receiver", "Optional Action Not Implemented", ["ter:ActionNotSupported"]), DeviceNotSupported,
-     "http_error"),
-    (_fault("env:Receiver", "Optional Action Not Implemented",
-            [etree.QName("http://www.onvif.org/ver10/error", "ActionNotSupported")]), DeviceNotSupported, "http_error"),
-    (_fault("env:Sender", "Invalid argument", ["ter:InvalidArgVal", "ter:NoProfile"]), DeviceProtocolError,
-     "http_error"),
+    (
+        _fault("env:Receiver", "Optional Action Not Implemented", ["ter:ActionNotSupported"]),
+        DeviceNotSupported,
+        "http_error",
+    ),
+    (
+        _fault(
+            "env:Receiver",
+            "Optional Action Not Implemented",
+            [etree.QName("http://www.onvif.org/ver10/error", "ActionNotSupported")],
+        ),
+        DeviceNotSupported,
+        "http_error",
+    ),
+    (
+        _fault("env:Sender", "Invalid argument", ["ter:InvalidArgVal", "ter:NoProfile"]),
+        DeviceProtocolError,
+        "http_error",
+    ),
     (zx.TransportError("401", status_code=401), DeviceAuthError, "password"),
     (zx.TransportError("bad xml", status_code=200, content=b"<a"), DeviceProtocolError, "malformed"),
     (zx.TransportError("500", status_code=500), DeviceProtocolError, "http_error"),
@@ -137,15 +156,23 @@ def test_clock_reply_parsing_refuses_bad_replies() -> None:
     """Not XML, a DTD, a wrong element or a broken date are protocol errors; a good reply gives the offset."""
     env = '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>{}</e:Body></e:Envelope>'
     tt = 'xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"'
-    utc = ("<tt:UTCDateTime><tt:Time><tt:Hour>{h}</tt:Hour><tt:Minute>0</tt:Minute><tt:Second>0</tt:Second>"
-           "</tt:Time><tt:Date><tt:Year>2026</tt:Year><tt:Month>11</tt:Month><tt:Day>27</tt:Day></tt:Date>"
-           "</tt:UTCDateTime>")
-    good = env.format(f"<tds:GetSystemDateAndTimeResponse {tt}><tds:SystemDateAndTime>{utc.format(h=10)}"
-                      "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>").encode()
+    utc = (
+        "<tt:UTCDateTime><tt:Time><tt:Hour>{h}</tt:Hour><tt:Minute>0</tt:Minute><tt:Second>0</tt:Second>"
+        "</tt:Time><tt:Date><tt:Year>2026</tt:Year><tt:Month>11</tt:Month><tt:Day>27</tt:Day></tt:Date>"
+        "</tt:UTCDateTime>"
+    )
+    good = env.format(
+        f"<tds:GetSystemDateAndTimeResponse {tt}><tds:SystemDateAndTime>{utc.format(h=10)}"
+        "</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
+    ).encode()
     t = 1795773600.0  # 2026-11-27T10:00:00Z
     assert parse_reply(good, t - 3600.2, t - 3599.8).offset_s == pytest.approx(3600.5, abs=0.01)
-    bad = [b"not xml", b'<!DOCTYPE x [<!ENTITY a "b">]>' + good[good.index(b"<e:"):],
-           env.format("<x/>").encode(), good.replace(b"<tt:Hour>10</tt:Hour>", b"<tt:Hour>ten</tt:Hour>")]
+    bad = [
+        b"not xml",
+        b'<!DOCTYPE x [<!ENTITY a "b">]>' + good[good.index(b"<e:") :],
+        env.format("<x/>").encode(),
+        good.replace(b"<tt:Hour>10</tt:Hour>", b"<tt:Hour>ten</tt:Hour>"),
+    ]
     for content in bad:
         with pytest.raises(DeviceProtocolError):
             parse_reply(content, t, t)

@@ -113,8 +113,12 @@ def test_restart_from_stored_states_reannounces_nothing() -> None:
     h = HealthMachine(CFG)
     for cid, uplink in (("A", "u1"), ("B", "u2"), ("C", "u2"), ("D", "u3")):
         h.add_camera(cid, uplink, stored[cid])
-    results = [res("A", Status.OFFLINE, Reason.REFUSED), res("B", Status.OFFLINE, Reason.TIMEOUT),
-               res("C", Status.OFFLINE, Reason.TIMEOUT), res("D", Status.OK),
-               res("D", Status.AUTH_FAILED, Reason.PASSWORD, CheckKind.IDENTITY)]
+    results = [
+        res("A", Status.OFFLINE, Reason.REFUSED),
+        res("B", Status.OFFLINE, Reason.TIMEOUT),
+        res("C", Status.OFFLINE, Reason.TIMEOUT),
+        res("D", Status.OK),
+        res("D", Status.AUTH_FAILED, Reason.PASSWORD, CheckKind.IDENTITY),
+    ]
     assert feed(h, results * 3) == []
     assert {c: h.states[c].since for c in "ABCD"} == dict.fromkeys("ABCD", 5.0)

@@ -52,8 +52,14 @@ async def test_restart_mid_run_loses_no_transition_and_reannounces_none(tmp_path
             a = Poller(CFG, store.load_targets(), credentials(), store)
             a.subscribe(seen_a.append)
             await a.start()
-            await until(lambda: status(a, "V0040-1") is Status.AUTH_FAILED and status(a, "V0041-0") is
-                        Status.UPLINK_DOWN and status(a, "V0040-0") is Status.OFFLINE, "faults confirmed by A")
+            await until(
+                lambda: (
+                    status(a, "V0040-1") is Status.AUTH_FAILED
+                    and status(a, "V0041-0") is Status.UPLINK_DOWN
+                    and status(a, "V0040-0") is Status.OFFLINE
+                ),
+                "faults confirmed by A",
+            )
             await a.stop()
         with Store(db_url) as store:
             b = Poller(CFG, store.load_targets(), credentials(), store)

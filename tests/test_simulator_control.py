@@ -128,9 +128,22 @@ def test_simulate_fleet_command(tmp_path: Path) -> None:
     inv = _inventory(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("CAMFLEET_CREDENTIALS_FILE", "CREDENTIALS_DIRECTORY")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from camfleet.cli import main; main()", "simulate", "fleet", "--inventory", str(inv),
-         "--control", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            "from camfleet.cli import main; main()",
+            "simulate",
+            "fleet",
+            "--inventory",
+            str(inv),
+            "--control",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         assert proc.stdout is not None

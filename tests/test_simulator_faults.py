@@ -100,8 +100,9 @@ async def test_clock_skew_is_reported_by_get_system_date_and_time() -> None:
     fleet.add_fault(Fault("clock_skew", cameras=("T016-0",), skew=-3 * 365.25 * 86400))
     async with running(fleet):
         _, body = await post("http://127.20.16.1:8080/onvif/device_service", GET_TIME)
-        year = etree.fromstring(body).findtext(".//{http://www.onvif.org/ver10/schema}UTCDateTime//"
-                                               "{http://www.onvif.org/ver10/schema}Year")
+        year = etree.fromstring(body).findtext(
+            ".//{http://www.onvif.org/ver10/schema}UTCDateTime//{http://www.onvif.org/ver10/schema}Year"
+        )
         assert int(year or 0) == time.gmtime().tm_year - 3
 
 

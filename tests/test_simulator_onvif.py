@@ -48,8 +48,10 @@ async def test_onvif_camera_full_flow() -> None:
             spec = fleet.cameras["T001-1"].spec
             assert (info.Manufacturer, info.Model, info.SerialNumber) == (spec.vendor, spec.model, spec.serial)
             profiles = await (await cam.create_media_service()).GetProfiles()
-            sizes = {p.token: (p.VideoEncoderConfiguration.Resolution.Width,
-                               p.VideoEncoderConfiguration.Resolution.Height) for p in profiles}
+            sizes = {
+                p.token: (p.VideoEncoderConfiguration.Resolution.Width, p.VideoEncoderConfiguration.Resolution.Height)
+                for p in profiles
+            }
             assert sizes == {"Profile_1": (1920, 1080), "Profile_2": (640, 360)}
             uri = await cam.get_snapshot_uri("Profile_2")
             assert uri == "http://127.20.1.2:8080/onvif/snapshot?profile=Profile_2"
@@ -111,8 +113,9 @@ async def test_auth_rules_on_the_wire() -> None:
         assert (status, _subcodes(body)) == (400, ["env:Sender", "ter:NotAuthorized"])
         status, _ = await device_info("http://127.20.4.1:8080", offset=-600)
         assert status == 400
-        signed = envelope("<tds:GetDeviceInformation/>",
-                          wsse_header(USER, PASSWORD, dt.datetime.now(dt.UTC), os.urandom(16)))
+        signed = envelope(
+            "<tds:GetDeviceInformation/>", wsse_header(USER, PASSWORD, dt.datetime.now(dt.UTC), os.urandom(16))
+        )
         assert (await post(url, signed))[0] == 200
         assert (await post(url, signed))[0] == 400  # same nonce again: replay
 
@@ -124,8 +127,10 @@ async def test_unknown_operation_and_hostile_xml() -> None:
         url = "http://127.20.5.1:8080/onvif/device_service"
         status, body = await post(url, envelope("<tds:SystemReboot/>"))
         assert (status, _subcodes(body)) == (500, ["env:Receiver", "ter:ActionNotSupported"])
-        xxe = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-               + envelope("<tds:GetHostname>&e;</tds:GetHostname>").split(b"?>", 1)[1])
+        xxe = (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            + envelope("<tds:GetHostname>&e;</tds:GetHostname>").split(b"?>", 1)[1]
+        )
         status, body = await post(url, xxe)
         assert status == 400 and b"root:" not in body
         status, body = await post(url, b"not xml at all")

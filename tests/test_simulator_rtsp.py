@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from frames_helpers import specs as frame_specs
 from simulator_helpers import PASSWORD, USER, decode, envelope, post, running, snapshot, specs, wsse_header
 
 from camfleet.errors import FrameError
-from camfleet.inventory.store import Store
+from camfleet.inventory.store import Approval, Store
 from camfleet.model import Reason, Status
 from camfleet.probe.frame import grab_rtsp_frame
 from camfleet.runtime.diagnose import diagnose
@@ -73,7 +74,8 @@ async def test_poller_judges_a_snapshotless_camera_from_its_authenticated_stream
     """A full sweep over a camera that only streams (no snapshot service, Digest-protected RTSP) takes its
     picture from the stream with the camera's credentials: baselines are learned from it and the camera is ok,
     like its neighbour that has snapshots. `camfleet check` takes the same path: its last step is the stream
-    keyframe, judged against the learned baseline."""
+    keyframe, judged against the learned baseline. (The test stream is colour bars, whose flat bands the
+    no-baseline rules read as paint: a person approved it first, so what it shows is learned.)"""
     fleet_specs = frame_specs(NET + 1, ["R-snap", "R-stream"])
     for spec in fleet_specs:
         spec.rtsp = True
@@ -83,6 +85,7 @@ async def test_poller_judges_a_snapshotless_camera_from_its_authenticated_stream
     at_noon(fleet)
     async with running(fleet), asyncio.timeout(200):
         with Store(sqlite_url) as store:
+            store.add_approvals([Approval("R-stream", time.time(), "test", "colour bars, as the test stream is")])
             poller = Poller(config(poller={"frame_timeout_s": 30.0}), store.load_targets(), credentials(), store)
             assert poller.frames is not None
             poller.frames.learn_spacing_s = 0.2

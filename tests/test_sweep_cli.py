@@ -86,15 +86,22 @@ async def test_check_explains_a_wrong_password_and_a_healthy_camera(tmp_path: Pa
     async with running(fleet):
         code_bad, out_bad, _ = await camfleet_cli("check", "V0020-2", "--json", env=env)
         code_ok, out_ok, err_ok = await camfleet_cli("check", "V0020-0", "--json", env=env)
-        code_addr, out_addr, _ = await camfleet_cli("check", "127.30.2.1:8080", "--credential", "batch-2022",
-                                                    "--json", env=env)
+        code_addr, out_addr, _ = await camfleet_cli(
+            "check", "127.30.2.1:8080", "--credential", "batch-2022", "--json", env=env
+        )
     bad = json.loads(out_bad)
     assert code_bad == 1 and (bad["status"], bad["reason"]) == ("auth_failed", "password")
     assert "batch-2022" in bad["hint"] and [s["ok"] for s in bad["steps"]] == [True, True, False]
     ok = json.loads(out_ok)
     assert code_ok == 0, err_ok
-    assert [s["step"] for s in ok["steps"]] == ["tcp connect", "clock", "auth + identity", "profiles",
-                                                 "snapshot uri", "snapshot fetch"]
+    assert [s["step"] for s in ok["steps"]] == [
+        "tcp connect",
+        "clock",
+        "auth + identity",
+        "profiles",
+        "snapshot uri",
+        "snapshot fetch",
+    ]
     assert all(s["ok"] for s in ok["steps"]) and "JPEG" in ok["steps"][-1]["detail"]
     assert code_addr == 0 and json.loads(out_addr)["status"] == "ok"
     assert "Poller-pass-7" not in out_bad + out_ok + out_addr

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import vision_helpers as vh
 
-from camfleet.model import Reason, Status
+from camfleet.model import Status
 from camfleet.vision import Baseline, analyze_jpeg
 
 
@@ -56,12 +56,13 @@ def test_slow_seasonal_drift_is_followed() -> None:
 
 
 def test_resolution_change_relearns() -> None:
-    """A camera reconfigured to another resolution is cannot_judge until its baseline is learned again."""
+    """A camera reconfigured to another resolution is judged with no baseline (the day-one rules, basis
+    ``alone``, saying why) until its baseline is learned again (before the day-one rules: cannot_judge)."""
     image = vh.scene("chelsea")
     baseline = vh.learn_baseline([vh.camera_jpeg(image, s) for s in range(3)])
     small = vh.camera_jpeg(vh.scene("chelsea", (640, 360)), 9)
     verdict = analyze_jpeg(small, baseline.to_dict(), None, 4)[1]
-    assert (verdict.status, verdict.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE)
+    assert (verdict.status, verdict.basis) == (Status.OK, "alone") and "size changed" in verdict.detail
     stats, signature = _features(small)
     baseline.learn(stats, signature, verdict.status)
     assert baseline.modes["day"].count == 1
@@ -71,8 +72,9 @@ def test_resolution_change_relearns() -> None:
     "broken", [{}, {"version": 99}, {"version": 2, "samples": 5, "alpha": 0.1, "modes": {"day": {}}}]
 )
 def test_malformed_baseline(broken: dict[str, object]) -> None:
-    """A malformed stored baseline is a ValueError from from_dict, and analyze_jpeg treats it as none."""
+    """A malformed stored baseline is a ValueError from from_dict, and analyze_jpeg treats it as none: the
+    frame is judged with no baseline (basis ``alone``), the detail naming the ignored baseline."""
     with pytest.raises(ValueError, match="malformed baseline"):
         Baseline.from_dict(broken)
     verdict = analyze_jpeg(vh.camera_jpeg(vh.scene("coffee"), 1), broken, None, 4)[1]
-    assert verdict.reason is Reason.NO_BASELINE and "ignored" in verdict.detail
+    assert verdict.basis == "alone" and "ignored" in verdict.detail

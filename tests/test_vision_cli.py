@@ -59,3 +59,32 @@ def test_no_usable_reference(tmp_path: Path) -> None:
     frame = _write(tmp_path, "f.jpg", vh.camera_jpeg(vh.scene("coffee"), 1))
     result = runner.invoke(app, ["analyze", "--reference", str(tmp_path / "nope.jpg"), frame])
     assert result.exit_code == 2 and "no reference" in result.stderr
+
+
+def test_no_reference_judges_each_frame_alone(tmp_path: Path) -> None:
+    """Without --reference each frame is judged with no baseline (basis "alone"), the other frames as its
+    peers: healthy first pictures are ok, a covered, a black and a far defocused one are named, and two
+    identical files in a row are frozen (before: --reference was required, exit code 2 without it)."""
+    names = ("astronaut", "coffee", "chelsea", "motorcycle")
+    healthy = [_write(tmp_path, f"{n}.jpg", vh.camera_jpeg(vh.scene(n), k)) for k, n in enumerate(names)]
+    covered = _write(tmp_path, "covered.jpg", vh.camera_jpeg(vh.covered(vh.scene("coffee")), 12))
+    black = _write(tmp_path, "black.jpg", vh.camera_jpeg(vh.black(vh.scene("coffee")), 13))
+    blurred = _write(tmp_path, "blur.jpg", vh.camera_jpeg(vh.defocus(vh.scene("chelsea"), 8.0), 14))
+    frames = [*healthy, covered, black, blurred, blurred]
+    result = runner.invoke(app, ["analyze", *frames, "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["verdict"] for r in lines] == ["ok"] * 4 + ["covered", "black", "defocused", "frozen"], lines
+    assert {r["basis"] for r in lines} == {"alone"}
+    # Peers: the other files with texture to judge sharpness by, each once (not the cover, the black picture).
+    assert "edge_sharp" in lines[0]["scores"] and lines[0]["scores"]["peers"] == 4
+
+
+def test_no_reference_with_a_bad_frame(tmp_path: Path) -> None:
+    """Without --reference an unreadable frame is named on stderr (exit code 1) and is nobody's peer; the
+    readable frames are still judged alone, in the table."""
+    good = _write(tmp_path, "ok.jpg", vh.camera_jpeg(vh.scene("astronaut"), 1))
+    bad = _write(tmp_path, "bad.jpg", b"<html>login</html>")
+    result = runner.invoke(app, ["analyze", good, bad])
+    assert result.exit_code == 1
+    assert "bad.jpg" in result.stderr and "ok" in result.stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import vision_helpers as vh
 
-from camfleet.model import Reason, Status
+from camfleet.model import Status
 from camfleet.vision import Baseline, analyze_jpeg
 
 SAMPLES = 5
@@ -42,24 +42,26 @@ def test_a_coloured_passer_by_over_a_grey_scene_is_judged_and_learned_in_the_gre
 
 def test_a_colour_picture_of_a_camera_learned_at_night_waits_for_its_day_baseline() -> None:
     """A colourful day picture (the astronaut photo: under a third of its cells grey) on a camera that has
-    learned only its IR night picture is still `cannot_judge` "no day baseline yet", judged and learned as day."""
+    learned only its IR night picture has "no day baseline yet": judged as day by the day-one rules (basis
+    `alone`, `ok`; before them `cannot_judge`), and learned as day."""
     image = vh.scene("astronaut")
     baseline = _learned(image, night=True)
     assert set(baseline.modes) == {"ir"}
     stats, verdict, _ = analyze_jpeg(vh.camera_jpeg(image, 7), baseline, None, 4)
     assert stats.extra["grey_share"] < 0.8
-    assert (verdict.status, verdict.reason, verdict.mode) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE, "day")
+    assert (verdict.status, verdict.basis, verdict.mode) == (Status.OK, "alone", "day"), verdict
+    assert "no day baseline yet" in verdict.detail
 
 
 def test_another_grey_scene_with_a_coloured_object_is_not_taken_for_the_learned_one() -> None:
     """The grey share alone is not enough: a coloured passer-by over a *different* grey scene (coins instead of
     the cameraman) does not match the learned IR picture, so the frame keeps its own mode (day, not learned
-    yet) instead of being judged — and learned — as the camera's grey scene."""
+    yet: judged by the day-one rules) instead of being judged — and learned — as the camera's grey scene."""
     baseline = _learned(vh.scene("camera"))
     frame = vh.camera_jpeg(vh.passer_by(vh.scene("coins"), 1, area=0.08), 9)
     stats, verdict, _ = analyze_jpeg(frame, baseline, None, 4)
     assert stats.extra["grey_share"] >= 0.8
-    assert (verdict.status, verdict.mode) == (Status.CANNOT_JUDGE, "day"), verdict
+    assert (verdict.basis, verdict.mode) == ("alone", "day"), verdict
 
 
 def test_analyze_jpeg_applies_the_blind_picture_rule() -> None:
@@ -109,12 +111,13 @@ def test_a_red_scene_on_a_camera_learned_at_night_is_not_an_ir_cut_fault() -> No
     """The retina photo (a red fundus: its magenta cast (R+B)/2 − G is high all over) on a camera that learned only
     its IR night picture: with no day baseline the IR-cut rule sees the frame alone, and read it as `ir_cut_stuck` —
     a fault, never learned, so the camera never got its day baseline. IR light raises blue as it raises red; a red
-    scene's blue is under its green, so it waits for its day baseline. A real IR-cut fault on such a camera (the
-    cameraman seen through a stuck filter: magenta over grey) is still named."""
+    scene's blue is under its green, so it is judged by the day-one rules until its day baseline is learned (`ok`;
+    before them `cannot_judge`). A real IR-cut fault on such a camera (the cameraman seen through a stuck filter:
+    magenta over grey) is still named."""
     red = vh.scene("retina")
     baseline = _learned(red, night=True)
     _, verdict, _ = analyze_jpeg(vh.camera_jpeg(red, 7), baseline, None, 4)
-    assert (verdict.status, verdict.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE), verdict
+    assert (verdict.status, verdict.basis) == (Status.OK, "alone"), verdict
     grey = vh.scene("camera")
     night_only = _learned(grey, night=True)
     _, verdict, _ = analyze_jpeg(vh.camera_jpeg(vh.ir_cut_stuck(grey), 8), night_only, None, 4)

@@ -133,13 +133,16 @@ def test_colour_with_magenta_cast_where_nights_are_ir() -> None:
     assert verdict.status is Status.IR_CUT_STUCK, verdict.scores
 
 
-def test_no_baseline_cannot_judge() -> None:
-    """Without a baseline a healthy frame is cannot_judge/no_baseline — never a silent ok."""
+def test_no_baseline_is_judged_alone() -> None:
+    """Without a ready baseline a frame is judged by the day-one rules (basis ``alone``), never waved through
+    for lack of one: a healthy frame passes them (``ok``), with or without a partly learned baseline, and says
+    why it was judged alone. (Before the day-one rules: ``cannot_judge``/``no_baseline``.)"""
     frame = vh.camera_jpeg(vh.scene("astronaut"), seed=93)
     verdict = analyze_jpeg(frame, None, None, 4)[1]
-    assert (verdict.status, verdict.reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE)
+    assert (verdict.status, verdict.basis) == (Status.OK, "alone")
+    assert "no day baseline yet" in verdict.detail
     partial = vh.learn_baseline([frame], samples=5).to_dict()
-    assert analyze_jpeg(frame, partial, None, 4)[1].status is Status.CANNOT_JUDGE
+    assert analyze_jpeg(frame, partial, None, 4)[1].basis == "alone"
 
 
 def test_absolute_faults_need_no_baseline() -> None:

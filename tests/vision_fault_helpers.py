@@ -16,7 +16,8 @@ import vision_eval_helpers as ve
 import vision_helpers as vh
 import vision_scene_helpers as vs
 
-from camfleet.vision import Verdict, analyze_jpeg
+from camfleet.model import FrameStats
+from camfleet.vision import PeerView, Verdict, analyze_jpeg
 
 Image = vs.Image
 Rng = np.random.Generator
@@ -75,6 +76,21 @@ def spray(coverage: float) -> Transform:
     return make
 
 
+def spray_mist(coverage: float) -> Transform:
+    """Paint blotches over about ``coverage`` of the frame, and the mist the can left over the rest of the dome:
+    a veil of the paint's colour (20–40 % of the light) and droplets too fine to see that soften the picture (a
+    Gaussian of 1.5–3 px at 1280 px width): every cell loses contrast and fine detail, as under a defocus."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        colour = PAINTS[str(rng.choice(list(PAINTS)))]
+        veil = rng.uniform(0.2, 0.4)
+        soft = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(1.5, 3.0) * image.shape[1] / 1280)
+        hazed = np.clip(soft * (1 - veil) + np.array(colour, np.float32) * veil, 0, 255).astype(np.uint8)
+        return vh.spray(hazed, seed=int(rng.integers(0, 1 << 30)), coverage=coverage, colour=colour)
+
+    return make
+
+
 def defocus(sigma: float) -> Transform:
     """Lens out of focus: Gaussian blur of ``sigma`` pixels at 1280 px width."""
     return lambda image, rng: vh.defocus(image, sigma * image.shape[1] / 1280)
@@ -124,7 +140,10 @@ STRENGTHS: dict[str, list[tuple[str, Transform]]] = {
         ("hand", covered("hand", 40)),
         ("tape", covered("tape", 20)),
     ],
-    "spray": [(f"{round(c * 100)} %", spray(c)) for c in (0.2, 0.35, 0.5, 0.7)],
+    "spray": [
+        *((f"{round(c * 100)} %", spray(c)) for c in (0.2, 0.35, 0.5, 0.7)),
+        *((f"{round(c * 100)} % + mist", spray_mist(c)) for c in (0.2, 0.35)),
+    ],
     "defocused": [(f"sigma {s:g}", defocus(s)) for s in (1.5, 2, 3, 5, 8)],
     "overexposed": [
         ("bloom 420", glare(420)),
@@ -190,6 +209,30 @@ def levels(kind: str) -> int:
     return len(FROZEN) if kind == "frozen" else len(MOVES) if kind == "displaced" else len(STRENGTHS[kind])
 
 
+def normal_makers(
+    scene: vs.Scene, normal_per_kind: int, rng: Rng, kinds: tuple[str, ...] = ve.NORMAL_KINDS
+) -> list[Callable[[], ve.Sample]]:
+    """The scene's healthy samples, in order, as calls: ``normal_per_kind`` of each kind of ``kinds`` (twice
+    that for "live" on video)."""
+    samples: list[Callable[[], ve.Sample]] = []
+    for kind in kinds:
+        if kind == "ir_night" and not scene.colour:
+            continue
+        samples += [lambda k=kind: ve.normal_sample(scene, k, rng)] * normal_per_kind
+    if scene.is_video:
+        samples += [lambda: ve.normal_sample(scene, "live", rng)] * normal_per_kind
+    return samples
+
+
+def fault_makers(scene: vs.Scene, fault_repeats: int, rng: Rng) -> list[Callable[[], ve.Sample]]:
+    """``fault_repeats`` faults of every kind and strength of this generator, in order, as calls."""
+    samples: list[Callable[[], ve.Sample]] = []
+    for kind in KINDS:
+        for level in range(levels(kind)):
+            samples += [lambda k=kind, lv=level: fault_sample(scene, k, lv, rng)] * fault_repeats
+    return samples
+
+
 def judge_scene(
     name: str, normal_per_kind: int, fault_repeats: int, seed: int = 0
 ) -> Iterator[tuple[ve.Sample, Verdict]]:
@@ -197,17 +240,44 @@ def judge_scene(
     scene = vs.load_scene(name)
     baseline = ve.learn(scene, seed).to_dict()
     rng = np.random.default_rng([seed, sum(name.encode())])
-    samples: list[Callable[[], ve.Sample]] = []
-    for kind in ve.NORMAL_KINDS:
-        if kind == "ir_night" and not scene.colour:
-            continue
-        samples += [lambda k=kind: ve.normal_sample(scene, k, rng)] * normal_per_kind
-    if scene.is_video:
-        samples += [lambda: ve.normal_sample(scene, "live", rng)] * normal_per_kind
-    for kind in KINDS:
-        for level in range(levels(kind)):
-            samples += [lambda k=kind, lv=level: fault_sample(scene, k, lv, rng)] * fault_repeats
-    for make in samples:
+    for make in normal_makers(scene, normal_per_kind, rng) + fault_makers(scene, fault_repeats, rng):
         sample = make()
         previous = analyze_jpeg(sample.previous, None, None, 4)[2]
         yield sample, analyze_jpeg(sample.frame, baseline, previous, 4)[1]
+
+
+def first_pictures(name: str, seed: int = 0) -> list[FrameStats]:
+    """What the scene's camera shows its peers: one healthy day picture (colour scenes) and one IR night one."""
+    frames = ve.learning_frames(vs.load_scene(name), seed, samples=1)
+    return [analyze_jpeg(data, None, None, 4)[0] for data in frames]
+
+
+def judge_scene_alone(
+    name: str,
+    normal_per_kind: int,
+    fault_repeats: int,
+    peers: PeerView | None,
+    seed: int = 0,
+    generators: tuple[str, ...] = ("default",),
+) -> Iterator[tuple[str, ve.Sample, Verdict]]:
+    """Day one: the scene's healthy samples (``ve.DAY_ONE_KINDS``, rain included) and the faults of each of
+    ``generators`` ("default": this module's; "alt": tests/vision_fault_alt.py's, never tuned on) judged with
+    no baseline, against ``peers`` (the other cameras) and the sample before each. Yields (generator, sample,
+    verdict), generator "" for a healthy sample; each generator's faults come from a stream of their own."""
+    scene = vs.load_scene(name)
+    rng = np.random.default_rng([seed, sum(name.encode()), 1])
+    samples = [("", make) for make in normal_makers(scene, normal_per_kind, rng, ve.DAY_ONE_KINDS)]
+    if "default" in generators:
+        samples += [("default", make) for make in fault_makers(scene, fault_repeats, rng)]
+    if "alt" in generators:
+        import vision_fault_alt as va  # here: it imports this module
+
+        own = np.random.default_rng([seed, sum(name.encode()), 19, 1])
+        for kind in va.KINDS:
+            for level in range(va.levels_alt(kind)):
+                make = lambda k=kind, lv=level: va.fault_sample_alt(scene, k, lv, own)  # noqa: E731
+                samples += [("alt", make)] * fault_repeats
+    for generator, make in samples:
+        sample = make()
+        previous = analyze_jpeg(sample.previous, None, None, 4)[2]
+        yield generator, sample, analyze_jpeg(sample.frame, None, previous, 4, peers=peers)[1]

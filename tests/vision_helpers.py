@@ -185,11 +185,14 @@ FAULTS: dict[str, Callable[[Image], Image]] = {
 
 
 def learn_baseline(frames: list[bytes], reduction: int = 4, samples: int | None = None) -> Baseline:
-    """A baseline learned from ``frames`` the way the poller learns it (frames judged while learning)."""
+    """A baseline learned from ``frames`` the way the poller learns it (frames judged while learning).
+
+    The frames are healthy by construction: while their mode has no baseline they are learned as a person's
+    approval has them learned (vouched, whatever the day-one rules say: those are tested on their own)."""
     baseline = Baseline(samples=samples or len(frames))
     for frame in frames:
         stats, verdict, signature = analyze_jpeg(frame, baseline.to_dict(), None, reduction)
-        baseline.learn(stats, signature, verdict.status, verdict.mode)
+        baseline.learn(stats, signature, None if verdict.basis == "alone" else verdict.status, verdict.mode)
     return baseline
 
 

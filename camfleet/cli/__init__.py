@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from camfleet.cli import analyze, config_cmd, coverage, db, demo, inventory, poller, run, simulate, simulate_fleet
+from camfleet.cli import (
+    analyze,
+    baseline,
+    config_cmd,
+    coverage,
+    db,
+    demo,
+    inventory,
+    poller,
+    run,
+    simulate,
+    simulate_fleet,
+)
 from camfleet.cli.app import app
 
 
@@ -14,6 +26,7 @@ def main() -> None:
 __all__ = [
     "analyze",
     "app",
+    "baseline",
     "config_cmd",
     "coverage",
     "db",

@@ -1,10 +1,12 @@
-"""``camfleet analyze``: judge picture files against a baseline built from reference pictures.
+"""``camfleet analyze``: judge picture files against a baseline built from reference pictures, or alone.
 
-The references (healthy pictures of the same camera, day and/or IR night) are averaged into a baseline;
-each frame is then judged against it, and against the frame before it on the command line (two
-identical files in a row are ``frozen``). Exit code: 0 when every file could be read — whatever the
-verdicts —, 1 when any reference or frame could not be read (the others are still judged), 2 when no
-reference could be read at all.
+With ``--reference`` (healthy pictures of the same camera, day and/or IR night) the references are
+averaged into a baseline and each frame is judged against it. Without, each frame is judged with no
+baseline (docs/day-one.md), the other readable frames of the same analysis width counting as its peers
+(cameras of the same model: give frames of one model). Either way each frame is also judged against the
+frame before it on the command line (two identical files in a row are ``frozen``). Exit code: 0 when every
+file could be read — whatever the verdicts —, 1 when any reference or frame could not be read (the others
+are still judged), 2 when references were given and none could be read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from camfleet.errors import CamfleetError, FrameError
 from camfleet.model import Reason
 
 if TYPE_CHECKING:
-    from camfleet.vision import Baseline, FrameSignature
+    from camfleet.model import FrameStats
+    from camfleet.vision import Baseline, FrameSignature, PeerView
 
 # OpenCV and the vision package load inside the command: other commands must not pay for them.
 
@@ -70,23 +73,35 @@ def build_baseline(references: list[str], reduction: int) -> tuple[Baseline | No
 @cli_app.command("analyze")
 def analyze(
     frames: Annotated[list[str], typer.Argument(help="Picture files (JPEG) to judge.")],
-    reference: Annotated[list[str], typer.Option("--reference", help="Reference picture(s) of the healthy scene.")],
+    reference: Annotated[
+        list[str] | None,
+        typer.Option("--reference", help="Reference picture(s) of the healthy scene; none: judge each frame alone."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON line per frame.")] = False,
 ) -> None:
-    """Judge frames against a baseline learned from the reference pictures."""
+    """Judge frames against a baseline learned from the reference pictures, or (no --reference) each frame
+    with no baseline, the other frames as its peers."""
     from camfleet.vision import analyze_jpeg
 
     reduction = _reduction()
-    baseline, failures = build_baseline(reference, reduction)
-    if baseline is None:
-        err_console.print("[bold red]error:[/] no reference picture could be read", highlight=False)
-        raise typer.Exit(2)
-    baseline_dict = baseline.to_dict()
+    baseline_dict: dict[str, Any] | None = None
+    failures = 0
+    peers: dict[str, PeerView | None] = {}
+    if reference:
+        baseline, failures = build_baseline(reference, reduction)
+        if baseline is None:
+            err_console.print("[bold red]error:[/] no reference picture could be read", highlight=False)
+            raise typer.Exit(2)
+        baseline_dict = baseline.to_dict()
+    else:
+        peers = peer_views(frames, reduction)
     previous: FrameSignature | None = None
     rows: list[dict[str, Any]] = []
     for path in frames:
         try:
-            stats, verdict, signature = analyze_jpeg(_read(path), baseline_dict, previous, reduction)
+            stats, verdict, signature = analyze_jpeg(
+                _read(path), baseline_dict, previous, reduction, peers=peers.get(path)
+            )
         except FrameError as exc:
             _problem(path, exc)
             failures += 1
@@ -99,6 +114,7 @@ def analyze(
             "detail": verdict.detail,
             "scores": verdict.scores,
             "mode": verdict.mode or ("ir" if stats.is_ir else "day"),
+            "basis": verdict.basis,
             "width": stats.width,
             "height": stats.height,
         }
@@ -109,6 +125,26 @@ def analyze(
         out_console.print(_table(rows))
     if failures:
         raise typer.Exit(1)
+
+
+def peer_views(frames: list[str], reduction: int) -> dict[str, PeerView | None]:
+    """Per frame, its peers: the other readable frames of the same analysis width, one camera each (an
+    unreadable one is reported when it is judged)."""
+    from camfleet.vision import analyze_jpeg, peer_group
+    from camfleet.vision.peers import view_of
+
+    seen: dict[str, FrameStats] = {}
+    for path in dict.fromkeys(frames):
+        try:
+            seen[path] = analyze_jpeg(_read(path), None, None, reduction)[0]
+        except FrameError:
+            continue
+    width = {path: int(stats.extra.get("analysis_width", stats.width)) for path, stats in seen.items()}
+    views: dict[str, PeerView | None] = {}
+    for path, w in width.items():
+        others = [stats for other, stats in seen.items() if other != path and width[other] == w]
+        views[path] = view_of(peer_group("", w), others)
+    return views
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:

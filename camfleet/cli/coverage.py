@@ -31,6 +31,7 @@ def _load_report(
     """Read inventory, states and the window's history through the store and build the report."""
     from camfleet.coverage import build_report, parse_window, window_between
     from camfleet.inventory.store import Store
+    from camfleet.model import BaselineState
 
     now = time.time()
     if to_day is not None and from_day is None:
@@ -44,11 +45,14 @@ def _load_report(
         transitions = store.load_transitions(span.start)
         # What faulty cameras showed when the fault was confirmed: the repair list's pictures.
         thumbnails = store.latest_evidence([c.camera_id for c in cameras])
+        # Doubtful first pictures nobody has reviewed: the report says how many of "not working" they are.
+        doubtful = [cid for cid, r in store.reviews().items() if r.state is BaselineState.DOUBTFUL]
     finally:
         store.close()
     return build_report(
-        points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails
-    )
+        points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails,
+        doubtful=doubtful,
+    )  # fmt: skip
 
 
 def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:

@@ -1,4 +1,4 @@
-"""``camfleet sweep --once``, ``camfleet check CAMERA`` and ``camfleet baseline reset CAMERA``."""
+"""``camfleet sweep --once`` and ``camfleet check CAMERA``."""
 
 from __future__ import annotations
 
@@ -34,11 +34,6 @@ LIVENESS_ONLY = (
     "liveness only: each camera was reached, not authenticated; a changed password or a clock hours off still "
     "reads ok here (camfleet sweep --once checks credentials; --checks full judges pictures too)"
 )
-
-baseline_app = typer.Typer(
-    help="Picture baselines: what each camera's healthy picture looks like.", no_args_is_help=True
-)
-app.add_typer(baseline_app, name="baseline")
 
 
 def _command_logging(cfg: CamfleetConfig, creds: CredentialStore) -> None:
@@ -282,26 +277,3 @@ def _print_diagnosis(d: Diagnosis) -> None:
     out_console.print(f"[{colour}]{d.status}{reason}[/]: {d.verdict}", highlight=False)
     if d.hint:
         out_console.print(f"hint: {d.hint}", highlight=False, markup=False)
-
-
-@baseline_app.command("reset")
-def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) -> None:
-    """Forget a camera's picture baseline (after it was re-aimed or its scene changed for good).
-
-    The camera shows cannot_judge until it has learned its picture again; a running `camfleet run`
-    notices the reset at its next write and relearns too.
-    """
-    from camfleet.inventory.store import Store
-
-    with errors_as_messages():
-        cfg = get_config()
-        with Store(cfg.database.url) as store:
-            known = any(c.camera_id == camera for c in store.load_cameras())
-            deleted = store.delete_baselines(camera)
-    if not known and not deleted:
-        fail(f"{camera!r} is not a camera in the database", code=2)
-    if deleted:
-        out_console.print(f"{camera}: baseline forgotten ({deleted} mode(s)); it learns its picture again",
-                          highlight=False, markup=False)  # fmt: skip
-    else:
-        out_console.print(f"{camera}: had no stored baseline", highlight=False, markup=False)

@@ -42,3 +42,48 @@ def inventory(
             soft_wrap=True,
         )
         out_console.print(f"wrote {escape(str(credentials_path))} (mode 0600)", highlight=False, soft_wrap=True)
+
+
+@simulate_app.command("acceptance")
+def acceptance(
+    inventory: Annotated[str, typer.Option("--inventory", help="Inventory file of the simulated cameras.")],
+    out: Annotated[str, typer.Option("--out", help="Directory to write <camera_id>.jpg into (created).")],
+    seed: Annotated[int, typer.Option(help="Seed of the simulated fleet (as given to `simulate fleet`).")] = 1,
+    main_only: Annotated[
+        bool, typer.Option("--main-only", help="The fleet offers only its 1920×1080 profile (as `simulate fleet`).")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Drawing processes (0: one per CPU).")] = 0,
+) -> None:
+    """Write each simulated camera's healthy daytime view as <camera_id>.jpg: its acceptance picture.
+
+    The picture is what the camera serves at local noon with no fault, at the size of the snapshot the
+    poller fetches. Planned points without a camera get none. Import them with `camfleet baseline import`.
+    """
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from camfleet.cli.app import err_console
+    from camfleet.inventory.files import read_inventory_file
+    from camfleet.simulator.acceptance import write_acceptance
+
+    with errors_as_messages():
+        rows = read_inventory_file(inventory).rows
+        ids = list(dict.fromkeys(cid for row in rows if (cid := row.get("camera_id"))))
+        if not ids:
+            fail(f"{inventory}: no camera rows (every row lacks a camera_id)")
+        started = time.monotonic()
+        columns = (TextColumn("drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=err_console, transient=True) as bar:
+                task = bar.add_task("draw", total=len(ids))
+                written = write_acceptance(
+                    ids, out, fleet_seed=seed, main_only=main_only, workers=workers or None,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
+        except OSError as exc:
+            fail(f"{out}: cannot write: {exc.strerror or exc}")
+        took = time.monotonic() - started
+        out_console.print(
+            f"wrote {written} acceptance pictures to {escape(out)} in {took:.1f} s", highlight=False, soft_wrap=True
+        )

@@ -36,6 +36,14 @@ class VisionConfig(Section):
         title="Bad frames to alarm",
         description="Consecutive frames with the same fault before the status changes.",
     )
+    review_within_h: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 365,
+        title="Review doubtful baselines within (hours)",
+        description="A camera whose first pictures were doubtful should be looked at by a person within this "
+        "many hours; longer counts in camfleet_baseline_review_overdue_cameras (alert CamfleetBaselineReviewOverdue).",
+    )
     evidence_dir: str = Field(
         "", title="Evidence directory", description="Where fault thumbnails are kept; empty: beside the database."
     )

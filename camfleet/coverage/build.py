@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import tzinfo
 
 from camfleet.coverage.core import cameras_by_point, point_covered
@@ -33,7 +33,7 @@ from camfleet.coverage.report import (
 )
 from camfleet.coverage.timeline import Cover, Timeline, camera_timeline, combine_timelines, cover_of, map_timeline
 from camfleet.coverage.window import DISTRICT_TZ, Window, day_bounds
-from camfleet.model import CameraRecord, CameraState, PointRecord, PointStatus, Status, Transition
+from camfleet.model import CameraRecord, CameraState, PointRecord, PointStatus, Reason, Status, Transition
 
 States = Mapping[str, CameraState] | Iterable[CameraState]
 
@@ -98,6 +98,7 @@ def build_report(
     town: str | None = None,
     program: str | None = None,
     thumbnails: Mapping[str, bytes] | None = None,
+    doubtful: Collection[str] = (),
     top: int = 20,
     tz: tzinfo = DISTRICT_TZ,
 ) -> CoverageReport:
@@ -106,6 +107,8 @@ def build_report(
     ``states`` is the current state of each camera (a mapping by camera id, or the states themselves);
     ``transitions`` the history from at least the window's start (earlier ones sharpen outage starts).
     ``thumbnails`` maps a camera id to an evidence picture (JPEG or PNG bytes) for the repair list.
+    ``doubtful`` names the cameras whose baseline is doubtful (first pictures doubtful, no person approved):
+    with the cameras whose status reason is ``needs_review`` they are counted as ``cameras_unreviewed``.
     Raises ``UnknownAreaError`` when ``town`` or ``program`` names nothing, listing the known names.
     """
     chosen, all_towns, programs = _scope(points, town, program)
@@ -115,6 +118,7 @@ def build_report(
         cameras_at=cams_at,
         status_of={cid: s.status for cid, s in state_map.items()},
         point_cover={p.point_id: point_covered(cams_at.get(p.point_id, ()), state_map) for p in chosen},
+        unreviewed=unreviewed(state_map, doubtful),
     )
     scope_cams = [c for p in chosen for c in cams_at.get(p.point_id, ())]
     history = _by_camera(transitions, {c.camera_id for c in scope_cams})
@@ -212,6 +216,11 @@ def build_report(
     report.progress = [build_progress(chosen, name, now) for name in programs]
     report.repairs = _repairs(scope_cams, point_of, state_map, thumbnails or {})
     return report
+
+
+def unreviewed(states: Mapping[str, CameraState], doubtful: Collection[str] = ()) -> frozenset[str]:
+    """Cameras awaiting a person: a doubtful baseline, or a status that says a person must look."""
+    return frozenset(doubtful) | {cid for cid, s in states.items() if s.reason is Reason.NEEDS_REVIEW}
 
 
 def _repairs(

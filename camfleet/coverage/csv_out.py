@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "完好率(%)",
     "可用率(%)",  # share of the window the village was covered
     "未知时间(%)",  # share of the window before the first check
+    "待审核",  # cameras with doubtful first pictures no person has approved (counted as not working)
 )
 
 
@@ -65,6 +66,7 @@ def render_csv(report: CoverageReport) -> bytes:
                 _pct(k.working_rate),
                 _pct(v.availability.availability),
                 _pct(v.availability.unknown_fraction),
+                k.cameras_unreviewed,
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.window import DISTRICT_TZ
 
 
@@ -43,6 +44,15 @@ def duration(seconds: float | None) -> str:
     if hours:
         return f"{hours} h {mins} min"
     return f"{mins} min"
+
+
+def unreviewed_line(k: Kpis) -> str:
+    """The sentence that says how many cameras wait for a person to look at their first pictures."""
+    n, cameras = k.cameras_unreviewed, k.cameras
+    return (
+        f"待审核 unreviewed: {n} 台摄像机首批画面存疑, 尚未人工审核, 计为不完好 "
+        f"({n} of {cameras} cameras have doubtful first pictures nobody has reviewed; counted as not working)"
+    )
 
 
 def covered_word(value: bool | None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from urllib.parse import quote
 
-from camfleet.coverage.fmt import covered_word, duration, local, pct
+from camfleet.coverage.fmt import covered_word, duration, local, pct, unreviewed_line
 from camfleet.coverage.report import ALL, CoverageReport, RepairItem
 from camfleet.coverage.svg import point_map, town_bars, trend_chart
 
@@ -80,6 +80,7 @@ def _cards(report: CoverageReport) -> str:
         ("平均修复 MTTR", duration(d.mttr_s), f"{d.outages} 次故障 outages"),
         ("无覆盖村 uncovered villages", str(len(report.uncovered_villages)), f"未检测 {len(report.unknown_villages)}"),
         ("待修 repairs", str(len(report.repairs)), "摄像机 cameras"),
+        ("待审核 unreviewed", str(k.cameras_unreviewed), "首批画面存疑 doubtful first pictures"),
     ]
     return (
         '<div class="cards">'
@@ -140,15 +141,16 @@ def _towns(report: CoverageReport) -> str:
             str(t.kpis.cameras),
             pct(t.kpis.online_rate),
             pct(t.kpis.working_rate),
+            str(t.kpis.cameras_unreviewed),
             pct(t.availability.availability),
             _e(duration(t.mttr_s)),
         ]
         for t in report.towns
     ]
     return _table(
-        ["镇街", "村覆盖", "覆盖率", "未检测村", "覆盖点位", "摄像机", "在线率", "完好率", "可用率", "MTTR"],
+        ["镇街", "村覆盖", "覆盖率", "未检测村", "覆盖点位", "摄像机", "在线率", "完好率", "待审核", "可用率", "MTTR"],
         rows,
-        frozenset(range(1, 10)),
+        frozenset(range(1, 11)),
     )
 
 
@@ -254,6 +256,9 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
         f"生成 generated {_e(local(generated_at))}</p>",
         _town_links(report) if town_filter_links else "",
         _cards(report),
+        f'<p class="unrev">{_e(unreviewed_line(report.district.kpis))}'
+        + (' <a href="/review">审核 review</a>' if town_filter_links else "")
+        + "</p>",
         _programs(report),
         '<div class="grid"><div><h2>镇街 towns</h2>',
         town_bars(report.towns),

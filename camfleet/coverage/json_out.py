@@ -35,6 +35,7 @@ def kpis_json(k: Kpis) -> JSON:
         "cameras_up": k.cameras_up,
         "cameras_ok": k.cameras_ok,
         "cameras_unknown": k.cameras_unknown,
+        "unreviewed_cameras": k.cameras_unreviewed,
         "cameras_by_status": dict(k.cameras_by_status),
     }
 

@@ -8,6 +8,9 @@ Definitions (also in docs/coverage.md):
 * ``point_coverage_rate`` = covered points / planned points;
 * ``online_rate`` (在线率) = cameras up (``Status.is_up``) / cameras; ``working_rate`` (完好率) = cameras ok /
   cameras. Every camera at a planned point is in the denominator, unknown ones too (never counted up).
+* ``cameras_unreviewed``: cameras whose first pictures were doubtful and that no person has approved yet
+  (baseline ``doubtful``, or status ``cannot_judge``/``needs_review``). Their status is not ``ok``, so they
+  already count as not working; the count says how much of "not working" is waiting for a person to look.
 
 Rates are fractions 0..1, or None when the denominator is 0.
 """
@@ -45,6 +48,7 @@ class Kpis:
     cameras_up: int = 0
     cameras_ok: int = 0
     cameras_unknown: int = 0
+    cameras_unreviewed: int = 0
     cameras_by_status: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -75,6 +79,7 @@ class Snapshot:
     cameras_at: Mapping[str, Sequence[CameraRecord]]
     status_of: Mapping[str, Status]
     point_cover: Mapping[str, Cover]
+    unreviewed: frozenset[str] = frozenset()  # camera ids awaiting a person's review (doubtful baseline)
 
 
 def kpis_for(points: Iterable[PointRecord], snap: Snapshot) -> Kpis:
@@ -99,6 +104,7 @@ def kpis_for(points: Iterable[PointRecord], snap: Snapshot) -> Kpis:
             out.cameras_up += status.is_up
             out.cameras_ok += status.is_working
             out.cameras_unknown += status is Status.UNKNOWN
+            out.cameras_unreviewed += cam.camera_id in snap.unreviewed
     for covers in villages.values():
         village = combine(covers)
         out.villages += 1

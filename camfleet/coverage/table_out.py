@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from camfleet.coverage.fmt import duration, local, pct
+from camfleet.coverage.fmt import duration, local, pct, unreviewed_line
 from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.report import ALL, CoverageReport
 
@@ -62,6 +62,7 @@ def _town_table(report: CoverageReport) -> Table:
         "摄像机",
         "在线率",
         "完好率",
+        "待审核",
         "可用率",
         "修复时长 MTTR",
     ):
@@ -78,6 +79,7 @@ def _town_table(report: CoverageReport) -> Table:
             str(k.cameras),
             pct(k.online_rate),
             pct(k.working_rate),
+            str(k.cameras_unreviewed),
             pct(t.availability.availability),
             duration(t.mttr_s),
         )
@@ -113,6 +115,7 @@ def render_table(report: CoverageReport, console: Console) -> None:
         f" · 故障 outages {d.outages} · MTTR {duration(d.mttr_s)} · 待修 repairs {len(report.repairs)}",
         highlight=False,
     )
+    console.print(unreviewed_line(d.kpis), highlight=False, markup=False, soft_wrap=True)
     console.print(_town_table(report))
     console.print(_uncovered_table(report))
     if report.unknown_villages:

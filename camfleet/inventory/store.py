@@ -1,5 +1,5 @@
 """The store the runtime, metrics and coverage use: inventory reads, camera state, history, baselines,
-evidence pictures.
+evidence pictures, acceptance pictures, baseline reviews and approvals.
 
 All methods are synchronous (the asyncio runtime calls them through ``asyncio.to_thread``); the engine's
 connection pool is thread-safe. Bulk writes are single Core statements with dialect upserts. Every
@@ -19,8 +19,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
 from camfleet.inventory.importer import load_snapshot
-from camfleet.inventory.tables import BASELINE, CAMERA_STATE, EVIDENCE, TRANSITION
+from camfleet.inventory.tables import (
+    BASELINE,
+    BASELINE_APPROVAL,
+    BASELINE_REVIEW,
+    CAMERA_STATE,
+    EVIDENCE,
+    REFERENCE_PICTURE,
+    TRANSITION,
+)
 from camfleet.model import (
+    BaselineState,
     CameraRecord,
     CameraState,
     CameraTarget,
@@ -62,10 +71,47 @@ class Evidence:
     reference: bytes = b""  # small PNG of the baseline picture
 
 
+@dataclass(frozen=True, slots=True)
+class ReferencePicture:
+    """A camera's acceptance picture (验收照片): the view it was accepted with, as JPEG."""
+
+    camera_id: str
+    jpeg: bytes
+    source: str = ""  # where it came from (the imported file's name)
+    imported_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineReview:
+    """The poller's view of a camera's baseline: its state, why, since when, and (doubtful) the latest
+    doubtful picture as a small JPEG (≤ 320 px wide) for the review page."""
+
+    camera_id: str
+    state: BaselineState
+    reason: str = ""
+    since: float = 0.0
+    thumbnail: bytes | None = None
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A person approved a camera's baseline: who, when, why. ``id`` is given by the store (0 before)."""
+
+    camera_id: str
+    at: float
+    by: str = ""
+    note: str = ""
+    id: int = 0
+
+
 # Plain dict lookups: ``Status(text)`` costs ~1.2 µs per call through the enum machinery, and a coverage
 # report reads ~100,000 of them (0.2 s of the 2 s budget).
 _STATUSES = {s.value: s for s in Status}
 _REASONS = {r.value: r for r in Reason}
+
+
+_BASELINE_STATES = {s.value: s for s in BaselineState}
 
 
 def _status(text: str) -> Status:
@@ -328,3 +374,70 @@ class Store:
         rows = self._read_for(query, ev.camera_id, camera_ids)
         rows.sort(key=lambda r: (r.at, r.id))
         return {r.camera_id: bytes(r.thumbnail) for r in rows}
+
+    # --- acceptance pictures, baseline reviews, approvals ------------------------------------------
+
+    def _upsert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert or replace ``rows`` (keyed by camera_id) in one statement and one transaction."""
+        if not rows:
+            return
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["camera_id"], set_={c: stmt.excluded[c] for c in rows[0] if c != "camera_id"}
+        )
+        self._write(stmt, rows)
+
+    def put_references(self, rows: Sequence[ReferencePicture]) -> None:
+        """Insert or replace acceptance pictures, in one transaction (an import is all or nothing)."""
+        params = [{"camera_id": r.camera_id, "jpeg": r.jpeg, "source": r.source, "imported_at": r.imported_at}
+                  for r in rows]  # fmt: skip
+        self._upsert(REFERENCE_PICTURE, params)
+
+    def references(self, camera_ids: Collection[str] | None = None) -> dict[str, ReferencePicture]:
+        """The acceptance pictures by camera id (of ``camera_ids`` when given)."""
+        rows = self._read_for(sa.select(REFERENCE_PICTURE), REFERENCE_PICTURE.c.camera_id, camera_ids)
+        return {r.camera_id: ReferencePicture(r.camera_id, bytes(r.jpeg), r.source, r.imported_at) for r in rows}
+
+    def reference_times(self) -> dict[str, float]:
+        """When each stored acceptance picture was imported, by camera id (cheap: no pictures read). A poller
+        compares them at each flush to pick up pictures imported while it runs."""
+        ref = REFERENCE_PICTURE.c
+        return {r.camera_id: r.imported_at for r in self._read(sa.select(ref.camera_id, ref.imported_at))}
+
+    def put_reviews(self, rows: Sequence[BaselineReview]) -> None:
+        """Insert or replace the poller's baseline states, in one statement and one transaction."""
+        params = [
+            {"camera_id": r.camera_id, "state": r.state.value, "reason": r.reason, "since": r.since,
+             "thumbnail": r.thumbnail, "updated_at": r.updated_at}
+            for r in rows
+        ]  # fmt: skip
+        self._upsert(BASELINE_REVIEW, params)
+
+    def reviews(self) -> dict[str, BaselineReview]:
+        """Every camera's baseline state as the poller last wrote it (an unknown state word reads as none)."""
+        return {
+            r.camera_id: BaselineReview(
+                r.camera_id,
+                _BASELINE_STATES.get(r.state, BaselineState.NONE),
+                r.reason,
+                r.since,
+                bytes(r.thumbnail) if r.thumbnail is not None else None,
+                r.updated_at,
+            )
+            for r in self._read(sa.select(BASELINE_REVIEW))
+        }
+
+    def add_approvals(self, rows: Sequence[Approval]) -> int:
+        """Append approvals (their ``id`` is ignored: the database numbers them); returns how many."""
+        params = [{"camera_id": a.camera_id, "at": a.at, "by": a.by, "note": a.note} for a in rows]
+        if params:
+            with db.mapped_errors(self.url), self._engine.begin() as conn:
+                conn.execute(sa.insert(BASELINE_APPROVAL), params)
+        return len(params)
+
+    def approvals(self, after_id: int = 0) -> list[Approval]:
+        """Approvals with an id above ``after_id``, oldest first (a poller passes the last id it applied)."""
+        ap = BASELINE_APPROVAL.c
+        rows = self._read(sa.select(BASELINE_APPROVAL).where(ap.id > after_id).order_by(ap.id))
+        return [Approval(r.camera_id, r.at, r.by, r.note, r.id) for r in rows]

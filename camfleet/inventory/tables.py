@@ -1,7 +1,8 @@
 """The database tables (SQLModel). Migrations in ``migrations/versions`` create exactly these.
 
 Inventory tables (town → village → point → camera, plus uplink groups) are replaced by ``inventory
-import``. The runtime tables (``camera_state``, ``transition``, ``baseline``, ``evidence``) are keyed by the camera id
+import``. The runtime tables (``camera_state``, ``transition``, ``baseline``, ``evidence``, ``reference_picture``,
+``baseline_review``, ``baseline_approval``) are keyed by the camera id
 as text, without a foreign key, on purpose: a camera removed from the inventory keeps its history.
 """
 
@@ -152,6 +153,42 @@ class EvidenceRow(SQLModel, table=True):
     reference: bytes = Field(default=b"", sa_type=sa.LargeBinary)
 
 
+class ReferencePictureRow(SQLModel, table=True):
+    """A camera's acceptance picture (验收照片): the view it was accepted with, as JPEG."""
+
+    __tablename__ = "reference_picture"
+
+    camera_id: str = Field(primary_key=True, max_length=64)
+    jpeg: bytes = Field(default=b"", sa_type=sa.LargeBinary)
+    source: str = Field(default="", sa_type=sa.Text)
+    imported_at: float = Field(default=0.0)
+
+
+class BaselineReviewRow(SQLModel, table=True):
+    """The poller's view of a camera's baseline: its state, why, since when, the latest doubtful picture."""
+
+    __tablename__ = "baseline_review"
+
+    camera_id: str = Field(primary_key=True, max_length=64)
+    state: str = Field(default="none", max_length=16)
+    reason: str = Field(default="", sa_type=sa.Text)
+    since: float = Field(default=0.0)
+    thumbnail: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    updated_at: float = Field(default=0.0)
+
+
+class BaselineApprovalRow(SQLModel, table=True):
+    """A person approved a camera's baseline (appended by ``camfleet baseline approve``; read by pollers)."""
+
+    __tablename__ = "baseline_approval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    camera_id: str = Field(max_length=64, index=True)
+    at: float = Field(default=0.0)
+    by: str = Field(default="", sa_type=sa.Text)
+    note: str = Field(default="", sa_type=sa.Text)
+
+
 # Core handles for bulk statements (the ORM classes above define them; Core is ~15x faster for bulk).
 TOWN = metadata.tables["town"]
 VILLAGE = metadata.tables["village"]
@@ -162,3 +199,6 @@ CAMERA_STATE = metadata.tables["camera_state"]
 TRANSITION = metadata.tables["transition"]
 BASELINE = metadata.tables["baseline"]
 EVIDENCE = metadata.tables["evidence"]
+REFERENCE_PICTURE = metadata.tables["reference_picture"]
+BASELINE_REVIEW = metadata.tables["baseline_review"]
+BASELINE_APPROVAL = metadata.tables["baseline_approval"]

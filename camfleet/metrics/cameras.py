@@ -1,4 +1,5 @@
-"""Per-camera series: at most eight per camera, plus one static ``camfleet_camera_info``.
+"""Per-camera series: at most eight per camera here (the ninth, the baseline state, is in ``baselines.py``), plus
+one static ``camfleet_camera_info``.
 
 Static attributes (town, village, point, programme, vendor, model, firmware, uplink) live only in the
 info series; everything else carries just ``camera`` and is joined in PromQL with

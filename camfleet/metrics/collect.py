@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from camfleet.metrics.baselines import baseline_families
 from camfleet.metrics.cameras import camera_families
 from camfleet.metrics.family import AnyFamily
 from camfleet.metrics.ownership import ownership_families
@@ -14,6 +15,7 @@ def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
     """Every family in exposition order: cameras, villages, uplinks, the poller's own metrics, its cluster share."""
     families: list[AnyFamily] = []
     families.extend(camera_families(snapshot.targets, snapshot.states, snapshot.points))
+    families.extend(baseline_families(snapshot.targets, snapshot.states, snapshot.taken_at, snapshot.review_within_s))
     families.extend(village_families(snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(uplink_families(snapshot.targets, snapshot.states))
     families.extend(poller_families(snapshot.poller, snapshot.taken_at))

@@ -95,3 +95,4 @@ class MetricsSnapshot:
     poller: PollerStats = field(default_factory=PollerStats)
     taken_at: float = 0.0
     cluster: OwnershipStats | None = None  # this instance's share when several poll one fleet; None alone
+    review_within_s: float = 24 * 3600.0  # config vision.review_within_h: a doubtful camera waits longer: overdue

@@ -34,11 +34,17 @@ import numpy as np
 from yarl import URL
 
 from camfleet.errors import FrameError
-from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
+from camfleet.model import CameraTarget, CheckKind, FrameStats, ProbeResult, Reason, Status
 from camfleet.probe.pool import FFMPEG_CAPTURE_OPTIONS, VisionPool
 from camfleet.probe.rtsp_auth import refuses_credentials
-from camfleet.vision import Baseline, FrameSignature, analyze_jpeg, encode_jpeg
+from camfleet.vision import Baseline, FrameSignature, Verdict, encode_jpeg
 from camfleet.vision.decode import SOI
+from camfleet.vision.lifecycle import Judged, Judging, analyze_frame
+
+#: ``review(stats, signature, verdict, judged) -> (verdict, keep_picture)``: the caller's say on a judged frame
+#: (the baseline states of ``runtime/review.py``): the verdict to report, having learned what it wants into the
+#: memory's baseline itself; ``keep_picture`` keeps the JPEG in ``FrameMemory.review_jpeg``.
+Review = Callable[[FrameStats, FrameSignature, Verdict, Judged], tuple[Verdict, bool]]
 
 _CHUNK = 64 * 1024
 _REASONS = {r.value: r for r in Reason}
@@ -61,13 +67,15 @@ class FrameMemory:
 
     ``learned`` counts frames folded into the baseline (a caller saving baselines watches it change);
     ``fault_jpeg`` holds the last picture judged an image fault until the caller has made its evidence
-    thumbnail (then it drops it: a full picture per faulty camera would be megabytes across a fleet).
+    thumbnail (then it drops it: a full picture per faulty camera would be megabytes across a fleet);
+    ``review_jpeg`` likewise the last picture a ``Review`` wanted kept.
     """
 
     baseline: Baseline = field(default_factory=Baseline)
     previous: FrameSignature | None = None
     learned: int = 0
     fault_jpeg: bytes | None = None
+    review_jpeg: bytes | None = None
     digest: aiohttp.DigestAuthMiddleware | None = field(default=None, repr=False)
     digest_key: str = field(default="", repr=False)
 
@@ -283,8 +291,14 @@ async def probe_frame(
     snapshot_uri: str = "",
     stream_uri: str = "",
     settings: FrameSettings = FrameSettings(),
+    review: Review | None = None,
+    judging: Judging = Judging(),
 ) -> ProbeResult:
-    """Fetch, analyse in the pool, judge; update ``memory`` (previous signature, baseline learning)."""
+    """Fetch, analyse in the pool, judge; update ``memory`` (previous signature, baseline learning).
+
+    Without ``review`` only frames judged ``ok`` are learned. ``judging`` (``vision/lifecycle.py``): the
+    camera's peers, an acceptance picture whose baseline replaces the memory's, a peer recheck.
+    """
     started_at = time.time()
     t0 = time.perf_counter()
     try:
@@ -294,14 +308,15 @@ async def probe_frame(
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
         # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
         # by the pool's feeder thread, and the loop may go on learning into the original.
-        stats, verdict, signature = await pool.run(
-            analyze_jpeg,
+        stats, verdict, signature, judged = await pool.run(
+            analyze_frame,
             data,
             copy.deepcopy(memory.baseline),
             memory.previous,
             settings.reduction,
             settings.max_bytes,
             not from_stream,
+            judging,
         )
     except FrameError as exc:
         reason = _REASONS.get(exc.reason, Reason.SNAPSHOT_ERROR)
@@ -315,9 +330,16 @@ async def probe_frame(
             latency_s=time.perf_counter() - t0,
         )
     memory.previous = signature
-    if memory.baseline.learn(stats, signature, verdict.status, verdict.mode):
+    if judged.made is not None:
+        memory.baseline = judged.made
+        memory.learned += 1
+    keep = False
+    if review is not None:
+        verdict, keep = review(stats, signature, verdict, judged)
+    elif verdict.status is Status.OK and memory.baseline.learn(stats, signature, verdict.status, verdict.mode):
         memory.learned += 1
     memory.fault_jpeg = data if verdict.status.is_image_fault else None
+    memory.review_jpeg = data if keep else None
     return ProbeResult(
         camera_id=target.camera_id,
         kind=CheckKind.FRAME,

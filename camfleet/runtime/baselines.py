@@ -7,7 +7,14 @@ come from the config, not the row, so changing them applies to stored baselines 
 
 ``camfleet baseline reset CAMERA`` deletes a camera's rows from another process. Each flush lists the
 stored keys first; a key this poller had written that is gone was reset, so the camera's baseline in
-memory is dropped too (instead of being written back) and it learns again.
+memory is dropped too (instead of being written back) and it starts over from state ``none``.
+
+Baseline states (``runtime/review.py``) go the same way when the sink is also a ``ReviewSink``: restored at
+load, the changed ones written at each flush (``put_reviews``). People's approvals are read at load (those
+made after the camera entered its current state) and then at each flush (those with a newer id), so a
+running service and one-off sweeps in other processes both apply them. Acceptance pictures are handed to
+``FrameChecks.references`` when imported after the camera entered its current state (at load, and at each
+flush for pictures imported meanwhile: their import times are compared, the pictures read only then).
 """
 
 from __future__ import annotations
@@ -21,9 +28,9 @@ from typing import Any
 
 from camfleet.config.vision import VisionConfig
 from camfleet.errors import CamfleetError
-from camfleet.inventory.store import StoredBaseline
+from camfleet.inventory.store import Approval, StoredBaseline
 from camfleet.runtime.frames import FrameChecks
-from camfleet.runtime.sink import PictureSink
+from camfleet.runtime.sink import PictureSink, ReviewSink
 from camfleet.vision import Baseline
 from camfleet.vision.baseline import FORMAT_VERSION, READABLE_VERSIONS
 
@@ -76,9 +83,15 @@ class PictureKeeper:
         self.marks: dict[str, int] = {}  # camera → memory.learned when last written
         self.failures = 0
         self.last_error = ""
+        self.review_sink = sink if isinstance(sink, ReviewSink) else None
+        self.approval_id = 0  # the newest approval applied
+        self.reference_seen: dict[str, float] = {}  # camera → import time of the acceptance picture handed over
+        #: Whether a camera is this poller's (set by the poller: its targets); others' approvals and pictures wait.
+        self.owns: Callable[[str], bool] = lambda _camera_id: True
 
     async def load(self) -> int:
-        """Read every stored baseline into the cameras' memories; returns how many cameras got one."""
+        """Read every stored baseline into the cameras' memories, then their states, approvals and acceptance
+        pictures; returns how many cameras got a baseline."""
         if self.sink is None:
             return 0
         stored = await asyncio.to_thread(self.sink.load_baselines)
@@ -94,7 +107,41 @@ class PictureKeeper:
             self.marks[camera_id] = memory.learned
             self.saved.update((camera_id, mode) for mode in rows)
             loaded += 1
+        if self.review_sink is not None:
+            sink = self.review_sink
+            reviews = self.frames.reviews
+            reviews.restore(await asyncio.to_thread(sink.reviews), {cid for cid, _mode in self.saved})
+            approvals = await asyncio.to_thread(sink.approvals, 0)
+            # Approvals made before the camera entered its current state were applied already (or undone by a reset).
+            known = reviews.cameras
+            self._approve([a for a in approvals if a.camera_id not in known or a.at > known[a.camera_id].since])
+            self.approval_id = max((a.id for a in approvals), default=0)
+            await self._take_references(sink)
         return loaded
+
+    def _approve(self, approvals: list[Approval]) -> None:
+        now = self.clock()
+        for approval in approvals:
+            if self.owns(approval.camera_id) and self.frames.reviews.approve(approval, now):
+                log.info("baseline approved", extra={"camera": approval.camera_id, "by": approval.by})
+
+    async def _take_references(self, sink: ReviewSink) -> None:
+        """Hand acceptance pictures imported after their camera entered its current state to ``FrameChecks``."""
+        reviews = self.frames.reviews.cameras
+        times = await asyncio.to_thread(sink.reference_times)
+        new = {
+            cid: at
+            for cid, at in times.items()
+            if self.reference_seen.get(cid) != at
+            and self.owns(cid)
+            and (cid not in reviews or at > reviews[cid].since)
+        }
+        if not new:
+            return
+        pictures = await asyncio.to_thread(sink.references, sorted(new))
+        for cid, picture in pictures.items():
+            self.frames.references[cid] = (picture.jpeg, picture.source)
+            self.reference_seen[cid] = new[cid]
 
     async def flush(self) -> bool:
         """Notice resets, write changed baselines and queued evidence; False when the database failed."""
@@ -103,6 +150,10 @@ class PictureKeeper:
             return True
         sink = self.sink
         try:
+            for camera_id in sorted(self.frames.dropped):  # contradicted provisional baselines
+                await asyncio.to_thread(sink.delete_baselines, camera_id)
+                self.frames.dropped.discard(camera_id)
+                self.saved = {k for k in self.saved if k[0] != camera_id}
             keys = await asyncio.to_thread(sink.baseline_keys)
             for camera_id in sorted({cid for cid, mode in self.saved - keys}):
                 log.info("baseline reset in the database: relearning", extra={"camera": camera_id})
@@ -120,12 +171,25 @@ class PictureKeeper:
             if batch:
                 await asyncio.to_thread(sink.put_evidence, batch)
                 del self.frames.evidence[: len(batch)]
+            if self.review_sink is not None:
+                await self._flush_reviews(self.review_sink)
         except CamfleetError as exc:  # the database is away: everything stays queued for the next flush
             self.failures += 1
             self.last_error = str(exc)
             log.warning("baseline/evidence write failed; keeping them", extra={"error": str(exc)})
             return False
         return True
+
+    async def _flush_reviews(self, sink: ReviewSink) -> None:
+        """Apply new approvals, take newly imported acceptance pictures, write the changed baseline states."""
+        approvals = await asyncio.to_thread(sink.approvals, self.approval_id)
+        self._approve(approvals)
+        self.approval_id = max((a.id for a in approvals), default=self.approval_id)
+        await self._take_references(sink)
+        rows, marks = self.frames.reviews.dirty(self.clock())
+        if rows:
+            await asyncio.to_thread(sink.put_reviews, rows)
+            self.frames.reviews.stored(marks)
 
     async def run(self, stop: asyncio.Event, interval_s: float) -> None:
         """Flush every ``interval_s`` until ``stop`` is set (the final flush is the caller's)."""

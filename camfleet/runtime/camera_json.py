@@ -54,4 +54,6 @@ def camera_json(target: CameraTarget, state: CameraState | None) -> dict[str, An
         "serial": ident.serial if ident else "",
         "scores": dict(s.scores),
         "camera_events": claim_json(s.camera_events),
+        "baseline": str(s.baseline),
+        "baseline_since": s.baseline_since or None,
     }

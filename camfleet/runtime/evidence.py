@@ -44,3 +44,16 @@ def evidence_pictures(
         return thumb, b""
     ref = np.clip(reference, 0, 255).astype(np.uint8)
     return thumb, encode_jpeg(np.asarray(cv2.resize(ref, (THUMB_WIDTH, out_h)), np.uint8), QUALITY)
+
+
+#: The review page's picture of a doubtful camera: larger than the evidence thumbnail, still small.
+REVIEW_WIDTH = 320
+
+
+def review_thumbnail(jpeg: bytes, width: int, height: int, max_bytes: int) -> bytes:
+    """The picture as a JPEG at most ``REVIEW_WIDTH`` wide, for people reviewing a doubtful camera."""
+    reduction = next((r for r in (8, 4, 2) if width // r >= REVIEW_WIDTH), 1)
+    image, _w, _h = decode_jpeg(jpeg, reduction, max_bytes)
+    out_w = min(REVIEW_WIDTH, image.shape[1])
+    out_h = max(1, round(out_w * height / max(width, 1)))
+    return encode_jpeg(_fit(image, out_w, out_h), QUALITY)

@@ -5,10 +5,16 @@ signature), the shared aiohttp session of the ONVIF factory, and the snapshot/st
 cached in the probe context. A camera not discovered yet is discovered first, so the first frame check
 never runs blind; when discovery fails, the frame check reports that failure (kind ``frame``).
 
-Sweeps (``learn_burst``): a camera whose picture cannot be judged for want of a baseline takes up to
-``vision.baseline_samples`` more frames, ``learn_spacing_s`` apart, so a one-off sweep ends with a verdict;
-a camera seen for the first time in this process takes one extra frame so that ``frozen`` can be judged.
-The scheduled service learns at its normal pace instead (a camera without a baseline is ``cannot_judge``).
+Baseline states (``runtime/review.py``, docs/baselines.md): every judged frame goes through ``Reviews``, which
+says what to report and what to learn; a camera with an acceptance picture (``references``) has its next
+frame judged against the baseline made of it. ``claim_of`` and ``model_of`` (set by the poller) give a
+camera's current tamper-event claim and its model (for its peers).
+
+Sweeps (``learn_burst``): a camera still learning (its frames pass the no-baseline rules but its mode has no
+ready baseline; a doubtful camera whose frames pass; an approved one learning what a person vouched for)
+takes up to ``vision.baseline_samples`` + 3 frames, ``learn_spacing_s`` apart, so a one-off sweep ends
+judged against a baseline; a camera seen for the first time in this process takes one extra frame so that
+``frozen`` can be judged. The scheduled service learns at its normal pace instead.
 
 Evidence: a frame judged an image fault becomes two small JPEGs (the frame, the baseline's reference),
 kept per camera until the health machine confirms the fault (``on_transition``) and then queued for the
@@ -21,20 +27,24 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from camfleet.config import CamfleetConfig
 from camfleet.errors import DeviceError, FrameError
 from camfleet.inventory.store import Evidence
-from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status, Transition
+from camfleet.model import CameraTarget, CheckKind, FrameStats, ProbeResult, Reason, Status, Transition
 from camfleet.probe.context import MediaInfo, ProbeContext
 from camfleet.probe.discovery import discover
 from camfleet.probe.frame import FrameMemory, FrameSettings, probe_frame
 from camfleet.probe.outcome import failed
 from camfleet.probe.pool import VisionPool
-from camfleet.runtime.evidence import evidence_pictures
-from camfleet.vision import Baseline, mode_of
+from camfleet.runtime.evidence import evidence_pictures, review_thumbnail
+from camfleet.runtime.peers import FleetPeers
+from camfleet.runtime.review import ALONE, Frame, Learn, Pending, Reviews
+from camfleet.vision import Baseline, FrameSignature, Verdict, mode_of
 from camfleet.vision.baseline import MODES
+from camfleet.vision.features import MAX_ANALYSIS_WIDTH
+from camfleet.vision.lifecycle import Judged, Judging
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +93,14 @@ class FrameChecks:
         self.evidence: list[Evidence] = []
         self.learn_burst = False
         self.learn_spacing_s = LEARN_SPACING_S
+        self.reviews = Reviews(cfg.vision.baseline_samples)
+        #: Acceptance pictures waiting for the camera's next frame: camera → (JPEG, source).
+        self.references: dict[str, tuple[bytes, str]] = {}
+        #: Cameras whose learned baseline was dropped (contradicted): their stored rows must go too.
+        self.dropped: set[str] = set()
+        self.claim_of: Callable[[str], tuple[Status, ...]] = lambda _camera_id: ()
+        self.model_of: Callable[[str], str] = lambda _camera_id: ""
+        self.peers = FleetPeers()
 
     # ------------------------------------------------------------------ memories
     def new_baseline(self) -> Baseline:
@@ -97,15 +115,20 @@ class FrameChecks:
         return found
 
     def reset(self, camera_id: str) -> None:
-        """Forget the camera's baseline (re-aimed camera): it learns its picture again."""
+        """Forget the camera's baseline (re-aimed camera): it starts over from state ``none``."""
         memory = self.memories.get(camera_id)
         self.memories[camera_id] = FrameMemory(self.new_baseline(), memory.previous if memory else None)
         self.fault_pictures.pop(camera_id, None)
+        self.references.pop(camera_id, None)
+        self.reviews.reset(camera_id, self.clock())
 
     def forget(self, camera_id: str) -> None:
         """Drop everything about a camera removed from the inventory."""
         self.memories.pop(camera_id, None)
         self.fault_pictures.pop(camera_id, None)
+        self.references.pop(camera_id, None)
+        self.reviews.forget(camera_id)
+        self.peers.forget(camera_id)
 
     async def close(self) -> None:
         """Stop the worker processes (off the loop: joining them blocks)."""
@@ -130,13 +153,14 @@ class FrameChecks:
                 return failed(target, CheckKind.FRAME, exc, started_at, time.perf_counter() - t0, offset)
         memory = self.memory(target.camera_id)
         first_sight = memory.previous is None
-        result = await self._one(ctx, target, info, memory, credential.username, credential.password)
-        taken, limit = 1, self.cfg.vision.baseline_samples + 2
+        result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
+        taken, limit = 1, self.cfg.vision.baseline_samples + 3
         while self.learn_burst and taken < limit and result.frame is not None:
-            if result.reason is not Reason.NO_BASELINE and not (first_sight and taken == 1):
+            if not learning and not (first_sight and taken == 1):
                 break
+            await self._keep_pictures(target.camera_id, memory, result)
             await asyncio.sleep(self.learn_spacing_s)
-            result = await self._one(ctx, target, info, memory, credential.username, credential.password)
+            result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
             taken += 1
         await self._keep_pictures(target.camera_id, memory, result)
         return result
@@ -149,13 +173,33 @@ class FrameChecks:
         memory: FrameMemory,
         username: str,
         password: str,
-    ) -> ProbeResult:
+    ) -> tuple[ProbeResult, bool]:
+        """One frame through the baseline states; also whether the camera is still learning (a sweep goes on)."""
         chosen = info.chosen
         settings = self.settings
         if chosen is not None and chosen.width:
             reduction = reduction_for(chosen.width, settings.reduction)
             settings = FrameSettings(settings.max_bytes, settings.timeout_s, reduction, settings.allow_foreign_host)
-        return await probe_frame(
+        camera_id = target.camera_id
+        expected = min(chosen.width // settings.reduction, MAX_ANALYSIS_WIDTH) if chosen and chosen.width else 0
+        reference = self.references.pop(camera_id, None)
+        judging = Judging(
+            peers=self.peers.view(camera_id, self.model_of(camera_id), expected),
+            reference=reference[0] if reference is not None else None,
+            recheck=self.reviews.wants_recheck(camera_id),
+        )
+        learning = False
+
+        def review(stats: FrameStats, sig: FrameSignature, verdict: Verdict, judged: Judged) -> tuple[Verdict, bool]:
+            nonlocal learning
+            if reference is not None and judged.made is not None:
+                self.reviews.referenced(camera_id, reference[1], self.clock())
+            elif reference is not None:
+                log.warning("acceptance picture does not decode; ignored", extra={"camera": camera_id})
+            verdict, keep, learning = self._review(camera_id, memory, stats, sig, verdict, judged)
+            return verdict, keep
+
+        result = await probe_frame(
             target,
             session=ctx.onvif.session,  # the poller's one shared session
             pool=self.pool,
@@ -165,10 +209,63 @@ class FrameChecks:
             snapshot_uri=chosen.snapshot_uri if chosen else "",
             stream_uri=chosen.stream_uri if chosen else "",
             settings=settings,
+            review=review,
+            judging=judging,
         )
+        if reference is not None and result.frame is None:
+            self.references.setdefault(camera_id, reference)  # no picture judged: the next frame takes it
+        return result, learning
+
+    def _review(
+        self,
+        camera_id: str,
+        memory: FrameMemory,
+        stats: FrameStats,
+        signature: FrameSignature,
+        verdict: Verdict,
+        judged: Judged,
+    ) -> tuple[Verdict, bool, bool]:
+        """Pass a judged frame through the camera's baseline state: the verdict to report, whether to keep the
+        picture for review, whether the camera is still learning. Learns into ``memory`` what it says."""
+        mode = verdict.mode if verdict.mode in MODES else mode_of(stats)
+        ready = memory.baseline.ready(mode) is not None
+        alone = judged.alone
+        frame = Frame(verdict.status, verdict.reason, verdict.detail, verdict.basis, ready, self.claim_of(camera_id),
+                      Pending(stats, signature, mode),
+                      (alone.status, alone.reason, alone.detail) if alone is not None else None)  # fmt: skip
+        out = self.reviews.judged(camera_id, frame, self.clock())
+        self.reviews.publish(camera_id)
+        if out.drop_baseline:
+            memory.baseline = self.new_baseline()
+            memory.learned += 1
+            self.dropped.add(camera_id)
+        for kept in out.learn_streak:
+            memory.learned += memory.baseline.learn(kept.stats, kept.signature, None, kept.mode)
+        if out.learn is not Learn.NO:
+            status = None if out.learn is Learn.VOUCHED else verdict.status
+            memory.learned += memory.baseline.learn(stats, signature, status, mode)
+        self.peers.judged(camera_id, self.model_of(camera_id), stats, out.status is Status.OK)
+        if (out.status, out.reason, out.detail) != (verdict.status, verdict.reason, verdict.detail):
+            verdict = replace(verdict, status=out.status, reason=out.reason, detail=out.detail)
+        review = self.reviews.get(camera_id)
+        unready = memory.baseline.ready(mode) is None
+        learning = (
+            (out.learn is not Learn.NO and (verdict.basis == ALONE or unready))  # one more, against the baseline
+            or bool(review.streak)
+        )
+        return verdict, out.keep_picture, learning
 
     # ------------------------------------------------------------------ evidence
     async def _keep_pictures(self, camera_id: str, memory: FrameMemory, result: ProbeResult) -> None:
+        doubtful, memory.review_jpeg = memory.review_jpeg, None
+        if doubtful is not None and result.frame is not None:
+            width, height = result.frame.width, result.frame.height
+            try:
+                thumb = await self.pool.run(review_thumbnail, doubtful, width, height, self.settings.max_bytes)
+            except FrameError as exc:
+                log.warning("review thumbnail failed", extra={"camera": camera_id, "error": str(exc)})
+            else:
+                self.reviews.picture(camera_id, thumb, self.clock())
         jpeg, memory.fault_jpeg = memory.fault_jpeg, None
         if jpeg is None or result.frame is None:
             if result.frame is not None:
@@ -196,3 +293,4 @@ class FrameChecks:
             return
         self.evidence.append(Evidence(t.camera_id, t.at, t.to_status, t.reason, pictures.thumbnail, pictures.reference))
         del self.evidence[:-EVIDENCE_QUEUE_LIMIT]
+

@@ -91,6 +91,10 @@ class Poller:
         if frame_probe is None and cfg.vision.enabled:
             self.frames = FrameChecks(cfg, clock)
             self.pictures = PictureKeeper(sink if isinstance(sink, PictureSink) else None, self.frames, clock)
+            self.pictures.owns = self.fleet.targets.__contains__
+            self.frames.reviews.states = self.health.states  # baseline states shown with each camera's state
+            self.frames.claim_of = self._claim_of
+            self.frames.model_of = self._model_of
             frame_probe = self.frames.probe
         if frame_probe is not None:
             probes[CheckKind.FRAME] = frame_probe
@@ -119,6 +123,17 @@ class Poller:
         #: When to freeze the process's objects (``gcfreeze``): once every camera has had each check.
         self._freeze_at: float | None = None
 
+    def _claim_of(self, camera_id: str) -> tuple[Status, ...]:
+        """The faults the camera's own tamper events claim now (none while its claim is not known)."""
+        state = self.health.states.get(camera_id)
+        claim = state.camera_events if state is not None else None
+        return claim.faults if claim is not None and claim.known else ()
+
+    def _model_of(self, camera_id: str) -> str:
+        """The camera's model from its identity check (empty while unknown): its peers are of the same model."""
+        state = self.health.states.get(camera_id)
+        return state.identity.model if state is not None and state.identity is not None else ""
+
     # ------------------------------------------------------------------ lifecycle
     async def _open(self) -> None:
         if self._opened:
@@ -132,6 +147,8 @@ class Poller:
         if self.pictures is not None:
             # Before the first frame check: a restart judges against what was learned before it.
             await self.pictures.load()
+            assert self.frames is not None
+            self.frames.reviews.publish_all()
         await self.onvif.start()
         self.fleet.started_at = self.clock()
         self._opened = True
@@ -356,11 +373,14 @@ class Poller:
             if self.frames is not None:
                 self.frames.learn_burst = True  # a one-off sweep learns missing baselines instead of giving up
             try:
-                await run_sweep(self.runner, self.fleet, self.health, targets, kinds, progress)
-                if CheckKind.FRAME in kinds:
-                    await self._confirm_frames(targets)
-                if checks == "full" and self.events is not None:
-                    await self.events.sweep(targets)  # the cameras' own claims, beside the frames' verdicts
+                if checks == "full" and self.events is not None and CheckKind.FRAME in kinds:
+                    await self._sweep_claims_then_frames(targets, kinds, progress)
+                else:
+                    await run_sweep(self.runner, self.fleet, self.health, targets, kinds, progress)
+                    if CheckKind.FRAME in kinds:
+                        await self._confirm_frames(targets)
+                    if checks == "full" and self.events is not None:
+                        await self.events.sweep(targets)  # the cameras' own claims, beside the frames' verdicts
             finally:
                 if self.frames is not None:
                     self.frames.learn_burst = False
@@ -370,6 +390,36 @@ class Poller:
             if opened_here:
                 await self._close()
         return dict(self.health.states)
+
+    async def _sweep_claims_then_frames(
+        self, targets: Sequence[CameraTarget], kinds: Sequence[CheckKind], progress: Progress | None
+    ) -> None:
+        """The cameras' own tamper claims are read before their pictures are judged: a first picture the camera
+        contradicts (it reports covered) must not become its baseline (``runtime/review.py``). Then each
+        camera's agreement is recomputed from its claim and the confirmed picture verdict."""
+        assert self.events is not None
+        seen = [0, 0]
+
+        def first(done: int, total: int) -> None:
+            seen[:] = [done, total]
+            if progress is not None:
+                progress(done, total)
+
+        def then(done: int, total: int) -> None:
+            if progress is not None:
+                progress(seen[0] + done, seen[1] + total)
+
+        others = [k for k in kinds if k is not CheckKind.FRAME]
+        started = time.monotonic()
+        await run_sweep(self.runner, self.fleet, self.health, targets, others, first)
+        await self.events.sweep(targets)
+        await run_sweep(self.runner, self.fleet, self.health, targets, [CheckKind.FRAME], then)
+        counters = self.fleet.counters
+        counters.sweeps -= 1  # one sweep, in two passes
+        counters.last_sweep_duration_s = time.monotonic() - started
+        await self._confirm_frames(targets)
+        for target in targets:
+            self.events.refresh(target.camera_id)
 
     async def _confirm_frames(self, targets: Sequence[CameraTarget]) -> None:
         """Picture verdicts may need more frames in a row (``vision.fault_threshold``) than the sweep's re-check

@@ -1,7 +1,8 @@
 """StateSink: what the runtime needs from a store. ``camfleet.inventory.store.Store`` satisfies it.
 
 ``PictureSink`` is what picture checks need besides (baselines, evidence); a sink without those methods
-still works, its baselines then live in memory only.
+still works, its baselines then live in memory only. ``ReviewSink`` is what baseline states need
+(acceptance pictures, the states, people's approvals); without it they live in memory only.
 
 The runtime calls these blocking methods through ``asyncio.to_thread``; they raise
 ``camfleet.errors.DatabaseError`` when the database fails, and the writer keeps the data for later.
@@ -9,10 +10,10 @@ The runtime calls these blocking methods through ``asyncio.to_thread``; they rai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from camfleet.inventory.store import Evidence, StoredBaseline
+from camfleet.inventory.store import Approval, BaselineReview, Evidence, ReferencePicture, StoredBaseline
 from camfleet.model import CameraState, Transition
 
 
@@ -62,6 +63,31 @@ class PictureSink(Protocol):
         ...
 
 
+@runtime_checkable
+class ReviewSink(Protocol):
+    """Persistence of baseline states, acceptance pictures and approvals."""
+
+    def reference_times(self) -> dict[str, float]:
+        """When each stored acceptance picture was imported, by camera id (no pictures: cheap)."""
+        ...
+
+    def references(self, camera_ids: Collection[str] | None = None) -> dict[str, ReferencePicture]:
+        """The acceptance pictures of ``camera_ids`` (all when None)."""
+        ...
+
+    def put_reviews(self, rows: Sequence[BaselineReview]) -> None:
+        """Insert or replace these baseline states."""
+        ...
+
+    def reviews(self) -> dict[str, BaselineReview]:
+        """Every stored baseline state."""
+        ...
+
+    def approvals(self, after_id: int = 0) -> list[Approval]:
+        """Approvals newer than ``after_id``, oldest first."""
+        ...
+
+
 class MemorySink:
     """A sink in memory (tests, ``sweep`` without a database); can be told to fail like a dead database."""
 
@@ -70,6 +96,9 @@ class MemorySink:
         self.transitions: list[Transition] = []
         self.baselines: dict[tuple[str, str], StoredBaseline] = {}
         self.evidence: list[Evidence] = []
+        self.pictures: dict[str, ReferencePicture] = {}
+        self.review_rows: dict[str, BaselineReview] = {}
+        self.approval_rows: list[Approval] = []
         self.failing = False
         self.writes = 0
 
@@ -140,3 +169,40 @@ class MemorySink:
             mine = [e for e in self.evidence if e.camera_id == camera_id]
             for old in sorted(mine, key=lambda e: e.at)[:-5]:
                 self.evidence.remove(old)
+
+    def reference_times(self) -> dict[str, float]:
+        """When each acceptance picture was imported."""
+        self._check()
+        return {cid: r.imported_at for cid, r in self.pictures.items()}
+
+    def references(self, camera_ids: Collection[str] | None = None) -> dict[str, ReferencePicture]:
+        """The acceptance pictures asked for."""
+        self._check()
+        return {cid: r for cid, r in self.pictures.items() if camera_ids is None or cid in camera_ids}
+
+    def put_references(self, rows: Sequence[ReferencePicture]) -> None:
+        """Keep these acceptance pictures."""
+        self._check()
+        self.pictures.update((r.camera_id, r) for r in rows)
+
+    def put_reviews(self, rows: Sequence[BaselineReview]) -> None:
+        """Keep these baseline states."""
+        self._check()
+        self.review_rows.update((r.camera_id, r) for r in rows)
+
+    def reviews(self) -> dict[str, BaselineReview]:
+        """The kept baseline states."""
+        self._check()
+        return dict(self.review_rows)
+
+    def add_approvals(self, rows: Sequence[Approval]) -> int:
+        """Append approvals, numbered from 1."""
+        self._check()
+        for a in rows:
+            self.approval_rows.append(Approval(a.camera_id, a.at, a.by, a.note, len(self.approval_rows) + 1))
+        return len(rows)
+
+    def approvals(self, after_id: int = 0) -> list[Approval]:
+        """Approvals newer than ``after_id``."""
+        self._check()
+        return [a for a in self.approval_rows if a.id > after_id]

@@ -31,6 +31,7 @@ from camfleet.model import CameraState
 from camfleet.runtime.poller import Poller
 from camfleet.service.cluster import ClusterMember
 from camfleet.service.notify import Notifier, watchdog_interval_s
+from camfleet.service.review import ReviewViews
 from camfleet.service.solo import SoloClaim
 from camfleet.service.views import (
     CoverageViews,
@@ -72,6 +73,7 @@ class Service:
         self.credentials = CredentialStore()
         self.metrics: MetricsCache | None = None
         self.coverage: CoverageViews | None = None
+        self.review: ReviewViews | None = None
         self.cluster: ClusterMember | None = None
         self.solo: SoloClaim | None = None
         self._runner: web.AppRunner | None = None
@@ -99,6 +101,7 @@ class Service:
             await self.cluster.start()
         self.metrics = MetricsCache(self._metrics_snapshot)
         self.coverage = CoverageViews(self.store)
+        self.review = ReviewViews(self.store)
         await self._start_web()
         self._tasks = [
             asyncio.create_task(self._loop_lag(), name="camfleet-loop-lag"),
@@ -133,6 +136,8 @@ class Service:
             status=self._status_json,
             villages=self._villages_json,
             basic_auth=auth,
+            review_html=self._review_html,
+            review_picture=self._review_picture,
         )
         self._runner = web.AppRunner(make_app(deps), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -175,10 +180,11 @@ class Service:
         return self.poller.fleet
 
     def _metrics_snapshot(self) -> Any:
+        within = self.cfg.vision.review_within_h * 3600.0
         if self.cluster is None:
-            return metrics_snapshot(self._fleet(), self.inventory, self.stats)
+            return metrics_snapshot(self._fleet(), self.inventory, self.stats, review_within_s=within)
         return metrics_snapshot(
-            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states
+            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within
         )
 
     def _report_states(self) -> dict[str, CameraState]:
@@ -197,6 +203,15 @@ class Service:
     async def _coverage_json(self, town: str | None) -> dict[str, Any]:
         assert self.coverage is not None
         return await self.coverage.json(self._report_states, self.inventory, town)
+
+    async def _review_html(self) -> str:
+        assert self.review is not None
+        title = f"{self.cfg.web.district or 'camfleet'} 基线审核 baseline review"
+        return await self.review.html(self._report_states, self.inventory, title)
+
+    async def _review_picture(self, camera_id: str, kind: str) -> bytes | None:
+        assert self.review is not None
+        return await self.review.picture(camera_id, kind)
 
     async def _villages_json(self, town: str | None) -> list[dict[str, Any]]:
         villages: list[dict[str, Any]] = (await self._coverage_json(town))["villages"]
@@ -296,6 +311,8 @@ class Service:
             self.poller.update_targets(targets)
         if self.coverage is not None:
             self.coverage.forget()
+        if self.review is not None:
+            self.review.forget()
         if self.metrics is not None:
             self.metrics.invalidate()  # the next scrape shows the new set of cameras, not a cached older one
         self.stats.reloads_ok += 1

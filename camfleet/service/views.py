@@ -16,7 +16,7 @@ from camfleet.coverage import build_report, parse_window, render_html, report_to
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
 from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
-from camfleet.model import CameraRecord, CameraState, PointRecord
+from camfleet.model import BaselineState, CameraRecord, CameraState, PointRecord
 from camfleet.runtime.camera_json import camera_json as target_json
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.ownership import OwnershipStats
@@ -75,6 +75,7 @@ def metrics_snapshot(
     svc: ServiceStats,
     cluster: OwnershipStats | None = None,
     shared_states: Mapping[str, CameraState] | None = None,
+    review_within_s: float = 24 * 3600.0,
 ) -> MetricsSnapshot:
     """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
 
@@ -97,6 +98,7 @@ def metrics_snapshot(
         poller=poller_stats(fleet, svc),
         taken_at=time.time(),
         cluster=cluster,
+        review_within_s=review_within_s,
     )
 
 
@@ -138,10 +140,12 @@ class CoverageViews:
 
         window = parse_window(self.window, now=now)
         transitions = self.store.load_transitions(window.start, None)
+        doubtful = [cid for cid, r in self.store.reviews().items() if r.state is BaselineState.DOUBTFUL]
         try:
             return build_report(
-                inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town
-            )
+                inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town,
+                doubtful=doubtful,
+            )  # fmt: skip
         except UnknownAreaError as exc:
             raise KeyError(town) from exc
 

@@ -51,10 +51,10 @@ def blind_verdict(stats: FrameStats, signature: FrameSignature, baseline: Baseli
     if _dark(signature.cells):
         if any(not _dark(m.cells) for m in scenes):
             detail = "no picture: black (only the OSD is drawn)"
-            return Verdict(Status.BLACK, scores=scores, detail=detail, mode=verdict.mode)
+            return Verdict(Status.BLACK, scores=scores, detail=detail, mode=verdict.mode, basis=verdict.basis)
     elif any(_scene(stats, m.values) for m in scenes):
         detail = "flat, dark picture where the camera saw a scene"
-        return Verdict(Status.COVERED, scores=scores, detail=detail, mode=verdict.mode)
+        return Verdict(Status.COVERED, scores=scores, detail=detail, mode=verdict.mode, basis=verdict.basis)
     return verdict
 
 

@@ -93,8 +93,14 @@ def compute_features(
     gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     edges = np.asarray(cv2.Canny(smooth, CANNY_LOW, CANNY_HIGH), np.uint8)
-    colourfulness, cast, grey_share, blue = _colour(bgr)
+    small = shrunk(bgr)
+    colourfulness, cast, grey_share, blue = _colour(small)
     laplacian = np.asarray(cv2.Laplacian(gray, cv2.CV_32F), np.float32)
+    aligned = bgr is image and jpeg_blocks
+    side = block_side(image.shape[1], image.shape[0], full_width, full_height) if aligned else 0
+    signature = make_signature(gray, edges, cast, laplacian, side)
+    hist = np.bincount(gray.ravel(), minlength=256)
+    blocks = _block_std(gray)
     stats = FrameStats(
         width=full_width or bgr.shape[1],
         height=full_height or bgr.shape[0],
@@ -102,9 +108,9 @@ def compute_features(
         contrast=float(gray.std()),
         sharpness=float(laplacian.var()),
         edge_density=float(np.count_nonzero(edges)) / edges.size,
-        entropy=_entropy(gray),
+        entropy=_entropy(hist, gray.size),
         colourfulness=colourfulness,
-        uniform_fraction=_uniform_fraction(gray),
+        uniform_fraction=_uniform_fraction(blocks),
         saturated_fraction=float(np.count_nonzero(gray >= CLIPPED)) / gray.size,
         is_ir=colourfulness < IR_COLOURFULNESS,
         extra={
@@ -113,11 +119,13 @@ def compute_features(
             "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
             "grey_share": grey_share,
             "blue_cast": blue,
+            **alone_features(gray, signature.cells, hist),
+            "veil": veil(small),
+            "coat_edge": coat_edge(blocks),
+            "coat_repeat": coat_repeat(blocks),
         },
     )
-    aligned = bgr is image and jpeg_blocks
-    side = block_side(image.shape[1], image.shape[0], full_width, full_height) if aligned else 0
-    return stats, make_signature(gray, edges, cast, laplacian, side)
+    return stats, signature
 
 
 def block_side(width: int, height: int, full_width: int, full_height: int) -> int:
@@ -187,23 +195,27 @@ def probe_positions(height: int, width: int) -> npt.NDArray[np.intp]:
     return np.sort(rng.choice(size, size=min(PROBE_PIXELS, size), replace=False)).astype(np.intp)
 
 
-def _entropy(gray: U8Array) -> float:
-    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
-    p = hist[hist > 0] / gray.size
+def _entropy(counts: npt.NDArray[np.intp], size: int) -> float:
+    hist = counts.astype(np.float64)
+    p = hist[hist > 0] / size
     return float(-(p * np.log2(p)).sum())
+
+
+def shrunk(bgr: U8Array) -> U8Array:
+    """The analysis picture shrunk by COLOUR_SHRINK (area average), for colour measures."""
+    h, w = bgr.shape[:2]
+    small = (max(GRID_SIZE[0], w // COLOUR_SHRINK), max(GRID_SIZE[1], h // COLOUR_SHRINK))
+    return np.asarray(cv2.resize(bgr, small, interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def _colour(bgr: U8Array) -> tuple[float, FloatArray, float, float]:
     """Hasler–Süsstrunk colourfulness, the magenta cast (R+B)/2 − G per pixel of the shrunk picture, the
     share of grid cells whose mean chroma is under GREY_CELL_CHROMA, and the mean blue cast B − G.
 
-    Both on the picture shrunk by COLOUR_SHRINK: per-pixel chroma noise (σ 10 on a grayscale IR frame gave a
-    colourfulness of up to 3.8 at full analysis scale, 1.5 shrunk; colour scenes lost ≤ 2.5 of ≥ 6) no longer
-    makes an IR frame "colour", and the float work is on 1/16 of the pixels (the cast is only ever averaged
-    per cell and over the picture, which the area average keeps)."""
-    h, w = bgr.shape[:2]
-    small = (max(GRID_SIZE[0], w // COLOUR_SHRINK), max(GRID_SIZE[1], h // COLOUR_SHRINK))
-    bgr = np.asarray(cv2.resize(bgr, small, interpolation=cv2.INTER_AREA), np.uint8)
+    Both on the picture shrunk by COLOUR_SHRINK (``bgr`` is that: ``shrunk``): per-pixel chroma noise (σ 10
+    on a grayscale IR frame gave a colourfulness of up to 3.8 at full analysis scale, 1.5 shrunk; colour scenes
+    lost ≤ 2.5 of ≥ 6) no longer makes an IR frame "colour", and the float work is on 1/16 of the pixels (the
+    cast is only ever averaged per cell and over the picture, which the area average keeps)."""
     b, g, r = (bgr[..., i].astype(np.float32) for i in range(3))
     rg = r - g
     yb = 0.5 * (r + g) - b
@@ -214,12 +226,113 @@ def _colour(bgr: U8Array) -> tuple[float, FloatArray, float, float]:
     return colourfulness, np.asarray(0.5 * (r + b) - g, np.float32), grey_share, float((b - g).mean())
 
 
-def _uniform_fraction(gray: U8Array) -> float:
-    """Fraction of FLAT_BLOCK_PX blocks whose blurred luma barely varies (blur first: sensor noise is not texture)."""
+def _block_std(gray: U8Array) -> FloatArray:
+    """Luma std of each FLAT_BLOCK_PX block, blurred first (sensor noise is not texture)."""
     h, w = gray.shape
     bw, bh = max(1, w // FLAT_BLOCK_PX), max(1, h // FLAT_BLOCK_PX)
     blurred = cv2.GaussianBlur(gray, (5, 5), 0).astype(np.float32)
     mean = cv2.resize(blurred, (bw, bh), interpolation=cv2.INTER_AREA)
     mean_sq = cv2.resize(blurred * blurred, (bw, bh), interpolation=cv2.INTER_AREA)
-    std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+    return np.asarray(np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)), np.float32)
+
+
+def _uniform_fraction(std: FloatArray) -> float:
+    """Fraction of blocks (``_block_std``) whose blurred luma barely varies."""
     return float(np.count_nonzero(std < FLAT_BLOCK_STD)) / std.size
+
+
+#: ``coat_edge``: a block flatter than this (blurred luma std) ...
+COAT_BLOCK_STD = 1.5
+#: ... beside a block at least this textured.
+COAT_BESIDE_STD = 10.0
+
+
+def coat_edge(std: FloatArray) -> float:
+    """Share of blocks that are nearly flat (std < COAT_BLOCK_STD, flatter than anything but a coat, a clear
+    sky or a clipped area) right beside a textured one (≥ COAT_BESIDE_STD, one of its 8 neighbours): paint
+    blotches in a scene. A sky or a wall is flat too, but along one border of the scene, not in blotches
+    across it."""
+    flat = std < COAT_BLOCK_STD
+    beside = cv2.dilate((std >= COAT_BESIDE_STD).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return float(np.count_nonzero(flat & beside)) / std.size
+
+
+#: ``coat_repeat`` looks for the flat map's correlation with itself moved by this many blocks (min, max).
+REPEAT_LAGS = (2.5, 8.0)
+
+
+def coat_repeat(std: FloatArray) -> float:
+    """How much the map of flat blocks (std < COAT_BLOCK_STD) resembles itself moved by 2.5–8 blocks: its
+    highest normalised autocorrelation at those lags. Paint blotches are scattered at random: their map
+    decorrelates beyond a blotch (≤ 0.34 on the tuning scenes' sprays). A brick wall's flat faces repeat
+    (0.47), and a sky or a dark background is one large flat region that stays correlated (0.55): flat
+    blocks beside texture there are the scene, not paint."""
+    flat = (std < COAT_BLOCK_STD).astype(np.float32)
+    h, w = flat.shape
+    centred = flat - float(flat.mean())
+    spectrum = np.fft.rfft2(centred, s=(2 * h, 2 * w))
+    auto = np.fft.irfft2(spectrum * np.conj(spectrum), s=(2 * h, 2 * w))
+    zero = float(auto[0, 0])
+    if zero <= 1e-6:
+        return 0.0
+    lag_y = np.minimum(np.arange(2 * h), 2 * h - np.arange(2 * h))[:, None]
+    lag_x = np.minimum(np.arange(2 * w), 2 * w - np.arange(2 * w))[None, :]
+    lag = np.hypot(lag_y, lag_x)
+    ring = (lag >= REPEAT_LAGS[0]) & (lag <= REPEAT_LAGS[1])
+    return float(auto[ring].max()) / zero
+
+
+#: Cells whose luma std is at least this carry texture to judge sharpness by (as compare.DETAIL_CELL_STD).
+TEXTURED_CELL_STD = 8.0
+#: Share of the strongest gradients that ``edge_sharpness`` averages (the scene's sharpest edges).
+STRONG_EDGES = 0.01
+
+
+def _strong_gradient(gray: FloatArray) -> float:
+    """Mean gradient magnitude (Sobel, levels per pixel) over the STRONG_EDGES strongest pixels."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = np.sqrt(gx * gx + gy * gy).ravel()
+    count = max(1, int(magnitude.size * STRONG_EDGES))
+    return float(np.partition(magnitude, magnitude.size - count)[-count:].mean()) / 8.0
+
+
+def alone_features(gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp]) -> dict[str, float]:
+    """What judging a picture with no baseline of its own needs (``vision/alone.py``), and its peers compare.
+
+    ``edge_sharp``: the sharpest edges' gradient at the analysis scale over the same at half that scale. A
+    step edge keeps its height per pixel when the picture is halved (ratio ~1 where the lens and the decode
+    are the only blur); an edge blurred over w pixels has a gradient of height / w, twice that at half scale
+    (ratio → 0.5). Haze, exposure and gain scale both alike. ``edge_sharp2``: the same one octave lower
+    (a strong blur). ``crisp``: median over textured cells of Laplacian² / std². ``p01``/``p99``: the 1st and
+    99th luma percentiles (a veil lifts the first)."""
+    g = gray.astype(np.float32)
+    h, w = g.shape
+    half = np.asarray(cv2.resize(g, (max(8, w // 2), max(8, h // 2)), interpolation=cv2.INTER_AREA), np.float32)
+    quarter = np.asarray(cv2.resize(half, (max(8, w // 4), max(8, h // 4)), interpolation=cv2.INTER_AREA), np.float32)
+    full_g, half_g, quarter_g = (_strong_gradient(x) for x in (g, half, quarter))
+    textured = cells[..., 1] >= TEXTURED_CELL_STD
+    crisp = cells[..., 4][textured] / cells[..., 1][textured] ** 2
+    cumulative = np.cumsum(hist) / max(1, int(hist.sum()))
+    return {
+        "edge_sharp": full_g / max(half_g, 1e-3),
+        "edge_sharp2": half_g / max(quarter_g, 1e-3),
+        "crisp": float(np.median(crisp)) if crisp.size else -1.0,
+        "textured_cells": float(np.count_nonzero(textured)) / textured.size,
+        "p01": float(np.searchsorted(cumulative, 0.01)),
+        "p99": float(np.searchsorted(cumulative, 0.99)),
+    }
+
+
+#: ``veil``: the dark channel's low end, over windows of this many shrunk pixels a side.
+VEIL_WINDOW = 3
+VEIL_QUANTILE = 0.1
+
+
+def veil(small: U8Array) -> float:
+    """How far a veil lifts the picture's darkest parts (the *dark channel*: the least of the three colours,
+    at its least over a small window; in a clear view most windows hold something dark — a shadow, a dark or a
+    saturated colour). Its 10th percentile: fog, mist, or a film of paint on the dome lift it everywhere."""
+    dark = np.min(small, axis=2)
+    eroded = cv2.erode(dark, np.ones((VEIL_WINDOW, VEIL_WINDOW), np.uint8))
+    return float(np.quantile(eroded, VEIL_QUANTILE))

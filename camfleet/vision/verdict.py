@@ -30,7 +30,7 @@ from camfleet.vision.compare import (
     zoom_fit,
 )
 from camfleet.vision.features import GRID_SIZE, THUMB_SIZE, FrameSignature
-from camfleet.vision.paint import intact, outside, paint_map
+from camfleet.vision.paint import PaintMap, intact, outside, paint_map
 
 # Absolute rules.
 BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
@@ -119,6 +119,9 @@ class Verdict:
     scores: dict[str, float] = field(default_factory=dict)
     detail: str = ""
     mode: str = ""  # the baseline mode the frame was judged in (and is learned into): "day" or "ir"
+    #: "baseline": judged against the camera's own baseline (or lacking one); "alone": by the no-baseline rules
+    #: of ``vision/alone.py`` (the frame's mode had no ready baseline)
+    basis: str = "baseline"
 
 
 def _quadrants() -> list[npt.NDArray[np.bool_]]:
@@ -149,6 +152,11 @@ def _least_changed(
     kept = np.zeros_like(away)
     kept[away] = change <= np.quantile(change, 1.0 - REST_DROP)
     return kept
+
+
+def _coated(paint: PaintMap) -> bool:
+    """Whether a part of the picture, not all of it, is painted (rule 10's share, or with the coat's rim)."""
+    return SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] or SPRAY_RIMMED <= paint.rimmed <= SPRAY_PAINTED[1]
 
 
 def _ratio(value: float, base: float, floor: float) -> float:
@@ -194,6 +202,31 @@ def judge(
     return replace(_judge(stats, baseline, previous, signature, mode), mode=mode)
 
 
+def frozen_verdict(
+    signature: FrameSignature, previous: FrameSignature | None, scores: dict[str, float]
+) -> Verdict | None:
+    """Rule 3: ``frozen`` when the picture is the previous one (bit-identical samples, or re-encoded and
+    unmoved), else None. Needs only the previous frame, so it judges with or without a baseline. Adds its
+    scores to ``scores``."""
+    if previous is None:
+        return None
+    match = frozen_match(signature, previous)
+    scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
+    if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
+        return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
+    scores.update(requant=round(match.requant, 3), steady_blocks=round(match.steady_share, 4))
+    if (
+        match.block_pairs >= FROZEN_MIN_PAIRS
+        and match.steady_share >= FROZEN_STEADY
+        and match.requant >= FROZEN_REQUANT
+    ):
+        moved, explained = thumb_motion(previous.thumb, signature.thumb)
+        scores.update(moved_px=round(moved, 3), moved_explained=round(explained, 3))
+        if moved < FROZEN_MOVED_SHIFT or explained < FROZEN_MOVED_EXPLAINED:
+            return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
+    return None
+
+
 def _judge(
     stats: FrameStats,
     baseline: Baseline | None,
@@ -222,21 +255,9 @@ def _judge(
     base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED or stats.saturated_fraction - base_clipped >= OVEREXPOSED_RISE:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
-    if previous is not None:
-        match = frozen_match(signature, previous)
-        scores.update(same_fraction=round(match.same_fraction, 4), diff_prev=round(match.mean_abs_diff, 3))
-        if match.compared >= FROZEN_MIN_COMPARED and match.same_fraction >= FROZEN_SAME:
-            return Verdict(Status.FROZEN, scores=scores, detail="picture identical to the previous sample")
-        scores.update(requant=round(match.requant, 3), steady_blocks=round(match.steady_share, 4))
-        if (
-            match.block_pairs >= FROZEN_MIN_PAIRS
-            and match.steady_share >= FROZEN_STEADY
-            and match.requant >= FROZEN_REQUANT
-        ):
-            moved, explained = thumb_motion(previous.thumb, signature.thumb)
-            scores.update(moved_px=round(moved, 3), moved_explained=round(explained, 3))
-            if moved < FROZEN_MOVED_SHIFT or explained < FROZEN_MOVED_EXPLAINED:
-                return Verdict(Status.FROZEN, scores=scores, detail="previous picture re-encoded (requantised blocks)")
+    frozen = frozen_verdict(signature, previous, scores)
+    if frozen is not None:
+        return frozen
     verdict = _ir_cut(stats, baseline, signature, scores)
     if verdict is not None:
         return verdict
@@ -290,6 +311,12 @@ def _ir_cut(
     if structure(reference.thumb, signature.thumb.astype(np.float32)) < IR_CUT_STRUCTURE:
         return None
     if relative >= IR_CUT_MAGENTA and spread >= IR_CUT_SPREAD and rise >= IR_CUT_MIN_RISE:
+        # A mist of red or purple paint casts the whole picture magenta as well, but its blotches are a coat, which
+        # IR light never leaves: such a frame is judged by the ratio rules (spray).
+        thumb = signature.thumb.astype(np.float32)
+        if _coated(paint_map(reference.thumb, thumb, reference.texture, reference.wander)):
+            scores["coated"] = 1.0
+            return None
         where = "over the day baseline" if day is not None else "where night pictures are IR grayscale"
         return Verdict(Status.IR_CUT_STUCK, scores=scores, detail=f"magenta cast {where}: IR-cut filter not in place")
     return None
@@ -337,7 +364,7 @@ def _against_baseline(
     # No edge left and flat everywhere: a cover whatever the sensor noise (IR) or a light leak shaped like the
     # scene's own shading leaves of contrast and structure.
     blank = edge_ratio < COVERED_GHOST_EDGES and stats.uniform_fraction >= COVERED_BLANK and flat
-    coated = SPRAY_PAINTED[0] <= paint.fraction <= SPRAY_PAINTED[1] or SPRAY_RIMMED <= paint.rimmed <= SPRAY_PAINTED[1]
+    coated = _coated(paint)
     # A coat whose rest still matches where it was, unmoved: paint, neither a cover nor a moved camera.
     intact_rest = coated and rest >= SPRAY_INTACT_REST
     partial = intact_rest
@@ -395,12 +422,16 @@ def _against_baseline(
             scores["unpainted_detail"] = round(kept, 3)
         # Too little left beside the coat to judge a blur by: the coat is the fault (rule 10 names it).
         blurred = kept is not None and kept < DEFOCUS_UNPAINTED
+    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
+    sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     if blurred and coarse >= DEFOCUS_COARSE and edge_ratio <= DEFOCUS_MAX_EDGES:
+        if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint):
+            # Paint mist: the can leaves blotches and a veil of droplets over the rest of the dome, which softens
+            # every cell as a defocus does. A defocused lens paints no flat blotches: a coat is spray.
+            return Verdict(Status.SPRAY, scores=scores, detail="paint blotches, and a mist of paint over the rest")
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _QUADRANTS)
     scores["best_quadrant"] = round(best_part, 3)
-    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
-    sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
     fine_rest = 0.0
     if other_view or coated:

@@ -1,0 +1,137 @@
+"""Judging a picture with no baseline of its own: the day-one rules (docs/day-one.md).
+
+A camera camfleet has never seen healthy may already be covered, painted or out of focus: its first
+pictures cannot become its baseline unchecked. ``judge_alone`` judges one picture by what any camera's
+picture must show — light, texture, edges as sharp as its peers' — and by the previous picture for
+``frozen``. The rules run in a fixed order and the first that fires names the fault; a picture that
+passes them all is ``ok``; a picture they cannot vouch for (too dark or too featureless to tell a scene
+from a cover) is ``cannot_judge``/``needs_review`` with a detail a person understands, never ``ok``.
+
+Every verdict has ``basis="alone"``. Thresholds and the figures behind them are in docs/day-one.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from camfleet.model import FrameStats, Reason, Status
+from camfleet.vision.baseline import mode_of
+from camfleet.vision.features import FrameSignature
+from camfleet.vision.peers import PeerView
+from camfleet.vision.verdict import (
+    BLACK_BRIGHTNESS,
+    BLACK_CONTRAST,
+    BLACK_DARK_SHARE,
+    OVEREXPOSED_CLIPPED,
+    Verdict,
+    frozen_verdict,
+)
+
+FloatArray = npt.NDArray[np.float32]
+#: ``Verdict.basis`` of a verdict given with no baseline for the frame's mode.
+ALONE = "alone"
+
+# Blind: a picture of (almost) only flat blocks and no edges (blind.py's thresholds).
+BLIND_UNIFORM = 0.9
+BLIND_EDGES = 0.01
+BLIND_DARK_CELLS = 20.0  # 75th percentile of cell luma: black with only an OSD drawn
+COVER_UNIFORM = 0.8  # a cover: this flat, with (almost) no edge at all ...
+COVER_EDGES = 0.002
+# Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
+OVEREXPOSED_CLIPPED_ALONE = 0.2  # healthy samples ≤ 0.05 clipped
+OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
+# Too dark: with no baseline, a picture this dim shows no scene worth judging.
+DARK_BRIGHTNESS = 25.0
+# Featureless: too few textured cells and edges to tell a scene from a cover.
+MIN_TEXTURED = 0.05
+MIN_EDGES = 0.01
+# Defocus against peers (the other cameras of the model and width) or, with fewer than MIN_PEERS, the prior.
+MIN_PEERS = 8
+PRIOR_EDGE_SHARP = 0.72  # sharpest edges' gradient over the same at half scale (healthy ≥ 0.72) ...
+PRIOR_CRISP = 0.25  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18)
+PEER_EDGE_SHARP = 0.83  # shares of the peers' medians
+PEER_CRISP = 0.35
+# Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
+SPRAY_COAT_EDGE = 0.075
+SPRAY_REPEAT = 0.4  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
+SPRAY_VEIL = 60.0  # the darkest parts lifted this far (healthy clear views ≤ 58, fog 27–104)
+
+
+def judge_alone(
+    stats: FrameStats, signature: FrameSignature, previous: FrameSignature | None, peers: PeerView | None
+) -> Verdict:
+    """The no-baseline verdict on one picture (``basis="alone"``; see the module docstring)."""
+    mode = mode_of(stats)
+    verdict = _judge_alone(stats, signature, previous, peers, mode)
+    return Verdict(verdict.status, verdict.reason, verdict.scores, verdict.detail, mode, ALONE)
+
+
+def _judge_alone(
+    stats: FrameStats, signature: FrameSignature, previous: FrameSignature | None, peers: PeerView | None, mode: str
+) -> Verdict:
+    extra = stats.extra
+    scores: dict[str, float] = {
+        "brightness": round(stats.brightness, 2),
+        "saturated_fraction": round(stats.saturated_fraction, 4),
+        "uniform_fraction": round(stats.uniform_fraction, 3),
+        "edge_density": round(stats.edge_density, 4),
+    }
+    dark = extra.get("dark_fraction", 0.0)
+    blind = stats.uniform_fraction >= BLIND_UNIFORM and stats.edge_density < BLIND_EDGES
+    dark_cells = float(np.quantile(signature.cells[..., 0], 0.75)) < BLIND_DARK_CELLS
+    if stats.brightness < BLACK_BRIGHTNESS and (stats.contrast < BLACK_CONTRAST or dark >= BLACK_DARK_SHARE):
+        return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
+    if blind and dark_cells:
+        return Verdict(Status.BLACK, scores=scores, detail="no picture: black (only the OSD is drawn)")
+    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
+    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
+    frozen = frozen_verdict(signature, previous, scores)
+    if frozen is not None:
+        return frozen
+    if blind or (stats.uniform_fraction >= COVER_UNIFORM and stats.edge_density < COVER_EDGES):
+        if stats.brightness < DARK_BRIGHTNESS:
+            detail = "dark, flat picture with no edge: covered, or a dead illuminator; a person must look"
+            return Verdict(Status.COVERED, scores=scores, detail=detail)
+        return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
+    if stats.brightness < DARK_BRIGHTNESS:
+        return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
+    coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
+    textured = extra.get("textured_cells", 0.0)
+    scores.update(coat_edge=round(coat, 3), coat_repeat=round(repeat, 3), veil=round(veiled, 1))
+    scores["textured_cells"] = round(textured, 3)
+    if coat >= SPRAY_COAT_EDGE and repeat < SPRAY_REPEAT:
+        return Verdict(Status.SPRAY, scores=scores, detail="flat blotches in a textured picture: paint on the lens")
+    if textured < MIN_TEXTURED and stats.edge_density < MIN_EDGES:
+        detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"
+        return Verdict(Status.CANNOT_JUDGE, Reason.NEEDS_REVIEW, scores, detail)
+    soft = _softer_than_peers(stats, peers, mode, scores)
+    if soft and veiled >= SPRAY_VEIL:
+        # A film of paint on the dome scatters light (a veil lifts the darkest parts) and diffuses it (soft);
+        # a lens out of focus softens without a veil.
+        return Verdict(Status.SPRAY, scores=scores, detail=f"milky and soft: a film of paint on the dome ({soft})")
+    if soft:
+        return Verdict(Status.DEFOCUSED, scores=scores, detail=soft)
+    return Verdict(Status.OK, scores=scores)
+
+
+def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:
+    """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS), or ""."""
+    sharp = stats.extra.get("edge_sharp", 1.0)
+    crisp = stats.extra.get("crisp", -1.0)
+    scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4))
+    seen = peers.mode(mode) if peers is not None else None
+    if seen is not None and seen.count >= MIN_PEERS:
+        med_sharp, med_crisp = seen.median("edge_sharp"), seen.median("crisp")
+        if med_sharp is None or med_crisp is None:
+            return ""
+        scores.update(peers=float(seen.count), peer_edge_sharp=round(med_sharp, 3), peer_crisp=round(med_crisp, 4))
+        if sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
+            return f"far softer than its {seen.count} peers: edges {sharp:.2f} vs {med_sharp:.2f}"
+        return ""
+    scores["peers"] = float(seen.count if seen is not None else 0)
+    if sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:
+        return f"far softer than any healthy picture ({sharp:.2f}; fewer than {MIN_PEERS} peers to compare)"
+    return ""

@@ -1,0 +1,152 @@
+"""Day one over a simulated fleet: cameras broken before camfleet first looked are not blessed as `ok`.
+
+A scenario covers, defocuses, sprays, blacks out and turns away some cameras from ``start = "0s"``; the turned
+ones (and some healthy ones) have acceptance pictures imported. Then `sweep --once --checks full` runs as
+separate processes would (a new poller each time, everything carried over by the database).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from frames_helpers import at_noon, config, credentials, import_specs, specs
+from poller_helpers import running
+
+from camfleet.inventory.store import Approval, ReferencePicture, Store
+from camfleet.model import BaselineState, CameraState, Reason, Status
+from camfleet.runtime.poller import Poller
+from camfleet.simulator import SimulatedFleet
+from camfleet.simulator.device_ops import TZ_OFFSET_S
+from camfleet.simulator.frame import FrameRequest, render_frame
+from camfleet.simulator.media_ops import PROFILES
+from camfleet.simulator.scenario import load_scenario
+from camfleet.simulator.scene import BaseCache
+from camfleet.simulator.spec import camera_seed
+
+NET = 90  # 127.50.90.x
+HEALTHY = [f"D-ok-{i:03d}" for i in range(200)]
+#: camera → the simulator's fault kind, in force from the simulator's start.
+FAULTED = {
+    **{f"D-cov-{i}": "covered" for i in range(3)},
+    **{f"D-blur-{i}": "defocus" for i in range(3)},
+    **{f"D-spray-{i}": "spray" for i in range(3)},
+    **{f"D-black-{i}": "black" for i in range(3)},
+    **{f"D-turn-{i}": "displaced" for i in range(4)},
+}
+TURNED = [cid for cid, kind in FAULTED.items() if kind == "displaced"]
+#: Cameras with an acceptance picture: the turned ones, one covered one, and a fifth of the healthy ones.
+ACCEPTED = [*TURNED, "D-cov-0", *HEALTHY[::5]]
+
+
+def write_scenario(path: Path) -> Path:
+    """The scenario file: one ``[[fault]]`` per kind, all from ``start = "0s"``."""
+    kinds: dict[str, list[str]] = {}
+    for cid, kind in FAULTED.items():
+        kinds.setdefault(kind, []).append(cid)
+    tables = [f'[[fault]]\nkind = "{k}"\ncameras = {json.dumps(ids)}\nstart = "0s"\n' for k, ids in kinds.items()]
+    path.write_text("\n".join(tables), encoding="utf-8")
+    return path
+
+
+def acceptance_picture(fleet: SimulatedFleet, camera_id: str) -> bytes:
+    """The camera's healthy daytime view as its sub-stream snapshot (the profile the poller fetches), drawn by
+    the simulator's own renderer at 10:00 local time this morning (the acceptance visit), without any fault."""
+    local = time.time() + TZ_OFFSET_S
+    ten = local - (local % 86400) + 10 * 3600
+    sub = PROFILES[1]
+    request = FrameRequest(camera_seed(fleet.seed, camera_id), sub.width, sub.height, ten, camera_id, frozenset(),
+                           sub.quality)  # fmt: skip
+    return render_frame(request, BaseCache(max_bytes=0))
+
+
+async def sweep(store: Store) -> tuple[dict[str, CameraState], Poller]:
+    """One `sweep --once --checks full` as its own process would run it: a new poller over the store."""
+    poller = Poller(config(), store.load_targets(), credentials(), store)
+    assert poller.frames is not None
+    poller.frames.learn_spacing_s = 0.2  # the simulator never repeats a snapshot
+    return await poller.sweep_once("full"), poller
+
+
+def flagged(states: dict[str, CameraState], ids: list[str]) -> dict[str, tuple[Status, Reason]]:
+    """The cameras of ``ids`` that do not read ok, with what they read."""
+    return {cid: (states[cid].status, states[cid].reason) for cid in ids if states[cid].status is not Status.OK}
+
+
+@pytest.mark.timeout(900)
+async def test_day_one_fleet_finds_what_was_broken_before_the_first_look(tmp_path: Path, sqlite_url: str) -> None:
+    """After the first full sweeps (two, as separate processes): no camera broken from the start reads ok; the
+    turned ones are judged against their acceptance pictures from the first sample and read a scene fault
+    (displaced; spray for some seeds: see the xfail below); at most 1 % of the healthy cameras are flagged;
+    the doubtful ones are stored as doubtful with a review picture ≤ 320 px wide, the accepted ones as
+    approved, the others provisional. A person approving a doubtful camera clears it at the next sweep."""
+    fleet_specs = specs(NET, HEALTHY + list(FAULTED))
+    import_specs(sqlite_url, tmp_path, fleet_specs)
+    fleet = SimulatedFleet(fleet_specs, load_scenario(write_scenario(tmp_path / "day-one.toml")))
+    at_noon(fleet)
+    with Store(sqlite_url) as store:
+        store.put_references(
+            [ReferencePicture(cid, acceptance_picture(fleet, cid), f"acceptance/{cid}.jpg", time.time() - 86400)
+             for cid in ACCEPTED]
+        )  # fmt: skip
+        async with running(fleet):
+            sweeps = []
+            for _ in range(2):
+                states, _poller = await sweep(store)
+                sweeps.append(states)
+            reviews = store.reviews()
+            doubtful = sorted(cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL)
+            approve = next(cid for cid in ("D-blur-0", "D-spray-0", "D-cov-1") if cid in doubtful)
+            store.add_approvals([Approval(approve, time.time(), "王工", "看过画面，正常")])
+            after, poller = await sweep(store)
+            reviewed = store.reviews()
+    for n, states in enumerate(sweeps, 1):
+        faulted = {cid: states[cid].status for cid in FAULTED}
+        assert Status.OK not in faulted.values(), (n, faulted)
+        turned = {cid: states[cid].status for cid in TURNED}
+        assert set(turned.values()) <= {Status.DISPLACED, Status.SPRAY} and Status.DISPLACED in turned.values(), n
+        assert len(flagged(states, HEALTHY)) <= len(HEALTHY) // 100, (n, flagged(states, HEALTHY))
+    kinds = Counter((FAULTED[cid], sweeps[-1][cid].status) for cid in FAULTED)
+    print("day-one fleet, second sweep (fault kind, status):", dict(kinds))
+    print("healthy flagged:", flagged(sweeps[-1], HEALTHY))
+    for cid in (c for c in FAULTED if c not in TURNED and c != "D-cov-0"):
+        assert reviews[cid].state is BaselineState.DOUBTFUL, (cid, reviews[cid])
+        thumb = reviews[cid].thumbnail
+        assert thumb is not None and thumb.startswith(b"\xff\xd8"), cid
+        assert cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_COLOR).shape[1] <= 320
+    assert {reviews[cid].state for cid in ACCEPTED} == {BaselineState.APPROVED}
+    assert {reviews[cid].state for cid in HEALTHY if cid not in ACCEPTED} <= {
+        BaselineState.PROVISIONAL, BaselineState.DOUBTFUL
+    }  # fmt: skip
+    # Approved: the picture a person vouched for is learned; the next sweep reads it ok.
+    assert (after[approve].status, reviewed[approve].state) == (Status.OK, BaselineState.APPROVED), after[approve]
+    assert reviewed[approve].reason == "approved by 王工: 看过画面，正常"
+    assert poller.fleet.states[approve].baseline is BaselineState.APPROVED
+    others = {cid: after[cid].status for cid in FAULTED if cid != approve}
+    assert Status.OK not in others.values(), others
+
+
+@pytest.mark.xfail(strict=True, reason="with a baseline, the simulator's turned view reads spray for 4 of these 12 "
+                   "cameras (structure 0.59-0.68 with the accepted view, rest matching): vision's displaced rules")
+def test_turned_cameras_read_displaced_against_their_acceptance_pictures() -> None:
+    """Every one of twelve simulated cameras turned away reads displaced on its first frame against its
+    acceptance picture (drawn two hours earlier), as the issue asks. Known to fail: see the reason."""
+    from camfleet.vision import Baseline
+    from camfleet.vision.lifecycle import Judging, analyze_frame
+
+    fleet = SimulatedFleet(specs(NET + 1, [f"D-turn-{i}" for i in range(12)]))
+    local = time.time() + TZ_OFFSET_S
+    noon = local - (local % 86400) + 12 * 3600
+    sub = PROFILES[1]
+    got = {}
+    for cid, cam in fleet.cameras.items():
+        now = FrameRequest(cam.seed, sub.width, sub.height, noon, cid, frozenset({"displaced"}), sub.quality)
+        frame = render_frame(now, BaseCache(max_bytes=0))
+        judging = Judging(reference=acceptance_picture(fleet, cid))
+        got[cid] = analyze_frame(frame, Baseline(5), None, 2, 8 << 20, True, judging)[1].status
+    assert got == dict.fromkeys(fleet.cameras, Status.DISPLACED)

@@ -1,0 +1,130 @@
+"""Day one: a camera's first pictures judged with no baseline (``judge_alone`` via ``analyze_jpeg``).
+
+Real photographs (scikit-image's bundled data) with synthesised faults, as the rest of the vision tests.
+Before the day-one rules every one of these first pictures was ``cannot_judge``/``no_baseline``, and the
+poller learned it as the camera's baseline: a lens covered before camfleet first looked read ``ok`` for ever.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import vision_helpers as vh
+
+from camfleet.model import Reason, Status
+from camfleet.vision import Baseline, PeerBook, analyze_jpeg, peer_group
+
+SCENES = ("astronaut", "chelsea", "coffee", "motorcycle")
+
+
+def _first(image: vh.Image, seed: int = 1, **kw: object) -> tuple[Status, str, dict[str, float]]:
+    _, verdict, _ = analyze_jpeg(vh.camera_jpeg(image, seed), None, None, 4, **kw)  # type: ignore[arg-type]
+    assert verdict.basis == "alone", verdict
+    return verdict.status, verdict.detail, verdict.scores
+
+
+def sprayed_dome(image: vh.Image, seed: int, coverage: float = 0.3, milk: float = 0.35) -> vh.Image:
+    """Paint on the dome as it really lands: blotches, and a thin film over the rest that scatters light (a
+    milky veil, ``milk`` of the picture replaced by grey light) and diffuses it (a soft blur)."""
+    painted = vh.spray(image, seed=seed, coverage=coverage, colour=(60, 60, 70))
+    film = cv2.GaussianBlur(painted, (0, 0), 4.0).astype(np.float32)
+    return np.clip(film * (1 - milk) + 200.0 * milk, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_healthy_first_picture_is_ok_alone(name: str) -> None:
+    """A sharp, lit first picture passes every no-baseline rule: ``ok``, basis ``alone`` (it was
+    ``cannot_judge``/``no_baseline`` before: nothing could be said of a camera camfleet had never seen)."""
+    status, detail, _ = _first(vh.scene(name))
+    assert status is Status.OK, detail
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_covered_and_black_first_picture(name: str) -> None:
+    """A lens covered before camfleet ever looked is ``covered`` from its first picture, a dead signal
+    ``black`` (the cover was ``cannot_judge`` and then learned as the scene)."""
+    image = vh.scene(name)
+    assert _first(vh.covered(image))[0] is Status.COVERED
+    assert _first(vh.black(image))[0] is Status.BLACK
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_defocused_first_picture(name: str) -> None:
+    """A lens far out of focus (σ 6 px at 1280) is ``defocused`` on its first picture: its sharpest edges are
+    far softer than any healthy picture's, with no peers to compare (the conservative prior)."""
+    status, detail, scores = _first(vh.defocus(vh.scene(name), 6.0))
+    assert status is Status.DEFOCUSED, (detail, scores)
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_spray_with_haze_is_spray_not_defocus(name: str) -> None:
+    """Paint on the dome leaves blotches *and* a milky, soft film over the rest: that is ``spray``, not
+    ``defocused`` — the film lifts the darkest parts of the picture (the veil), a lens out of focus does not."""
+    status, detail, scores = _first(sprayed_dome(vh.scene(name), seed=3))
+    assert status is Status.SPRAY, (detail, scores)
+
+
+def test_overexposed_and_too_dark_are_never_ok() -> None:
+    """A picture clipped white is ``overexposed``; a picture too dark to see a scene in (a dead illuminator,
+    IR light at a quarter) is not ``ok``: ``too_dark`` or ``cannot_judge`` with a reason for a person."""
+    image = vh.scene("astronaut")
+    assert _first(vh.glare(image))[0] is Status.OVEREXPOSED
+    status, detail, _ = _first(vh.exposure(vh.ir_night(vh.scene("camera")), 0.25))
+    assert status in (Status.TOO_DARK, Status.CANNOT_JUDGE), detail
+
+
+def test_featureless_first_picture_is_never_ok() -> None:
+    """A first picture with (almost) no texture — fog over a blank wall — cannot be told from a cover with no
+    baseline: it is ``covered`` or ``cannot_judge``/``needs_review`` with a detail a person understands,
+    never ``ok``."""
+    rng = np.random.default_rng(5)
+    wall = np.full((720, 1280, 3), 150, np.uint8)
+    cv2.rectangle(wall, (600, 300), (680, 420), (120, 120, 120), -1)  # one dim door, soft in the fog
+    wall = cv2.GaussianBlur(wall, (0, 0), 6.0) + rng.integers(0, 2, wall.shape).astype(np.uint8)
+    status, detail, _ = _first(wall)
+    assert status in (Status.COVERED, Status.CANNOT_JUDGE), detail
+    if status is Status.CANNOT_JUDGE:
+        _, verdict, _ = analyze_jpeg(vh.camera_jpeg(wall, 1), None, None, 4)
+        assert verdict.reason is Reason.NEEDS_REVIEW and "person" in verdict.detail
+
+
+def test_frozen_first_pictures() -> None:
+    """With no baseline, a camera serving the same picture twice is still ``frozen`` (the previous sample is
+    all the frozen test needs)."""
+    data = vh.camera_jpeg(vh.scene("coffee"), 1)
+    previous = analyze_jpeg(data, None, None, 4)[2]
+    verdict = analyze_jpeg(data, None, previous, 4)[1]
+    assert (verdict.status, verdict.basis) == (Status.FROZEN, "alone")
+
+
+def test_peers_decide_softness() -> None:
+    """Defocus is softness relative to the camera's peers (same model and width): a mildly soft picture
+    among 8 sharp peers is ``defocused``; the same picture among 8 peers as soft as itself (a model whose
+    optics are soft) is ``ok``. With no peers the prior (calibrated on healthy scenes) lets it pass."""
+    soft = vh.camera_jpeg(vh.defocus(vh.scene("chelsea"), 3.0), 2)
+    sharp_book, soft_book = PeerBook(), PeerBook()
+    group = peer_group("M", 320)
+    for k, name in enumerate(("astronaut", "coffee", "motorcycle", "rocket") * 2):
+        image = vh.scene(name)
+        sharp_book.add(group, f"S{k}", analyze_jpeg(vh.camera_jpeg(image, k), None, None, 4)[0])
+        blurred = vh.camera_jpeg(vh.defocus(image, 3.0), k)
+        soft_book.add(group, f"S{k}", analyze_jpeg(blurred, None, None, 4)[0])
+    among_sharp = analyze_jpeg(soft, None, None, 4, peers=sharp_book.view(group, "X"))[1]
+    among_soft = analyze_jpeg(soft, None, None, 4, peers=soft_book.view(group, "X"))[1]
+    assert among_sharp.status is Status.DEFOCUSED, among_sharp.scores
+    assert among_soft.status is Status.OK, among_soft.scores
+
+
+def test_a_ready_baseline_still_judges() -> None:
+    """With a ready baseline for the frame's mode the baseline rules judge (basis ``baseline``); the day-one
+    rules only fill in where that mode has none."""
+    image = vh.scene("coffee")
+    baseline = Baseline(samples=2)
+    for seed in (1, 2):
+        stats, _, signature = analyze_jpeg(vh.camera_jpeg(image, seed), None, None, 4)
+        baseline.learn(stats, signature)
+    verdict = analyze_jpeg(vh.camera_jpeg(image, 3), baseline, None, 4)[1]
+    assert (verdict.status, verdict.basis) == (Status.OK, "baseline")
+    night = analyze_jpeg(vh.camera_jpeg(vh.ir_night(image), 4), baseline, None, 4)[1]
+    assert night.basis == "alone" and night.status is Status.OK, night
