@@ -96,6 +96,38 @@ class Reason(enum.StrEnum):
     UPLINK = "uplink"
 
 
+#: The words duty officers and planners read for each status and reason (reports, pages, alerts).
+STATUS_ZH: dict[Status, str] = {
+    Status.UNKNOWN: "未检测", Status.OK: "正常", Status.OFFLINE: "离线", Status.UPLINK_DOWN: "上联中断",
+    Status.AUTH_FAILED: "认证失败", Status.PROTOCOL_ERROR: "协议错误", Status.DEGRADED: "响应慢",
+    Status.BLACK: "黑屏", Status.COVERED: "遮挡", Status.SPRAY: "喷涂", Status.DEFOCUSED: "失焦",
+    Status.DISPLACED: "移位", Status.FROZEN: "画面冻结", Status.OVEREXPOSED: "过曝", Status.TOO_DARK: "过暗",
+    Status.IR_CUT_STUCK: "红外滤片故障", Status.CANNOT_JUDGE: "无法判断",
+}  # fmt: skip
+REASON_ZH: dict[Reason, str] = {
+    Reason.NONE: "", Reason.REFUSED: "拒绝连接", Reason.TIMEOUT: "超时", Reason.UNREACHABLE: "不可达",
+    Reason.PASSWORD: "密码错误", Reason.CLOCK: "时钟偏差过大", Reason.NO_CREDENTIALS: "缺少凭据组",
+    Reason.MALFORMED: "应答格式错误", Reason.OVERSIZED: "应答过大", Reason.WRONG_TYPE: "应答类型错误",
+    Reason.HTTP_ERROR: "HTTP 错误", Reason.SLOW: "响应过慢", Reason.SNAPSHOT_ERROR: "抓图失败",
+    Reason.NOT_A_JPEG: "非 JPEG 图片", Reason.NO_SNAPSHOT_URI: "无抓图地址", Reason.NO_BASELINE: "尚无基准画面",
+    Reason.FEATURELESS: "画面无特征", Reason.NEEDS_REVIEW: "待人工审核", Reason.UPLINK: "上联中断",
+}  # fmt: skip
+
+
+def status_words(status: Status | str, reason: Reason | str = "") -> str:
+    """``离线（拒绝连接） offline/refused``: the Chinese words first, the machine words after (for searching)."""
+    try:
+        zh = STATUS_ZH[Status(status)]
+    except ValueError:
+        zh = str(status)
+    try:
+        why = REASON_ZH[Reason(reason)]
+    except ValueError:
+        why = str(reason)
+    machine = f"{status}/{reason}" if reason else str(status)
+    return f"{zh}（{why}） {machine}" if why else f"{zh} {machine}"
+
+
 class CheckKind(enum.StrEnum):
     """The scheduler's tiers: each camera is checked at each kind's own interval."""
 

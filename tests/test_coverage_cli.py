@@ -121,3 +121,16 @@ def test_unreviewed_doubtful_cameras_in_every_format(filled: str, monkeypatch: p
     assert code == 0 and "待审核 unreviewed: 1 台" in out and "1 of 7 cameras" in out
     page = _run(filled, monkeypatch, "--format", "html")[1]
     assert "待审核 unreviewed: 1 台" in page
+
+
+def test_report_files_are_readable_by_others_unless_told(
+    filled: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """--output files are 0644 by default (a web server or a colleague reads them; the temporary file they are
+    written through was 0600), --mode 0640 gives the group only, and a bad --mode is a usage error (exit 2)."""
+    assert _run(filled, monkeypatch, "--format", "html", "--output", "v.html")[0] == 0
+    assert (tmp_path / "v.html").stat().st_mode & 0o777 == 0o644
+    assert _run(filled, monkeypatch, "--format", "csv", "--output", "v.csv", "--mode", "0640")[0] == 0
+    assert (tmp_path / "v.csv").stat().st_mode & 0o777 == 0o640
+    code, _, err = _run(filled, monkeypatch, "--format", "csv", "--output", "w.csv", "--mode", "rw-r--r--")
+    assert code == 2 and "--mode 'rw-r--r--'" in err and not (tmp_path / "w.csv").exists()

@@ -79,7 +79,7 @@ def test_unknown_never_counts_as_covered_or_up() -> None:
     # but its P4 is unknown, and unknown beats not covered).
     assert k.villages_unknown == 4
     assert report.uncovered_villages == []
-    assert report.district.availability.availability == 0.0
+    assert report.district.availability.availability is None  # all of the window unknown: "—", not 0 %
     assert report.district.availability.unknown_fraction == pytest.approx(1.0)
 
 

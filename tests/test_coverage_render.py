@@ -113,3 +113,22 @@ def test_table_prints_names_verbatim() -> None:
     render_table(report, console)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "城关镇" in text and "北村" in text and "[red]红村[/red]" in text
+
+
+def test_nothing_known_is_a_dash_and_faults_read_in_chinese() -> None:
+    """Before any camera is checked the rates are null in JSON and "—" on the page, never 0.0 %; once checked,
+    the repair list says each status and reason in Chinese (离线（超时）), keeping the machine words after them.
+    (A planned point with no camera is known to be uncovered, so point coverage can be a true 0 %.)"""
+    points, cams, states = district()
+    unchecked = build_report(points, cams, {}, [], now=NOW, window=parse_window("7d", now=NOW))
+    doc = report_to_json(unchecked)
+    assert (doc["district"]["online_rate"], doc["district"]["working_rate"]) == (None, None)
+    assert unchecked.district.availability.availability is None
+    text = re.sub(r"<[^>]+>", " ", render_html(unchecked, title="t", generated_at=NOW))
+    for card in ("在线率 online", "完好率 working", "可用率 availability (7d)"):
+        assert text.split(card, 1)[1].split()[0] == "—", card
+    report = build_report(points, cams, states, [], now=NOW, window=parse_window("7d", now=NOW))
+    checked = render_html(report, title="t", generated_at=NOW)
+    repairs = checked.split("待修 repair list", 1)[1]
+    assert "离线（超时） offline/timeout" in repairs and "认证失败（密码错误） auth_failed/password" in repairs
+    assert " / refused" not in checked and " / malformed" not in checked

@@ -76,13 +76,15 @@ def _render(report: CoverageReport, fmt: str, to_file: bool) -> bytes | None:
     return console.export_text().encode("utf-8")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory: never half a report."""
+def _write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory: never half a report. The file
+    gets ``mode`` (a report is for others to read: mkstemp's 0600 kept a web server and colleagues out)."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -100,10 +102,19 @@ def coverage(
     ] = None,
     to_day: Annotated[str | None, typer.Option("--to", help="Window end date, inclusive (default: now).")] = None,
     program: Annotated[str | None, typer.Option("--program", help="Only this programme, e.g. 一村一探头.")] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="Permissions of the --output file, octal (0640: the group only).")
+    ] = "0644",
 ) -> None:
     """Report coverage, online rate (在线率) and working rate (完好率) by district, town and village."""
     if fmt not in FORMATS:
         fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        file_mode = int(mode, 8)
+    except ValueError:
+        file_mode = -1
+    if not 0 <= file_mode <= 0o777:
+        fail(f"--mode {mode!r}: expected octal permissions such as 0644 or 0640", code=2)
     with errors_as_messages():
         report = _load_report(town, program, window, from_day, to_day)
         data = _render(report, fmt, to_file=output is not None)
@@ -114,6 +125,6 @@ def coverage(
             sys.stdout.buffer.flush()
             return
         try:
-            _write_atomically(Path(output), data)
+            _write_atomically(Path(output), data, file_mode)
         except OSError as exc:
             fail(f"{output}: cannot write: {exc.strerror}")

@@ -16,7 +16,7 @@ from rich.table import Table
 from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, out_console
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
-from camfleet.model import CameraState, CameraTarget, Status
+from camfleet.model import CameraState, CameraTarget, Status, status_words
 from camfleet.runtime.camera_json import camera_json
 
 if TYPE_CHECKING:
@@ -71,18 +71,19 @@ def _sweep(
 
 def _summary(targets: list[CameraTarget], states: dict[str, CameraState]) -> None:
     counts = Counter(str(states[t.camera_id].status) for t in targets if t.camera_id in states)
-    by_status = Table(title="Cameras by status")
-    by_status.add_column("status")
-    by_status.add_column("cameras", justify="right")
+    by_status = Table(title="按状态 Cameras by status")
+    by_status.add_column("状态 status")
+    by_status.add_column("摄像机 cameras", justify="right")
     for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        by_status.add_row(status, str(n))
+        by_status.add_row(status_words(status), str(n))
     out_console.print(by_status)
     towns: dict[str, Counter[str]] = {}
     for t in targets:
         towns.setdefault(t.town or "-", Counter())[str(states.get(t.camera_id, CameraState(t.camera_id)).status)] += 1
-    by_town = Table(title="Cameras by town")
-    for col in ("town", "cameras", "ok", "offline", "uplink_down", "other faults"):
-        by_town.add_column(col, justify="left" if col == "town" else "right")
+    by_town = Table(title="按镇街 Cameras by town")
+    columns = ("镇街 town", "摄像机 cameras", "正常 ok", "离线 offline", "上联中断 uplink_down", "其他故障 other")
+    for col in columns:
+        by_town.add_column(col, justify="left" if col == columns[0] else "right")
     for town, c in sorted(towns.items()):
         total = sum(c.values())
         other = total - c["ok"] - c["offline"] - c["uplink_down"]

@@ -30,8 +30,9 @@ class Availability:
 
     @property
     def availability(self) -> float | None:
-        """Share of the time covered. Unknown time counts against it, never for it."""
-        return self.covered_s / self.total_s if self.total_s else None
+        """Share of the time covered. Unknown time counts against it, never for it; None when all of it was
+        unknown (nothing checked in the window: "—", not 0 %)."""
+        return self.covered_s / self.total_s if self.total_s and self.unknown_s < self.total_s else None
 
     @property
     def unknown_fraction(self) -> float | None:

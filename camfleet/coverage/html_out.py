@@ -15,6 +15,7 @@ from urllib.parse import quote
 from camfleet.coverage.fmt import covered_word, duration, local, pct, unreviewed_line
 from camfleet.coverage.report import ALL, CoverageReport, RepairItem
 from camfleet.coverage.svg import point_map, town_bars, trend_chart
+from camfleet.model import status_words
 
 MAX_THUMBNAIL_BYTES = 256 * 1024
 CSS = """
@@ -159,7 +160,9 @@ def _villages(report: CoverageReport) -> str:
         return '<p class="good">每个村都有可用的摄像机。Every village has a working camera.</p>'
     rows = []
     for v in report.uncovered_villages + report.unknown_villages:
-        statuses = ", ".join(f"{s} {n}" for s, n in v.kpis.cameras_by_status.items()) or "无摄像机 no camera"
+        statuses = (
+            ", ".join(f"{status_words(s)} {n}" for s, n in v.kpis.cameras_by_status.items()) or "无摄像机 no camera"
+        )
         css = "bad" if v.covered is False else "unk"
         rows.append(
             [
@@ -178,7 +181,7 @@ def _villages(report: CoverageReport) -> str:
 def _repair_row(r: RepairItem) -> list[str]:
     uri = thumbnail_uri(r.thumbnail)
     thumb = f'<img class="thumb" alt="{_e(r.camera_id)}" src="{uri}">' if uri else ""
-    what = f"{r.status}{' / ' + r.reason if r.reason else ''}"
+    what = status_words(r.status, r.reason)
     return [
         _e(r.camera_id),
         _e(r.town),
@@ -198,7 +201,7 @@ def _history(report: CoverageReport) -> str:
             _e(o.outage.camera_id),
             _e(o.town),
             _e(o.village),
-            _e(o.outage.status.value),
+            _e(status_words(o.outage.status)),
             _e(local(o.outage.start) + ("" if o.outage.start_known else " 或更早 or earlier")),
             _e(local(o.outage.end) if o.outage.end is not None else "未恢复 ongoing"),
             _e(duration(o.outage.duration_s(end))),

@@ -12,7 +12,8 @@ Definitions (also in docs/coverage.md):
   (baseline ``doubtful``, or status ``cannot_judge``/``needs_review``). Their status is not ``ok``, so they
   already count as not working; the count says how much of "not working" is waiting for a person to look.
 
-Rates are fractions 0..1, or None when the denominator is 0.
+Rates are fractions 0..1, or None when the denominator is 0 or nothing in it is known yet (every camera
+unchecked: the report shows "—", not 0 %).
 """
 
 from __future__ import annotations
@@ -53,23 +54,23 @@ class Kpis:
 
     @property
     def coverage_rate(self) -> float | None:
-        """覆盖率: covered villages / villages."""
-        return ratio(self.villages_covered, self.villages)
+        """覆盖率: covered villages / villages; None while every village is unknown."""
+        return ratio(self.villages_covered, self.villages) if self.villages_unknown < self.villages else None
 
     @property
     def point_coverage_rate(self) -> float | None:
-        """Covered points / planned (non-retired) points."""
-        return ratio(self.points_covered, self.points_planned)
+        """Covered points / planned (non-retired) points; None while every point is unknown."""
+        return ratio(self.points_covered, self.points_planned) if self.points_unknown < self.points_planned else None
 
     @property
     def online_rate(self) -> float | None:
-        """在线率: cameras up / cameras."""
-        return ratio(self.cameras_up, self.cameras)
+        """在线率: cameras up / cameras; None while no camera has been checked (nothing is known, not 0 %)."""
+        return ratio(self.cameras_up, self.cameras) if self.cameras_unknown < self.cameras else None
 
     @property
     def working_rate(self) -> float | None:
-        """完好率: cameras ok / cameras."""
-        return ratio(self.cameras_ok, self.cameras)
+        """完好率: cameras ok / cameras; None while no camera has been checked."""
+        return ratio(self.cameras_ok, self.cameras) if self.cameras_unknown < self.cameras else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from camfleet.coverage.fmt import local
 from camfleet.coverage.html_out import CSS as COVERAGE_CSS
-from camfleet.model import BaselineState, Status
+from camfleet.model import STATUS_ZH, BaselineState, Status
 
 STATE_WORDS = {
     BaselineState.DOUBTFUL: "存疑 doubtful",
@@ -21,13 +21,6 @@ STATE_WORDS = {
     BaselineState.APPROVED: "已批准 approved",
     BaselineState.NONE: "未判断 none",
 }
-STATUS_WORDS = {
-    Status.UNKNOWN: "未检测", Status.OK: "正常", Status.OFFLINE: "离线", Status.UPLINK_DOWN: "上联中断",
-    Status.AUTH_FAILED: "认证失败", Status.PROTOCOL_ERROR: "协议错误", Status.DEGRADED: "响应慢",
-    Status.BLACK: "黑屏", Status.COVERED: "遮挡", Status.SPRAY: "喷涂", Status.DEFOCUSED: "失焦",
-    Status.DISPLACED: "移位", Status.FROZEN: "画面冻结", Status.OVEREXPOSED: "过曝", Status.TOO_DARK: "过暗",
-    Status.IR_CUT_STUCK: "红外滤片故障", Status.CANNOT_JUDGE: "无法判断",
-}  # fmt: skip
 KIND_WORDS = {"reference": "验收照片 acceptance", "learned": "已学习画面 learned view"}
 CSS = (
     COVERAGE_CSS
@@ -93,7 +86,7 @@ def _card(c: ReviewCard) -> str:
         beside = [_figure(p, kind, f"同镇 peer {p} · {KIND_WORDS.get(kind, kind)}") for p, kind in c.peers]
     else:
         beside = [_none("无验收照片, 同镇无正常摄像机画面 no acceptance picture, no healthy peer picture")]
-    status = f"{STATUS_WORDS.get(c.status, '')} {c.status.value}"
+    status = f"{STATUS_ZH.get(c.status, '')} {c.status.value}"
     # The poller's detail often is the reason's own words: say it once.
     detail = f"<div>{_e(c.status_detail)}</div>" if c.status_detail and c.status_detail not in c.reason else ""
     info = (
