@@ -14,7 +14,11 @@ into it at the layer that owns the library (``onvif/`` for zeep and aiohttp, ``i
     │   ├── DeviceAuthError         credentials refused (``reason``: ``password`` or ``clock``)
     │   └── DeviceProtocolError     an answer, but not proper ONVIF (malformed, oversized, wrong type)
     ├── FrameError                  a picture could not be fetched or decoded
+    ├── UsageError                  a command-line value makes no sense (an unknown town, a bad window)
     └── NotImplementedYet           a promised command that does not exist yet
+
+Commands exit with 1 for rejected input or failed work, 2 for a usage error, 3 for a database problem and 4
+for a configuration problem (``cli/app.py``), so scripts can tell "fix your file" from "retry later".
 
 Messages never carry a password: credentials are referred to by their group name only.
 """
@@ -119,6 +123,10 @@ class FrameError(CamfleetError):
     def __init__(self, message: str, reason: str = "frame_error") -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class UsageError(CamfleetError):
+    """A command-line value makes no sense: the message names the option and what it accepts."""
 
 
 class NotImplementedYet(CamfleetError):

@@ -232,5 +232,5 @@ def test_an_environment_override_is_named_with_both_values(tmp_path: Path, monke
     monkeypatch.setenv("CAMFLEET_DATABASE_URL", "sqlite:///nowhere/x.db")
     result = CliRunner().invoke(app, ["--config", str(f), "run", "--listen", "127.0.0.1:1"], terminal_width=300)
     assert "warning: $CAMFLEET_DATABASE_URL=sqlite:///nowhere/x.db overrides [database] url" in result.stderr
-    assert result.exit_code == 1 and "unable to open database file" in result.stderr
+    assert result.exit_code == 3 and "unable to open database file" in result.stderr  # 3: a database problem
     assert "Zq9pw" not in result.output

@@ -85,17 +85,18 @@ def test_csv_html_and_table_outputs(filled: str, monkeypatch: pytest.MonkeyPatch
 
 
 def test_town_filter_and_unknown_town(filled: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """--town keeps that town; an unknown town exits 1 naming the known towns; a bad window exits 1 too."""
+    """--town keeps that town; an unknown town is a usage error (exit 2) naming the known towns; so are a bad
+    window and format."""
     code, out, _ = _run(filled, monkeypatch, "--format", "json", "--town", "河口镇")
     assert code == 0
     data = json.loads(out)
     assert {v["town"] for v in data["villages"]} == {"河口镇"} and [t["name"] for t in data["towns"]] == ["河口镇"]
     code, _, err = _run(filled, monkeypatch, "--town", "不存在镇")
-    assert code == 1 and "不存在镇" in err and "城关镇, 河口镇" in err
+    assert code == 2 and "不存在镇" in err and "城关镇, 河口镇" in err
     code, _, err = _run(filled, monkeypatch, "--window", "7y")
-    assert code == 1 and "7y" in err
+    assert code == 2 and "7y" in err
     code, _, err = _run(filled, monkeypatch, "--format", "pdf")
-    assert code == 1 and "pdf" in err
+    assert code == 2 and "pdf" in err
 
 
 def test_unreviewed_doubtful_cameras_in_every_format(filled: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -85,7 +85,7 @@ def test_validate_and_export(env: Path, tmp_path: Path) -> None:
 def test_export_of_an_empty_database_names_db_upgrade(env: Path, tmp_path: Path) -> None:
     """Exporting from a database without a schema fails cleanly and says which command fixes it."""
     code, _, err = run("inventory", "export", str(tmp_path / "out.csv"))
-    assert code == 1 and "camfleet db upgrade" in err
+    assert code == 3 and "camfleet db upgrade" in err  # 3: a database problem
 
 
 def test_db_upgrade_and_simulate_inventory_in_a_real_process(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def _service(tmp_path: Path, config: Path, name: str) -> ServiceProcess:
 
 @pytest.mark.timeout(240)
 def test_a_second_instance_refuses_the_database_until_the_first_is_gone(tmp_path: Path, db_url: str) -> None:
-    """With a first service polling (READY), a second on the same database exits 1 naming the first (host and
+    """With a first service polling (READY), a second on the same database exits 4 naming the first (host and
     PID) and how to share the fleet ([cluster]); after the first is killed with SIGKILL the next starts at once
     (a dead holder on this host is taken over); after a clean SIGTERM stop the next starts at once too."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(3, 43))
@@ -54,7 +54,7 @@ def test_a_second_instance_refuses_the_database_until_the_first_is_gone(tmp_path
         first.start()
         first.notify.wait_for("READY=1")
         second.start()
-        assert second.wait(90) == 1
+        assert second.wait(90) == 4  # a configuration problem (cli/app.py EXIT_CONFIG)
         log = " ".join(second.log.read_text(errors="replace").split())
         assert first.proc is not None
         holder = f"instance {socket.gethostname()}:{first.proc.pid}:"
@@ -77,7 +77,7 @@ def test_a_second_instance_refuses_the_database_until_the_first_is_gone(tmp_path
 
 @pytest.mark.timeout(120)
 def test_an_occupied_listen_address_names_its_holder(tmp_path: Path, sqlite_url: str) -> None:
-    """`camfleet run` on a port another program listens on exits 1 with one line naming the address, the
+    """`camfleet run` on a port another program listens on exits 4 (configuration) with one line naming the address, the
     holding process (this test's PID) and the fix, no traceback; its database claim is given up again."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(2, 44))
     config = tmp_path / "camfleet.toml"
@@ -92,7 +92,7 @@ def test_an_occupied_listen_address_names_its_holder(tmp_path: Path, sqlite_url:
         port = holder.getsockname()[1]
         proc = subprocess.run([*cli, "run", "--listen", f"127.0.0.1:{port}"],
                               capture_output=True, text=True, env=env, timeout=90)  # fmt: skip
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 4, proc.stderr
     err = " ".join(proc.stderr.split())
     assert f"cannot listen on 127.0.0.1:{port}: address already in use: held by pid {os.getpid()}" in err, err
     assert "--listen or [web] listen" in err and "Traceback" not in proc.stderr

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from camfleet import __version__
 from camfleet.config import CamfleetConfig, load_config
-from camfleet.errors import CamfleetError, DatabaseError, NotImplementedYet
+from camfleet.errors import CamfleetError, ConfigError, DatabaseError, NotImplementedYet, UsageError
 
 app = typer.Typer(
     name="camfleet",
@@ -81,21 +81,22 @@ def checked_listen(value: str, option: str) -> tuple[str, int]:
         fail(f"{option}: {exc}".replace("[", "\\["), code=2)
 
 
-#: Exit codes: 0 done; 1 the input was rejected or the work failed (``CamfleetError``); 2 a usage error (bad
-#: option, unknown camera, not implemented); 3 the database could not be read or written, for the commands
-#: whose scripts must tell "fix your files" from "retry later" (``baseline``).
-EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE = 1, 2, 3
+#: Exit codes: 0 done; 1 the input was rejected or the work failed; 2 a usage error (a bad option or value, an
+#: unknown camera, not implemented); 3 the database could not be read or written (retry later, or `db upgrade`);
+#: 4 the configuration is wrong (config or credentials file, an address that cannot be listened on).
+EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE, EXIT_CONFIG = 1, 2, 3, 4
 
 
 @contextmanager
-def errors_as_messages(database_code: int = EXIT_FAILED) -> Iterator[None]:
-    """Turn ``CamfleetError`` into a clean message and exit code (2 for not implemented, ``database_code``
-    for ``DatabaseError``, else 1)."""
+def errors_as_messages() -> Iterator[None]:
+    """Turn ``CamfleetError`` into one clean message and the exit code of its kind (see EXIT_*)."""
     try:
         yield
-    except NotImplementedYet as exc:
-        fail(str(exc), code=EXIT_USAGE)
+    except (NotImplementedYet, UsageError) as exc:
+        fail(str(exc).replace("[", "\\["), code=EXIT_USAGE)
     except DatabaseError as exc:
-        fail(str(exc).replace("[", "\\["), code=database_code)
+        fail(str(exc).replace("[", "\\["), code=EXIT_DATABASE)
+    except ConfigError as exc:
+        fail(str(exc).replace("[", "\\["), code=EXIT_CONFIG)
     except CamfleetError as exc:
         fail(str(exc).replace("[", "\\["), code=EXIT_FAILED)

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from camfleet.cli.app import EXIT_DATABASE, EXIT_USAGE, app, err_console, errors_as_messages, fail, get_config
+from camfleet.cli.app import EXIT_USAGE, app, err_console, errors_as_messages, fail, get_config
 from camfleet.cli.app import out_console as out
 from camfleet.model import BaselineState
 
@@ -105,7 +105,7 @@ def import_(
     from camfleet.cli.baseline_files import scan_directory
     from camfleet.inventory.store import ReferencePicture
 
-    with errors_as_messages(database_code=EXIT_DATABASE):
+    with errors_as_messages():
         with _store() as store:
             targets = {t.camera_id: t for t in store.load_targets()}
             had = set(store.references(list(targets)))  # which cameras already have one: "replacing"
@@ -185,7 +185,7 @@ def review(
     Provisional: learned from pictures that passed them, but nobody has looked. Approve with
     `camfleet baseline approve`; the page /review shows the pictures.
     """
-    with errors_as_messages(database_code=EXIT_DATABASE), _store() as store:
+    with errors_as_messages(), _store() as store:
         targets = {t.camera_id: t for t in store.load_targets()}
         _check_area(targets, town, village)
         reviews = store.reviews()
@@ -261,7 +261,7 @@ def approve(
     from camfleet.inventory.store import Approval
 
     who = approver(by)
-    with errors_as_messages(database_code=EXIT_DATABASE), _store() as store:
+    with errors_as_messages(), _store() as store:
         targets = {t.camera_id: t for t in store.load_targets()}
         unknown = [cid for cid in ids if cid not in targets]
         if unknown:
@@ -287,7 +287,7 @@ def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) ->
     The camera shows cannot_judge until it has learned its picture again; a running `camfleet run`
     notices the reset at its next write and relearns too.
     """
-    with errors_as_messages(database_code=EXIT_DATABASE), _store() as store:
+    with errors_as_messages(), _store() as store:
         known = any(c.camera_id == camera for c in store.load_cameras())
         deleted = store.delete_baselines(camera)
     if not known and not deleted:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from camfleet.cli.app import app, errors_as_messages, fail, get_config, out_console
+from camfleet.cli.app import EXIT_USAGE, app, errors_as_messages, fail, get_config, out_console
 
 if TYPE_CHECKING:
     from camfleet.coverage import CoverageReport
@@ -35,7 +35,7 @@ def _load_report(
 
     now = time.time()
     if to_day is not None and from_day is None:
-        fail("--to needs --from")
+        fail("--to needs --from", code=EXIT_USAGE)
     span = window_between(from_day, to_day, now=now) if from_day is not None else parse_window(window, now=now)
     store = Store(get_config().database.url)
     try:
@@ -108,13 +108,13 @@ def coverage(
 ) -> None:
     """Report coverage, online rate (在线率) and working rate (完好率) by district, town and village."""
     if fmt not in FORMATS:
-        fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}", code=EXIT_USAGE)
     try:
         file_mode = int(mode, 8)
     except ValueError:
         file_mode = -1
     if not 0 <= file_mode <= 0o777:
-        fail(f"--mode {mode!r}: expected octal permissions such as 0644 or 0640", code=2)
+        fail(f"--mode {mode!r}: expected octal permissions such as 0644 or 0640", code=EXIT_USAGE)
     with errors_as_messages():
         report = _load_report(town, program, window, from_day, to_day)
         data = _render(report, fmt, to_file=output is not None)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from camfleet.cli.app import app, checked_listen, errors_as_messages, fail, out_console
+from camfleet.cli.app import EXIT_USAGE, app, checked_listen, errors_as_messages, fail, out_console
 from camfleet.config import CamfleetConfig
 
 #: The demo's faults: a few of each kind the field sees, staggered so that dashboards move while you watch.
@@ -145,7 +145,12 @@ def demo(
         control_addr = checked_listen(control, "--control")
         work = Path(directory).resolve()
         out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
-        inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
+        try:
+            inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
+        except ValueError as exc:  # the district's sizes (--legacy)
+            fail(str(exc), code=EXIT_USAGE)
+        except OSError as exc:
+            fail(f"{work}: cannot prepare the demo there: {exc.strerror}")
         from camfleet.simulator.rtsp import available as rtsp_available
 
         # A few cameras stream RTSP (half of them without snapshots) when GStreamer is installed.

@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from camfleet.cli.app import app, err_console, errors_as_messages, fail, get_config, out_console
+from camfleet.cli.app import EXIT_DATABASE, app, err_console, errors_as_messages, fail, get_config, out_console
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
 from camfleet.model import CameraState, CameraTarget, Status, status_words
@@ -160,7 +160,7 @@ def _target_for(camera: str, credential: str | None, cfg: CamfleetConfig) -> tup
             rows = store.get_baselines(camera) if found is not None else {}
     except DatabaseError as exc:
         if not _looks_like_address(camera):
-            fail(f"cannot look up camera {camera!r}: {exc}")
+            fail(f"cannot look up camera {camera!r}: {exc}", code=EXIT_DATABASE)
         found, rows = None, {}
     baseline = None
     if rows:

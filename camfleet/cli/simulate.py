@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from camfleet.cli.app import app, errors_as_messages, fail, out_console
+from camfleet.cli.app import EXIT_USAGE, app, errors_as_messages, fail, out_console
 
 simulate_app = typer.Typer(help="Synthetic district inventory and virtual camera fleet.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
@@ -32,8 +32,11 @@ def inventory(
         try:
             district = generate_district(towns, villages, points, cameras, legacy, seed)
         except ValueError as exc:
-            fail(str(exc))
-        inventory_path, credentials_path = write_district(district, out)
+            fail(str(exc), code=EXIT_USAGE)
+        try:
+            inventory_path, credentials_path = write_district(district, out)
+        except OSError as exc:
+            fail(f"{out}: cannot write: {exc.strerror}")
         planned = sum(1 for r in district.rows if not r["camera_id"])
         out_console.print(
             f"wrote {escape(str(inventory_path))}: {towns} towns, {villages} villages, {points} new points "

@@ -8,7 +8,7 @@ from camfleet.coverage.history import Availability, Offender, Outage, TrendDay
 from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.progress import Progress
 from camfleet.coverage.window import Window
-from camfleet.errors import CamfleetError
+from camfleet.errors import UsageError
 
 #: The programmes planners ask about, in the order reports show them; others follow alphabetically.
 KNOWN_PROGRAMS = ("一村一探头", "农村小天网")
@@ -16,7 +16,7 @@ KNOWN_PROGRAMS = ("一村一探头", "农村小天网")
 ALL = "all"
 
 
-class UnknownAreaError(CamfleetError):
+class UnknownAreaError(UsageError):
     """A town or programme filter names nothing in the inventory; the message lists what exists."""
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from camfleet.errors import CamfleetError
+from camfleet.errors import UsageError
 
 #: The district's calendar for days and months in reports.
 DISTRICT_TZ: tzinfo = timezone(timedelta(hours=8), "CST")
@@ -20,7 +20,7 @@ _WINDOW_RE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 MAX_WINDOW_S = 400 * 86400
 
 
-class WindowError(CamfleetError):
+class WindowError(UsageError):
     """A report window could not be understood (names the text that was given)."""
 
 
