@@ -135,8 +135,11 @@ async def test_day_one_fleet_finds_what_was_broken_before_the_first_look(tmp_pat
     assert Status.OK not in others.values(), others
 
 
-@pytest.mark.xfail(strict=True, reason="with a baseline, the simulator's turned view reads spray for 4 of these 12 "
-                   "cameras (structure 0.59-0.68 with the accepted view, rest matching): vision's displaced rules")
+@pytest.mark.xfail(
+    strict=True,
+    reason="with a baseline, the simulator's turned view reads spray for 4 of these 12 "
+    "cameras (structure 0.59-0.68 with the accepted view, rest matching): vision's displaced rules",
+)
 def test_turned_cameras_read_displaced_against_their_acceptance_pictures() -> None:
     """Every one of twelve simulated cameras turned away reads displaced on its first frame against its
     acceptance picture (`simulate acceptance`'s healthy view), as the issue asks. Known to fail: see the reason."""

@@ -139,9 +139,7 @@ class PictureKeeper:
         new = {
             cid: at
             for cid, at in times.items()
-            if self.reference_seen.get(cid) != at
-            and self.owns(cid)
-            and (cid not in reviews or at > reviews[cid].since)
+            if self.reference_seen.get(cid) != at and self.owns(cid) and (cid not in reviews or at > reviews[cid].since)
         }
         if not new:
             return

@@ -293,4 +293,3 @@ class FrameChecks:
             return
         self.evidence.append(Evidence(t.camera_id, t.at, t.to_status, t.reason, pictures.thumbnail, pictures.reference))
         del self.evidence[:-EVIDENCE_QUEUE_LIMIT]
-
