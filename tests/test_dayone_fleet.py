@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from frames_helpers import at_noon, config, credentials, import_specs, specs
+from frames_helpers import at_noon, config, credentials, import_specs, specs, until
 from poller_helpers import camfleet_cli, running
 
 from camfleet.inventory.store import Store
 from camfleet.model import BaselineState, CameraState, Reason, Status
 from camfleet.runtime.poller import Poller
-from camfleet.simulator import SimulatedFleet
+from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.acceptance import healthy_view, local_noon, snapshot_profile
 from camfleet.simulator.frame import FrameRequest, render_frame
 from camfleet.simulator.scenario import load_scenario
@@ -133,6 +134,54 @@ async def test_day_one_fleet_finds_what_was_broken_before_the_first_look(tmp_pat
     assert poller.fleet.states[approve].baseline is BaselineState.APPROVED
     others = {cid: after[cid].status for cid in FAULTED if cid != approve}
     assert Status.OK not in others.values(), others
+
+
+@pytest.mark.timeout(240)
+async def test_a_running_poller_applies_an_approval_made_in_another_process(tmp_path: Path, sqlite_url: str) -> None:
+    """The scheduled service: a camera blurred from the start is doubtful (its own tamper events say defocused),
+    reads cannot_judge/needs_review, never ok once a picture was judged (before its first picture, liveness
+    alone says ok, as ever), and its review row is stored with a picture; `camfleet baseline
+    approve` in another process reaches the running poller at a later flush: approved, the blurred picture is
+    learned as vouched, and the camera reads ok; its healthy neighbour stays provisional and ok throughout."""
+    fleet_specs = specs(NET + 2, ["S-blur", "S-ok"])
+    import_specs(sqlite_url, tmp_path, fleet_specs)
+    fleet = SimulatedFleet(fleet_specs)
+    at_noon(fleet)
+    fleet.add_fault(Fault("defocus", cameras=("S-blur",)))
+    (tmp_path / "camfleet.toml").write_text("", encoding="utf-8")
+    env = {"CAMFLEET_DATABASE_URL": sqlite_url, "CAMFLEET_CONFIG": str(tmp_path / "camfleet.toml")}
+    cfg = config(poller={"frame_interval_s": 1.0, "jitter": 0.0}, events={"interval_s": 1.0})
+    changes: list[tuple[float, Status, float]] = []  # (when, new status, last picture judged then)
+    async with running(fleet):
+        with Store(sqlite_url) as store:
+            poller = Poller(cfg, store.load_targets(), credentials(), store)
+            states = poller.fleet.states
+            poller.subscribe(
+                lambda t: (
+                    changes.append((t.at, t.to_status, states[t.camera_id].last_frame_at))
+                    if t.camera_id == "S-blur"
+                    else None
+                )
+            )
+            await poller.start()
+            try:
+                await until(lambda: states["S-blur"].reason is Reason.NEEDS_REVIEW, "S-blur awaiting a person")
+                # The picture is made off the loop after the verdict: a flush may store the state before it.
+                await until(lambda: bool(getattr(store.reviews().get("S-blur"), "thumbnail", b"")), "review stored")
+                stored = store.reviews()["S-blur"]
+                assert stored.state is BaselineState.DOUBTFUL and stored.thumbnail, stored
+                approved_at = time.time()
+                code, out, err = await camfleet_cli("baseline", "approve", "S-blur", "--by", "王工", env=env)
+                assert code == 0, out + err
+                await until(lambda: states["S-blur"].baseline is BaselineState.APPROVED, "the approval applied")
+                await until(lambda: states["S-blur"].status is Status.OK, "S-blur learned and ok", seconds=90)
+                assert states["S-ok"].status is Status.OK
+                assert states["S-ok"].baseline is BaselineState.PROVISIONAL
+            finally:
+                await poller.stop()
+            assert store.reviews()["S-blur"].reason == "approved by 王工"
+    blessed = [at for at, status, framed in changes if status is Status.OK and framed and at < approved_at]
+    assert blessed == [] and any(status is Status.OK for _at, status, _f in changes), changes
 
 
 @pytest.mark.xfail(
