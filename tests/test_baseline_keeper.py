@@ -30,6 +30,7 @@ def keeper(sink: MemorySink, owned: set[str] | None = None) -> tuple[PictureKeep
     """A keeper over ``sink`` for a FrameChecks whose clock stands at NOW (its pool is never started)."""
     frames = FrameChecks(CamfleetConfig(), clock=lambda: NOW)
     kept = PictureKeeper(sink, frames, lambda: NOW)
+    kept.reference_scan_s = 0.0  # look for new acceptance pictures at every flush
     if owned is not None:
         kept.owns = owned.__contains__
     return kept, frames
@@ -111,3 +112,23 @@ async def test_a_dropped_baseline_is_deleted_not_taken_for_a_reset() -> None:
     assert await kept.flush()
     assert sink.baselines == {} and frames.dropped == set()
     assert frames.reviews.state("C1") is BaselineState.DOUBTFUL
+
+
+async def test_new_acceptance_pictures_are_looked_for_every_reference_scan_s() -> None:
+    """A running poller looks for newly imported acceptance pictures at most every REFERENCE_SCAN_S (one query of
+    every camera's import time), not at every 2-second flush; approvals are read at every flush."""
+    from camfleet.runtime.baselines import REFERENCE_SCAN_S
+
+    clock = [NOW]
+    sink = MemorySink()
+    frames = FrameChecks(CamfleetConfig(), clock=lambda: clock[0])
+    kept = PictureKeeper(sink, frames, lambda: clock[0])
+    await kept.load()
+    sink.put_references([ReferencePicture("C1", b"\xff\xd8new", "C1.jpg", NOW + 1)])
+    sink.add_approvals([Approval("C2", NOW + 1, "li")])
+    clock[0] = NOW + 2
+    assert await kept.flush()
+    assert frames.references == {} and frames.reviews.state("C2") is BaselineState.APPROVED
+    clock[0] = NOW + REFERENCE_SCAN_S
+    assert await kept.flush()
+    assert frames.references == {"C1": (b"\xff\xd8new", "C1.jpg")}

@@ -205,3 +205,17 @@ def test_a_peer_recheck_finding_a_fault_drops_a_provisional_baseline() -> None:
     assert not reviews.wants_recheck("A")
     reviews.restore({"R": BaselineReview("R", BaselineState.PROVISIONAL, "", 1.0)}, with_baseline={"R"})
     assert not reviews.wants_recheck("R")
+
+
+def test_a_first_picture_waits_for_the_cameras_own_events() -> None:
+    """While the camera's tamper events are read but not yet for this camera, a passing first picture decides
+    nothing (cannot_judge/no_baseline, nothing learned, state none); a fault decides at once (doubtful); once
+    the claim is known the next passing picture makes it provisional."""
+    reviews = Reviews(SAMPLES)
+    waiting = reviews.judged("C1", alone(claim_pending=True), 1.0)
+    assert (waiting.status, waiting.reason, waiting.learn) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE, Learn.NO)
+    assert reviews.state("C1") is BaselineState.NONE
+    assert reviews.judged("C2", alone(Status.BLACK, claim_pending=True), 1.0).status is Status.BLACK
+    assert reviews.state("C2") is BaselineState.DOUBTFUL
+    assert reviews.judged("C1", alone(), 2.0).learn is Learn.HEALTHY
+    assert reviews.state("C1") is BaselineState.PROVISIONAL

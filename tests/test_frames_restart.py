@@ -35,7 +35,8 @@ async def test_restart_judges_at_once_and_reset_relearns(tmp_path: Path, db_url:
            "CAMFLEET_CREDENTIALS_FILE": str(write_credentials(tmp_path / "c.toml"))}  # fmt: skip
     fleet = SimulatedFleet(fleet_specs)
     at_noon(fleet)
-    cfg = config(poller={"frame_interval_s": 1.0, "jitter": 0.0})
+    # Events pulled every second: after the reset, R-0's first picture is learned once its claim is known.
+    cfg = config(poller={"frame_interval_s": 1.0, "jitter": 0.0}, events={"interval_s": 1.0})
     async with running(fleet):
         with Store(db_url) as store:
             learner = Poller(cfg, store.load_targets(), credentials(), store)

@@ -13,8 +13,9 @@ Baseline states (``runtime/review.py``) go the same way when the sink is also a 
 load, the changed ones written at each flush (``put_reviews``). People's approvals are read at load (those
 made after the camera entered its current state) and then at each flush (those with a newer id), so a
 running service and one-off sweeps in other processes both apply them. Acceptance pictures are handed to
-``FrameChecks.references`` when imported after the camera entered its current state (at load, and at each
-flush for pictures imported meanwhile: their import times are compared, the pictures read only then).
+``FrameChecks.references`` when imported after the camera entered its current state (at load, and at a flush
+every ``REFERENCE_SCAN_S`` for pictures imported meanwhile: their import times are compared, the pictures read
+only then).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from camfleet.vision import Baseline
 from camfleet.vision.baseline import FORMAT_VERSION, READABLE_VERSIONS
 
 log = logging.getLogger(__name__)
+#: How often a running poller looks for newly imported acceptance pictures (one query of every camera's import
+#: time; flushes come every ``database.write_interval_s``, 2 s by default, and an import is a rare event).
+REFERENCE_SCAN_S = 30.0
 
 
 def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[StoredBaseline]:
@@ -86,6 +90,8 @@ class PictureKeeper:
         self.review_sink = sink if isinstance(sink, ReviewSink) else None
         self.approval_id = 0  # the newest approval applied
         self.reference_seen: dict[str, float] = {}  # camera → import time of the acceptance picture handed over
+        self.reference_scan_s = REFERENCE_SCAN_S
+        self._scanned_at = 0.0
         #: Whether a camera is this poller's (set by the poller: its targets); others' approvals and pictures wait.
         self.owns: Callable[[str], bool] = lambda _camera_id: True
 
@@ -128,13 +134,12 @@ class PictureKeeper:
     async def _take_references(self, sink: ReviewSink) -> None:
         """Hand acceptance pictures imported after their camera entered its current state to ``FrameChecks``."""
         reviews = self.frames.reviews.cameras
+        self._scanned_at = self.clock()
         times = await asyncio.to_thread(sink.reference_times)
         new = {
             cid: at
             for cid, at in times.items()
-            if self.reference_seen.get(cid) != at
-            and self.owns(cid)
-            and (cid not in reviews or at > reviews[cid].since)
+            if self.reference_seen.get(cid) != at and self.owns(cid) and (cid not in reviews or at > reviews[cid].since)
         }
         if not new:
             return
@@ -185,7 +190,8 @@ class PictureKeeper:
         approvals = await asyncio.to_thread(sink.approvals, self.approval_id)
         self._approve(approvals)
         self.approval_id = max((a.id for a in approvals), default=self.approval_id)
-        await self._take_references(sink)
+        if self.clock() - self._scanned_at >= self.reference_scan_s:
+            await self._take_references(sink)
         rows, marks = self.frames.reviews.dirty(self.clock())
         if rows:
             await asyncio.to_thread(sink.put_reviews, rows)

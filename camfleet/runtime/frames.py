@@ -99,6 +99,7 @@ class FrameChecks:
         #: Cameras whose learned baseline was dropped (contradicted): their stored rows must go too.
         self.dropped: set[str] = set()
         self.claim_of: Callable[[str], tuple[Status, ...]] = lambda _camera_id: ()
+        self.claim_pending: Callable[[str], bool] = lambda _camera_id: False
         self.model_of: Callable[[str], str] = lambda _camera_id: ""
         self.peers = FleetPeers()
 
@@ -232,7 +233,8 @@ class FrameChecks:
         alone = judged.alone
         frame = Frame(verdict.status, verdict.reason, verdict.detail, verdict.basis, ready, self.claim_of(camera_id),
                       Pending(stats, signature, mode),
-                      (alone.status, alone.reason, alone.detail) if alone is not None else None)  # fmt: skip
+                      (alone.status, alone.reason, alone.detail) if alone is not None else None,
+                      self.claim_pending(camera_id))  # fmt: skip
         out = self.reviews.judged(camera_id, frame, self.clock())
         self.reviews.publish(camera_id)
         if out.drop_baseline:
@@ -293,4 +295,3 @@ class FrameChecks:
             return
         self.evidence.append(Evidence(t.camera_id, t.at, t.to_status, t.reason, pictures.thumbnail, pictures.reference))
         del self.evidence[:-EVIDENCE_QUEUE_LIMIT]
-

@@ -94,6 +94,7 @@ class Poller:
             self.pictures.owns = self.fleet.targets.__contains__
             self.frames.reviews.states = self.health.states  # baseline states shown with each camera's state
             self.frames.claim_of = self._claim_of
+            self.frames.claim_pending = self._claim_pending
             self.frames.model_of = self._model_of
             frame_probe = self.frames.probe
         if frame_probe is not None:
@@ -128,6 +129,11 @@ class Poller:
         state = self.health.states.get(camera_id)
         claim = state.camera_events if state is not None else None
         return claim.faults if claim is not None and claim.known else ()
+
+    def _claim_pending(self, camera_id: str) -> bool:
+        """Camera events are read but this camera's not yet (a failed read counts as read: no wait for ever)."""
+        state = self.health.states.get(camera_id)
+        return self.events is not None and state is not None and state.camera_events is None
 
     def _model_of(self, camera_id: str) -> str:
         """The camera's model from its identity check (empty while unknown): its peers are of the same model."""

@@ -5,7 +5,9 @@ stores it and applies people's approvals). The states (``model.BaselineState``, 
 
 - ``none``: nothing judged yet. The first judged frame decides: a frame that passes the no-baseline rules
   (verdict ``ok``, basis ``alone``) while the camera's own tamper events claim no fault makes the camera
-  ``provisional`` and is learned; anything else makes it ``doubtful`` and nothing is learned.
+  ``provisional`` and is learned; anything else makes it ``doubtful`` and nothing is learned. A passing frame
+  of a camera whose events have not been read yet decides nothing: it reads ``cannot_judge``/``no_baseline``
+  until they are (a one-off sweep reads them first; the service pulls them on their own schedule).
 - ``provisional``: the baseline was learned only from pictures that passed the no-baseline rules; nobody
   looked. Its ``ok`` frames are learned. A frame judged ``ok`` while the camera claims a fault contradicts
   the baseline itself (a cover learned as the scene): back to ``doubtful``, the baseline dropped. So does a
@@ -108,6 +110,7 @@ class Frame:
     claim: tuple[Status, ...] = ()  # faults the camera's own tamper events claim now (known claims only)
     pending: Pending | None = None
     alone: tuple[Status, Reason, str] | None = None  # the peer recheck's verdict (``wants_recheck``), when made
+    claim_pending: bool = False  # the camera's tamper events are read but not for this camera yet
 
 
 def _claim_words(claim: Iterable[Status]) -> str:
@@ -174,6 +177,9 @@ class Reviews:
         review = self.get(camera_id)
         fine = frame.status is Status.OK and not frame.claim
         if review.state is BaselineState.NONE:
+            if fine and frame.claim_pending:
+                detail = "waiting for the camera's own tamper events before learning its first picture"
+                return Outcome(Status.CANNOT_JUDGE, Reason.NO_BASELINE, detail)
             if fine:
                 alone = frame.basis == ALONE
                 why = "first pictures passed the no-baseline rules" if alone else "baseline learned earlier"
