@@ -284,8 +284,9 @@ def approve(
 def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) -> None:
     """Forget a camera's picture baseline (after it was re-aimed or its scene changed for good).
 
-    The camera shows cannot_judge until it has learned its picture again; a running `camfleet run`
-    notices the reset at its next write and relearns too.
+    The camera is judged with no baseline again, as on day one: provisional and learning once its pictures pass
+    the no-baseline rules, doubtful (a person approves) when they do not. A running `camfleet run` notices the
+    reset at its next write. A doubtful camera has learned nothing: approve it instead.
     """
     with errors_as_messages(), _store() as store:
         known = any(c.camera_id == camera for c in store.load_cameras())
@@ -296,4 +297,5 @@ def baseline_reset(camera: Annotated[str, typer.Argument(help="Camera id.")]) ->
         out.print(f"{camera}: baseline forgotten ({deleted} mode(s)); it learns its picture again",
                   highlight=False, markup=False)  # fmt: skip
     else:
-        out.print(f"{camera}: had no stored baseline", highlight=False, markup=False)
+        out.print(f"{camera}: had no stored baseline (a doubtful camera learns nothing until approved: "
+                  f"camfleet baseline approve {camera})", highlight=False, markup=False)  # fmt: skip
