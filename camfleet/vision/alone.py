@@ -48,13 +48,13 @@ MIN_TEXTURED = 0.05
 MIN_EDGES = 0.01
 # Defocus against peers (the other cameras of the model and width) or, with fewer than MIN_PEERS, the prior.
 MIN_PEERS = 8
-PRIOR_EDGE_SHARP = 0.72  # sharpest edges' gradient over the same at half scale (healthy ≥ 0.72) ...
-PRIOR_CRISP = 0.25  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18)
+PRIOR_EDGE_SHARP = 0.70  # sharpest edges' gradient over the same at half scale (healthy ≥ 0.72) ...
+PRIOR_CRISP = 0.2  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18; both at once: ≥ 0.4)
 PEER_EDGE_SHARP = 0.86  # shares of the peers' medians
 PEER_CRISP = 0.35
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
-SPRAY_REPEAT = 0.37  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
+SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
 SPRAY_VEIL = 40.0  # the darkest parts lifted this far ...
 SPRAY_VEIL_SHARE = 0.33  # ... and this share of the brightest (p99): milky, not merely a bright scene
 
