@@ -128,3 +128,35 @@ def test_a_ready_baseline_still_judges() -> None:
     assert (verdict.status, verdict.basis) == (Status.OK, "baseline")
     night = analyze_jpeg(vh.camera_jpeg(vh.ir_night(image), 4), baseline, None, 4)[1]
     assert night.basis == "alone" and night.status is Status.OK, night
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_paint_blotches_first_picture(name: str) -> None:
+    """Opaque paint blotches over a third of a textured scene, in any colour, are ``spray`` on the first
+    picture: flat blocks in a scene (``coat_edge``), scattered rather than repeating (``coat_repeat``)."""
+    for seed, colour in enumerate(((40, 40, 200), (120, 120, 120), (225, 230, 235))):
+        status, detail, scores = _first(vh.spray(vh.scene(name), seed=seed, coverage=0.35, colour=colour), seed)
+        assert status is Status.SPRAY, (colour, detail, scores)
+
+
+def test_a_brick_wall_is_no_paint() -> None:
+    """A brick wall's flat faces beside their mortar look like paint blotches block by block (``coat_edge``
+    0.27, over three times the spray threshold), but they repeat: its first pictures, day and IR night, are
+    ``ok`` (the first day-one version read every one as ``spray``). Paint over the wall is still ``spray``."""
+    wall = vh.scene("brick")
+    for seed in range(3):
+        status, _, scores = _first(wall, seed)
+        assert status is Status.OK and scores["coat_edge"] > 0.2, scores
+        status, _, scores = _first(vh.ir_night(wall), seed)
+        assert status is Status.OK, scores
+    status, _, scores = _first(vh.spray(wall, seed=1, coverage=0.35, colour=(40, 40, 200)), 1)
+    assert status is Status.SPRAY, scores
+
+
+def test_washed_out_first_picture_is_overexposed() -> None:
+    """A bloom that lifts the whole picture towards white (mean luma ≥ 205) with well under half of it
+    clipped is ``overexposed`` with no baseline (rule 2 alone needs 50 % clipped, or a baseline to rise over)."""
+    image = vh.scene("coffee").astype(np.float32)
+    washed = np.clip(image * 0.4 + 175.0, 0, 255).astype(np.uint8)
+    status, _, scores = _first(washed)
+    assert status is Status.OVEREXPOSED and scores["saturated_fraction"] < 0.5, scores

@@ -35,11 +35,11 @@ ALONE = "alone"
 # Blind: a picture of (almost) only flat blocks and no edges (blind.py's thresholds).
 BLIND_UNIFORM = 0.9
 BLIND_EDGES = 0.01
-BLIND_DARK_CELLS = 20.0  # 75th percentile of cell luma: black with only an OSD drawn
+BLIND_DARK_CELLS = 17.0  # 75th percentile of cell luma: black (16, limited range) with only an OSD drawn
 COVER_UNIFORM = 0.8  # a cover: this flat, with (almost) no edge at all ...
 COVER_EDGES = 0.002
 # Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
-OVEREXPOSED_CLIPPED_ALONE = 0.2  # healthy samples ≤ 0.05 clipped
+OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
 # Too dark: with no baseline, a picture this dim shows no scene worth judging.
 DARK_BRIGHTNESS = 25.0
@@ -48,14 +48,15 @@ MIN_TEXTURED = 0.05
 MIN_EDGES = 0.01
 # Defocus against peers (the other cameras of the model and width) or, with fewer than MIN_PEERS, the prior.
 MIN_PEERS = 8
-PRIOR_EDGE_SHARP = 0.72  # sharpest edges' gradient over the same at half scale (healthy ≥ 0.72) ...
-PRIOR_CRISP = 0.25  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18)
-PEER_EDGE_SHARP = 0.83  # shares of the peers' medians
+PRIOR_EDGE_SHARP = 0.70  # sharpest edges' gradient over the same at half scale (healthy ≥ 0.72) ...
+PRIOR_CRISP = 0.2  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18; both at once: ≥ 0.4)
+PEER_EDGE_SHARP = 0.86  # shares of the peers' medians
 PEER_CRISP = 0.35
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
-SPRAY_COAT_EDGE = 0.075
-SPRAY_REPEAT = 0.4  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
-SPRAY_VEIL = 60.0  # the darkest parts lifted this far (healthy clear views ≤ 58, fog 27–104)
+SPRAY_COAT_EDGE = 0.08
+SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
+SPRAY_VEIL = 40.0  # the darkest parts lifted this far ...
+SPRAY_VEIL_SHARE = 0.33  # ... and this share of the brightest (p99): milky, not merely a bright scene
 
 
 def judge_alone(
@@ -108,7 +109,7 @@ def _judge_alone(
         detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"
         return Verdict(Status.CANNOT_JUDGE, Reason.NEEDS_REVIEW, scores, detail)
     soft = _softer_than_peers(stats, peers, mode, scores)
-    if soft and veiled >= SPRAY_VEIL:
+    if soft and veiled >= SPRAY_VEIL and veiled >= SPRAY_VEIL_SHARE * extra.get("p99", 255.0):
         # A film of paint on the dome scatters light (a veil lifts the darkest parts) and diffuses it (soft);
         # a lens out of focus softens without a veil.
         return Verdict(Status.SPRAY, scores=scores, detail=f"milky and soft: a film of paint on the dome ({soft})")
