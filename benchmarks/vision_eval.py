@@ -139,7 +139,7 @@ def report(rows: list[Row], title: str) -> None:
         if truth == "ok":
             print(f"| ok | {cells} | {right}/{total} | {total - right} false alarms |")
         else:
-            shares = f"{right}/{total} = {right / total:.2f} | {faulty}/{total} = {faulty / total:.2f}"
+            shares = f"{right}/{total} = {right / max(1, total):.2f} | {faulty}/{total} = {faulty / max(1, total):.2f}"
             print(f"| {truth} | {cells} | {shares} |")
     n, k = len(normal), len(alarms)
     print(f"\nFalse alarms: {k}/{n} normal samples = {k / max(1, n):.4f}; {upper_bound(k, n):.4f} at most (95 %)")

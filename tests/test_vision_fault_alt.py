@@ -247,12 +247,12 @@ def test_black_frozen_overexposed_too_dark_and_ir_cut_samples_are_what_they_say(
 
 
 def test_every_level_makes_a_camera_jpeg_of_the_scene_and_its_predecessor() -> None:
-    """Every kind at every level yields a decodable JPEG of the scene's size and a predecessor, on a colour camera
-    and on an IR-only one (a grey picture); the same seed gives the same bytes."""
+    """Every kind at every level yields a decodable JPEG of the scene's size and a predecessor on a colour camera,
+    and every kind's first level on an IR-only one (a grey picture); the same seed gives the same bytes."""
     for name in ("chelsea", "camera"):
         scene = vs.load_scene(name)
         for kind in va.KINDS:
-            for level in range(va.levels_alt(kind)):
+            for level in range(va.levels_alt(kind) if scene.colour else 1):
                 one = va.fault_sample_alt(scene, kind, level, np.random.default_rng(level))
                 if level == 0:
                     assert one == va.fault_sample_alt(scene, kind, level, np.random.default_rng(level))

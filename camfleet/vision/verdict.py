@@ -422,7 +422,7 @@ def _against_baseline(
             scores["unpainted_detail"] = round(kept, 3)
         # Too little left beside the coat to judge a blur by: the coat is the fault (rule 10 names it).
         blurred = kept is not None and kept < DEFOCUS_UNPAINTED
-    # Another view is as lively as the old one; a flat coat over a large part of the picture took edges with it.
+    # A flat coat over a large part of the picture took edges with it.
     sure_paint = paint.fraction >= SPRAY_SURE and edge_ratio < SPRAY_SURE_EDGES
     if blurred and coarse >= DEFOCUS_COARSE and edge_ratio <= DEFOCUS_MAX_EDGES:
         if coated and (rest >= SPRAY_REST_STRUCTURE or sure_paint):
@@ -432,6 +432,7 @@ def _against_baseline(
         return Verdict(Status.DEFOCUSED, scores=scores, detail="same scene, fine detail lost")
     best_part = max(structure(base.thumb, thumb, mask=q) for q in _QUADRANTS)
     scores["best_quadrant"] = round(best_part, 3)
+    # Another view is as lively as the old one.
     other_view = struct < DISPLACED_STRUCTURE and edge_ratio >= DISPLACED_EDGE_RATIO and best_part < DISPLACED_PART
     fine_rest = 0.0
     if other_view or coated:
