@@ -105,3 +105,24 @@ async def test_poller_meets_absent_silent_and_lying_events() -> None:
 def fleet_specs(fleet: SimulatedFleet) -> list[SimCameraSpec]:
     """The specs a fleet serves, in its order."""
     return [cam.spec for cam in fleet.cameras.values()]
+
+
+def test_only_a_dark_cover_claims_too_dark() -> None:
+    """A truthful camera under dark cloth claims tamper and too dark; under grey cloth or a bag only tamper (its
+    picture is not dark); a lying one claims tamper while healthy and nothing once covered; a silent one nothing."""
+    from camfleet.simulator.events import TOPICS
+
+    fleet = _fleet(["A", "B", "C", "L", "S"])
+    for cid, material in (("A", "dark_cloth"), ("B", "grey_cloth"), ("C", "translucent")):
+        fleet.add_fault(Fault("covered", cameras=(cid,), material=material))
+    fleet.cameras["L"].events, fleet.cameras["S"].events = "lying", "silent"
+
+    def claims(cid: str) -> set[str]:
+        kinds = fleet.cameras[cid].claimed_kinds() or frozenset()
+        return {topic.split("/")[1] for topic, (_i, triggers, _x) in TOPICS.items() if kinds & triggers}
+
+    assert claims("A") == {"TamperDetector", "ImageTooDark"}
+    assert claims("B") == claims("C") == {"TamperDetector"}
+    assert claims("L") == {"TamperDetector"} and claims("S") == set()
+    fleet.add_fault(Fault("covered", cameras=("L", "S")))
+    assert claims("L") == claims("S") == set()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from camfleet.simulator.auth import NonceCache
+from camfleet.simulator.frame import MATERIAL_SALT, MATERIALS, pick
 from camfleet.simulator.scenario import Fault
 from camfleet.simulator.spec import SimCameraSpec, camera_seed, mac_address
 
@@ -84,7 +85,12 @@ class SimCamera:
             return frozenset()
         if self.events == "lying":
             return frozenset() if self.image_fault_kinds() & _PICTURE_KINDS else frozenset({"lie"})
-        return self.image_fault_kinds()
+        kinds = self.image_fault_kinds()
+        cover = self.fault("covered") if "covered" in kinds else None
+        if cover is not None and pick(MATERIALS, cover.material, self.seed, MATERIAL_SALT) == "dark_cloth":
+            # Only a dark cover trips the camera's too-dark detector; a grey cloth or a bag is bright enough.
+            kinds |= {"dark_cover"}
+        return kinds
 
     def clock(self) -> float:
         """The camera's clock, as epoch seconds: real time plus drift plus any clock_skew fault."""

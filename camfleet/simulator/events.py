@@ -5,7 +5,7 @@ detection switched off: every topic stays false), lying (the tamper topic says t
 none (no events service at all: not advertised, every events operation ``ter:ActionNotSupported``).
 
 Topics: tamper (covered, spray), global scene change (displaced), too blurry (defocus), too dark (black,
-covered), too bright (glare), and the last reboot time. The first pull after subscribing (or after
+covered with dark cloth), too bright (glare), and the last reboot time. The first pull after subscribing (or after
 SetSynchronizationPoint) sends every topic's current state with PropertyOperation="Initialized"; later
 pulls send only changes. As a real camera does, PullMessages with nothing to send is held until a topic
 changes or its ``Timeout`` passes, at most ``HOLD_MAX_S`` (``hold_pull``, awaited by the camera's server
@@ -40,7 +40,7 @@ TOPICS: dict[str, tuple[str, frozenset[str], str]] = {
     ),
     "tns1:VideoSource/GlobalSceneChange/ImagingService": ("State", frozenset({"displaced"}), ""),
     "tns1:VideoSource/ImageTooBlurry/ImagingService": ("State", frozenset({"defocus"}), ""),
-    "tns1:VideoSource/ImageTooDark/ImagingService": ("State", frozenset({"black", "covered"}), ""),
+    "tns1:VideoSource/ImageTooDark/ImagingService": ("State", frozenset({"black", "dark_cover"}), ""),
     "tns1:VideoSource/ImageTooBright/ImagingService": ("State", frozenset({"glare"}), ""),
 }
 _LAST_REBOOT = "tns1:Monitoring/OperatingTime/LastReboot"

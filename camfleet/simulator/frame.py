@@ -101,6 +101,7 @@ def _blur(img: Image, factor: int) -> Image:
 
 #: Cover materials (scenario key ``material``): a camera covered with no material given gets one by its seed.
 MATERIALS = ("dark_cloth", "grey_cloth", "translucent", "leaf")
+MATERIAL_SALT = 11
 #: Defocus blurs (scenario key ``blur``): a real lens out of focus blurs with a disc (pillbox), not a Gaussian.
 BLURS = ("disc", "gaussian")
 
@@ -198,7 +199,7 @@ def _apply_faults(img: Image, req: FrameRequest, night: bool, rng: random.Random
     if "black" in kinds:
         return np.zeros_like(img)
     if "covered" in kinds:
-        img = _cover(img, pick(MATERIALS, req.material, req.seed, 11), req.seed)
+        img = _cover(img, pick(MATERIALS, req.material, req.seed, MATERIAL_SALT), req.seed)
     if "spray" in kinds:
         img = _spray(img, req.seed)
     if "defocus" in kinds:
