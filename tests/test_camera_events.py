@@ -63,7 +63,7 @@ async def test_camera_and_camfleet_agree_and_metrics_show_it() -> None:
         poller = _poller(fleet_specs)
         first = await poller.sweep_once("full")
         assert {cid: s.status for cid, s in first.items()} == {"EV-cov": Status.OK, "EV-ok": Status.OK}
-        fleet.add_fault(Fault("covered", cameras=("EV-cov",)))
+        fleet.add_fault(Fault("covered", cameras=("EV-cov",), material="dark_cloth"))
         states = await poller.sweep_once("full")
     cov, ok = states["EV-cov"], states["EV-ok"]
     assert cov.status is Status.COVERED and cov.camera_events is not None
@@ -91,7 +91,7 @@ async def test_camera_covered_before_camfleet_saw_it(caplog: pytest.LogCaptureFi
     fleet_specs = specs(NET + 1, ["EV-new"])
     fleet = SimulatedFleet(fleet_specs)
     at_noon(fleet)
-    fleet.add_fault(Fault("covered", cameras=("EV-new",)))
+    fleet.add_fault(Fault("covered", cameras=("EV-new",), material="dark_cloth"))  # the seed could draw a bag
     caplog.set_level(logging.INFO, logger="camfleet.runtime.camera_events")
     async with running(fleet):
         poller = _poller(fleet_specs)

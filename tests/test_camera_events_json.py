@@ -104,7 +104,7 @@ async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
     one line; no password anywhere in the output."""
     s = spec("CHK-ev", 47, 1, "检查村")
     fleet = SimulatedFleet([s])
-    fleet.add_fault(Fault("covered", cameras=("CHK-ev",)))
+    fleet.add_fault(Fault("covered", cameras=("CHK-ev",), material="dark_cloth"))  # too dark as well
     creds = write_credentials(tmp_path / "c.toml")
     env = {"CAMFLEET_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "CAMFLEET_CREDENTIALS_FILE": str(creds),
            "CAMFLEET_CONFIG": str(tmp_path / "absent.toml")}  # fmt: skip

@@ -1,7 +1,9 @@
 """Day one over a simulated fleet: cameras broken before camfleet first looked are not blessed as `ok`.
 
-A scenario covers, defocuses, sprays, blacks out and turns away some cameras from ``start = "0s"``; the turned
-ones (and some healthy ones) have acceptance pictures (`camfleet simulate acceptance`, imported with `camfleet
+A scenario covers (cloth, bag, leaf), defocuses, sprays, blacks out and turns away some cameras from ``start =
+"0s"``, and switches their own tamper events off: the field's legacy cameras mostly have none, so the picture
+rules alone must catch them (one smaller test keeps truthful events on). The turned ones (and some healthy ones)
+have acceptance pictures (`camfleet simulate acceptance`, imported with `camfleet
 baseline import`). Then full sweeps run as separate processes would (a new poller each time, everything carried
 over by the database), and a person approves a camera with `camfleet baseline approve`.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -20,7 +22,7 @@ import pytest
 from frames_helpers import at_noon, config, credentials, import_specs, specs, until
 from poller_helpers import camfleet_cli, running
 
-from camfleet.inventory.store import Store
+from camfleet.inventory.store import BaselineReview, Store
 from camfleet.model import BaselineState, CameraState, Reason, Status
 from camfleet.runtime.poller import Poller
 from camfleet.simulator import Fault, SimulatedFleet
@@ -29,28 +31,43 @@ from camfleet.simulator.frame import FrameRequest, render_frame
 from camfleet.simulator.scenario import load_scenario
 from camfleet.simulator.scene import BaseCache
 
-NET = 90  # 127.50.90.x
+NET = 90  # 127.50.90.x, 127.50.91.x (events on), 127.50.92.x (one poller), 127.50.93.x (turned, unserved)
 HEALTHY = [f"D-ok-{i:03d}" for i in range(200)]
-#: camera → the simulator's fault kind, in force from the simulator's start.
-FAULTED = {
-    **{f"D-cov-{i}": "covered" for i in range(3)},
-    **{f"D-blur-{i}": "defocus" for i in range(3)},
-    **{f"D-spray-{i}": "spray" for i in range(3)},
-    **{f"D-black-{i}": "black" for i in range(3)},
-    **{f"D-turn-{i}": "displaced" for i in range(4)},
+#: camera → (the simulator's fault kind, its optional setting), in force from the simulator's start. Covers of
+#: every material the field has, both blurs: the picture rules alone must catch each.
+FAULTED: dict[str, tuple[str, dict[str, str]]] = {
+    "D-cov-0": ("covered", {"material": "dark_cloth"}),
+    "D-cov-1": ("covered", {"material": "grey_cloth"}),
+    "D-cov-2": ("covered", {"material": "translucent"}),
+    "D-cov-3": ("covered", {"material": "leaf"}),
+    "D-blur-0": ("defocus", {"blur": "disc"}),
+    "D-blur-1": ("defocus", {"blur": "disc"}),
+    "D-blur-2": ("defocus", {"blur": "gaussian"}),
+    **{f"D-spray-{i}": ("spray", {}) for i in range(3)},
+    **{f"D-black-{i}": ("black", {}) for i in range(3)},
+    **{f"D-turn-{i}": ("displaced", {}) for i in range(4)},
 }
-TURNED = [cid for cid, kind in FAULTED.items() if kind == "displaced"]
+TURNED = [cid for cid, (kind, _s) in FAULTED.items() if kind == "displaced"]
 #: Cameras with an acceptance picture: the turned ones, one covered one, and a fifth of the healthy ones.
 ACCEPTED = [*TURNED, "D-cov-0", *HEALTHY[::5]]
 
 
-def write_scenario(path: Path) -> Path:
-    """The scenario file: one ``[[fault]]`` per kind, all from ``start = "0s"``."""
-    kinds: dict[str, list[str]] = {}
-    for cid, kind in FAULTED.items():
-        kinds.setdefault(kind, []).append(cid)
-    tables = [f'[[fault]]\nkind = "{k}"\ncameras = {json.dumps(ids)}\nstart = "0s"\n' for k, ids in kinds.items()]
-    path.write_text("\n".join(tables), encoding="utf-8")
+def of_kind(kind: str, **setting: str) -> list[str]:
+    """The faulted cameras of ``kind`` (and, if given, of that setting)."""
+    return [cid for cid, (k, s) in FAULTED.items() if k == kind and all(s.get(a) == b for a, b in setting.items())]
+
+
+def write_scenario(path: Path, faulted: dict[str, tuple[str, dict[str, str]]], events: str) -> Path:
+    """The scenario file: one ``[[fault]]`` per kind and setting, all from ``start = "0s"``, then ``events``."""
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for cid, (kind, setting) in faulted.items():
+        groups.setdefault((kind, tuple(sorted(setting.items()))), []).append(cid)
+    tables = [
+        f'[[fault]]\nkind = "{k}"\ncameras = {json.dumps(ids)}\nstart = "0s"\n'
+        + "".join(f'{key} = "{value}"\n' for key, value in setting)
+        for (k, setting), ids in groups.items()
+    ]
+    path.write_text("\n".join(tables) + events, encoding="utf-8")
     return path
 
 
@@ -81,16 +98,35 @@ def flagged(states: dict[str, CameraState], ids: list[str]) -> dict[str, tuple[S
     return {cid: (states[cid].status, states[cid].reason) for cid in ids if states[cid].status is not Status.OK}
 
 
-@pytest.mark.timeout(900)
-async def test_day_one_fleet_finds_what_was_broken_before_the_first_look(tmp_path: Path, sqlite_url: str) -> None:
-    """After the first full sweeps (two, as separate processes): no camera broken from the start reads ok; the
-    turned ones are judged against their acceptance pictures from the first sample and read a scene fault
-    (displaced; spray for some seeds: see the xfail below); at most 1 % of the healthy cameras are flagged;
-    the doubtful ones are stored as doubtful with a review picture ≤ 320 px wide, the accepted ones as
-    approved, the others provisional. A person approving a doubtful camera clears it at the next sweep."""
+@dataclass
+class DayOne:
+    """What the day-one run saw: each full sweep's states, the stored reviews, the approval and the sweep after."""
+
+    sweeps: list[dict[str, CameraState]]
+    reviews: dict[str, BaselineReview]
+    approved: str
+    after: dict[str, CameraState]
+    reviewed: dict[str, BaselineReview]
+    approved_in_poller: BaselineState
+
+
+_RUN: list[DayOne] = []
+
+
+async def day_one(tmp_path_factory: pytest.TempPathFactory) -> DayOne:
+    """The day-one fleet, run once for this module's tests: 200 healthy cameras (a fifth of them, as in the field,
+    with truthful tamper events, the rest with none) and the FAULTED ones, whose own events are OFF (no events
+    service at all: the picture rules alone must catch them); acceptance pictures for ACCEPTED; two full sweeps as
+    separate processes; a person approves one doubtful faulted camera; a third sweep."""
+    if _RUN:
+        return _RUN[0]
+    tmp_path = tmp_path_factory.mktemp("day-one")
+    sqlite_url = f"sqlite:///{tmp_path}/camfleet.db"
     fleet_specs = specs(NET, HEALTHY + list(FAULTED))
     import_specs(sqlite_url, tmp_path, fleet_specs)
-    fleet = SimulatedFleet(fleet_specs, load_scenario(write_scenario(tmp_path / "day-one.toml")))
+    events = f"\n[events]\noffered = 0.2\nnone = {json.dumps(list(FAULTED))}\n"
+    fleet = SimulatedFleet(fleet_specs, load_scenario(write_scenario(tmp_path / "day-one.toml", FAULTED, events)))
+    assert {fleet.cameras[cid].events for cid in FAULTED} == {"none"}
     at_noon(fleet)
     (tmp_path / "camfleet.toml").write_text("", encoding="utf-8")
     env = {"CAMFLEET_DATABASE_URL": sqlite_url, "CAMFLEET_CONFIG": str(tmp_path / "camfleet.toml")}
@@ -98,42 +134,202 @@ async def test_day_one_fleet_finds_what_was_broken_before_the_first_look(tmp_pat
     with Store(sqlite_url) as store:
         assert set(store.references()) == set(ACCEPTED)
         async with running(fleet):
-            sweeps = []
-            for _ in range(2):
-                states, _poller = await sweep(store)
-                sweeps.append(states)
+            sweeps = [(await sweep(store))[0] for _ in range(2)]
             reviews = store.reviews()
-            doubtful = sorted(cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL)
-            approve = next(cid for cid in ("D-blur-0", "D-spray-0", "D-cov-1") if cid in doubtful)
+            doubtful = [c for c in FAULTED if c not in TURNED and reviews[c].state is BaselineState.DOUBTFUL]
+            assert doubtful, {cid: reviews[cid].state for cid in FAULTED}
+            approve = doubtful[0]
             note = ("--by", "王工", "--note", "看过画面，正常")
             code, out, err = await camfleet_cli("baseline", "approve", approve, *note, env=env)
             assert code == 0, out + err
             after, poller = await sweep(store)
             reviewed = store.reviews()
     for n, states in enumerate(sweeps, 1):
-        faulted = {cid: states[cid].status for cid in FAULTED}
-        assert Status.OK not in faulted.values(), (n, faulted)
-        turned = {cid: states[cid].status for cid in TURNED}
-        assert set(turned.values()) <= {Status.DISPLACED, Status.SPRAY} and Status.DISPLACED in turned.values(), n
+        print(f"day-one sweep {n} (camera, fault, status/reason, scores):")
+        for cid, (kind, setting) in FAULTED.items():
+            st = states[cid]
+            print(f"  {cid} {kind} {setting} {st.status}/{st.reason}/{st.baseline} {json.dumps(st.scores)}")
+        print("  healthy flagged:", flagged(states, HEALTHY))
+    _RUN.append(DayOne(sweeps, reviews, approve, after, reviewed, poller.fleet.states[approve].baseline))
+    return _RUN[0]
+
+
+def caught(run: DayOne, ids: list[str]) -> dict[str, list[str]]:
+    """For each camera of ``ids``, what it read (status/reason/baseline state) after each first sweep, and its
+    stored baseline state."""
+    return {cid: [f"{s[cid].status}/{s[cid].reason}/{s[cid].baseline}" for s in run.sweeps]
+            + [str(run.reviews[cid].state)] for cid in ids}  # fmt: skip
+
+
+def assert_caught(run: DayOne, ids: list[str]) -> None:
+    """No camera of ``ids`` reads ok after either first sweep, and each is stored doubtful (nothing learned) with a
+    review picture ≤ 320 px wide — except D-cov-0, approved from its acceptance picture."""
+    for n, states in enumerate(run.sweeps, 1):
+        assert all(states[cid].status is not Status.OK for cid in ids), (n, caught(run, ids))
+    for cid in ids:
+        review = run.reviews[cid]
+        if cid == "D-cov-0":
+            assert review.state is BaselineState.APPROVED, caught(run, ids)
+            continue
+        assert review.state is BaselineState.DOUBTFUL, caught(run, ids)
+        assert review.thumbnail is not None and review.thumbnail.startswith(b"\xff\xd8"), cid
+        assert cv2.imdecode(np.frombuffer(review.thumbnail, np.uint8), cv2.IMREAD_COLOR).shape[1] <= 320
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_healthy_cameras_are_rarely_flagged(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """After each of the first two full sweeps at most 1 % of the 200 healthy cameras is flagged (the others read
+    ok), though a fifth of them have events and the rest none; the accepted ones are approved, the others
+    provisional or doubtful."""
+    run = await day_one(tmp_path_factory)
+    for n, states in enumerate(run.sweeps, 1):
         assert len(flagged(states, HEALTHY)) <= len(HEALTHY) // 100, (n, flagged(states, HEALTHY))
-    kinds = Counter((FAULTED[cid], sweeps[-1][cid].status) for cid in FAULTED)
-    print("day-one fleet, second sweep (fault kind, status):", dict(kinds))
-    print("healthy flagged:", flagged(sweeps[-1], HEALTHY))
-    for cid in (c for c in FAULTED if c not in TURNED and c != "D-cov-0"):
-        assert reviews[cid].state is BaselineState.DOUBTFUL, (cid, reviews[cid])
-        thumb = reviews[cid].thumbnail
-        assert thumb is not None and thumb.startswith(b"\xff\xd8"), cid
-        assert cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_COLOR).shape[1] <= 320
-    assert {reviews[cid].state for cid in ACCEPTED} == {BaselineState.APPROVED}
-    assert {reviews[cid].state for cid in HEALTHY if cid not in ACCEPTED} <= {
+    assert {run.reviews[cid].state for cid in ACCEPTED} == {BaselineState.APPROVED}
+    assert {run.reviews[cid].state for cid in HEALTHY if cid not in ACCEPTED} <= {
         BaselineState.PROVISIONAL, BaselineState.DOUBTFUL
     }  # fmt: skip
-    # Approved: the picture a person vouched for is learned; the next sweep reads it ok.
-    assert (after[approve].status, reviewed[approve].state) == (Status.OK, BaselineState.APPROVED), after[approve]
-    assert reviewed[approve].reason == "approved by 王工: 看过画面，正常"
-    assert poller.fleet.states[approve].baseline is BaselineState.APPROVED
-    others = {cid: after[cid].status for cid in FAULTED if cid != approve}
-    assert Status.OK not in others.values(), others
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_black_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Black cameras with no events of their own are caught by the picture rules alone on the first sweeps."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("black"))
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_cloth_cover_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Lenses under dark or grey cloth, with no events of their own, are caught by the picture rules alone."""
+    run = await day_one(tmp_path_factory)
+    assert_caught(run, of_kind("covered", material="dark_cloth") + of_kind("covered", material="grey_cloth"))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(
+    strict=True,
+    reason="1/1 translucent-bag cover reads ok on both first sweeps and is learned (provisional): alone, with "
+    "44 peers, its frame passes (brightness 174, uniform_fraction 0.63, textured_cells 0.07, crisp 0.16 vs "
+    "peers' 1.58, veil 149)",
+)
+async def test_day_one_bag_cover_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A lens under a translucent plastic bag (the scene faintly through it), with no events, is caught by the
+    picture rules alone. Known to fail: see the reason (vision's no-baseline rules)."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("covered", material="translucent"))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(
+    strict=True,
+    reason="1/1 leaf cover (about half the view) reads ok on both first sweeps and is learned (provisional): "
+    "alone, with 44 peers, its frame passes (uniform_fraction 0.38, textured_cells 0.49, crisp 1.43 vs "
+    "peers' 1.58): the half still in view looks healthy",
+)
+async def test_day_one_leaf_cover_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A leaf over a corner of the dome (about half the view gone), with no events, is caught by the picture
+    rules alone. Known to fail: see the reason (vision's no-baseline rules)."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("covered", material="leaf"))
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_disc_defocus_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Cameras defocused as a lens is (a disc blur, OSD sharp over it), with no events, never read ok after the
+    first sweeps: the picture rules alone name them."""
+    run = await day_one(tmp_path_factory)
+    ids = of_kind("defocus", blur="disc")
+    for n, states in enumerate(run.sweeps, 1):
+        assert all(states[cid].status is not Status.OK for cid in ids), (n, caught(run, ids))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(
+    strict=True,
+    reason="2/2 disc-defocused cameras read defocused alone (crisp 0.10-0.13 vs peers' 1.57-1.66, "
+    "edge_sharp 0.75-0.76) yet stay provisional, in memory and stored: a first frame passed (few peers yet) "
+    "and was learned; later frames reading defocused alone do not make the camera doubtful",
+)
+async def test_day_one_disc_defocus_stored_doubtful(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A disc-defocused camera caught on its picture is stored doubtful (nothing learned, a review picture), not
+    provisional. Known to fail: see the reason (runtime/review.py: a provisional camera whose frames fault alone)."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("defocus", blur="disc"))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(
+    strict=True,
+    reason="1/1 Gaussian-defocused camera reads ok on both first sweeps and is learned (provisional), "
+    "though alone with 44 peers (camfleet analyze) the same frame reads defocused (edge_sharp 0.73 vs "
+    "1.08, crisp 0.06 vs 1.58): the sweep's peers/recheck let it through",
+)
+async def test_day_one_gaussian_defocus_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A camera defocused with a Gaussian blur (OSD sharp over it), with no events, is caught by the picture rules
+    alone. Known to fail: see the reason (vision's no-baseline rules)."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("defocus", blur="gaussian"))
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_spray_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Sprayed domes (blotches and a mist over the rest), with no events, are caught by the picture rules alone."""
+    assert_caught(await day_one(tmp_path_factory), of_kind("spray"))
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_turned_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Turned cameras, with no events, are judged against their acceptance pictures from the first sample: none
+    reads ok after either first sweep, and they are approved (the picture vouches for the view)."""
+    run = await day_one(tmp_path_factory)
+    for n, states in enumerate(run.sweeps, 1):
+        assert all(states[cid].status is not Status.OK for cid in TURNED), (n, caught(run, TURNED))
+    assert {run.reviews[cid].state for cid in TURNED} == {BaselineState.APPROVED}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(
+    strict=True,
+    reason="2/4 turned cameras read spray, not displaced, against their acceptance pictures "
+    "(structure 0.60-0.68, rest_structure 0.74-0.83); the other 2 displaced (structure 0.31-0.46)",
+)
+async def test_day_one_turned_read_displaced_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every turned camera reads displaced (not another scene fault) after each first sweep. Known to fail: see
+    the reason, and test_turned_cameras_read_displaced_against_their_acceptance_pictures (vision's displaced
+    rules)."""
+    run = await day_one(tmp_path_factory)
+    for n, states in enumerate(run.sweeps, 1):
+        assert all(states[cid].status is Status.DISPLACED for cid in TURNED), (n, caught(run, TURNED))
+
+
+@pytest.mark.timeout(300)
+async def test_day_one_approval_clears_a_camera(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A person approving a doubtful faulted camera (`camfleet baseline approve`) clears it at the next sweep: the
+    picture vouched for is learned and reads ok, the approval is stored with who and why, and no other faulted
+    camera that was caught turns ok."""
+    run = await day_one(tmp_path_factory)
+    cid = run.approved
+    assert (run.after[cid].status, run.reviewed[cid].state) == (Status.OK, BaselineState.APPROVED), run.after[cid]
+    assert run.reviewed[cid].reason == "approved by 王工: 看过画面，正常"
+    assert run.approved_in_poller is BaselineState.APPROVED
+    was_caught = [c for c in FAULTED if c != cid and all(s[c].status is not Status.OK for s in run.sweeps)]
+    assert all(run.after[c].status is not Status.OK for c in was_caught), caught(run, was_caught)
+
+
+@pytest.mark.timeout(240)
+async def test_day_one_with_truthful_events_the_claims_hold_back_the_blur(tmp_path: Path, sqlite_url: str) -> None:
+    """With their own tamper events on and truthful, defocused and sprayed cameras (which the picture rules alone
+    may pass) are not blessed as ok on the first sweeps: a camera claiming a fault while its picture passes is
+    doubtful. 40 healthy cameras with truthful events: at most one flagged."""
+    healthy = [f"T-ok-{i:02d}" for i in range(40)]
+    faulted = {"T-blur-0": ("defocus", {"blur": "disc"}), "T-blur-1": ("defocus", {"blur": "gaussian"}),
+               "T-spray-0": ("spray", {}), "T-spray-1": ("spray", {})}  # fmt: skip
+    fleet_specs = specs(NET + 1, healthy + list(faulted))
+    import_specs(sqlite_url, tmp_path, fleet_specs)
+    scenario = load_scenario(write_scenario(tmp_path / "events-on.toml", faulted, "\n[events]\noffered = 1.0\n"))
+    fleet = SimulatedFleet(fleet_specs, scenario)
+    assert {cam.events for cam in fleet.cameras.values()} == {"truthful"}
+    at_noon(fleet)
+    with Store(sqlite_url) as store:
+        async with running(fleet):
+            sweeps = [(await sweep(store))[0] for _ in range(2)]
+    for n, states in enumerate(sweeps, 1):
+        assert all(states[cid].status is not Status.OK for cid in faulted), (n, flagged(states, list(faulted)))
+        assert len(flagged(states, healthy)) <= 1, (n, flagged(states, healthy))
 
 
 @pytest.mark.timeout(240)
@@ -142,7 +338,7 @@ async def test_a_running_poller_applies_an_approval_made_in_another_process(tmp_
     reads cannot_judge/needs_review, never ok once a picture was judged (before its first picture, liveness
     alone says ok, as ever), and its review row is stored with a picture; `camfleet baseline
     approve` in another process reaches the running poller at a later flush: approved, the blurred picture is
-    learned as vouched, and the camera reads ok; its healthy neighbour stays provisional and ok throughout."""
+    learned as vouched, and the camera reads ok; its healthy neighbour is judged ok and provisional."""
     fleet_specs = specs(NET + 2, ["S-blur", "S-ok"])
     import_specs(sqlite_url, tmp_path, fleet_specs)
     fleet = SimulatedFleet(fleet_specs)
@@ -175,7 +371,8 @@ async def test_a_running_poller_applies_an_approval_made_in_another_process(tmp_
                 assert code == 0, out + err
                 await until(lambda: states["S-blur"].baseline is BaselineState.APPROVED, "the approval applied")
                 await until(lambda: states["S-blur"].status is Status.OK, "S-blur learned and ok", seconds=90)
-                assert states["S-ok"].status is Status.OK
+                # S-ok's first picture waits for its events to be read (pulled each second): it may not be ok yet.
+                await until(lambda: states["S-ok"].status is Status.OK, "S-ok judged ok", seconds=30)
                 assert states["S-ok"].baseline is BaselineState.PROVISIONAL
             finally:
                 await poller.stop()
@@ -195,7 +392,7 @@ def test_turned_cameras_read_displaced_against_their_acceptance_pictures() -> No
     from camfleet.vision import Baseline
     from camfleet.vision.lifecycle import Judging, analyze_frame
 
-    fleet = SimulatedFleet(specs(NET + 1, [f"D-turn-{i}" for i in range(12)]))
+    fleet = SimulatedFleet(specs(NET + 3, [f"D-turn-{i}" for i in range(12)]))
     noon, sub = local_noon(), snapshot_profile(main_only=False)
     got = {}
     for cid, cam in fleet.cameras.items():

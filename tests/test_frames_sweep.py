@@ -82,7 +82,7 @@ async def test_sweep_cli_and_coverage_html_show_the_fault_picture(tmp_path: Path
     async with running(fleet):
         code, out, err = await camfleet_cli("sweep", "--once", "--checks", "full", "--json", env=env)
         assert code == 0, err
-        fleet.add_fault(Fault(kind="covered", cameras=("H-covered",)))
+        fleet.add_fault(Fault(kind="covered", cameras=("H-covered",), material="dark_cloth"))  # not a leaf
         code, out, err = await camfleet_cli("sweep", "--once", "--checks", "full", "--json", env=env)
         assert code == 0, err
         code, html, err = await camfleet_cli("coverage", "--format", "html", env=env)

@@ -42,6 +42,11 @@ def _sharpness(jpeg: bytes) -> float:
     return float(cv2.Laplacian(img, cv2.CV_64F).var())
 
 
+def _detail(gray: np.ndarray) -> float:
+    """Texture left once sensor noise is smoothed: mean absolute Laplacian of the lightly blurred picture."""
+    return float(np.abs(cv2.Laplacian(cv2.GaussianBlur(gray, (0, 0), 1.5), cv2.CV_32F)).mean())
+
+
 async def _with_fault(fleet: SimulatedFleet, kind: str) -> tuple[bytes, np.ndarray]:
     fleet.add_fault(Fault(kind, cameras=("T030-0",)))
     return await _frame()
@@ -69,19 +74,68 @@ async def test_night_is_grayscale_ir() -> None:
 
 
 async def test_covered_is_dark_and_flat(day_fleet: SimulatedFleet) -> None:
-    """covered: much darker and far less varied than the same camera's healthy frame."""
+    """covered with dark cloth: much darker and far less varied than the same camera's healthy frame."""
     _, healthy = await _frame()
-    _, covered = await _with_fault(day_fleet, "covered")
+    day_fleet.add_fault(Fault("covered", cameras=("T030-0",), material="dark_cloth"))
+    _, covered = await _frame()
     assert _gray(covered).mean() < 0.4 * _gray(healthy).mean()
     assert _gray(covered).std() < 0.5 * _gray(healthy).std()
+
+
+async def test_cover_materials_are_not_all_black(day_fleet: SimulatedFleet) -> None:
+    """The other covers of the field: grey cloth is flat but mid-grey; a translucent bag is flat and bright with the
+    scene's layout faintly through it (its rows still follow the healthy frame's); both have far less detail than
+    the healthy frame; a leaf hides a large part of
+    the frame from a corner and leaves the rest as it was; with no material given, the camera's seed picks one."""
+    _, healthy = await _frame()
+    got = {}
+    for material in ("grey_cloth", "translucent", "leaf"):
+        day_fleet.clear_faults()
+        day_fleet.add_fault(clock_fault("T030-0", 12.0))
+        day_fleet.add_fault(Fault("covered", cameras=("T030-0",), material=material))
+        got[material] = _gray((await _frame())[1])
+    grey, bag, leaf = got["grey_cloth"], got["translucent"], got["leaf"]
+    detail = _detail(_gray(healthy))
+    assert 80 < grey.mean() < 170 and _detail(grey) < 0.5 * detail
+    assert bag.mean() > 120 and _detail(bag) < 0.5 * detail
+    rows = np.corrcoef(bag.mean(axis=1), _gray(healthy).mean(axis=1))[0, 1]
+    assert rows > 0.5, rows  # the sky above, the fields below: faint, but there
+    hidden = cv2.GaussianBlur(np.abs(leaf - _gray(healthy)), (0, 0), 3) > 25
+    assert 0.25 < float(hidden.mean()) < 0.85
+    day_fleet.clear_faults()
+    day_fleet.add_fault(clock_fault("T030-0", 12.0))
+    day_fleet.add_fault(Fault("covered", cameras=("T030-0",)))
+    _, drawn = await _frame()
+    _, again = await _frame()
+    assert float(np.abs(_gray(drawn) - _gray(again)).mean()) < 6  # the same material every time
 
 
 async def test_defocus_loses_sharpness(day_fleet: SimulatedFleet) -> None:
     """defocus: Laplacian variance far below the healthy frame's; brightness about the same."""
     healthy_jpeg, healthy = await _frame()
-    blurred_jpeg, blurred = await _with_fault(day_fleet, "defocus")
-    assert _sharpness(blurred_jpeg) < 0.35 * _sharpness(healthy_jpeg)
-    assert abs(_gray(blurred).mean() - _gray(healthy).mean()) < 25
+    for blur in ("disc", "gaussian"):
+        day_fleet.clear_faults()
+        day_fleet.add_fault(clock_fault("T030-0", 12.0))
+        day_fleet.add_fault(Fault("defocus", cameras=("T030-0",), blur=blur))
+        blurred_jpeg, blurred = await _frame()
+        assert _sharpness(blurred_jpeg) < 0.35 * _sharpness(healthy_jpeg), blur
+        assert abs(_gray(blurred).mean() - _gray(healthy).mean()) < 25, blur
+
+
+async def test_defocus_keeps_the_osd_sharp(day_fleet: SimulatedFleet) -> None:
+    """defocus blurs the picture, not the date/time text the camera draws over it: the OSD strip's edges stay as
+    strong as in the healthy frame while the rest of the frame loses most of its edges."""
+    _, healthy = await _frame()
+    day_fleet.add_fault(Fault("defocus", cameras=("T030-0",), blur="disc"))
+    _, blurred = await _frame()
+
+    def edges(img: np.ndarray) -> float:
+        return float(np.abs(cv2.Laplacian(_gray(img), cv2.CV_32F)).mean())
+
+    osd = (slice(0, 24), slice(0, 300))  # the date/time line at the top left of a 640×360 frame
+    rest = (slice(60, 300), slice(0, 640))
+    assert edges(blurred[osd]) > 0.7 * edges(healthy[osd])
+    assert edges(blurred[rest]) < 0.6 * edges(healthy[rest])
 
 
 async def test_spray_blots_part_of_the_frame(day_fleet: SimulatedFleet) -> None:
@@ -96,6 +150,22 @@ async def test_spray_blots_part_of_the_frame(day_fleet: SimulatedFleet) -> None:
 
     assert changed(a, b) < 0.05
     assert 0.15 < changed(a, sprayed) < 0.9
+
+
+async def test_spray_leaves_a_mist_over_the_rest(day_fleet: SimulatedFleet) -> None:
+    """spray is not only blotches: where no blotch lies, the paint's mist still lowers the picture's contrast
+    (its local standard deviation is well below the healthy frame's almost everywhere)."""
+    _, healthy = await _frame()
+    _, sprayed = await _with_fault(day_fleet, "spray")
+
+    def local_std(img: np.ndarray) -> np.ndarray:
+        g = _gray(img)
+        mean = cv2.blur(g, (15, 15))
+        return np.sqrt(np.maximum(cv2.blur(g * g, (15, 15)) - mean * mean, 0))
+
+    before, after = local_std(healthy), local_std(sprayed)
+    textured = before > 6
+    assert float((after[textured] < 0.85 * before[textured]).mean()) > 0.8
 
 
 async def test_displaced_shows_another_view(day_fleet: SimulatedFleet) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from camfleet.simulator.auth import NonceCache
+from camfleet.simulator.frame import MATERIAL_SALT, MATERIALS, pick
 from camfleet.simulator.scenario import Fault
 from camfleet.simulator.spec import SimCameraSpec, camera_seed, mac_address
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 #: Kinds that take the camera off the network (the fleet closes or swaps its listener for these).
 LISTENER_KINDS = frozenset({"offline", "reboot", "uplink_down"})
+#: Kinds a camera's picture shows (a lying tamper detector is quiet about these, and cries wolf without them).
+_PICTURE_KINDS = frozenset({"covered", "spray", "defocus", "displaced", "black", "glare", "ir_cut", "frozen"})
 
 
 @dataclass
@@ -49,6 +52,8 @@ class SimCamera:
         self.rebooting = False
         self.fleet_clock = clock
         self.subscriptions: dict[int, Subscription] = {}
+        #: what its own events do: truthful, silent, lying or none (no events service; set by the fleet)
+        self.events = "truthful"
 
     def __repr__(self) -> str:
         return f"SimCamera({self.spec.camera_id!r} at {self.base_url})"
@@ -70,6 +75,22 @@ class SimCamera:
     def image_fault_kinds(self) -> frozenset[str]:
         """The kinds of the faults in force (for the renderer)."""
         return frozenset(f.kind for f in self.active_faults())
+
+    def claimed_kinds(self) -> frozenset[str] | None:
+        """The image fault kinds its events report (None: it offers no events). A silent camera reports none;
+        a lying one's tamper detector says the opposite of the picture (see ``events.claimed_topics``)."""
+        if self.events == "none":
+            return None
+        if self.events == "silent":
+            return frozenset()
+        if self.events == "lying":
+            return frozenset() if self.image_fault_kinds() & _PICTURE_KINDS else frozenset({"lie"})
+        kinds = self.image_fault_kinds()
+        cover = self.fault("covered") if "covered" in kinds else None
+        if cover is not None and pick(MATERIALS, cover.material, self.seed, MATERIAL_SALT) == "dark_cloth":
+            # Only a dark cover trips the camera's too-dark detector; a grey cloth or a bag is bright enough.
+            kinds |= {"dark_cover"}
+        return kinds
 
     def clock(self) -> float:
         """The camera's clock, as epoch seconds: real time plus drift plus any clock_skew fault."""

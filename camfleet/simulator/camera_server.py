@@ -193,6 +193,8 @@ class CameraServer:
             cam.spec.camera_id,
             frozenset(kinds),
             profile.quality,
+            material=cov.material if (cov := cam.fault("covered")) else "",
+            blur=blurred.blur if (blurred := cam.fault("defocus")) else "",
         )
         loop = asyncio.get_running_loop()
         pool = self.shared.pool

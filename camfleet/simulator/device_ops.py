@@ -69,13 +69,17 @@ def _device_caps(base: str) -> str:
 def get_capabilities(cam: SimCamera) -> str:
     """Device, Events and Media capabilities; every XAddr points at this camera's own host:port."""
     base = cam.base_url
-    return (
-        f"<tds:GetCapabilitiesResponse><tds:Capabilities>{_device_caps(base)}"
-        f"<tt:Events><tt:XAddr>{base}/onvif/event_service</tt:XAddr>"
+    events = (
+        ""
+        if cam.events == "none"  # no events service: not advertised at all
+        else f"<tt:Events><tt:XAddr>{base}/onvif/event_service</tt:XAddr>"
         "<tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>"
         "<tt:WSPullPointSupport>true</tt:WSPullPointSupport>"
         "<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport>"
-        f"</tt:Events><tt:Media><tt:XAddr>{base}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities>"
+        "</tt:Events>"
+    )
+    return (
+        f"<tds:GetCapabilitiesResponse><tds:Capabilities>{_device_caps(base)}{events}<tt:Media><tt:XAddr>{base}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities>"
         "<tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP>"
         "</tt:StreamingCapabilities></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>"
     )
@@ -94,6 +98,7 @@ def get_services(cam: SimCamera) -> str:
         f"<tds:Service><tds:Namespace>{ns}</tds:Namespace><tds:XAddr>{cam.base_url}/onvif/{path}</tds:XAddr>"
         f"<tds:Version><tt:Major>{major}</tt:Major><tt:Minor>{minor}</tt:Minor></tds:Version></tds:Service>"
         for ns, path, major, minor in _SERVICES
+        if ns != NS["tev"] or cam.events != "none"
     )
     return f"<tds:GetServicesResponse>{items}</tds:GetServicesResponse>"
 

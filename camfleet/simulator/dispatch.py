@@ -68,7 +68,8 @@ def handle_soap(cam: SimCamera, data: bytes, path: str) -> tuple[int, bytes]:
     except SoapRequestError:
         return WELL_FORMED.http_status, WELL_FORMED.render()
     op = OPERATIONS.get((request.namespace, request.operation))
-    if op is None:
+    if op is None or (cam.events == "none" and request.namespace in (_TEV, NS["wsnt"])):
+        # Most legacy cameras have no events service: they answer its operations as unknown ones.
         return ACTION_NOT_SUPPORTED.http_status, ACTION_NOT_SUPPORTED.render()
     if op.access != "always" and (request.token is not None or op.access == "user"):
         refused = cam.fault("auth") is not None or bool(

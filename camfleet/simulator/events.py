@@ -1,7 +1,11 @@
 """ONVIF events (tev): pull-point subscriptions whose messages follow the camera's image faults.
 
+What a camera claims depends on its events mode (``SimCamera.claimed_kinds``): truthful, silent (tamper
+detection switched off: every topic stays false), lying (the tamper topic says the opposite of the picture), or
+none (no events service at all: not advertised, every events operation ``ter:ActionNotSupported``).
+
 Topics: tamper (covered, spray), global scene change (displaced), too blurry (defocus), too dark (black,
-covered), too bright (glare), and the last reboot time. The first pull after subscribing (or after
+covered with dark cloth), too bright (glare), and the last reboot time. The first pull after subscribing (or after
 SetSynchronizationPoint) sends every topic's current state with PropertyOperation="Initialized"; later
 pulls send only changes. As a real camera does, PullMessages with nothing to send is held until a topic
 changes or its ``Timeout`` passes, at most ``HOLD_MAX_S`` (``hold_pull``, awaited by the camera's server
@@ -31,12 +35,12 @@ _SOURCE = '<tt:SimpleItem Name="VideoSourceConfigurationToken" Value="VideoSourc
 TOPICS: dict[str, tuple[str, frozenset[str], str]] = {
     "tns1:RuleEngine/TamperDetector/Tamper": (
         "IsTamper",
-        frozenset({"covered", "spray"}),
+        frozenset({"covered", "spray", "lie"}),  # "lie": a lying camera's tamper detector crying wolf
         '<tt:SimpleItem Name="Rule" Value="MyTamperDetectorRule"/>',
     ),
     "tns1:VideoSource/GlobalSceneChange/ImagingService": ("State", frozenset({"displaced"}), ""),
     "tns1:VideoSource/ImageTooBlurry/ImagingService": ("State", frozenset({"defocus"}), ""),
-    "tns1:VideoSource/ImageTooDark/ImagingService": ("State", frozenset({"black", "covered"}), ""),
+    "tns1:VideoSource/ImageTooDark/ImagingService": ("State", frozenset({"black", "dark_cover"}), ""),
     "tns1:VideoSource/ImageTooBright/ImagingService": ("State", frozenset({"glare"}), ""),
 }
 _LAST_REBOOT = "tns1:Monitoring/OperatingTime/LastReboot"
@@ -131,7 +135,7 @@ def pull_messages(cam: SimCamera, body: etree._Element, path: str) -> str | Soap
     if sub is None:
         return SUBSCRIPTION_NOT_FOUND
     now = cam.clock()
-    kinds = cam.image_fault_kinds()
+    kinds = cam.claimed_kinds() or frozenset()
     messages: list[str] = []
     initial = not sub.synced
     if initial:
@@ -213,7 +217,7 @@ def _has_news(cam: SimCamera, path: str) -> bool:
     sub = _subscription(cam, path)
     if sub is None or not sub.synced:
         return True
-    kinds = cam.image_fault_kinds()
+    kinds = cam.claimed_kinds() or frozenset()
     return any(sub.seen.get(topic) != bool(kinds & triggers) for topic, (_i, triggers, _x) in TOPICS.items())
 
 

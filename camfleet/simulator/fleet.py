@@ -20,7 +20,7 @@ from camfleet.simulator.media_ops import PROFILES
 from camfleet.simulator.rtsp import RTSP_PORT, RtspServers
 from camfleet.simulator.scenario import Fault, Scenario, load_scenario
 from camfleet.simulator.scene import BaseCache
-from camfleet.simulator.spec import SimCameraSpec, with_identity
+from camfleet.simulator.spec import SimCameraSpec, events_mode, with_identity
 
 log = logging.getLogger("camfleet.simulator")
 _TICK_S = 0.1
@@ -37,6 +37,7 @@ class SimulatedFleet:
         seed: int = 1,
         control: tuple[str, int] | None = None,
         frame_pool: int = 0,
+        events_offered: float | None = None,
     ) -> None:
         self.seed = seed
         #: benchmark mode: pictures from a pool of pre-drawn scenes (None: every picture is drawn)
@@ -50,7 +51,11 @@ class SimulatedFleet:
             other = seen.setdefault((spec.host, spec.port), spec.camera_id)
             if other != spec.camera_id:
                 raise ConfigError(f"camera {spec.camera_id!r}: {spec.host}:{spec.port} is already {other!r}'s")
-            self.cameras[spec.camera_id] = SimCamera(with_identity(spec, seed), seed, self.clock)
+            self.cameras[spec.camera_id] = cam = SimCamera(with_identity(spec, seed), seed, self.clock)
+            # The field's cameras: most legacy ones offer no events; the scenario may make some lie or stay silent.
+            offered = scenario.events_offered if scenario and scenario.events_offered is not None else events_offered
+            forced = scenario.events.get(spec.camera_id, "") if scenario else ""
+            cam.events = forced or events_mode(spec, seed, offered)
         self.faults: list[Fault] = []
         self._next_fault_id = 1
         self._control_addr = control

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from camfleet.simulator.scene import BaseCache, Image
 
@@ -33,6 +34,8 @@ class FrameRequest:
     name: str
     kinds: frozenset[str]
     quality: int = 80
+    material: str = ""  # covered: one of ``MATERIALS``; "" = drawn by the camera's seed
+    blur: str = ""  # defocus: one of ``BLURS``; "" = drawn by the camera's seed
 
 
 def is_night(local_time: float) -> bool:
@@ -96,30 +99,112 @@ def _blur(img: Image, factor: int) -> Image:
     return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
+#: Cover materials (scenario key ``material``): a camera covered with no material given gets one by its seed.
+MATERIALS = ("dark_cloth", "grey_cloth", "translucent", "leaf")
+MATERIAL_SALT = 11
+#: Defocus blurs (scenario key ``blur``): a real lens out of focus blurs with a disc (pillbox), not a Gaussian.
+BLURS = ("disc", "gaussian")
+
+
+def pick(options: tuple[str, ...], given: str, seed: int, salt: int) -> str:
+    """``given`` if set, else one of ``options`` drawn from the camera's seed (same camera, same choice)."""
+    return given or random.Random(seed + salt).choice(options)
+
+
+def _disc_blur(img: Image, radius: float) -> Image:
+    """Defocus as a lens does it: a pillbox kernel of ``radius`` px, drawn at a quarter scale (cheap at 1080p)."""
+    h, w = img.shape[:2]
+    f = 4 if min(h, w) >= 200 else 1
+    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA) if f > 1 else img
+    r = max(1.0, radius / f)
+    n = math.ceil(r) * 2 + 1
+    kernel = np.zeros((n, n), np.float32)
+    cv2.circle(kernel, (n // 2, n // 2), round(r), 1.0, -1, cv2.LINE_AA)
+    kernel /= kernel.sum()
+    out = cv2.filter2D(small, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    return np.asarray(cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR) if f > 1 else out, np.uint8)
+
+
+def _soft(mask: npt.NDArray[np.float32], sigma: float, w: int, h: int) -> npt.NDArray[np.float32]:
+    """``mask`` (drawn at a quarter scale) blurred by ``sigma`` full-scale px and grown to w×h, as H×W×1."""
+    soft = cv2.GaussianBlur(mask, (0, 0), max(0.5, sigma / 4))
+    return np.asarray(cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)[:, :, None]
+
+
+def _cover(img: Image, material: str, seed: int) -> Image:
+    """A covered lens. The field's covers are not all black: cloth of any shade, a plastic bag the scene
+    shows faintly through, a leaf stuck over a corner of the dome (the rest of the view still there)."""
+    h, w = img.shape[:2]
+    qw, qh = max(1, w // 4), max(1, h // 4)
+    mrng = random.Random(seed + 41)
+    if material in ("dark_cloth", "grey_cloth"):
+        # Cloth right on the lens: flat, out of focus, lit unevenly from the side the light leaks in.
+        level = mrng.uniform(20, 40) if material == "dark_cloth" else mrng.uniform(95, 150)
+        side = np.linspace(0, 1, w, dtype=np.float32)[None, :]
+        side = side if mrng.random() < 0.5 else 1 - side
+        leak = (30 if material == "dark_cloth" else 15) * np.clip(0.15 - side, 0, 1) / 0.15
+        shade = np.repeat(level * (0.75 + 0.5 * side) + leak, h, axis=0)
+        tint = np.array([1.0, 1.0, 1.0] if material == "grey_cloth" else [1.1, 1.0, 0.95], np.float32)
+        return np.clip(shade[:, :, None] * tint, 0, 255).astype(np.uint8)
+    if material == "translucent":
+        # A milky plastic bag: the scene faintly through it, much softer and lower in contrast, a few creases.
+        out = _disc_blur(img, w / 45).astype(np.float32) * 0.3 + mrng.uniform(150, 200) * 0.7
+        crease = np.zeros((qh, qw), np.float32)
+        for _ in range(mrng.randint(2, 4)):
+            p0 = (int(qw * mrng.uniform(0, 1)), int(qh * mrng.uniform(0, 1)))
+            p1 = (int(qw * mrng.uniform(0, 1)), int(qh * mrng.uniform(0, 1)))
+            cv2.line(crease, p0, p1, 1.0, max(1, qw // 60))
+        return np.asarray(np.clip(out + 18 * _soft(crease, max(2.0, w / 100), w, h), 0, 255), np.uint8)
+    # A leaf over a corner, close to the lens so out of focus: dark green, its midrib lighter, half the view gone.
+    corner = (mrng.choice((0, qw)), mrng.choice((0, qh)))
+    axes = (int(qw * mrng.uniform(0.6, 0.8)), int(qh * mrng.uniform(0.75, 1.0)))
+    mask = np.zeros((qh, qw), np.float32)
+    cv2.ellipse(mask, corner, axes, mrng.uniform(-25, 25), 0, 360, 1.0, -1)
+    cv2.line(mask, corner, (qw // 2, qh // 2), 0.8, 1)
+    soft = np.clip(_soft(mask, w / 40, w, h) * 1.05, 0, 1)
+    leaf = np.array([25, mrng.uniform(55, 85), 35], np.float32) * (0.8 + 0.25 * soft)
+    return np.asarray(img.astype(np.float32) * (1 - soft) + leaf * soft, np.uint8)
+
+
+def _spray(img: Image, seed: int) -> Image:
+    """Paint sprayed on the dome: opaque blotches over part of the frame and a mist of it over the rest."""
+    h, w = img.shape[:2]
+    qw, qh = max(1, w // 4), max(1, h // 4)
+    mask = np.zeros((qh, qw), np.float32)
+    mrng = random.Random(seed + 99)
+    for _ in range(7):
+        c = (int(qw * mrng.uniform(0.2, 0.8)), int(qh * mrng.uniform(0.2, 0.8)))
+        axes = (int(qw * mrng.uniform(0.08, 0.22)), int(qh * mrng.uniform(0.08, 0.25)))
+        cv2.ellipse(mask, c, axes, mrng.uniform(0, 180), 0, 360, 1.0, -1)
+    soft = _soft(mask, max(2.0, w / 120), w, h)
+    paint = np.array([mrng.uniform(35, 70), 45, mrng.uniform(45, 80)], np.float32)
+    # The mist: fine droplets everywhere scatter light (softer, lower contrast, tinted by the paint).
+    haze = mrng.uniform(0.3, 0.5)
+    misted = _disc_blur(img, w / 250).astype(np.float32) * (1 - haze) + (paint + 90) * haze
+    smeared = _blur(img, 16).astype(np.float32) * 0.3 + paint * 0.7
+    return (misted * (1 - soft) + smeared * soft).astype(np.uint8)
+
+
+def _defocus(img: Image, blur: str, seed: int) -> Image:
+    """Out of focus: a disc (pillbox) of a radius drawn per camera, or a Gaussian as before."""
+    w = img.shape[1]
+    if blur == "gaussian":
+        return _blur(img, 12)
+    return _disc_blur(img, w * random.Random(seed + 5).uniform(0.009, 0.016))
+
+
 def _apply_faults(img: Image, req: FrameRequest, night: bool, rng: random.Random) -> Image:
     h, w = img.shape[:2]
     kinds = req.kinds
     if "black" in kinds:
         return np.zeros_like(img)
     if "covered" in kinds:
-        # Lens covered (bag, tape, leaves): dark and flat, a little light leaking in from one edge.
-        flat = _blur(img, 32).astype(np.float32) * 0.05
-        leak = np.linspace(30, 0, w, dtype=np.float32)[None, :, None] * np.ones((h, 1, 1), np.float32)
-        img = np.clip(flat + leak, 0, 255).astype(np.uint8)
+        img = _cover(img, pick(MATERIALS, req.material, req.seed, MATERIAL_SALT), req.seed)
     if "spray" in kinds:
-        # Paint sprayed on the dome: opaque blotches over part of the frame.
-        mask = np.zeros((h, w), np.float32)
-        mrng = random.Random(req.seed + 99)
-        for _ in range(7):
-            c = (int(w * mrng.uniform(0.2, 0.8)), int(h * mrng.uniform(0.2, 0.8)))
-            axes = (int(w * mrng.uniform(0.08, 0.22)), int(h * mrng.uniform(0.08, 0.25)))
-            cv2.ellipse(mask, c, axes, mrng.uniform(0, 180), 0, 360, 1.0, -1)
-        soft = np.asarray(cv2.GaussianBlur(mask, (0, 0), max(2.0, w / 120)), np.float32)[:, :, None]
-        paint = np.full_like(img, (40, 45, 50)).astype(np.float32)
-        smeared = _blur(img, 16).astype(np.float32) * 0.3 + paint * 0.7
-        img = (img.astype(np.float32) * (1 - soft) + smeared * soft).astype(np.uint8)
+        img = _spray(img, req.seed)
     if "defocus" in kinds:
-        img = _blur(img, 12)
+        # The OSD is drawn after this (``render_frame``): a camera overlays it sharp on a blurred picture.
+        img = _defocus(img, pick(BLURS, req.blur, req.seed, 13), req.seed)
     if "glare" in kinds:
         yy, xx = np.ogrid[0:h, 0:w]
         cx, cy = w * 0.7, h * 0.25

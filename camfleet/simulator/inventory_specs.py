@@ -58,6 +58,7 @@ def specs_from_inventory(path: Path) -> list[SimCameraSpec]:
                 town=row.get("town"),
                 village=row.get("village"),
                 uplink=row.get("uplink"),
+                program=row.get("program"),
             )
         )
     if problems:

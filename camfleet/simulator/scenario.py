@@ -27,6 +27,13 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "reboot": ("down",),
     "snapshot_error": ("status",),
     "oversized": ("size",),
+    "covered": ("material",),
+    "defocus": ("blur",),
+}
+#: Allowed values of the string settings (kept here: the renderer's lists are in ``frame``, which needs OpenCV).
+_CHOICES = {
+    "material": ("dark_cloth", "grey_cloth", "translucent", "leaf"),
+    "blur": ("disc", "gaussian"),
 }
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, "y": 31557600.0}
 _DURATION = re.compile(r"^\s*([+-]?)((?:\d+(?:\.\d*)?(?:ms|s|m|h|d|w|y)\s*)+)$")
@@ -63,7 +70,8 @@ class Fault:
     Selectors combine as "any of": ``cameras`` ids, every camera of ``village``/``uplink``/``town``, and
     ``fraction`` of the whole fleet drawn with ``seed``. Settings: ``latency``/``bandwidth`` (slow,
     seconds and bytes/s), ``skew`` (clock_skew, seconds), ``down`` (reboot, seconds), ``status``
-    (snapshot_error), ``size`` (oversized, bytes).
+    (snapshot_error), ``size`` (oversized, bytes), ``material`` (covered), ``blur`` (defocus); an empty
+    ``material``/``blur`` is drawn per camera by its seed.
     """
 
     kind: str
@@ -81,6 +89,8 @@ class Fault:
     down: float = 20.0
     status: int = 500
     size: int = 20 * 1024 * 1024
+    material: str = ""
+    blur: str = ""
     id: int = 0
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -102,10 +112,40 @@ class Fault:
 
 @dataclass
 class Scenario:
-    """A list of faults, and the file they came from (for messages)."""
+    """A list of faults, the cameras' own events (``[events]``), and the file they came from (for messages).
+
+    ``events_offered``: share of cameras offering events, drawn by the fleet seed (None: by programme);
+    ``events``: camera id → events mode (``truthful``, ``silent``, ``lying``, ``none``), overriding the draw.
+    """
 
     faults: list[Fault] = field(default_factory=list)
     source: str = ""
+    events_offered: float | None = None
+    events: dict[str, str] = field(default_factory=dict)
+
+
+_EVENT_MODES = ("truthful", "silent", "lying", "none")
+
+
+def read_events_table(table: object, where: str, scenario: Scenario) -> None:
+    """``[events]``: ``offered = 0.2`` and/or lists of camera ids per mode (``silent = ["C1"]``)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = sorted(set(table) - {"offered", *_EVENT_MODES})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected offered, {', '.join(_EVENT_MODES)}")
+    if "offered" in table:
+        offered = table["offered"]
+        if isinstance(offered, bool) or not isinstance(offered, int | float) or not 0 <= offered <= 1:
+            raise ConfigError(f"{where}.offered: expected a number between 0 and 1, got {offered!r}")
+        scenario.events_offered = float(offered)
+    for mode in _EVENT_MODES:
+        ids = table.get(mode, [])
+        if not isinstance(ids, list) or not all(isinstance(c, str) for c in ids):
+            raise ConfigError(f"{where}.{mode}: expected a list of camera ids")
+        for cid in ids:
+            if scenario.events.setdefault(cid, mode) != mode:
+                raise ConfigError(f"{where}.{mode}: camera {cid!r} is already {scenario.events[cid]!r}")
 
 
 def fault_from_table(table: object, where: str) -> Fault:
@@ -136,6 +176,11 @@ def fault_from_table(table: object, where: str) -> Fault:
         fault.down = parse_duration(table["down"], f"{where}.down")
     if "size" in table:
         fault.size = parse_size(table["size"], f"{where}.size")
+    for key, choices in _CHOICES.items():
+        if key in table:
+            if table[key] not in choices:
+                raise ConfigError(f"{where}.{key}: expected one of {', '.join(choices)}, got {table[key]!r}")
+            setattr(fault, key, table[key])
     if "status" in table:
         status = table["status"]
         if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
@@ -177,11 +222,14 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         raise ConfigError(f"{p}: scenario is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"fault"})
+    unknown = sorted(set(data) - {"fault", "events"})
     if unknown:
-        raise ConfigError(f"{p}: unknown top-level key(s) {', '.join(unknown)}; expected [[fault]] tables")
+        raise ConfigError(f"{p}: unknown top-level key(s) {', '.join(unknown)}; expected [[fault]] tables, [events]")
     tables = data.get("fault", [])
     if not isinstance(tables, list):
         raise ConfigError(f"{p}: fault: expected [[fault]] tables")
     faults = [fault_from_table(t, f"{p}: fault[{i}]") for i, t in enumerate(tables)]
-    return Scenario(faults=faults, source=str(p))
+    scenario = Scenario(faults=faults, source=str(p))
+    if "events" in data:
+        read_events_table(data["events"], f"{p}: events", scenario)
+    return scenario

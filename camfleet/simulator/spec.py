@@ -44,6 +44,10 @@ class SimCameraSpec:
     rtsp: bool = False  # serve H.264 RTSP streams (GStreamer, see ``rtsp``)
     snapshot: bool = True  # False: a camera without a snapshot URI (only RTSP gives a picture)
     main_only: bool = False  # only the 1920×1080 main profile (the worst case for the frame checks)
+    program: str = ""  # e.g. 一村一探头, 农村小天网 (legacy): decides how likely the camera offers events
+    #: camera-side events: "truthful", "silent" (offered, never claim a fault), "lying" (the tamper topic says
+    #: the opposite of the picture), "none" (no events service); "" = the fleet draws it (see ``events_mode``)
+    events: str = ""
 
     def __repr__(self) -> str:
         # The password never appears in a repr (logs, test failure output).
@@ -69,6 +73,22 @@ def with_identity(spec: SimCameraSpec, seed: int) -> SimCameraSpec:
     if not spec.uplink:
         spec.uplink = f"{spec.town}/{spec.village}"
     return spec
+
+
+#: What a camera's own events do (docs/simulator.md, "Events").
+EVENT_MODES = ("truthful", "silent", "lying", "none")
+#: Share of cameras that offer events at all, by programme: most legacy cameras send no tamper events in the field.
+EVENTS_OFFERED = {"农村小天网": 0.2, "一村一探头": 0.8}
+
+
+def events_mode(spec: SimCameraSpec, seed: int, offered: float | None) -> str:
+    """The camera's events mode: its own ``events`` if set; else drawn, stable per seed and camera, with
+    ``offered`` (or its programme's share; a camera of no known programme offers truthful events)."""
+    if spec.events:
+        return spec.events
+    share = offered if offered is not None else EVENTS_OFFERED.get(spec.program, 1.0)
+    draw = random.Random(camera_seed(seed, "events:" + spec.camera_id)).random()
+    return "truthful" if draw < share else "none"
 
 
 def mac_address(seed: int, camera_id: str) -> str:
