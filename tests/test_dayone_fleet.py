@@ -240,15 +240,10 @@ async def test_day_one_disc_defocus_without_events(tmp_path_factory: pytest.Temp
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    reason="2/2 disc-defocused cameras read defocused alone (crisp 0.10-0.13 vs peers' 1.57-1.66, "
-    "edge_sharp 0.75-0.76) yet stay provisional, in memory and stored: a first frame passed (few peers yet) "
-    "and was learned; later frames reading defocused alone do not make the camera doubtful",
-)
 async def test_day_one_disc_defocus_stored_doubtful(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A disc-defocused camera caught on its picture is stored doubtful (nothing learned, a review picture), not
-    provisional. Known to fail: see the reason (runtime/review.py: a provisional camera whose frames fault alone)."""
+    provisional: its first frame passed while few peers had been seen and was learned, and the later frames the
+    no-baseline rules call defocused make it doubtful again (runtime/review.py)."""
     assert_caught(await day_one(tmp_path_factory), of_kind("defocus", blur="disc"))
 
 

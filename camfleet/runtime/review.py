@@ -13,7 +13,7 @@ stores it and applies people's approvals). The states (``model.BaselineState``, 
   the baseline itself (a cover learned as the scene): back to ``doubtful``, the baseline dropped. So does a
   fault the no-baseline rules find when, once after it became provisional, an ``ok`` frame is judged again
   against enough peers (its first pictures may have been judged before its peers were seen: a blur learned
-  as the scene).
+  as the scene), and so does any fault the no-baseline rules name while the baseline is still learning.
 - ``doubtful``: the first pictures were doubtful; a person must look. Nothing is learned; a frame that the
   rules call a fault reads as that fault, anything else as ``cannot_judge``/``needs_review``. After
   ``samples`` frames in a row pass (a cover taken off), those frames become the baseline: ``provisional``.
@@ -220,6 +220,12 @@ class Reviews:
         if provisional_ok and frame.claim:
             # The rules find the picture fine *against a baseline nobody looked at*, while the camera itself
             # reports a fault: the baseline may be the fault (a cover learned as the scene). Start over, doubtful.
+            outcome = self._doubt(camera_id, frame, now)
+            return Outcome(outcome.status, outcome.reason, outcome.detail, drop_baseline=True, keep_picture=True)
+        if review.state is BaselineState.PROVISIONAL and frame.basis == ALONE and frame.status.is_image_fault:
+            # Still learning (no ready baseline in this mode) and the no-baseline rules now name a fault: what was
+            # learned passed while fewer peers had been seen, and may be the fault itself (a blur learned as the
+            # scene, symptom: a provisional camera reading defocused sweep after sweep). Start over, doubtful.
             outcome = self._doubt(camera_id, frame, now)
             return Outcome(outcome.status, outcome.reason, outcome.detail, drop_baseline=True, keep_picture=True)
         learn = Learn.HEALTHY if frame.status is Status.OK else Learn.NO
