@@ -21,6 +21,8 @@ CASES = [
      "nope.toml: config file not found"),
     ("config not TOML", ["--config", "bad.toml", "coverage"], {}, CONFIG, "bad.toml: not valid TOML"),
     ("config check of a bad value", ["config", "check", "badvalue.toml"], {}, CONFIG, "web.listen"),
+    ("config check of missing files", ["config", "check", "files.toml"], {}, CONFIG,
+     "credentials.file: /nonexistent/cred.toml: credentials file not found"),
     ("credentials readable by others", ["sweep", "--once"], {"CAMFLEET_CREDENTIALS_FILE": "open.toml"}, CONFIG,
      "chmod 600"),
     ("credentials missing", ["sweep", "--once"], {"CAMFLEET_CREDENTIALS_FILE": "gone.toml"}, CONFIG,
@@ -58,6 +60,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("mistakes")
     (d / "bad.toml").write_text("not toml [", encoding="utf-8")
     (d / "badvalue.toml").write_text('[web]\nlisten = "nonsense"\n', encoding="utf-8")
+    (d / "files.toml").write_text('[credentials]\nfile = "/nonexistent/cred.toml"\n', encoding="utf-8")
     (d / "open.toml").write_text('[groups.g]\nusername = "a"\npassword = "Zq9-open"\n', encoding="utf-8")
     (d / "open.toml").chmod(0o644)
     with sqlite3.connect(d / "old.db") as db:

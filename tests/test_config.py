@@ -234,3 +234,35 @@ def test_an_environment_override_is_named_with_both_values(tmp_path: Path, monke
     assert "warning: $CAMFLEET_DATABASE_URL=sqlite:///nowhere/x.db overrides [database] url" in result.stderr
     assert result.exit_code == 3 and "unable to open database file" in result.stderr  # 3: a database problem
     assert "Zq9pw" not in result.output
+
+
+def test_config_check_names_every_file_a_start_would_miss(tmp_path: Path) -> None:
+    """`config check` reads the files the config names as a start would: a missing or world-readable credentials
+    file, a password or TLS file that is not there, a certificate without its key: each a `key: problem` line,
+    exit 4; a SQLite directory not created yet is only a warning with the command that creates it."""
+    from typer.testing import CliRunner
+
+    from camfleet.cli import app
+
+    creds = tmp_path / "creds.toml"
+    creds.write_text('[groups.g]\nusername = "a"\npassword = "Zq9-files"\n', encoding="utf-8")
+    creds.chmod(0o644)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'[credentials]\nfile = "{creds}"\n[web]\nbasic_auth_user = "ops"\n'
+        f'basic_auth_password_file = "{tmp_path}/pw"\ntls_cert_file = "{tmp_path}/cert.pem"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["config", "check", str(bad)], terminal_width=300)
+    assert result.exit_code == 4, result.output
+    err = result.stderr
+    assert f"credentials.file: {creds}: credentials file is readable by others" in err
+    assert f"web.basic_auth_password_file: {tmp_path}/pw: not found" in err
+    assert "web.tls_cert_file, web.tls_key_file: give both or neither" in err and "Zq9-files" not in err
+    creds.chmod(0o600)
+    good = tmp_path / "good.toml"
+    good.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/later/x.db"\n[credentials]\nfile = "{creds}"\n',
+                    encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(app, ["config", "check", str(good)], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert f"warning: database.url: the directory {tmp_path}/later does not exist yet" in result.stderr

@@ -107,3 +107,36 @@ def apply_environment(cfg: CamfleetConfig) -> CamfleetConfig:
     if cred:
         cfg = cfg.model_copy(update={"credentials": cfg.credentials.model_copy(update={"file": cred})})
     return cfg
+
+
+def check_files(cfg: CamfleetConfig) -> tuple[list[str], list[str]]:
+    """What a start would find wrong with the files the config names, one ``key: problem`` line each: the
+    credentials file (present, private, valid), the web password and TLS files; and warnings (the SQLite file's
+    directory, which systemd's StateDirectory= creates at the first start but a shell command needs now)."""
+    from camfleet.config.credentials import load_credentials_file
+
+    problems: list[str] = []
+    if cfg.credentials.file:
+        try:
+            load_credentials_file(cfg.credentials.file)
+        except ConfigError as exc:
+            problems.append(f"credentials.file: {exc}")
+    web = cfg.web
+    if web.basic_auth_user and not web.basic_auth_password_file:
+        problems.append("web.basic_auth_password_file: required when web.basic_auth_user is set")
+    if bool(web.tls_cert_file) != bool(web.tls_key_file):
+        problems.append("web.tls_cert_file, web.tls_key_file: give both or neither")
+    for key in ("basic_auth_password_file", "tls_cert_file", "tls_key_file"):
+        name = getattr(web, key)
+        if name and not os.access(name, os.R_OK):
+            problems.append(f"web.{key}: {name}: {'cannot be read' if Path(name).exists() else 'not found'}")
+    warnings: list[str] = []
+    scheme, _, rest = cfg.database.url.partition("://")
+    if scheme.startswith("sqlite") and rest.startswith("/") and rest not in ("/", "/:memory:"):
+        directory = Path(rest[1:]).parent  # sqlite:///rel.db → rel.db; sqlite:////abs/x.db → /abs/x.db
+        if not directory.is_dir():
+            warnings.append(
+                f"database.url: the directory {directory} does not exist yet: the service's first start creates it "
+                f"(StateDirectory=); for admin commands before that: install -d -m 0700 {directory}"
+            )
+    return problems, warnings
