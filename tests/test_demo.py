@@ -24,6 +24,17 @@ def _get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
+def _interrupt(proc: subprocess.Popen[bytes], timeout_s: float) -> str:
+    """Ctrl-C the demo as a user would (SIGKILL to its group if it does not stop in time); its output."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=10)
+    return out.decode(errors="replace")
+
+
 @pytest.mark.timeout(300)
 def test_demo_serves_metrics_and_coverage_then_stops_cleanly(tmp_path: Path) -> None:
     """The demo imports its district, polls it, serves /metrics, /coverage and the API, shows scenario faults,
@@ -50,13 +61,7 @@ def test_demo_serves_metrics_and_coverage_then_stops_cleanly(tmp_path: Path) -> 
 
         wait_until(some_auth_failed, timeout_s=90, what="an auth fault from the demo scenario")
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate(timeout=10)
-    text = out.decode(errors="replace")
+        text = _interrupt(proc, 30)
     assert "demo stopped" in text, text[-2000:]
     time.sleep(0.5)
     assert _get(f"http://{control}/faults")[0] == 0, "the simulator child is still serving"
@@ -114,13 +119,7 @@ def test_demo_at_its_default_size_exactly_as_the_readme_says(tmp_path: Path) -> 
         rtsp_children = [c for c in _children(simulators[0]) if "camfleet-rtsp" in _cmdline(c)]
         assert len(rtsp_children) == (1 if rtsp_available() else 0)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate(timeout=10)
-    text = out.decode(errors="replace")
+        text = _interrupt(proc, 60)
     assert "demo stopped" in text, text[-2000:]
     assert "Traceback" not in (work / "simulator.log").read_text(errors="replace")
     time.sleep(0.5)
