@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,9 +216,6 @@ def test_a_bad_listen_option_is_a_usage_error_without_traceback(
 def test_an_environment_override_is_named_with_both_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`camfleet run` warns when $CAMFLEET_DATABASE_URL overrides a different [database] url of the file, giving
     both (passwords hidden); the same value in both is no warning."""
-    from typer.testing import CliRunner
-
-    from camfleet.cli import app
     from camfleet.config.load import environment_overrides
 
     f = tmp_path / "c.toml"
@@ -229,11 +228,14 @@ def test_an_environment_override_is_named_with_both_values(tmp_path: Path, monke
     )
     monkeypatch.setenv("CAMFLEET_DATABASE_URL", "postgresql+psycopg://cf:Zq9pw@db.example/camfleet")
     assert environment_overrides(load_config(f, apply_env=False)) == []
-    monkeypatch.setenv("CAMFLEET_DATABASE_URL", "sqlite:///nowhere/x.db")
-    result = CliRunner().invoke(app, ["--config", str(f), "run", "--listen", "127.0.0.1:1"], terminal_width=300)
-    assert "warning: $CAMFLEET_DATABASE_URL=sqlite:///nowhere/x.db overrides [database] url" in result.stderr
-    assert result.exit_code == 3 and "unable to open database file" in result.stderr  # 3: a database problem
-    assert "Zq9pw" not in result.output
+    # In a child process: `run` sets up the service's logging, which must not outlive this test.
+    env = {**os.environ, "CAMFLEET_DATABASE_URL": "sqlite:///nowhere/x.db"}
+    proc = subprocess.run([sys.executable, "-m", "camfleet.cli", "--config", str(f), "run", "--listen", "127.0.0.1:1"],
+                          capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    err = " ".join(proc.stderr.split())
+    assert "warning: $CAMFLEET_DATABASE_URL=sqlite:///nowhere/x.db overrides [database] url" in err, err
+    assert proc.returncode == 3 and "unable to open database file" in err  # 3: a database problem
+    assert "Zq9pw" not in proc.stderr + proc.stdout
 
 
 def test_config_check_names_every_file_a_start_would_miss(tmp_path: Path) -> None:

@@ -234,7 +234,8 @@ class FrameChecks:
         frame = Frame(verdict.status, verdict.reason, verdict.detail, verdict.basis, ready, self.claim_of(camera_id),
                       Pending(stats, signature, mode),
                       (alone.status, alone.reason, alone.detail) if alone is not None else None,
-                      self.claim_pending(camera_id))  # fmt: skip
+                      self.claim_pending(camera_id),
+                      learning=not ready and mode in memory.baseline.modes)  # fmt: skip
         out = self.reviews.judged(camera_id, frame, self.clock())
         self.reviews.publish(camera_id)
         if out.drop_baseline:

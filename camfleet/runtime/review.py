@@ -111,6 +111,7 @@ class Frame:
     pending: Pending | None = None
     alone: tuple[Status, Reason, str] | None = None  # the peer recheck's verdict (``wants_recheck``), when made
     claim_pending: bool = False  # the camera's tamper events are read but not for this camera yet
+    learning: bool = False  # the frame's mode has learned frames but is not ready yet
 
 
 def _claim_words(claim: Iterable[Status]) -> str:
@@ -222,10 +223,11 @@ class Reviews:
             # reports a fault: the baseline may be the fault (a cover learned as the scene). Start over, doubtful.
             outcome = self._doubt(camera_id, frame, now)
             return Outcome(outcome.status, outcome.reason, outcome.detail, drop_baseline=True, keep_picture=True)
-        if review.state is BaselineState.PROVISIONAL and frame.basis == ALONE and frame.status.is_image_fault:
-            # Still learning (no ready baseline in this mode) and the no-baseline rules now name a fault: what was
-            # learned passed while fewer peers had been seen, and may be the fault itself (a blur learned as the
-            # scene, symptom: a provisional camera reading defocused sweep after sweep). Start over, doubtful.
+        if review.state is BaselineState.PROVISIONAL and frame.learning and frame.status.is_image_fault:
+            # Still learning this mode and the no-baseline rules now name a fault: what was learned passed while
+            # fewer peers had been seen, and may be the fault itself (a blur learned as the scene, symptom: a
+            # provisional camera reading defocused sweep after sweep). Start over, doubtful. Not for a mode with
+            # nothing learned: a black picture is grey, judged in the IR mode, and must not drop the day baseline.
             outcome = self._doubt(camera_id, frame, now)
             return Outcome(outcome.status, outcome.reason, outcome.detail, drop_baseline=True, keep_picture=True)
         learn = Learn.HEALTHY if frame.status is Status.OK else Learn.NO
