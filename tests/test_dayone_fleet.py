@@ -277,15 +277,10 @@ async def test_day_one_turned_without_events(tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    reason="2/4 turned cameras read spray, not displaced, against their acceptance pictures "
-    "(structure 0.60-0.68, rest_structure 0.74-0.83); the other 2 displaced (structure 0.31-0.46)",
-)
 async def test_day_one_turned_read_displaced_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every turned camera reads displaced (not another scene fault) after each first sweep. Known to fail: see
-    the reason, and test_turned_cameras_read_displaced_against_their_acceptance_pictures (vision's displaced
-    rules)."""
+    """Every turned camera reads displaced (not another scene fault) after each first sweep: against its
+    acceptance picture, a turned view whose layout lines up with the accepted one is no paint (rule 10 wants the
+    rest to match in its fine detail)."""
     run = await day_one(tmp_path_factory)
     for n, states in enumerate(run.sweeps, 1):
         assert all(states[cid].status is Status.DISPLACED for cid in TURNED), (n, caught(run, TURNED))
@@ -376,14 +371,9 @@ async def test_a_running_poller_applies_an_approval_made_in_another_process(tmp_
     assert blessed == [] and any(status is Status.OK for _at, status, _f in changes), changes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with a baseline, the simulator's turned view reads spray for 4 of these 12 "
-    "cameras (structure 0.59-0.68 with the accepted view, rest matching): vision's displaced rules",
-)
 def test_turned_cameras_read_displaced_against_their_acceptance_pictures() -> None:
     """Every one of twelve simulated cameras turned away reads displaced on its first frame against its
-    acceptance picture (`simulate acceptance`'s healthy view), as the issue asks. Known to fail: see the reason."""
+    acceptance picture (`simulate acceptance`'s healthy view), as the issue asks."""
     from camfleet.vision import Baseline
     from camfleet.vision.lifecycle import Judging, analyze_frame
 
