@@ -40,8 +40,9 @@ from camfleet.probe.outcome import failed
 from camfleet.probe.pool import VisionPool
 from camfleet.runtime.evidence import evidence_pictures, review_thumbnail
 from camfleet.runtime.peers import FleetPeers
-from camfleet.runtime.review import ALONE, Frame, Learn, Pending, Reviews
+from camfleet.runtime.review import Frame, Learn, Pending, Reviews
 from camfleet.vision import Baseline, FrameSignature, Verdict, mode_of
+from camfleet.vision.alone import ALONE
 from camfleet.vision.baseline import MODES
 from camfleet.vision.features import MAX_ANALYSIS_WIDTH
 from camfleet.vision.lifecycle import Judged, Judging

@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from camfleet.inventory.store import Approval, BaselineReview
 from camfleet.model import BaselineState, CameraState, FrameStats, Reason, Status
 from camfleet.vision import FrameSignature
+from camfleet.vision.alone import ALONE
 
-#: ``Verdict.basis`` of a frame judged by the no-baseline rules (its mode had no ready baseline).
-ALONE = "alone"
 #: A doubtful camera's review picture is replaced at most this often (unless its reason changes): the review
 #: rows of hundreds of doubtful cameras are written at every flush.
 THUMBNAIL_REFRESH_S = 600.0
