@@ -69,7 +69,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, apply_env: bool =
 
 
 def _hide_password(url: str) -> str:
-    """``url`` with the password of its authority replaced by ***."""
+    """``url`` with the password of its authority replaced by ***. The twin of ``inventory.db.safe_url``, which
+    parses with SQLAlchemy: config (L1) may not import the database layer, and it only needs the userinfo."""
     scheme, sep, rest = url.partition("://")
     authority, slash, path = rest.partition("/")
     user, at, host = authority.rpartition("@")
