@@ -117,7 +117,8 @@ def test_unreviewed_doubtful_cameras_in_every_format(filled: str, monkeypatch: p
     assert {v["village"]: v["unreviewed_cameras"] for v in data["villages"]}["西村"] == 1
     assert {"coverage_rate", "online_rate", "cameras_unknown", "cameras_by_status"} <= set(data["district"])
     rows = list(csv.reader(io.StringIO(_run(filled, monkeypatch, "--format", "csv")[1])))
-    assert rows[0][-1] == "待审核" and {r[1]: r[-1] for r in rows[1:]}["西村"] == "1"
+    col = rows[0].index("待审核")
+    assert {r[1]: r[col] for r in rows[1:]}["西村"] == "1"
     code, out, _ = _run(filled, monkeypatch)
     assert code == 0 and "待审核 unreviewed: 1 台" in out and "1 of 7 cameras" in out
     page = _run(filled, monkeypatch, "--format", "html")[1]
@@ -135,3 +136,33 @@ def test_report_files_are_readable_by_others_unless_told(
     assert (tmp_path / "v.csv").stat().st_mode & 0o777 == 0o640
     code, _, err = _run(filled, monkeypatch, "--format", "csv", "--output", "w.csv", "--mode", "rw-r--r--")
     assert code == 2 and "--mode 'rw-r--r--'" in err and not (tmp_path / "w.csv").exists()
+
+
+def test_provisional_working_cameras_in_every_format(filled: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of two ok cameras, one provisional and one approved, and a broken camera also provisional: JSON says 1
+    provisional camera (only a working camera counts), the CSV's last column 待确认 says it for its village, the
+    table and the HTML say it in a line, and 完好率 is unchanged (provisional cameras count as working)."""
+    now = time.time()
+    with Store(filled) as store:
+        states = store.load_states()
+        ok, broken = ["c1", "c5"], ["c3"]  # the two ok cameras at planned points (c8's point is retired)
+        assert [states[c].status for c in (*ok, *broken)] == [Status.OK, Status.OK, Status.COVERED]
+        store.put_reviews([
+            BaselineReview(ok[0], BaselineState.PROVISIONAL, "", now - 3600, None, now),
+            BaselineReview(ok[1], BaselineState.APPROVED, "", now - 3600, None, now),
+            BaselineReview(broken[0], BaselineState.PROVISIONAL, "", now - 3600, None, now),
+        ])  # fmt: skip
+        points, cameras, _targets = store.load_inventory()
+        point = next(c.point_id for c in cameras if c.camera_id == ok[0])
+        village = next(p.village for p in points if p.point_id == point)
+    code, out, err = _run(filled, monkeypatch, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["district"]["provisional_cameras"] == 1 and data["district"]["working_rate"] == round(2 / 7, 4)
+    assert {v["village"]: v["provisional_cameras"] for v in data["villages"]}[village] == 1
+    rows = list(csv.reader(io.StringIO(_run(filled, monkeypatch, "--format", "csv")[1])))
+    assert rows[0][-1] == "待确认" and {r[1]: r[-1] for r in rows[1:]}[village] == "1"
+    code, out, _ = _run(filled, monkeypatch)
+    assert code == 0 and "待确认 provisional: 1 台" in out and "1 of 2 working cameras" in out
+    page = _run(filled, monkeypatch, "--format", "html")[1]
+    assert "待确认 provisional: 1 台" in page and "mild defocus" in page

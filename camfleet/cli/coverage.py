@@ -46,12 +46,15 @@ def _load_report(
         # What faulty cameras showed when the fault was confirmed: the repair list's pictures.
         thumbnails = store.latest_evidence([c.camera_id for c in cameras])
         # Doubtful first pictures nobody has reviewed: the report says how many of "not working" they are.
-        doubtful = [cid for cid, r in store.reviews().items() if r.state is BaselineState.DOUBTFUL]
+        reviews = store.reviews()
+        doubtful = [cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL]
+        # ok on the no-baseline rules alone so far: the report says how much of "working" that is.
+        provisional = [cid for cid, r in reviews.items() if r.state is BaselineState.PROVISIONAL]
     finally:
         store.close()
     return build_report(
         points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails,
-        doubtful=doubtful,
+        doubtful=doubtful, provisional=provisional,
     )  # fmt: skip
 
 

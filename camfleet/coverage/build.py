@@ -99,6 +99,7 @@ def build_report(
     program: str | None = None,
     thumbnails: Mapping[str, bytes] | None = None,
     doubtful: Collection[str] = (),
+    provisional: Collection[str] = (),
     top: int = 20,
     tz: tzinfo = DISTRICT_TZ,
 ) -> CoverageReport:
@@ -109,6 +110,7 @@ def build_report(
     ``thumbnails`` maps a camera id to an evidence picture (JPEG or PNG bytes) for the repair list.
     ``doubtful`` names the cameras whose baseline is doubtful (first pictures doubtful, no person approved):
     with the cameras whose status reason is ``needs_review`` they are counted as ``cameras_unreviewed``.
+    ``provisional`` names the cameras whose baseline is provisional; the ``ok`` ones are ``cameras_provisional``.
     Raises ``UnknownAreaError`` when ``town`` or ``program`` names nothing, listing the known names.
     """
     chosen, all_towns, programs = _scope(points, town, program)
@@ -119,6 +121,7 @@ def build_report(
         status_of={cid: s.status for cid, s in state_map.items()},
         point_cover={p.point_id: point_covered(cams_at.get(p.point_id, ()), state_map) for p in chosen},
         unreviewed=unreviewed(state_map, doubtful),
+        provisional=frozenset(provisional),
     )
     scope_cams = [c for p in chosen for c in cams_at.get(p.point_id, ())]
     history = _by_camera(transitions, {c.camera_id for c in scope_cams})

@@ -33,6 +33,7 @@ CSV_COLUMNS = (
     "可用率(%)",  # share of the window the village was covered
     "未知时间(%)",  # share of the window before the first check
     "待审核",  # cameras with doubtful first pictures no person has approved (counted as not working)
+    "待确认",  # working cameras judged on their first pictures alone (provisional baseline; counted as working)
 )
 
 
@@ -67,6 +68,7 @@ def render_csv(report: CoverageReport) -> bytes:
                 _pct(v.availability.availability),
                 _pct(v.availability.unknown_fraction),
                 k.cameras_unreviewed,
+                k.cameras_provisional,
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

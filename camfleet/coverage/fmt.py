@@ -55,6 +55,17 @@ def unreviewed_line(k: Kpis) -> str:
     )
 
 
+def provisional_line(k: Kpis) -> str:
+    """The sentence that says how many working cameras were judged on their first pictures alone."""
+    n, ok = k.cameras_provisional, k.cameras_ok
+    return (
+        f"待确认 provisional: {n} 台完好摄像机仅凭首批画面判定, 尚无验收照片或人工确认; "
+        f"轻微虚焦、小角度偏移需确认基线后才能发现 "
+        f"({n} of {ok} working cameras were judged on their first pictures alone, with no acceptance picture and "
+        f"nobody's approval; mild defocus and small turns show only against an approved baseline)"
+    )
+
+
 def covered_word(value: bool | None) -> str:
     """是 / 否 / 未知 for covered, not covered, unknown."""
     return "未知" if value is None else ("是" if value else "否")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from urllib.parse import quote
 
-from camfleet.coverage.fmt import covered_word, duration, local, pct, unreviewed_line
+from camfleet.coverage.fmt import covered_word, duration, local, pct, provisional_line, unreviewed_line
 from camfleet.coverage.report import ALL, CoverageReport, RepairItem
 from camfleet.coverage.svg import point_map, town_bars, trend_chart
 from camfleet.model import status_words
@@ -262,6 +262,7 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
         f'<p class="unrev">{_e(unreviewed_line(report.district.kpis))}'
         + (' <a href="/review">审核 review</a>' if town_filter_links else "")
         + "</p>",
+        f'<p class="muted">{_e(provisional_line(report.district.kpis))}</p>',
         _programs(report),
         '<div class="grid"><div><h2>镇街 towns</h2>',
         town_bars(report.towns),

@@ -36,6 +36,7 @@ def kpis_json(k: Kpis) -> JSON:
         "cameras_ok": k.cameras_ok,
         "cameras_unknown": k.cameras_unknown,
         "unreviewed_cameras": k.cameras_unreviewed,
+        "provisional_cameras": k.cameras_provisional,
         "cameras_by_status": dict(k.cameras_by_status),
     }
 

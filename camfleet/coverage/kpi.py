@@ -11,6 +11,10 @@ Definitions (also in docs/coverage.md):
 * ``cameras_unreviewed``: cameras whose first pictures were doubtful and that no person has approved yet
   (baseline ``doubtful``, or status ``cannot_judge``/``needs_review``). Their status is not ``ok``, so they
   already count as not working; the count says how much of "not working" is waiting for a person to look.
+* ``cameras_provisional``: cameras ``ok`` whose baseline is still provisional: judged on their own first
+  pictures and their peers' (docs/day-one.md), nobody has approved them and no acceptance picture vouches for
+  the view. They count as working; the count says how much of "working" rests on the no-baseline rules alone
+  (mild defocus and a small turn are not seen by them).
 
 Rates are fractions 0..1, or None when the denominator is 0 or nothing in it is known yet (every camera
 unchecked: the report shows "—", not 0 %).
@@ -50,6 +54,7 @@ class Kpis:
     cameras_ok: int = 0
     cameras_unknown: int = 0
     cameras_unreviewed: int = 0
+    cameras_provisional: int = 0
     cameras_by_status: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -81,6 +86,7 @@ class Snapshot:
     status_of: Mapping[str, Status]
     point_cover: Mapping[str, Cover]
     unreviewed: frozenset[str] = frozenset()  # camera ids awaiting a person's review (doubtful baseline)
+    provisional: frozenset[str] = frozenset()  # camera ids whose baseline is provisional (nobody looked)
 
 
 def kpis_for(points: Iterable[PointRecord], snap: Snapshot) -> Kpis:
@@ -106,6 +112,7 @@ def kpis_for(points: Iterable[PointRecord], snap: Snapshot) -> Kpis:
             out.cameras_ok += status.is_working
             out.cameras_unknown += status is Status.UNKNOWN
             out.cameras_unreviewed += cam.camera_id in snap.unreviewed
+            out.cameras_provisional += status.is_working and cam.camera_id in snap.provisional
     for covers in villages.values():
         village = combine(covers)
         out.villages += 1

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from camfleet.coverage.fmt import duration, local, pct, unreviewed_line
+from camfleet.coverage.fmt import duration, local, pct, provisional_line, unreviewed_line
 from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.report import ALL, CoverageReport
 
@@ -116,6 +116,7 @@ def render_table(report: CoverageReport, console: Console) -> None:
         highlight=False,
     )
     console.print(unreviewed_line(d.kpis), highlight=False, markup=False, soft_wrap=True)
+    console.print(provisional_line(d.kpis), highlight=False, markup=False, soft_wrap=True)
     console.print(_town_table(report))
     console.print(_uncovered_table(report))
     if report.unknown_villages:

@@ -140,11 +140,13 @@ class CoverageViews:
 
         window = parse_window(self.window, now=now)
         transitions = self.store.load_transitions(window.start, None)
-        doubtful = [cid for cid, r in self.store.reviews().items() if r.state is BaselineState.DOUBTFUL]
+        reviews = self.store.reviews()
+        doubtful = [cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL]
+        provisional = [cid for cid, r in reviews.items() if r.state is BaselineState.PROVISIONAL]
         try:
             return build_report(
                 inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town,
-                doubtful=doubtful,
+                doubtful=doubtful, provisional=provisional,
             )  # fmt: skip
         except UnknownAreaError as exc:
             raise KeyError(town) from exc
