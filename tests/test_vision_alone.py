@@ -160,3 +160,34 @@ def test_washed_out_first_picture_is_overexposed() -> None:
     washed = np.clip(image * 0.4 + 175.0, 0, 255).astype(np.uint8)
     status, _, scores = _first(washed)
     assert status is Status.OVEREXPOSED and scores["saturated_fraction"] < 0.5, scores
+
+
+def night_globe(seed: int) -> vh.Image:
+    """A night scene with a lit subject: black all round (mean luma ~13), a dim textured disc, its bright rim
+    and a few city lights (fresh4's `earth` is such a scene)."""
+    frame = np.full((720, 1280, 3), 2, np.uint8)
+    yy, xx = np.mgrid[0:720, 0:1280]
+    r = np.hypot(xx - 640, yy - 360)
+    disc = r < 300
+    texture = cv2.cvtColor(vh.scene("coffee"), cv2.COLOR_BGR2GRAY).astype(np.float32) * 0.25
+    frame[disc] = texture[disc].astype(np.uint8)[:, None]
+    frame[(r >= 285) & (r < 300)] = (170, 150, 140)
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 260)
+        centre = (int(640 + d * np.cos(a)), int(360 + d * np.sin(a)))
+        cv2.circle(frame, centre, int(rng.integers(3, 8)), (120, 200, 230), -1)
+    return frame
+
+
+def test_a_dark_scene_with_a_lit_subject_is_not_too_dark() -> None:
+    """A night scene darker than mean luma 25 whose brightest percent is well exposed (a lit subject) is a
+    scene, not a dead illuminator: ``ok`` on its first picture (it was ``too_dark``: fresh4's night globe
+    read so on every healthy sample). A dead illuminator, dim all over, is still not ``ok``."""
+    for seed in range(3):
+        status, detail, scores = _first(night_globe(seed), seed)
+        assert status is Status.OK and scores["brightness"] < 25, (detail, scores)
+    dead = vh.exposure(vh.ir_night(vh.scene("camera")), 0.25)
+    for seed in range(3):
+        status, detail, scores = _first(dead, seed)
+        assert status is Status.TOO_DARK, (detail, scores)

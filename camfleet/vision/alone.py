@@ -41,8 +41,11 @@ COVER_EDGES = 0.002
 # Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
-# Too dark: with no baseline, a picture this dim shows no scene worth judging.
+# Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
+# ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
+# scene; a dead illuminator dims everything, its brightest percent included (99th percentile of luma).
+DARK_LIT_P99 = 48.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
 MIN_TEXTURED = 0.05
 MIN_EDGES = 0.01
@@ -98,7 +101,9 @@ def _judge_alone(
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
     if stats.brightness < DARK_BRIGHTNESS:
-        return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
+        scores["p99"] = extra.get("p99", 0.0)
+        if scores["p99"] < DARK_LIT_P99:
+            return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
     coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
     textured = extra.get("textured_cells", 0.0)
     scores.update(coat_edge=round(coat, 3), coat_repeat=round(repeat, 3), veil=round(veiled, 1))
