@@ -55,6 +55,13 @@ PRIOR_EDGE_SHARP = 0.70  # sharpest edges' gradient over the same at half scale 
 PRIOR_CRISP = 0.2  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18; both at once: ≥ 0.4)
 PEER_EDGE_SHARP = 0.86  # shares of the peers' medians
 PEER_CRISP = 0.35
+# ... and soft at the fine scale more than one octave coarser: a lens blur has one width, so it lowers the sharpest
+# edges' gradient ratio at the analysis scale (edge_sharp) more than at half scale (edge_sharp2); a scene soft at
+# every scale (fog, brushwork: fresh5's shore, 0.94-0.96) keeps the two alike. Defocus σ 3-8 px at 1280: ≤ 0.905.
+FINE_OVER_COARSE = 0.93
+# A blur so wide that both ratios sit near their floor (0.5) looks alike at both scales again: edges this soft
+# are a lens whatever the ratio (healthy ≥ 0.645, the soft painted coast; defocus σ 8 px at 1280: 0.53-0.60).
+VERY_SOFT = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
@@ -124,20 +131,23 @@ def _judge_alone(
 
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:
-    """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS), or ""."""
+    """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS) the way a
+    lens out of focus is (softest at the finest scale), or ""."""
     sharp = stats.extra.get("edge_sharp", 1.0)
     crisp = stats.extra.get("crisp", -1.0)
-    scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4))
+    fine = sharp / max(stats.extra.get("edge_sharp2", 1.0), 1e-3)
+    scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4), fine_over_coarse=round(fine, 3))
+    lens = fine < FINE_OVER_COARSE or sharp < VERY_SOFT  # else as soft one octave coarser: fog, brushwork
     seen = peers.mode(mode) if peers is not None else None
     if seen is not None and seen.count >= MIN_PEERS:
         med_sharp, med_crisp = seen.median("edge_sharp"), seen.median("crisp")
         if med_sharp is None or med_crisp is None:
             return ""
         scores.update(peers=float(seen.count), peer_edge_sharp=round(med_sharp, 3), peer_crisp=round(med_crisp, 4))
-        if sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
+        if lens and sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
             return f"far softer than its {seen.count} peers: edges {sharp:.2f} vs {med_sharp:.2f}"
         return ""
     scores["peers"] = float(seen.count if seen is not None else 0)
-    if sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:
+    if lens and sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:
         return f"far softer than any healthy picture ({sharp:.2f}; fewer than {MIN_PEERS} peers to compare)"
     return ""
