@@ -222,3 +222,20 @@ def test_a_scene_soft_at_every_scale_is_not_defocused() -> None:
         assert status is Status.OK and scores["edge_sharp"] < 0.75, (detail, scores)
         status, detail, scores = _first(vh.defocus(scene, 5.0), seed, peers=peers)
         assert status is Status.DEFOCUSED, (detail, scores)
+
+
+def test_a_lens_blur_under_an_osd_is_still_defocused() -> None:
+    """An OSD is drawn after the lens: sharp over a blurred picture, it lifts ``fine_over_coarse`` into the
+    soft-scene band (0.94 here). The picture keeps no fine texture (``crisp`` 0.03, a soft scene ≥ 0.2), so it is
+    still ``defocused`` among sharp peers, not excused as a scene soft at every scale."""
+    from camfleet.simulator.frame import _disc_blur
+
+    def stamped(image: vh.Image) -> vh.Image:
+        cv2.putText(image, "2026-12-06 12:00:00", (24, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (240, 240, 240), 2)
+        return image
+
+    book, group = PeerBook(), peer_group("M", 320)
+    for k, name in enumerate(("astronaut", "coffee", "motorcycle", "rocket", "chelsea") * 2):
+        book.add(group, f"S{k}", analyze_jpeg(vh.camera_jpeg(stamped(vh.scene(name)), k), None, None, 4)[0])
+    status, detail, scores = _first(stamped(_disc_blur(vh.scene("astronaut"), 12)), 3, peers=book.view(group, "X"))
+    assert status is Status.DEFOCUSED and scores["fine_over_coarse"] >= 0.93, (detail, scores)

@@ -58,7 +58,13 @@ PEER_CRISP = 0.35
 # ... and soft at the fine scale more than one octave coarser: a lens blur has one width, so it lowers the sharpest
 # edges' gradient ratio at the analysis scale (edge_sharp) more than at half scale (edge_sharp2); a scene soft at
 # every scale (fog, brushwork: fresh5's shore, 0.94-0.96) keeps the two alike. Defocus σ 3-8 px at 1280: ≤ 0.905.
+# Above 1 the fine scale is the sharper: an overlay drawn after the lens (an OSD, 1.1-1.5 on the simulator's
+# blurred cameras) over a soft picture, which says nothing of the scene: judged as before.
 FINE_OVER_COARSE = 0.93
+OVERLAY = 1.0
+# A soft scene keeps some fine texture (``crisp``: shore ≥ 0.21); a lens far out of focus leaves almost none (σ 5 px
+# at 1280: ≤ 0.21 on bare scenes, ≤ 0.09 with an OSD drawn over it, which lifts the ratio into the band above).
+SOFT_SCENE_CRISP = 0.15
 # A blur so wide that both ratios sit near their floor (0.5) looks alike at both scales again: edges this soft
 # are a lens whatever the ratio (healthy ≥ 0.645, the soft painted coast; defocus σ 8 px at 1280: 0.53-0.60).
 VERY_SOFT = 0.6
@@ -137,7 +143,9 @@ def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, sco
     crisp = stats.extra.get("crisp", -1.0)
     fine = sharp / max(stats.extra.get("edge_sharp2", 1.0), 1e-3)
     scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4), fine_over_coarse=round(fine, 3))
-    lens = fine < FINE_OVER_COARSE or sharp < VERY_SOFT  # else as soft one octave coarser: fog, brushwork
+    # As soft one octave coarser and still some fine texture: a soft scene (fog, brushwork), not a lens.
+    scene_soft = FINE_OVER_COARSE <= fine <= OVERLAY and crisp >= SOFT_SCENE_CRISP and sharp >= VERY_SOFT
+    lens = not scene_soft
     seen = peers.mode(mode) if peers is not None else None
     if seen is not None and seen.count >= MIN_PEERS:
         med_sharp, med_crisp = seen.median("edge_sharp"), seen.median("crisp")
