@@ -239,3 +239,20 @@ def test_a_lens_blur_under_an_osd_is_still_defocused() -> None:
         book.add(group, f"S{k}", analyze_jpeg(vh.camera_jpeg(stamped(vh.scene(name)), k), None, None, 4)[0])
     status, detail, scores = _first(stamped(_disc_blur(vh.scene("astronaut"), 12)), 3, peers=book.view(group, "X"))
     assert status is Status.DEFOCUSED and scores["fine_over_coarse"] >= 0.93, (detail, scores)
+
+
+def test_a_lifted_clipping_first_picture_is_overexposed() -> None:
+    """A picture both lifted (mean luma ≥ 175) and clipping (≥ 3 % white) is ``overexposed`` with no baseline,
+    though under rule 3's 12 % clipped and mean 205 (it was ``ok``: a gain ×3 over a sky, a bloom on an IR
+    scene). Healthy pictures that bright clip ≤ 0.3 %; a bright scene with nothing clipped stays ``ok``."""
+    image = vh.scene("coffee").astype(np.float32)
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    spot = 160.0 * np.exp(-(((xx - 0.5 * w) / w) ** 2 + ((yy - 0.4 * h) / h) ** 2) / 0.01)
+    lifted = np.clip(image * 0.55 + 118.0 + spot[..., None], 0, 255).astype(np.uint8)
+    status, _, scores = _first(lifted)
+    assert status is Status.OVEREXPOSED, scores
+    assert 175 <= scores["brightness"] < 205 and 0.03 <= scores["saturated_fraction"] < 0.12, scores
+    bright = np.clip(image * 0.4 + 140.0, 0, 249).astype(np.uint8)
+    status, _, scores = _first(bright)
+    assert status is Status.OK and scores["brightness"] >= 175, scores

@@ -41,6 +41,9 @@ COVER_EDGES = 0.002
 # Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
+# ... or lifted and clipping at once: healthy pictures this bright clip ≤ 0.3 %, those clipping ≥ 1 % are ≤ 126
+OVEREXPOSED_LIFTED = 175.0  # mean luma
+OVEREXPOSED_LIFTED_CLIPPED = 0.03
 # Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
 # ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
@@ -105,6 +108,8 @@ def _judge_alone(
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
+    if stats.brightness >= OVEREXPOSED_LIFTED and stats.saturated_fraction >= OVEREXPOSED_LIFTED_CLIPPED:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out and clipping: too much light")
     frozen = frozen_verdict(signature, previous, scores)
     if frozen is not None:
         return frozen
