@@ -60,7 +60,8 @@ PEER_EDGE_SHARP = 0.86  # shares of the peers' medians
 PEER_CRISP = 0.35
 # ... and soft at the fine scale more than one octave coarser: a lens blur has one width, so it lowers the sharpest
 # edges' gradient ratio at the analysis scale (edge_sharp) more than at half scale (edge_sharp2); a scene soft at
-# every scale (fog, brushwork: fresh5's shore, 0.94-0.96) keeps the two alike. Defocus σ 3-8 px at 1280: ≤ 0.905.
+# every scale (fog, brushwork: fresh5's shore, 0.944-0.968) keeps the two alike. Defocus σ 5-8 px at 1280: ≤ 0.909;
+# σ 3: ≤ 0.90 on 95 % (a field of glitter, point-like, 0.97).
 # Above 1 the fine scale is the sharper: an overlay drawn after the lens (an OSD, 1.1-1.5 on the simulator's
 # blurred cameras) over a soft picture, which says nothing of the scene: judged as before.
 FINE_OVER_COARSE = 0.93
