@@ -160,3 +160,99 @@ def test_washed_out_first_picture_is_overexposed() -> None:
     washed = np.clip(image * 0.4 + 175.0, 0, 255).astype(np.uint8)
     status, _, scores = _first(washed)
     assert status is Status.OVEREXPOSED and scores["saturated_fraction"] < 0.5, scores
+
+
+def night_globe(seed: int) -> vh.Image:
+    """A night scene with a lit subject: black all round (mean luma ~13), a dim textured disc, its bright rim
+    and a few city lights (fresh4's `earth` is such a scene)."""
+    frame = np.full((720, 1280, 3), 2, np.uint8)
+    yy, xx = np.mgrid[0:720, 0:1280]
+    r = np.hypot(xx - 640, yy - 360)
+    disc = r < 300
+    texture = cv2.cvtColor(vh.scene("coffee"), cv2.COLOR_BGR2GRAY).astype(np.float32) * 0.25
+    frame[disc] = texture[disc].astype(np.uint8)[:, None]
+    frame[(r >= 285) & (r < 300)] = (170, 150, 140)
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        a, d = rng.uniform(0, 2 * np.pi), rng.uniform(0, 260)
+        centre = (int(640 + d * np.cos(a)), int(360 + d * np.sin(a)))
+        cv2.circle(frame, centre, int(rng.integers(3, 8)), (120, 200, 230), -1)
+    return frame
+
+
+def test_a_dark_scene_with_a_lit_subject_is_not_too_dark() -> None:
+    """A night scene darker than mean luma 25 whose brightest percent is well exposed (a lit subject) is a
+    scene, not a dead illuminator: ``ok`` on its first picture (it was ``too_dark``: fresh4's night globe
+    read so on every healthy sample). A dead illuminator, dim all over, is still not ``ok``."""
+    for seed in range(3):
+        status, detail, scores = _first(night_globe(seed), seed)
+        assert status is Status.OK and scores["brightness"] < 25, (detail, scores)
+    dead = vh.exposure(vh.ir_night(vh.scene("camera")), 0.25)
+    for seed in range(3):
+        status, detail, scores = _first(dead, seed)
+        assert status is Status.TOO_DARK, (detail, scores)
+
+
+def soft_at_every_scale(seed: int, hurst: float = 0.6) -> vh.Image:
+    """A scene soft at every scale, as fog or brushwork is (fresh5's painted foggy coast): a fractional Brownian
+    surface (amplitude ∝ f^-(H+1)): halving it scales its gradients alike at every octave."""
+    rng = np.random.default_rng(seed)
+    f = np.hypot(np.fft.rfftfreq(1280)[None, :], np.fft.fftfreq(720)[:, None])
+    f[0, 0] = 1.0
+    amp = f ** -(hurst + 1.0)
+    amp[0, 0] = 0.0
+    fields = [np.fft.irfft2(amp * np.exp(2j * np.pi * rng.random(f.shape)), s=(720, 1280)) for _ in range(3)]
+    base = (fields[0] - fields[0].mean()) / fields[0].std()
+    rgb = np.stack([120 + 35 * base + 8 * (c - c.mean()) / c.std() for c in fields], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_a_scene_soft_at_every_scale_is_not_defocused() -> None:
+    """Among sharp peers, a scene soft at every scale (edges as soft at half scale as at the analysis scale:
+    ``fine_over_coarse`` ≥ 0.93) is ``ok``: a lens blur has one width and softens the finest scale most. It was
+    ``defocused`` (far softer than its peers), as fresh5's foggy painted coast was on 76 of 137 healthy samples
+    and ``spray`` on 34 (soft and veiled by its own fog). The same scene out of focus (σ 5 px) is ``defocused``."""
+    book, group = PeerBook(), peer_group("M", 320)
+    for k, name in enumerate(("astronaut", "coffee", "motorcycle", "rocket", "chelsea") * 2):
+        book.add(group, f"S{k}", analyze_jpeg(vh.camera_jpeg(vh.scene(name), k), None, None, 4)[0])
+    peers = book.view(group, "X")
+    for seed in range(2):
+        scene = soft_at_every_scale(seed)
+        status, detail, scores = _first(scene, seed, peers=peers)
+        assert status is Status.OK and scores["edge_sharp"] < 0.75, (detail, scores)
+        status, detail, scores = _first(vh.defocus(scene, 5.0), seed, peers=peers)
+        assert status is Status.DEFOCUSED, (detail, scores)
+
+
+def test_a_lens_blur_under_an_osd_is_still_defocused() -> None:
+    """An OSD is drawn after the lens: sharp over a blurred picture, it lifts ``fine_over_coarse`` into the
+    soft-scene band (0.94 here). The picture keeps no fine texture (``crisp`` 0.03, a soft scene ≥ 0.2), so it is
+    still ``defocused`` among sharp peers, not excused as a scene soft at every scale."""
+    from camfleet.simulator.frame import _disc_blur
+
+    def stamped(image: vh.Image) -> vh.Image:
+        cv2.putText(image, "2026-12-06 12:00:00", (24, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (240, 240, 240), 2)
+        return image
+
+    book, group = PeerBook(), peer_group("M", 320)
+    for k, name in enumerate(("astronaut", "coffee", "motorcycle", "rocket", "chelsea") * 2):
+        book.add(group, f"S{k}", analyze_jpeg(vh.camera_jpeg(stamped(vh.scene(name)), k), None, None, 4)[0])
+    status, detail, scores = _first(stamped(_disc_blur(vh.scene("astronaut"), 12)), 3, peers=book.view(group, "X"))
+    assert status is Status.DEFOCUSED and scores["fine_over_coarse"] >= 0.93, (detail, scores)
+
+
+def test_a_lifted_clipping_first_picture_is_overexposed() -> None:
+    """A picture both lifted (mean luma ≥ 175) and clipping (≥ 3 % white) is ``overexposed`` with no baseline,
+    though under rule 3's 12 % clipped and mean 205 (it was ``ok``: a gain ×3 over a sky, a bloom on an IR
+    scene). Healthy pictures that bright clip ≤ 0.3 %; a bright scene with nothing clipped stays ``ok``."""
+    image = vh.scene("coffee").astype(np.float32)
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    spot = 160.0 * np.exp(-(((xx - 0.5 * w) / w) ** 2 + ((yy - 0.4 * h) / h) ** 2) / 0.01)
+    lifted = np.clip(image * 0.55 + 118.0 + spot[..., None], 0, 255).astype(np.uint8)
+    status, _, scores = _first(lifted)
+    assert status is Status.OVEREXPOSED, scores
+    assert 175 <= scores["brightness"] < 205 and 0.03 <= scores["saturated_fraction"] < 0.12, scores
+    bright = np.clip(image * 0.4 + 140.0, 0, 249).astype(np.uint8)
+    status, _, scores = _first(bright)
+    assert status is Status.OK and scores["brightness"] >= 175, scores

@@ -41,8 +41,14 @@ COVER_EDGES = 0.002
 # Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
-# Too dark: with no baseline, a picture this dim shows no scene worth judging.
+# ... or lifted and clipping at once: healthy pictures this bright clip ≤ 0.3 %, those clipping ≥ 1 % are ≤ 126
+OVEREXPOSED_LIFTED = 175.0  # mean luma
+OVEREXPOSED_LIFTED_CLIPPED = 0.03
+# Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
+# ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
+# scene; a dead illuminator dims everything, its brightest percent included (99th percentile of luma).
+DARK_LIT_P99 = 48.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
 MIN_TEXTURED = 0.05
 MIN_EDGES = 0.01
@@ -52,6 +58,20 @@ PRIOR_EDGE_SHARP = 0.70  # sharpest edges' gradient over the same at half scale 
 PRIOR_CRISP = 0.2  # ... and the median textured cell's Laplacian² / std² (healthy ≥ 0.18; both at once: ≥ 0.4)
 PEER_EDGE_SHARP = 0.86  # shares of the peers' medians
 PEER_CRISP = 0.35
+# ... and soft at the fine scale more than one octave coarser: a lens blur has one width, so it lowers the sharpest
+# edges' gradient ratio at the analysis scale (edge_sharp) more than at half scale (edge_sharp2); a scene soft at
+# every scale (fog, brushwork: fresh5's shore, 0.944-0.968) keeps the two alike. Defocus σ 5-8 px at 1280: ≤ 0.909;
+# σ 3: ≤ 0.90 on 95 % (a field of glitter, point-like, 0.97).
+# Above 1 the fine scale is the sharper: an overlay drawn after the lens (an OSD, 1.1-1.5 on the simulator's
+# blurred cameras) over a soft picture, which says nothing of the scene: judged as before.
+FINE_OVER_COARSE = 0.93
+OVERLAY = 1.0
+# A soft scene keeps some fine texture (``crisp``: shore ≥ 0.21); a lens far out of focus leaves almost none (σ 5 px
+# at 1280: ≤ 0.21 on bare scenes, ≤ 0.09 with an OSD drawn over it, which lifts the ratio into the band above).
+SOFT_SCENE_CRISP = 0.15
+# A blur so wide that both ratios sit near their floor (0.5) looks alike at both scales again: edges this soft
+# are a lens whatever the ratio (healthy ≥ 0.645, the soft painted coast; defocus σ 8 px at 1280: 0.53-0.60).
+VERY_SOFT = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
@@ -89,6 +109,8 @@ def _judge_alone(
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
+    if stats.brightness >= OVEREXPOSED_LIFTED and stats.saturated_fraction >= OVEREXPOSED_LIFTED_CLIPPED:
+        return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out and clipping: too much light")
     frozen = frozen_verdict(signature, previous, scores)
     if frozen is not None:
         return frozen
@@ -98,7 +120,9 @@ def _judge_alone(
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
     if stats.brightness < DARK_BRIGHTNESS:
-        return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
+        scores["p99"] = extra.get("p99", 0.0)
+        if scores["p99"] < DARK_LIT_P99:
+            return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
     coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
     textured = extra.get("textured_cells", 0.0)
     scores.update(coat_edge=round(coat, 3), coat_repeat=round(repeat, 3), veil=round(veiled, 1))
@@ -119,20 +143,25 @@ def _judge_alone(
 
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:
-    """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS), or ""."""
+    """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS) the way a
+    lens out of focus is (softest at the finest scale), or ""."""
     sharp = stats.extra.get("edge_sharp", 1.0)
     crisp = stats.extra.get("crisp", -1.0)
-    scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4))
+    fine = sharp / max(stats.extra.get("edge_sharp2", 1.0), 1e-3)
+    scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4), fine_over_coarse=round(fine, 3))
+    # As soft one octave coarser and still some fine texture: a soft scene (fog, brushwork), not a lens.
+    scene_soft = FINE_OVER_COARSE <= fine <= OVERLAY and crisp >= SOFT_SCENE_CRISP and sharp >= VERY_SOFT
+    lens = not scene_soft
     seen = peers.mode(mode) if peers is not None else None
     if seen is not None and seen.count >= MIN_PEERS:
         med_sharp, med_crisp = seen.median("edge_sharp"), seen.median("crisp")
         if med_sharp is None or med_crisp is None:
             return ""
         scores.update(peers=float(seen.count), peer_edge_sharp=round(med_sharp, 3), peer_crisp=round(med_crisp, 4))
-        if sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
+        if lens and sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
             return f"far softer than its {seen.count} peers: edges {sharp:.2f} vs {med_sharp:.2f}"
         return ""
     scores["peers"] = float(seen.count if seen is not None else 0)
-    if sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:
+    if lens and sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:
         return f"far softer than any healthy picture ({sharp:.2f}; fewer than {MIN_PEERS} peers to compare)"
     return ""
