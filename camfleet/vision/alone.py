@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
-from camfleet.vision.baseline import mode_of
+from camfleet.vision.baseline import DAY, mode_of
 from camfleet.vision.features import FrameSignature
 from camfleet.vision.peers import PeerView
 from camfleet.vision.verdict import (
@@ -41,6 +41,17 @@ COVER_EDGES = 0.002
 # Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
+# Milky: a translucent cover (a plastic bag, a film) scatters light over the whole picture: its darkest parts lifted
+# to this share of its brightest (veil / p99; healthy ≤ 0.51, fog included), with almost no texture or edge left.
+MILKY_VEIL = 0.6
+MILKY_TEXTURED = 0.2
+MILKY_EDGES = 0.006
+# Part of the view under something on the dome (a leaf, a hand): a flat region from the frame's edge covering this
+# share of the picture, by day this much darker than the rest (a near object shows its shadowed side; a sky is the
+# brightest part of a day picture) and not black (a night sky or space).
+NEAR_AREA = 0.2
+NEAR_DARKER = 35.0
+NEAR_MIN_LUMA = 25.0
 # Too dark: with no baseline, a picture this dim shows no scene worth judging.
 DARK_BRIGHTNESS = 25.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
@@ -97,6 +108,11 @@ def _judge_alone(
             detail = "dark, flat picture with no edge: covered, or a dead illuminator; a person must look"
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
+    milky = extra.get("veil", 0.0) / max(1.0, extra.get("p99", 255.0))
+    if milky >= MILKY_VEIL and extra.get("textured_cells", 1.0) < MILKY_TEXTURED and stats.edge_density < MILKY_EDGES:
+        scores["milky"] = round(milky, 3)
+        detail = "milky, with almost no texture: a translucent cover (a bag, a film) on the lens, or thick fog"
+        return Verdict(Status.COVERED, scores=scores, detail=detail)
     if stats.brightness < DARK_BRIGHTNESS:
         return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
     coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
@@ -115,7 +131,23 @@ def _judge_alone(
         return Verdict(Status.SPRAY, scores=scores, detail=f"milky and soft: a film of paint on the dome ({soft})")
     if soft:
         return Verdict(Status.DEFOCUSED, scores=scores, detail=soft)
+    near = _near_cover(extra, mode, scores)
+    if near:
+        return Verdict(Status.COVERED, scores=scores, detail=near)
     return Verdict(Status.OK, scores=scores)
+
+
+def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) -> str:
+    """Why part of the view seems hidden by something on the dome (``features.near_cover``), or "".
+
+    By day only: a near object is seen from its shadowed side, darker than the scene it hides, while the flat
+    regions of a healthy day picture are skies (the brightest part) or black (night sky, space). In IR the
+    illuminator lights a near object and a sky alike (docs/day-one.md, weaknesses)."""
+    area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
+    scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER:
+        return ""
+    return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:

@@ -123,6 +123,7 @@ def compute_features(
             "veil": veil(small),
             "coat_edge": coat_edge(blocks),
             "coat_repeat": coat_repeat(blocks),
+            **near_cover(gray, blocks, edges),
         },
     )
     return stats, signature
@@ -336,3 +337,38 @@ def veil(small: U8Array) -> float:
     dark = np.min(small, axis=2)
     eroded = cv2.erode(dark, np.ones((VEIL_WINDOW, VEIL_WINDOW), np.uint8))
     return float(np.quantile(eroded, VEIL_QUANTILE))
+
+
+#: ``near_cover``: how far out (blocks) the flat region's outline may reach before "the rest" of the picture starts.
+COVER_RIM_BLOCKS = 4
+
+
+def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, float]:
+    """The picture's largest flat region that touches the frame's edge — what a leaf, a hand or tape stuck on the
+    dome leaves: no edge, no texture, from the border in — and how it compares with the rest of the picture.
+
+    On the FLAT_BLOCK_PX block grid: blocks flat (blurred luma std under FLAT_BLOCK_STD) with no Canny edge pixel,
+    4-connected. ``cover_area``: the largest such region's share of the blocks when it touches a side of the frame
+    (else 0); ``cover_luma``: its mean luma; ``rest_luma``: the median luma of the blocks more than
+    COVER_RIM_BLOCKS blocks away from it (its blurred outline left out). A sky or a night background is such a
+    region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
+    h, w = std.shape
+    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0}
+    edged = cv2.resize((edges > 0).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) > 0
+    flat = ((std < FLAT_BLOCK_STD) & ~edged).astype(np.uint8)
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    if count <= 1:
+        return none
+    best = 1 + int(np.argmax(boxes[1:, cv2.CC_STAT_AREA]))
+    x, y, bw, bh, area = (int(v) for v in boxes[best])
+    if x > 0 and y > 0 and x + bw < w and y + bh < h:
+        return none
+    region = (labels == best).astype(np.uint8)
+    mean = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
+    side = 2 * COVER_RIM_BLOCKS + 1
+    rest = cv2.dilate(region, np.ones((side, side), np.uint8)) == 0
+    return {
+        "cover_area": area / region.size,
+        "cover_luma": float(mean[region > 0].mean()),
+        "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean()),
+    }
