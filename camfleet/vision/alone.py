@@ -42,8 +42,11 @@ COVER_EDGES = 0.002
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
 # Milky: a translucent cover (a plastic bag, a film) scatters light over the whole picture: its darkest parts lifted
-# to this share of its brightest (veil / p99; healthy ≤ 0.51, fog included), with almost no texture or edge left.
+# to this share of its brightest (veil / p99; healthy ≤ 0.51, fog included), with almost no texture or edge left,
+# and bright: the film lights up with the daylight or the IR it scatters (the moon's grey surface photograph,
+# IR, is as milky and featureless at mean luma 51-90; the simulator's bags are 115-175).
 MILKY_VEIL = 0.6
+MILKY_BRIGHTNESS = 110.0
 MILKY_TEXTURED = 0.2
 MILKY_EDGES = 0.006
 # Part of the view under something on the dome (a leaf, a hand): a flat region from the frame's edge covering this
@@ -109,7 +112,8 @@ def _judge_alone(
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
     milky = extra.get("veil", 0.0) / max(1.0, extra.get("p99", 255.0))
-    if milky >= MILKY_VEIL and extra.get("textured_cells", 1.0) < MILKY_TEXTURED and stats.edge_density < MILKY_EDGES:
+    featureless = extra.get("textured_cells", 1.0) < MILKY_TEXTURED and stats.edge_density < MILKY_EDGES
+    if milky >= MILKY_VEIL and featureless and stats.brightness >= MILKY_BRIGHTNESS:
         scores["milky"] = round(milky, 3)
         detail = "milky, with almost no texture: a translucent cover (a bag, a film) on the lens, or thick fog"
         return Verdict(Status.COVERED, scores=scores, detail=detail)
