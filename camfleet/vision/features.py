@@ -339,6 +339,8 @@ def veil(small: U8Array) -> float:
     return float(np.quantile(eroded, VEIL_QUANTILE))
 
 
+#: ``near_cover`` looks no further when fewer blocks than this share are flat (a cover worth naming is larger).
+NEAR_MIN_BLOCKS = 0.1
 #: ``near_cover``: how far out (blocks) the flat region's outline may reach before "the rest" of the picture starts.
 COVER_RIM_BLOCKS = 4
 
@@ -354,8 +356,14 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
     h, w = std.shape
     none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0}
-    edged = cv2.resize((edges > 0).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) > 0
-    flat = ((std < FLAT_BLOCK_STD) & ~edged).astype(np.uint8)
+    flat = std < FLAT_BLOCK_STD
+    if np.count_nonzero(flat) < NEAR_MIN_BLOCKS * flat.size:
+        return none
+    # Per block, on the picture cropped to whole blocks (an integer shrink: 4× cheaper than the 8.2-px one):
+    # any edge pixel, and the mean luma.
+    side = FLAT_BLOCK_PX
+    edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
+    flat = (flat & ~edged).astype(np.uint8)
     count, labels, boxes, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
     if count <= 1:
         return none
@@ -364,9 +372,9 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     if x > 0 and y > 0 and x + bw < w and y + bh < h:
         return none
     region = (labels == best).astype(np.uint8)
-    mean = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
-    side = 2 * COVER_RIM_BLOCKS + 1
-    rest = cv2.dilate(region, np.ones((side, side), np.uint8)) == 0
+    mean = cv2.resize(gray[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA)
+    reach = 2 * COVER_RIM_BLOCKS + 1
+    rest = cv2.dilate(region, np.ones((reach, reach), np.uint8)) == 0
     return {
         "cover_area": area / region.size,
         "cover_luma": float(mean[region > 0].mean()),
