@@ -77,10 +77,10 @@ def test_generator_covers_over_photographs(name: str) -> None:
 )  # fmt: skip
 def test_large_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str) -> None:
     """Healthy first pictures with a large flat region — a sky (camera, china), a dark blurred background beside
-    a sharp flower, a night sky (rocket), a fog bank over a coast (shore), space (earth), grey regolith (moon) — are not ``covered``: a day sky is the
-    brightest part of the picture and black is a night background, while a cover is darker than the scene and not
-    black; a fog is not milky enough with its texture left, and the moon's featureless grey is too dim for a
-    film scattering daylight."""
+    a sharp flower, a night sky (rocket), a fog bank over a coast (shore), space (earth), grey regolith (moon) —
+    are not ``covered``: a day sky is the brightest part of the picture and black is a night background, while a
+    cover is darker than the scene and not black; a fog is not milky enough with its texture left, and the moon's
+    featureless grey is too dim for a film scattering daylight."""
     try:
         scene = vs.load_scene(name)
     except RuntimeError as missing:  # fresh4/fresh5 pictures: installed from benchmarks/fresh*-pictures.txt

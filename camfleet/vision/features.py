@@ -363,8 +363,8 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     # any edge pixel, and the mean luma.
     side = FLAT_BLOCK_PX
     edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
-    flat = (flat & ~edged).astype(np.uint8)
-    count, labels, boxes, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    smooth = (flat & ~edged).astype(np.uint8)
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(smooth, connectivity=4)
     if count <= 1:
         return none
     best = 1 + int(np.argmax(boxes[1:, cv2.CC_STAT_AREA]))
