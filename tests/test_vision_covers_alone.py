@@ -73,19 +73,21 @@ def test_generator_covers_over_photographs(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "kind"),
     [("camera", "live"), ("flower", "live"), ("flower", "exposure"), ("rocket", "live"), ("shore", "haze"),
-     ("shore", "live"), ("china", "live"), ("earth", "live"), ("moon", "live")],
+     ("shore", "live"), ("china", "live"), ("earth", "live"), ("moon", "live"), ("rocket", "passer_by")],
 )  # fmt: skip
 def test_large_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str) -> None:
     """Healthy first pictures with a large flat region — a sky (camera, china), a dark blurred background beside
     a sharp flower, a night sky (rocket), a fog bank over a coast (shore), space (earth), grey regolith (moon) —
     are not ``covered``: a day sky is the brightest part of the picture and black is a night background, while a
     cover is darker than the scene and not black; a fog is not milky enough with its texture left, and the moon's
-    featureless grey is too dim for a film scattering daylight."""
+    featureless grey is too dim for a film scattering daylight. A bright passer-by in front of the rocket's dusk
+    sky (flat over 70 % of the view) is no reason either: nothing of the scene is left beyond the sky's outline
+    to compare it with (it read ``covered`` before ``rest_share`` was asked)."""
     try:
         scene = vs.load_scene(name)
     except RuntimeError as missing:  # fresh4/fresh5 pictures: installed from benchmarks/fresh*-pictures.txt
         pytest.skip(str(missing))
     rng = np.random.default_rng(5)
-    for _ in range(3):
+    for _ in range(8 if kind == "passer_by" else 3):
         verdict = _alone(ve.normal_sample(scene, kind, rng).frame)
         assert verdict.status is not Status.COVERED, verdict

@@ -55,6 +55,7 @@ MILKY_EDGES = 0.006
 NEAR_AREA = 0.2
 NEAR_DARKER = 35.0
 NEAR_MIN_LUMA = 25.0
+NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with
 # Too dark: with no baseline, a picture this dim shows no scene worth judging.
 DARK_BRIGHTNESS = 25.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
@@ -148,8 +149,9 @@ def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) ->
     regions of a healthy day picture are skies (the brightest part) or black (night sky, space). In IR the
     illuminator lights a near object and a sky alike (docs/day-one.md, weaknesses)."""
     area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
+    share = extra.get("rest_share", 0.0)
     scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
-    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER:
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER or share < NEAR_REST:
         return ""
     return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 

@@ -352,10 +352,10 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     On the FLAT_BLOCK_PX block grid: blocks flat (blurred luma std under FLAT_BLOCK_STD) with no Canny edge pixel,
     4-connected. ``cover_area``: the largest such region's share of the blocks when it touches a side of the frame
     (else 0); ``cover_luma``: its mean luma; ``rest_luma``: the median luma of the blocks more than
-    COVER_RIM_BLOCKS blocks away from it (its blurred outline left out). A sky or a night background is such a
-    region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
+    COVER_RIM_BLOCKS blocks away from it (its blurred outline left out), and ``rest_share`` their share. A sky
+    or a night background is such a region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
     h, w = std.shape
-    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0}
+    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0}
     flat = std < FLAT_BLOCK_STD
     if np.count_nonzero(flat) < NEAR_MIN_BLOCKS * flat.size:
         return none
@@ -376,6 +376,7 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     reach = 2 * COVER_RIM_BLOCKS + 1
     rest = cv2.dilate(region, np.ones((reach, reach), np.uint8)) == 0
     return {
+        "rest_share": float(np.count_nonzero(rest)) / region.size,
         "cover_area": area / region.size,
         "cover_luma": float(mean[region > 0].mean()),
         "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean()),
