@@ -31,9 +31,10 @@ def _alone(data: bytes) -> Verdict:
     return verdict
 
 
-def _simulated(seed: int, material: str, when: float = NOON) -> bytes:
-    """A simulated 1280×720 camera's snapshot with its lens covered by ``material``."""
-    request = FrameRequest(seed, 1280, 720, when, f"C-{seed}", frozenset({"covered"}), 80, material=material)
+def _simulated(seed: int, material: str, when: float = NOON, fault: str = "covered") -> bytes:
+    """A simulated 1280×720 camera's snapshot with its lens covered by ``material`` (or another ``fault``)."""
+    request = FrameRequest(seed, 1280, 720, when, f"C-{seed}", frozenset({fault}), 80, material=material,
+                           blur="gaussian")  # fmt: skip
     return render_frame(request, BaseCache(max_bytes=0))
 
 
@@ -91,3 +92,12 @@ def test_large_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str)
     for _ in range(8 if kind == "passer_by" else 3):
         verdict = _alone(ve.normal_sample(scene, kind, rng).frame)
         assert verdict.status is not Status.COVERED, verdict
+
+
+@pytest.mark.parametrize("seed", [1481, 1518, 2110])
+def test_a_defocus_that_flattened_the_ground_is_no_cover(seed: int) -> None:
+    """A simulated camera defocused (Gaussian) whose blurred ground turned into a flat region darker than its sky
+    is not named ``covered``: the rest of its view is soft too (crisp ≤ 0.08), where a leaf leaves it in focus
+    (≥ 0.5). Rule 10b read these three ``covered`` before it asked for the rest in focus."""
+    verdict = _alone(_simulated(seed, "", fault="defocus"))
+    assert verdict.status is not Status.COVERED, verdict

@@ -55,7 +55,8 @@ MILKY_EDGES = 0.006
 NEAR_AREA = 0.2
 NEAR_DARKER = 35.0
 NEAR_MIN_LUMA = 25.0
-NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with
+NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with ...
+NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulator, Gaussian: crisp ≤ 0.08)
 # Too dark: with no baseline, a picture this dim shows no scene worth judging.
 DARK_BRIGHTNESS = 25.0
 # Featureless: too few textured cells and edges to tell a scene from a cover.
@@ -146,12 +147,15 @@ def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) ->
     """Why part of the view seems hidden by something on the dome (``features.near_cover``), or "".
 
     By day only: a near object is seen from its shadowed side, darker than the scene it hides, while the flat
-    regions of a healthy day picture are skies (the brightest part) or black (night sky, space). In IR the
+    regions of a healthy day picture are skies (the brightest part) or black (night sky, space). The rest of the
+    view stays in focus: a picture soft all over whose ground went flat is a defocus (rules 9 and 10's). In IR the
     illuminator lights a near object and a sky alike (docs/day-one.md, weaknesses)."""
     area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
-    share = extra.get("rest_share", 0.0)
+    share, crisp = extra.get("rest_share", 0.0), extra.get("crisp", -1.0)
     scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
-    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER or share < NEAR_REST:
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER:
+        return ""
+    if share < NEAR_REST or crisp < NEAR_CRISP:  # no scene left to compare with, or the rest is soft too
         return ""
     return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 
