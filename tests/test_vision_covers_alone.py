@@ -73,7 +73,8 @@ def test_generator_covers_over_photographs(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("camera", "live"), ("flower", "live"), ("flower", "exposure"), ("rocket", "live"), ("shore", "haze"),
+    [("camera", "live"), ("flower", "live"), ("flower", "exposure"), ("flower", "mixed"), ("flower", "haze"),
+     ("rocket", "live"), ("shore", "haze"),
      ("shore", "live"), ("china", "live"), ("earth", "live"), ("moon", "live"), ("rocket", "passer_by")],
 )  # fmt: skip
 def test_large_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str) -> None:
@@ -89,7 +90,7 @@ def test_large_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str)
     except RuntimeError as missing:  # fresh4/fresh5 pictures: installed from benchmarks/fresh*-pictures.txt
         pytest.skip(str(missing))
     rng = np.random.default_rng(5)
-    for _ in range(8 if kind == "passer_by" else 3):
+    for _ in range(8 if kind in ("passer_by", "mixed", "haze") else 3):
         verdict = _alone(ve.normal_sample(scene, kind, rng).frame)
         assert verdict.status is not Status.COVERED, verdict
 

