@@ -204,28 +204,19 @@ async def test_day_one_cloth_cover_without_events(tmp_path_factory: pytest.TempP
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    reason="1/1 translucent-bag cover reads ok on both first sweeps and is learned (provisional): alone, with "
-    "44 peers, its frame passes (brightness 174, uniform_fraction 0.63, textured_cells 0.07, crisp 0.16 vs "
-    "peers' 1.58, veil 149)",
-)
 async def test_day_one_bag_cover_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A lens under a translucent plastic bag (the scene faintly through it), with no events, is caught by the
-    picture rules alone. Known to fail: see the reason (vision's no-baseline rules)."""
+    picture rules alone: milky (its darkest parts lifted to ~3/4 of its brightest) with almost no texture left,
+    it reads ``covered`` (docs/day-one.md, rule 5b). It read ``ok`` before that rule (textured_cells 0.07 kept it
+    from the featureless rule)."""
     assert_caught(await day_one(tmp_path_factory), of_kind("covered", material="translucent"))
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    reason="1/1 leaf cover (about half the view) reads ok on both first sweeps and is learned (provisional): "
-    "alone, with 44 peers, its frame passes (uniform_fraction 0.38, textured_cells 0.49, crisp 1.43 vs "
-    "peers' 1.58): the half still in view looks healthy",
-)
 async def test_day_one_leaf_cover_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A leaf over a corner of the dome (about half the view gone), with no events, is caught by the picture
-    rules alone. Known to fail: see the reason (vision's no-baseline rules)."""
+    rules alone: a flat region from the frame's edge, far darker than the rest by day, reads ``covered``
+    (docs/day-one.md, rule 10b). It read ``ok`` before that rule: the half still in view looks healthy."""
     assert_caught(await day_one(tmp_path_factory), of_kind("covered", material="leaf"))
 
 

@@ -66,6 +66,69 @@ def covered(material: str, leak: float) -> Transform:
     return make
 
 
+def plastic(opacity: float) -> Transform:
+    """A translucent plastic bag over the dome: right on the lens, so the scene behind is far out of focus (a
+    Gaussian of 1.5–3 % of the width) and seen through a milky film of ``opacity`` (light scattered by the film,
+    pale and faintly tinted), lit unevenly from one side, with a few soft creases a little lighter or darker."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        h, w = image.shape[:2]
+        behind = cv2.GaussianBlur(image.astype(np.float32), (0, 0), rng.uniform(0.015, 0.03) * w)
+        milk = rng.uniform(150, 215) + rng.uniform(-12, 12, 3)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        angle = rng.uniform(0, 2 * np.pi)
+        light = 1.0 + rng.uniform(0.05, 0.2) * ((xx / w - 0.5) * np.cos(angle) + (yy / h - 0.5) * np.sin(angle))
+        film = milk[None, None, :] * light[..., None]
+        creases = np.zeros((h, w), np.float32)
+        for _ in range(int(rng.integers(2, 6))):
+            p0 = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
+            p1 = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
+            cv2.line(creases, p0, p1, float(rng.choice([-1.0, 1.0])) * rng.uniform(8, 25), max(1, w // 200))
+        creases = cv2.GaussianBlur(creases, (0, 0), rng.uniform(0.004, 0.01) * w)
+        out = behind * (1 - opacity) + film * opacity + creases[..., None]
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return make
+
+
+#: Partial covers: colour (BGR) of a near object over part of the lens, and its opacity (tape lets a little through).
+NEAR = {"leaf": ((35, 85, 45), 1.0), "hand": ((95, 125, 175), 1.0), "tape": ((150, 175, 185), 0.85)}
+
+
+def partial_cover(material: str, share: float) -> Transform:
+    """Something stuck on the dome over about ``share`` of the view — a leaf, a hand, a strip of tape — the rest of
+    the scene still in sight. The object is on the lens, far nearer than the focus: it shows no detail (its own
+    shading only, lit from one side) and its outline is blurred over 2–5 % of the width. It reaches in from a
+    corner or a side (where it is held or stuck); tape lets a blurred ghost of the scene through."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        h, w = image.shape[:2]
+        colour, opacity = NEAR[material]
+        mask = np.zeros((h, w), np.float32)
+        if rng.random() < 0.5:  # from a corner: a quarter-ellipse-like blob
+            cx, cy = float(rng.choice([0, w])), float(rng.choice([0, h]))
+            ax = np.sqrt(share * 4 / np.pi) * w * rng.uniform(0.8, 1.2)
+            ay = share * 4 / np.pi * w * h / ax
+        else:  # from the middle of one side: half an ellipse
+            if rng.random() < 0.5:
+                cx, cy = float(rng.choice([0, w])), rng.uniform(0.3, 0.7) * h
+            else:
+                cx, cy = rng.uniform(0.3, 0.7) * w, float(rng.choice([0, h]))
+            ax = np.sqrt(share * 2 / np.pi) * w * rng.uniform(0.8, 1.2)
+            ay = share * 2 / np.pi * w * h / ax
+        cv2.ellipse(mask, (int(cx), int(cy)), (int(ax), int(min(ay, 2 * h))), rng.uniform(-20, 20), 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(0.02, 0.05) * w)[..., None]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        shade = 1.0 + rng.uniform(0.1, 0.3) * ((xx - cx) ** 2 + (yy - cy) ** 2) ** 0.5 / w - 0.1
+        near = np.array(colour, np.float32) * rng.uniform(0.7, 1.2) * shade[..., None]
+        if opacity < 1.0:
+            near = near * opacity + cv2.GaussianBlur(image.astype(np.float32), (0, 0), 0.02 * w) * (1 - opacity)
+        out = image.astype(np.float32) * (1 - mask) + near * mask
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return make
+
+
 def spray(coverage: float) -> Transform:
     """Paint over about ``coverage`` of the frame, in a colour drawn per sample."""
 
@@ -153,6 +216,16 @@ STRENGTHS: dict[str, list[tuple[str, Transform]]] = {
     "too_dark": [(f"IR light ×{f:g}", lambda im, r, f=f: vh.exposure(im, f)) for f in (0.25, 0.18, 0.1)],
     "ir_cut_stuck": [(f"IR {a:g}", ir_cut(a)) for a in (0.3, 0.45, 0.7)],
 }
+#: Day one only: covers that leave light or part of the view (judged after every other fault, so the samples of
+#: the faults above, and the baseline evaluation, are unchanged).
+MORE_COVERS: list[tuple[str, Transform]] = [
+    ("plastic", plastic(0.75)),
+    ("plastic, thin", plastic(0.55)),
+    ("leaf, half", partial_cover("leaf", 0.5)),
+    ("leaf, third", partial_cover("leaf", 0.33)),
+    ("hand, half", partial_cover("hand", 0.5)),
+    ("tape, 40 %", partial_cover("tape", 0.4)),
+]
 FROZEN = ("same bytes", "re-encoded", "re-encoded q-15", "OSD clock")
 KINDS = ("black", "covered", "spray", "defocused", "displaced", "frozen", "overexposed", "too_dark", "ir_cut_stuck")
 
@@ -197,7 +270,7 @@ def fault_sample(scene: vs.Scene, kind: str, strength: int, rng: Rng) -> ve.Samp
         if not scene.colour:
             image = vh.ir_night(image)
     else:
-        label, transform = STRENGTHS[kind][strength]
+        label, transform = (STRENGTHS[kind] + (MORE_COVERS if kind == "covered" else []))[strength]
         image = transform(ve.healthy_image(scene, p, rng, index), rng)
         if not scene.colour and kind != "ir_cut_stuck":  # an IR-only camera sees paint and covers in grey
             image = vh.ir_night(image, 1.0)
@@ -224,12 +297,19 @@ def normal_makers(
     return samples
 
 
-def fault_makers(scene: vs.Scene, fault_repeats: int, rng: Rng) -> list[Callable[[], ve.Sample]]:
-    """``fault_repeats`` faults of every kind and strength of this generator, in order, as calls."""
+def fault_makers(
+    scene: vs.Scene, fault_repeats: int, rng: Rng, more_covers: bool = False
+) -> list[Callable[[], ve.Sample]]:
+    """``fault_repeats`` faults of every kind and strength of this generator, in order, as calls; with
+    ``more_covers`` (day one), then the MORE_COVERS."""
     samples: list[Callable[[], ve.Sample]] = []
     for kind in KINDS:
         for level in range(levels(kind)):
             samples += [lambda k=kind, lv=level: fault_sample(scene, k, lv, rng)] * fault_repeats
+    if more_covers:
+        first = len(STRENGTHS["covered"])
+        for level in range(first, first + len(MORE_COVERS)):
+            samples += [lambda lv=level: fault_sample(scene, "covered", lv, rng)] * fault_repeats
     return samples
 
 
@@ -268,7 +348,7 @@ def judge_scene_alone(
     rng = np.random.default_rng([seed, sum(name.encode()), 1])
     samples = [("", make) for make in normal_makers(scene, normal_per_kind, rng, ve.DAY_ONE_KINDS)]
     if "default" in generators:
-        samples += [("default", make) for make in fault_makers(scene, fault_repeats, rng)]
+        samples += [("default", make) for make in fault_makers(scene, fault_repeats, rng, more_covers=True)]
     if "alt" in generators:
         import vision_fault_alt as va  # here: it imports this module
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
-from camfleet.vision.baseline import mode_of
+from camfleet.vision.baseline import DAY, mode_of
 from camfleet.vision.features import FrameSignature
 from camfleet.vision.peers import PeerView
 from camfleet.vision.verdict import (
@@ -44,6 +44,24 @@ OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
 # ... or lifted and clipping at once: healthy pictures this bright clip ≤ 0.3 %, those clipping ≥ 1 % are ≤ 126
 OVEREXPOSED_LIFTED = 175.0  # mean luma
 OVEREXPOSED_LIFTED_CLIPPED = 0.03
+# Milky: a translucent cover (a plastic bag, a film) scatters light over the whole picture: its darkest parts lifted
+# to this share of its brightest (veil / p99; healthy ≤ 0.51, fog included), with almost no texture or edge left,
+# and bright: the film lights up with the daylight or the IR it scatters (the moon's grey surface photograph,
+# IR, is as milky and featureless at mean luma 51-90; the simulator's bags are 115-175).
+MILKY_VEIL = 0.6
+MILKY_BRIGHTNESS = 110.0
+MILKY_TEXTURED = 0.2
+MILKY_EDGES = 0.006
+# Part of the view under something on the dome (a leaf, a hand): a flat region from the frame's edge covering this
+# share of the picture, by day this much darker than the rest (a near object shows its shadowed side; a sky is the
+# brightest part of a day picture) and not black (a night sky or space).
+NEAR_AREA = 0.2
+NEAR_DARKER = 35.0
+NEAR_SMALL = 0.3  # a region under this share of the view must be darker still: the held-out flower's dark,
+NEAR_SMALL_DARKER = 45.0  # blurred background is 22-26 % of it and up to 41 darker than the flower
+NEAR_MIN_LUMA = 25.0
+NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with ...
+NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulator, Gaussian: crisp ≤ 0.08)
 # Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
 # ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
@@ -119,6 +137,12 @@ def _judge_alone(
             detail = "dark, flat picture with no edge: covered, or a dead illuminator; a person must look"
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
+    milky = extra.get("veil", 0.0) / max(1.0, extra.get("p99", 255.0))
+    featureless = extra.get("textured_cells", 1.0) < MILKY_TEXTURED and stats.edge_density < MILKY_EDGES
+    if milky >= MILKY_VEIL and featureless and stats.brightness >= MILKY_BRIGHTNESS:
+        scores["milky"] = round(milky, 3)
+        detail = "milky, with almost no texture: a translucent cover (a bag, a film) on the lens, or thick fog"
+        return Verdict(Status.COVERED, scores=scores, detail=detail)
     if stats.brightness < DARK_BRIGHTNESS:
         scores["p99"] = extra.get("p99", 0.0)
         if scores["p99"] < DARK_LIT_P99:
@@ -139,7 +163,28 @@ def _judge_alone(
         return Verdict(Status.SPRAY, scores=scores, detail=f"milky and soft: a film of paint on the dome ({soft})")
     if soft:
         return Verdict(Status.DEFOCUSED, scores=scores, detail=soft)
+    near = _near_cover(extra, mode, scores)
+    if near:
+        return Verdict(Status.COVERED, scores=scores, detail=near)
     return Verdict(Status.OK, scores=scores)
+
+
+def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) -> str:
+    """Why part of the view seems hidden by something on the dome (``features.near_cover``), or "".
+
+    By day only: a near object is seen from its shadowed side, darker than the scene it hides, while the flat
+    regions of a healthy day picture are skies (the brightest part) or black (night sky, space). The rest of the
+    view stays in focus: a picture soft all over whose ground went flat is a defocus (rules 9 and 10's). In IR the
+    illuminator lights a near object and a sky alike (docs/day-one.md, weaknesses)."""
+    area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
+    share, crisp = extra.get("rest_share", 0.0), extra.get("crisp", -1.0)
+    scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
+    darker = NEAR_SMALL_DARKER if area < NEAR_SMALL else NEAR_DARKER
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < darker:
+        return ""
+    if share < NEAR_REST or crisp < NEAR_CRISP:  # no scene left to compare with, or the rest is soft too
+        return ""
+    return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:

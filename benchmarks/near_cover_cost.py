@@ -1,0 +1,44 @@
+"""Cost of ``features.near_cover`` (day-one rule 10b) against the whole ``compute_features`` it is part of, timed
+alternately in the same run on the ÷4 decode (320×180) of a 1280×720 camera's JPEG.
+
+Run: .venv/bin/python benchmarks/near_cover_cost.py [runs]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import vision_helpers as vh
+
+from camfleet.vision.decode import decode_jpeg
+from camfleet.vision.features import CANNY_HIGH, CANNY_LOW, _block_std, compute_features, near_cover
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    image, width, height = decode_jpeg(vh.camera_jpeg(vh.scene("astronaut", (1280, 720)), 1), 4, 8 << 20)
+    gray = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
+    blocks = _block_std(gray)
+    edges = np.asarray(cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), CANNY_LOW, CANNY_HIGH), np.uint8)
+    whole, part = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        compute_features(image, width, height)
+        whole.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        near_cover(gray, blocks, edges)
+        part.append(time.perf_counter() - start)
+    print(
+        f"{image.shape[1]}×{image.shape[0]}, {runs} runs: compute_features median {np.median(whole) * 1e3:.2f} ms "
+        f"(min {min(whole) * 1e3:.2f}); near_cover median {np.median(part) * 1e3:.3f} ms (min {min(part) * 1e3:.3f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
