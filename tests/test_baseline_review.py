@@ -220,3 +220,53 @@ def test_a_first_picture_waits_for_the_cameras_own_events() -> None:
     assert reviews.state("C2") is BaselineState.DOUBTFUL
     assert reviews.judged("C1", alone(), 2.0).learn is Learn.HEALTHY
     assert reviews.state("C1") is BaselineState.PROVISIONAL
+
+
+def test_a_first_picture_passed_on_the_prior_only_is_judged_again_before_it_is_learned() -> None:
+    """none: a frame that passes against fewer than MIN_PEERS peers (the peer group may still be filling) is not
+    blessed ok nor learned the first time: cannot_judge/no_baseline, saying what it was judged against, and
+    asking for another frame; the next frame, judged against enough peers, makes it provisional with a reason
+    and a detail naming those peers (a blur found by then would make it doubtful instead)."""
+    reviews = Reviews(SAMPLES)
+    thin = reviews.judged("C1", alone(detail="judged alone: no day baseline yet", peers=2), 1.0)
+    assert (thin.status, thin.reason, thin.learn, thin.again) == (
+        Status.CANNOT_JUDGE,
+        Reason.NO_BASELINE,
+        Learn.NO,
+        True,
+    )
+    assert "prior only (2 of 8 peers seen yet)" in thin.detail
+    assert reviews.state("C1") is BaselineState.NONE
+    fine = reviews.judged("C1", alone(detail="judged alone: no day baseline yet", peers=17), 2.0)
+    assert (fine.status, fine.learn) == (Status.OK, Learn.HEALTHY)
+    assert fine.detail == "judged alone: no day baseline yet; against 17 peers"
+    assert reviews.cameras["C1"].reason == "first pictures passed the no-baseline rules against 17 peers"
+    blurred = Reviews(SAMPLES)
+    blurred.judged("C2", alone(peers=0), 1.0)
+    soft = blurred.judged("C2", alone(Status.DEFOCUSED, detail="far softer than its 12 peers", peers=12), 2.0)
+    assert (soft.status, soft.learn) == (Status.DEFOCUSED, Learn.NO)
+    assert blurred.state("C2") is BaselineState.DOUBTFUL
+
+
+def test_a_model_with_few_cameras_uses_the_prior_and_is_rechecked_by_a_later_process() -> None:
+    """A camera whose peers stay fewer than MIN_PEERS (a model with few cameras) waits one frame, then is learned
+    on the prior (documented), its reason saying "against the prior only"; restored from that stored reason, a
+    later process rechecks it once against its peers (seeded from the stored baselines), and a recheck that
+    passes says so in the reason and is not asked again."""
+    reviews = Reviews(SAMPLES)
+    reviews.judged("R", alone(peers=3), 1.0)
+    out = reviews.judged("R", alone(peers=3), 2.0)
+    assert (out.status, out.learn, reviews.state("R")) == (Status.OK, Learn.HEALTHY, BaselineState.PROVISIONAL)
+    reason = reviews.cameras["R"].reason
+    assert reason == "first pictures passed the no-baseline rules against the prior only (3 peers)"
+    stored = {
+        "R": BaselineReview("R", BaselineState.PROVISIONAL, reason, 2.0, None, 2.0),
+        "P": BaselineReview("P", BaselineState.PROVISIONAL, "first pictures passed the no-baseline rules against 9 "
+                            "peers", 2.0, None, 2.0),
+    }  # fmt: skip
+    later = Reviews(SAMPLES)
+    later.restore(stored, {"R", "P"})
+    assert later.wants_recheck("R") and not later.wants_recheck("P")
+    passed = later.judged("R", against(alone=(Status.OK, Reason.NONE, "")), 3.0)
+    assert passed.status is Status.OK and not later.wants_recheck("R")
+    assert later.cameras["R"].reason == "first pictures passed the no-baseline rules; rechecked against its peers"

@@ -23,10 +23,10 @@ FRAME_CJ = (str(CheckKind.FRAME), str(Status.CANNOT_JUDGE))
 async def test_restart_judges_at_once_and_reset_relearns(tmp_path: Path, db_url: str) -> None:
     """A sweep learns baselines; a new scheduled poller over the same database judges its first frames ok (no
     "no baseline" frame at all); `camfleet baseline reset R-0` in another process makes the running poller
-    drop R-0's baseline: R-0 starts over (state none, then provisional from its next frame, judged with no
-    baseline by the day-one rules: still ok, its scores no longer ratios to a baseline; before them
-    cannot_judge/no_baseline) and its new state is stored, while R-1 stays ok against its own; stop() shuts
-    the pool."""
+    drop R-0's baseline: R-0 starts over (state none, then provisional, judged with no baseline by the day-one
+    rules: still ok, its scores no longer ratios to a baseline, once its first frame, passed with too few peers
+    to compare, was held back as cannot_judge/no_baseline) and its new state is stored, while R-1 stays ok
+    against its own; stop() shuts the pool."""
     fleet_specs = specs(NET, ["R-0", "R-1"])
     import_specs(db_url, tmp_path, fleet_specs)
     cfg_file = tmp_path / "camfleet.toml"
@@ -56,8 +56,11 @@ async def test_restart_judges_at_once_and_reset_relearns(tmp_path: Path, db_url:
                 assert states["R-0"].baseline is BaselineState.PROVISIONAL and learned_at > 0
                 code, out, err = await camfleet_cli("baseline", "reset", "R-0", env=env)
                 assert code == 0 and "R-0" in out, err
-                await until(lambda: "edge_sharp" in states["R-0"].scores, "R-0 judged with no baseline after the reset")
-                assert states["R-0"].status is Status.OK and "sharpness_ratio" not in states["R-0"].scores
+                await until(
+                    lambda: "edge_sharp" in states["R-0"].scores and states["R-0"].status is Status.OK,
+                    "R-0 judged ok with no baseline after the reset",
+                )
+                assert "sharpness_ratio" not in states["R-0"].scores
                 await until(lambda: states["R-0"].baseline_since > learned_at, "R-0 starting over after the reset")
                 await until(lambda: states["R-0"].baseline is BaselineState.PROVISIONAL, "R-0 learning again")
                 await until(lambda: store.reviews()["R-0"].since > learned_at, "R-0's new state stored")

@@ -49,3 +49,32 @@ def test_large_groups_share_a_view_refreshed_as_pictures_come_in() -> None:
     later = peers.view("C0", "m", 0)
     assert later is not first and later is not None
     assert later.mode("day").median("edge_sharp") != first.mode("day").median("edge_sharp")  # type: ignore[union-attr]
+
+
+def test_a_new_process_seeds_its_peers_from_the_stored_baselines() -> None:
+    """Baselines learn the peer features; ``FleetPeers.seed`` puts each ready mode of a stored baseline in its
+    model's group, so the first camera a new process judges already has its peers (an empty book would leave it
+    to the prior); a mode not ready yet is not seeded, and a camera's judged picture replaces its seeded values."""
+    import numpy as np
+
+    from camfleet.vision import Baseline
+    from camfleet.vision.features import compute_features
+
+    image = np.random.default_rng(2).integers(0, 255, (180, 320, 3), dtype=np.uint8)
+    real, signature = compute_features(image, 640, 360)
+    assert {"edge_sharp", "edge_sharp2", "crisp"} <= set(real.extra)
+    fresh = FleetPeers()
+    for i in range(10):
+        baseline = Baseline(samples=2 if i < 9 else 5)
+        for _ in range(2):
+            baseline.learn(real, signature, None, "day")
+        assert {"edge_sharp", "crisp"} <= set(baseline.modes["day"].values)
+        fresh.seed(f"S{i}", "DS-2CD", baseline)
+    assert fresh.book.size("DS-2CD@320") == 9  # S9's day baseline is not ready: not seeded
+    view = fresh.view("new", "DS-2CD", expected_width=320)
+    assert view is not None and view.mode("day").count == 9  # type: ignore[union-attr]
+    before = view.mode("day").median("edge_sharp")  # type: ignore[union-attr]
+    for i in range(5):
+        fresh.judged(f"S{i}", "DS-2CD", stats(0.01), ok=True)  # five of the nine now far softer
+    assert fresh.book.size("DS-2CD@320") == 9
+    assert fresh.view("new", "DS-2CD", 320).mode("day").median("edge_sharp") == 0.01 != before  # type: ignore[union-attr]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from camfleet.config import CamfleetConfig
 from camfleet.errors import DeviceError, FrameError
 from camfleet.inventory.store import Evidence
-from camfleet.model import CameraTarget, CheckKind, FrameStats, ProbeResult, Reason, Status, Transition
+from camfleet.model import BaselineState, CameraTarget, CheckKind, FrameStats, ProbeResult, Reason, Status, Transition
 from camfleet.probe.context import MediaInfo, ProbeContext
 from camfleet.probe.discovery import discover
 from camfleet.probe.frame import FrameMemory, FrameSettings, probe_frame
@@ -56,6 +56,9 @@ LEARN_SPACING_S = 1.2
 #: 320×180 analysis pictures (1280×720 at reduction 4); 640×360 at reduction 4 would give 160×90.
 MIN_ANALYSIS_WIDTH = 320
 EVIDENCE_QUEUE_LIMIT = 1000
+#: A sweep holds back at most this many first frames of a camera that passed on the prior only, while its peer
+#: group grows (runtime/review.py): ~5 s at LEARN_SPACING_S, on top of its learning frames.
+SWEEP_WAITS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,16 @@ class FrameChecks:
         self.reviews.forget(camera_id)
         self.peers.forget(camera_id)
 
+    def seed_peers(self) -> int:
+        """At start, after the stored baselines and states are loaded: put every trusted baseline (provisional or
+        approved) in its peer group, so the first cameras judged are not judged against an empty book."""
+        trusted = (BaselineState.PROVISIONAL, BaselineState.APPROVED)
+        return sum(
+            self.peers.seed(cid, self.model_of(cid), memory.baseline) > 0
+            for cid, memory in self.memories.items()
+            if self.reviews.state(cid) in trusted
+        )
+
     async def close(self) -> None:
         """Stop the worker processes (off the loop: joining them blocks)."""
         await asyncio.to_thread(self.pool.shutdown)
@@ -155,9 +168,11 @@ class FrameChecks:
                 return failed(target, CheckKind.FRAME, exc, started_at, time.perf_counter() - t0, offset)
         memory = self.memory(target.camera_id)
         first_sight = memory.previous is None
+        waits = self._waits(target.camera_id)
         result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
         taken, limit = 1, self.cfg.vision.baseline_samples + 3
-        while self.learn_burst and taken < limit and result.frame is not None:
+        # A frame held back for want of peers does not count against the learning frames.
+        while self.learn_burst and taken < limit + self._waits(target.camera_id) - waits and result.frame is not None:
             if not learning and not (first_sight and taken == 1):
                 break
             await self._keep_pictures(target.camera_id, memory, result)
@@ -166,6 +181,10 @@ class FrameChecks:
             taken += 1
         await self._keep_pictures(target.camera_id, memory, result)
         return result
+
+    def _waits(self, camera_id: str) -> int:
+        found = self.reviews.cameras.get(camera_id)
+        return found.waits if found is not None else 0
 
     async def _one(
         self,
@@ -236,7 +255,10 @@ class FrameChecks:
                       Pending(stats, signature, mode),
                       (alone.status, alone.reason, alone.detail) if alone is not None else None,
                       self.claim_pending(camera_id),
-                      learning=not ready and mode in memory.baseline.modes)  # fmt: skip
+                      learning=not ready and mode in memory.baseline.modes,
+                      peers=int(verdict.scores.get("peers", 0.0)) if verdict.basis == ALONE else None)  # fmt: skip
+        # A sweep holds a first picture back for want of peers a few frames; the service for one frame.
+        self.reviews.max_waits = SWEEP_WAITS if self.learn_burst else 1
         out = self.reviews.judged(camera_id, frame, self.clock())
         self.reviews.publish(camera_id)
         if out.drop_baseline:
@@ -248,7 +270,9 @@ class FrameChecks:
         if out.learn is not Learn.NO:
             status = None if out.learn is Learn.VOUCHED else verdict.status
             memory.learned += memory.baseline.learn(stats, signature, status, mode)
-        self.peers.judged(camera_id, self.model_of(camera_id), stats, out.status is Status.OK)
+        # A frame held back only for want of peers passed the rules: it is a peer of the others (were it not, the
+        # first cameras of a process would all wait for each other and none would ever join).
+        self.peers.judged(camera_id, self.model_of(camera_id), stats, out.status is Status.OK or out.again)
         if (out.status, out.reason, out.detail) != (verdict.status, verdict.reason, verdict.detail):
             verdict = replace(verdict, status=out.status, reason=out.reason, detail=out.detail)
         review = self.reviews.get(camera_id)
@@ -256,6 +280,7 @@ class FrameChecks:
         learning = (
             (out.learn is not Learn.NO and (verdict.basis == ALONE or unready))  # one more, against the baseline
             or bool(review.streak)
+            or out.again  # judged on too few peers: one more frame, with the peers seen by then
         )
         return verdict, out.keep_picture, learning
 

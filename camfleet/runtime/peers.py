@@ -10,6 +10,12 @@ every frame: ~4 s of loop time per full sweep of the default district (5,500 cam
 A group of at least ``SHARED_FROM`` cameras therefore shares one view, the camera itself included (among 32
 or more, one camera moves a quartile by at most one rank), recomputed once ``REFRESH_SHARE`` of its size
 in new pictures has come in.
+
+Across restarts: the book is not stored, but each camera's baseline learns its peer features
+(``vision.baseline.PEER_FEATURES``) with the rest of its picture, so at start ``seed`` fills the book from the
+stored baselines of the cameras whose baseline is trusted (provisional or approved): a new process judges its
+first cameras against the whole fleet's peers, not against the few it has seen yet. A camera's first judged
+picture replaces its seeded values.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 
 from camfleet.model import FrameStats
-from camfleet.vision import PeerBook, PeerView, peer_group
+from camfleet.vision import Baseline, PeerBook, PeerView, peer_group
 
 SHARED_FROM = 32
 REFRESH_SHARE = 0.1
@@ -56,6 +62,23 @@ class FleetPeers:
         self.groups[camera_id] = group
         self.book.add(group, camera_id, stats)
         self.added[group] += 1
+
+    def seed(self, camera_id: str, model: str, baseline: Baseline) -> int:
+        """Put a camera's stored baseline in its group (each ready mode that learned the peer features); returns
+        how many modes went in. Called at start, before any picture is judged."""
+        seeded = 0
+        for mode in baseline.modes:
+            ready = baseline.ready(mode)
+            if ready is None:
+                continue
+            group = peer_group(model, int(ready.values.get("analysis_width", 0.0)))
+            if self.groups.get(camera_id, group) != group:
+                continue  # another mode at another width: keep the first group
+            if self.book.add_values(group, camera_id, mode, ready.values):
+                self.groups[camera_id] = group
+                self.added[group] += 1
+                seeded += 1
+        return seeded
 
     def forget(self, camera_id: str) -> None:
         """The camera left the inventory."""

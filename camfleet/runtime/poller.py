@@ -155,6 +155,8 @@ class Poller:
             await self.pictures.load()
             assert self.frames is not None
             self.frames.reviews.publish_all()
+            # Identities are restored above: each stored baseline joins its model's peers (runtime/peers.py).
+            self.frames.seed_peers()
         await self.onvif.start()
         self.fleet.started_at = self.clock()
         self._opened = True

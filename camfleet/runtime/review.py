@@ -5,7 +5,13 @@ stores it and applies people's approvals). The states (``model.BaselineState``, 
 
 - ``none``: nothing judged yet. The first judged frame decides: a frame that passes the no-baseline rules
   (verdict ``ok``, basis ``alone``) while the camera's own tamper events claim no fault makes the camera
-  ``provisional`` and is learned; anything else makes it ``doubtful`` and nothing is learned. A passing frame
+  ``provisional`` and is learned; anything else makes it ``doubtful`` and nothing is learned. A frame that
+  passed against the prior only (fewer than ``MIN_PEERS`` peers of its mode seen yet: the process's peer
+  groups may still be filling) decides nothing: it reads ``cannot_judge``/``no_baseline``, is not learned,
+  and the camera's next frame is judged with the peers seen by then (``max_waits`` frames: the service's
+  next one, a few in a sweep). Passing on the prior still (a model with truly few cameras) it is learned,
+  the state's reason saying "against the prior only", which makes a later process (its peers seeded from
+  the stored baselines) recheck it once against its peers. A passing frame
   of a camera whose events have not been read yet decides nothing: it reads ``cannot_judge``/``no_baseline``
   until they are (a one-off sweep reads them first; the service pulls them on their own schedule).
 - ``provisional``: the baseline was learned only from pictures that passed the no-baseline rules; nobody
@@ -34,12 +40,16 @@ from dataclasses import dataclass, field
 from camfleet.inventory.store import Approval, BaselineReview
 from camfleet.model import BaselineState, CameraState, FrameStats, Reason, Status
 from camfleet.vision import FrameSignature
-from camfleet.vision.alone import ALONE
+from camfleet.vision.alone import ALONE, MIN_PEERS
 
 #: A doubtful camera's review picture is replaced at most this often (unless its reason changes): the review
 #: rows of hundreds of doubtful cameras are written at every flush.
 THUMBNAIL_REFRESH_S = 600.0
 REVIEW_HINT = "a person must look (camfleet baseline review)"
+#: The provisional reason of a camera whose first pictures passed against the prior only (too few peers): a
+#: later process, whose peers are seeded from the stored baselines, rechecks it once.
+PRIOR_ONLY = "against the prior only"
+FIRST_PASSED = "first pictures passed the no-baseline rules"
 
 
 class Learn(enum.Enum):
@@ -69,7 +79,8 @@ class Review:
     thumbnail: bytes | None = None  # the latest doubtful picture (small JPEG), while doubtful
     thumbnail_at: float = 0.0
     vouched: bool = False  # approved from none/doubtful: learn what it shows until the mode's baseline is ready
-    recheck_due: bool = False  # became provisional in this process: judge an ok frame again against its peers
+    recheck_due: bool = False  # new provisional (or passed on the prior only): judge an ok frame against peers
+    waits: int = 0  # first frames held back in this process for want of peers (``Reviews.max_waits``)
     streak: list[Pending] = field(default_factory=list)  # doubtful: passing frames in a row
     changes: int = 1  # bumped by every change ...
     written: int = 0  # ... and the count when it was last stored
@@ -95,6 +106,7 @@ class Outcome:
     learn_streak: tuple[Pending, ...] = ()
     drop_baseline: bool = False
     keep_picture: bool = False
+    again: bool = False  # judge another frame of the camera soon (its peers were too few yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +123,7 @@ class Frame:
     alone: tuple[Status, Reason, str] | None = None  # the peer recheck's verdict (``wants_recheck``), when made
     claim_pending: bool = False  # the camera's tamper events are read but not for this camera yet
     learning: bool = False  # the frame's mode has learned frames but is not ready yet
+    peers: int | None = None  # judged alone: how many peers of its mode it was judged against (None: not alone)
 
 
 def _claim_words(claim: Iterable[Status]) -> str:
@@ -123,6 +136,9 @@ class Reviews:
 
     def __init__(self, samples: int, states: MutableMapping[str, CameraState] | None = None) -> None:
         self.samples = samples
+        #: How many first frames in a row that passed on the prior only are held back: one in the service (its next
+        #: frame comes an interval later, its peers seen by then); a one-off sweep sets the frames of its burst.
+        self.max_waits = 1
         self.cameras: dict[str, Review] = {}
         self.states: MutableMapping[str, CameraState] = states if states is not None else {}
 
@@ -147,9 +163,10 @@ class Reviews:
 
     def wants_recheck(self, camera_id: str) -> bool:
         """Whether the camera's next ok frame should be judged again against its peers: it became provisional in
-        this process and has not been rechecked with enough peers yet. Only once: every recheck is another
+        this process, or its first pictures passed against the prior only (``PRIOR_ONLY``, kept in the stored
+        reason), and it has not been rechecked with enough peers yet. Only once: every recheck is another
         chance for the no-baseline rules to flag a healthy camera, so a camera restored as provisional by a
-        later process is not rechecked again."""
+        later process is not rechecked again unless it was never judged against its peers."""
         found = self.cameras.get(camera_id)
         return found is not None and found.state is BaselineState.PROVISIONAL and found.recheck_due
 
@@ -180,11 +197,22 @@ class Reviews:
             if fine and frame.claim_pending:
                 detail = "waiting for the camera's own tamper events before learning its first picture"
                 return Outcome(Status.CANNOT_JUDGE, Reason.NO_BASELINE, detail)
+            thin = frame.peers is not None and frame.peers < MIN_PEERS
+            if fine and thin and review.waits < self.max_waits:
+                # Passed against the prior only, maybe because the peer groups are still filling (the first
+                # cameras a process judges): not blessed, not learned; the next frame is judged with the peers
+                # seen by then.
+                review.waits += 1
+                detail = (f"passed against the prior only ({frame.peers} of {MIN_PEERS} peers seen yet): "
+                          "judged again once its peers are in")  # fmt: skip
+                return Outcome(Status.CANNOT_JUDGE, Reason.NO_BASELINE, detail, again=True)
             if fine:
                 alone = frame.basis == ALONE
-                why = "first pictures passed the no-baseline rules" if alone else "baseline learned earlier"
+                against = f"{PRIOR_ONLY} ({frame.peers} peers)" if thin else f"against {frame.peers} peers"
+                why = f"{FIRST_PASSED} {against}" if alone else "baseline learned earlier"
                 self._enter(camera_id, BaselineState.PROVISIONAL, why, now)
-                return Outcome(frame.status, frame.reason, frame.detail, Learn.HEALTHY)
+                detail = f"{frame.detail}; {against}" if alone and frame.detail else frame.detail
+                return Outcome(frame.status, frame.reason, detail, Learn.HEALTHY)
             return self._doubt(camera_id, frame, now)
         if review.state is BaselineState.DOUBTFUL:
             if not fine:
@@ -210,6 +238,9 @@ class Reviews:
         provisional_ok = review.state is BaselineState.PROVISIONAL and frame.status is Status.OK
         if provisional_ok and frame.alone is not None:
             review.recheck_due = False
+            if PRIOR_ONLY in review.reason and not frame.alone[0].is_image_fault:
+                review.reason = f"{FIRST_PASSED}; rechecked against its peers"
+                review.touch()
             if frame.alone[0].is_image_fault:
                 # Judged fine against a baseline nobody looked at, but far off its peers (seen since): the
                 # baseline may be the fault (a blur learned as the scene). Start over, doubtful.
@@ -301,6 +332,7 @@ class Reviews:
                 vouched = state is BaselineState.APPROVED
             self.cameras[camera_id] = Review(
                 state, row.reason, row.since, row.thumbnail, row.updated_at if row.thumbnail else 0.0, vouched,
+                recheck_due=state is BaselineState.PROVISIONAL and PRIOR_ONLY in row.reason,
                 written=1 if state is row.state else 0,
             )  # fmt: skip
         for camera_id in with_baseline - set(stored):

@@ -58,6 +58,9 @@ SCALARS = (
     "magenta",
     "analysis_width",
 )
+#: The sharpness features a camera's peers compare (``vision/peers.py``): learned into the baseline too, so a
+#: new process can seed its peers from the stored baselines instead of starting with none.
+PEER_FEATURES = ("edge_sharp", "edge_sharp2", "crisp")
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -71,6 +74,9 @@ def _scalars(stats: FrameStats) -> dict[str, float]:
     out = {name: float(getattr(stats, name)) for name in SCALARS if hasattr(stats, name)}
     out["magenta"] = stats.extra.get("magenta", 0.0)
     out["analysis_width"] = stats.extra.get("analysis_width", float(stats.width))
+    peer = [stats.extra[name] for name in PEER_FEATURES if name in stats.extra]
+    if len(peer) == len(PEER_FEATURES) and min(peer) >= 0.0:  # a picture without texture has no crisp (-1)
+        out.update(zip(PEER_FEATURES, peer, strict=True))
     return out
 
 

@@ -24,9 +24,8 @@ import numpy.typing as npt
 
 from camfleet.model import FrameStats
 from camfleet.vision.baseline import DAY, IR, MODES
+from camfleet.vision.baseline import PEER_FEATURES as PEER_FEATURES  # what a peer contributes (and baselines learn)
 
-#: Features a peer contributes (keys of ``stats.extra``): what a lens or a decode scale makes soft.
-PEER_FEATURES = ("edge_sharp", "edge_sharp2", "crisp")
 #: Quantiles a view carries per feature: the lower quartile and the median (robust to a quarter of the
 #: peers being soft or broken themselves).
 QUANTILES = (0.25, 0.5)
@@ -86,15 +85,21 @@ class PeerBook:
     def add(self, group: str, camera_id: str, stats: FrameStats) -> None:
         """Record a camera's latest picture. A picture without texture to judge sharpness by (a black or
         covered one: no ``crisp``) is not recorded: it says nothing about how sharp the model is."""
-        values = tuple(float(stats.extra.get(name, -1.0)) for name in PEER_FEATURES)
+        self.add_values(group, camera_id, _mode(stats), {name: stats.extra.get(name, -1.0) for name in PEER_FEATURES})
+
+    def add_values(self, group: str, camera_id: str, mode: str, features: dict[str, float]) -> bool:
+        """Record a camera's features in ``mode`` (``PEER_FEATURES`` keys; a stored baseline's means when a
+        process seeds its book); False, and nothing recorded, when one is missing or undefined (< 0)."""
+        values = tuple(float(features.get(name, -1.0)) for name in PEER_FEATURES)
         if min(values) < 0.0:
-            return
+            return False
         cameras = self._groups.setdefault(group, OrderedDict())
         entry = cameras.pop(camera_id, {})
-        entry[_mode(stats)] = values
+        entry[mode] = values
         cameras[camera_id] = entry
         while len(cameras) > self.max_cameras:
             cameras.popitem(last=False)
+        return True
 
     def forget(self, camera_id: str) -> None:
         """Drop a camera from every group (removed from the inventory, or moved to another model)."""
