@@ -122,3 +122,23 @@ def test_restart_from_stored_states_reannounces_nothing() -> None:
     ]
     assert feed(h, results * 3) == []
     assert {c: h.states[c].since for c in "ABCD"} == dict.fromkeys("ABCD", 5.0)
+
+
+def test_a_first_picture_not_fine_is_never_shown_ok_while_it_is_confirmed() -> None:
+    """Liveness says ok, then the camera's first picture reads covered (fault_threshold 2, so unconfirmed): the
+    camera shows cannot_judge/no_baseline, not liveness's ok, whichever came first; the second covered picture
+    confirms covered. A first picture held back (cannot_judge) shows as itself; a first ok picture shows ok."""
+    h = HealthMachine(CFG, fault_threshold=2)
+    for cid in ("C1", "C2", "C3"):
+        h.add_camera(cid, "u1")
+    covered = ProbeResult("C1", CheckKind.FRAME, Status.COVERED, Reason.NONE, "flat picture")
+    feed(h, [covered, res("C1", Status.OK)])
+    assert (h.states["C1"].status, h.states["C1"].reason) == (Status.CANNOT_JUDGE, Reason.NO_BASELINE)
+    assert "covered" in h.states["C1"].detail
+    [t] = feed(h, [covered])
+    assert (t.from_status, t.to_status) == (Status.CANNOT_JUDGE, Status.COVERED)
+    held = ProbeResult("C2", CheckKind.FRAME, Status.CANNOT_JUDGE, Reason.NO_BASELINE, "waiting for its peers")
+    feed(h, [res("C2", Status.OK), held])
+    assert (h.states["C2"].status, h.states["C2"].detail) == (Status.CANNOT_JUDGE, "waiting for its peers")
+    feed(h, [res("C3", Status.OK), res("C3", Status.OK, kind=CheckKind.FRAME)])
+    assert h.states["C3"].status is Status.OK

@@ -11,10 +11,12 @@ it is confirmed — a lorry parked in front of the lens for one sample, or a cov
 sprayed one, never alarms. Recovery takes ``recover_threshold`` ok frames, as for every kind.
 
 The camera's own status is the worst confirmed verdict, in ``PRIORITY`` order; with liveness offline
-nothing else counts. The uplink rule then applies: when every camera behind an uplink (at least
-``MIN_UPLINK_CAMERAS``) is confirmed offline, they all show ``uplink_down``/``uplink``; the first answer
-from any of them lifts it and each returns to its own status. Every change of a camera's shown status is a
-``Transition``; ``flap_threshold`` changes within ``flap_window_s`` mark it flapping.
+nothing else counts. A camera whose first picture is not fine yet (a fault awaiting confirmation, or not
+judged: held back for its peers or its events) shows ``cannot_judge`` meanwhile, not liveness's ``ok``.
+The uplink rule then applies: when every camera behind an uplink (at least ``MIN_UPLINK_CAMERAS``) is
+confirmed offline, they all show ``uplink_down``/``uplink``; the first answer from any of them lifts it
+and each returns to its own status. Every change of a camera's shown status is a ``Transition``;
+``flap_threshold`` changes within ``flap_window_s`` mark it flapping.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class KindTrack:
     confirmed: Verdict
     pending: int = 0
     pending_status: Status = Status.UNKNOWN  # the disagreeing status being counted
+    pending_verdict: Verdict | None = None  # ... and its latest verdict
 
     @property
     def unsettled(self) -> bool:
@@ -140,7 +143,7 @@ class HealthMachine:
             if kind is CheckKind.FRAME and verdict.status is not track.pending_status:
                 track.pending = 0  # pictures: only a run of the *same* verdict counts
             track.pending += 1
-            track.pending_status = verdict.status
+            track.pending_status, track.pending_verdict = verdict.status, verdict
             if track.pending >= self._needed(current.status, verdict.status, kind):
                 track.confirmed, track.pending = verdict, 0
         if verdict.status is Status.OK:
@@ -165,6 +168,16 @@ class HealthMachine:
         if live is None or live.confirmed.status in (Status.UNKNOWN, Status.OFFLINE):
             return live.confirmed if live is not None else Verdict()
         verdicts = [t.confirmed for t in tracks.values() if t.confirmed.status is not Status.UNKNOWN]
+        frame = tracks.get(CheckKind.FRAME)
+        seen = frame.pending_verdict if frame is not None and frame.confirmed.status is Status.UNKNOWN else None
+        if frame is not None and frame.pending and seen is not None:
+            # Its first picture is not fine (a fault not yet confirmed, or not judged yet): liveness alone must
+            # not show it ok meanwhile.
+            if seen.status is not Status.CANNOT_JUDGE:
+                seen = Verdict(
+                    Status.CANNOT_JUDGE, Reason.NO_BASELINE, f"first picture reads {seen.status}; confirming"
+                )
+            verdicts.append(seen)
         return min(verdicts, key=lambda v: _RANK.get(v.status, len(PRIORITY)))
 
     def _uplink_update(self, camera_id: str, answered: bool) -> set[str]:
