@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Sequence
 
+import pytest
 from dbfault_helpers import wait_for
 
 from camfleet.errors import DatabaseError
@@ -127,3 +129,36 @@ async def test_unexpected_sink_errors_do_not_end_the_writer_task() -> None:
     stop.set()
     await asyncio.wait_for(task, 5)
     assert sink.transitions == transitions(0, 3)
+
+
+class SlowSink(MemorySink):
+    """A database that takes its time: the write is still in its thread when the flush is cancelled."""
+
+    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+        """Wait, then store (the cancelled flush has kept the batch by then)."""
+        import time
+
+        time.sleep(0.3)
+        super().write_batch(transitions, states)
+
+
+async def test_a_flush_cancelled_by_shutdown_keeps_its_batch_and_is_no_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A flush cancelled mid-write (the service stopping) puts its batch back for the final flush, says so at
+    info level, and counts no database failure nor says 'write failed' (an operator pressing Ctrl-C saw a
+    warning with an empty error); the final flush then writes every transition (once: idempotency keys)."""
+    sink = SlowSink()
+    w = writer(sink, limit=100)
+    w.record(["C0"], transitions(0, 5))
+    task = asyncio.create_task(w.flush())
+    await asyncio.sleep(0.05)
+    with caplog.at_level(logging.INFO, logger="camfleet.runtime.writer"):
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert w.failures == 0 and w.backlog == 5 + 1
+    assert "interrupted by shutdown" in caplog.text and "write failed" not in caplog.text
+    await asyncio.sleep(0.4)  # the cancelled write's thread finishes
+    assert await w.flush() is True and w.backlog == 0
+    assert len({t.at for t in sink.transitions}) == 5

@@ -96,8 +96,10 @@ class StateWriter:
             log.exception("unexpected error while writing; keeping the batch")
             self._restore(batch, ids, exc)
             return False
-        except BaseException as exc:  # cancelled mid-write: keep the batch, it may not have been stored
-            self._restore(batch, ids, exc)
+        except BaseException:  # cancelled mid-write (shutting down): keep the batch, it may not have been stored
+            self._keep(batch, ids)
+            log.info("write interrupted by shutdown; the batch is kept for the final flush",
+                     extra={"backlog": self.backlog})  # fmt: skip
             raise
         self.last_write_at = self.clock()
         return True
@@ -105,10 +107,14 @@ class StateWriter:
     def _restore(self, batch: list[Transition], ids: set[str], exc: BaseException) -> None:
         self.failures += 1
         self.last_error = str(exc) or exc.__class__.__name__
+        self._keep(batch, ids)
+        log.warning("database write failed; keeping the batch", extra={"backlog": self.backlog, "error": str(exc)})
+
+    def _keep(self, batch: list[Transition], ids: set[str]) -> None:
+        """Put a batch that may not have been stored back in front of the queue."""
         self.pending.extendleft(reversed(batch))
         self.dirty.update(ids)
         self._trim()
-        log.warning("database write failed; keeping the batch", extra={"backlog": self.backlog, "error": str(exc)})
 
     async def run(self, stop: asyncio.Event) -> None:
         """Flush every ``interval_s`` until ``stop`` is set (the final flush is the caller's)."""
