@@ -4,8 +4,14 @@ address that FFmpeg (through OpenCV) opens; a camera without a snapshot service 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,3 +107,45 @@ async def test_poller_judges_a_snapshotless_camera_from_its_authenticated_stream
     assert steps["stream uri"].ok and "Profile_" in steps["stream uri"].detail and PASSWORD not in repr(checked)
     assert steps["stream keyframe"].ok and "JPEG 640x360" in steps["stream keyframe"].detail, steps
     assert checked.picture is Status.OK and checked.status is Status.OK, checked
+
+
+def _listening(host: str, port: int) -> bool:
+    """Whether something still holds ``host:port`` (a bind there fails)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def test_the_rtsp_child_leaves_when_its_parent_dies_without_stopping_it() -> None:
+    """A simulator killed outright (SIGKILL; or a terminal's Ctrl-C reaching it before it stops its children) does
+    not leave its RTSP child, which runs in its own session, holding the cameras' addresses: the child notices it
+    was orphaned and leaves within seconds, and the address can be listened on again. On the code before, the
+    child served on for ever and the next `camfleet demo` died with "could not listen on 127.10.x.y:8554"."""
+    host = "127.50.96.1"
+    code = (
+        "import time\n"
+        "from camfleet.simulator.rtsp import RtspServers\n"
+        "s = RtspServers()\n"
+        f"s.start([{{'host': '{host}', 'port': {RTSP_PORT}, 'username': 'u', 'password': 'p',\n"
+        "          'mounts': [{'token': 't', 'width': 64, 'height': 48}]}])\n"
+        "print(s.proc.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    try:
+        assert _listening(host, RTSP_PORT)
+        os.killpg(parent.pid, signal.SIGKILL)  # the parent's group: the child has a session of its own
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _listening(host, RTSP_PORT):
+            time.sleep(0.2)
+        assert not _listening(host, RTSP_PORT), f"the orphaned RTSP child {child} still holds {host}:{RTSP_PORT}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGKILL)

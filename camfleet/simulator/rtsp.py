@@ -27,7 +27,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_PORT = 8554  # 554 needs root; real cameras use 554
 
 SERVER_SCRIPT = r"""
-import json, sys
+import json, os, sys
 import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
@@ -85,8 +85,26 @@ for cam in json.load(sys.stdin):
     if server.attach(None) == 0:
         sys.exit("could not listen on %s:%s" % (cam["host"], cam["port"]))
     servers.append(server)
+try:
+    os.unlink(sys.argv[0])  # this script's file: nothing is left in the temporary directory, whoever stops us
+except OSError:
+    pass
+# In its own session (stopped by its group), so a parent that dies without stopping it (SIGKILL, a Ctrl-C that
+# reaches the whole terminal group) would leave it holding every camera's address: it leaves with its parent.
+parent = os.getppid()
+loop = GLib.MainLoop()
+
+
+def orphaned():
+    if os.getppid() != parent:
+        loop.quit()
+        return False
+    return True
+
+
+GLib.timeout_add_seconds(1, orphaned)
 print("ready", flush=True)
-GLib.MainLoop().run()
+loop.run()
 """
 
 
