@@ -258,8 +258,7 @@ class FrameChecks:
                       learning=not ready and mode in memory.baseline.modes,
                       peers=int(verdict.scores.get("peers", 0.0)) if verdict.basis == ALONE else None)  # fmt: skip
         # A sweep holds a first picture back for want of peers a few frames; the service for one frame.
-        self.reviews.max_waits = SWEEP_WAITS if self.learn_burst else 1
-        out = self.reviews.judged(camera_id, frame, self.clock())
+        out = self.reviews.judged(camera_id, frame, self.clock(), SWEEP_WAITS if self.learn_burst else 1)
         self.reviews.publish(camera_id)
         if out.drop_baseline:
             memory.baseline = self.new_baseline()

@@ -8,8 +8,8 @@ stores it and applies people's approvals). The states (``model.BaselineState``, 
   ``provisional`` and is learned; anything else makes it ``doubtful`` and nothing is learned. A frame that
   passed against the prior only (fewer than ``MIN_PEERS`` peers of its mode seen yet: the process's peer
   groups may still be filling) decides nothing: it reads ``cannot_judge``/``no_baseline``, is not learned,
-  and the camera's next frame is judged with the peers seen by then (``max_waits`` frames: the service's
-  next one, a few in a sweep). Passing on the prior still (a model with truly few cameras) it is learned,
+  and the camera's next frame is judged with the peers seen by then (``max_waits`` of ``Reviews.judged``: the
+  service's next one, a few in a sweep). Passing on the prior still (a model with truly few cameras) it is learned,
   the state's reason saying "against the prior only", which makes a later process (its peers seeded from
   the stored baselines) recheck it once against its peers. A passing frame
   of a camera whose events have not been read yet decides nothing: it reads ``cannot_judge``/``no_baseline``
@@ -80,7 +80,7 @@ class Review:
     thumbnail_at: float = 0.0
     vouched: bool = False  # approved from none/doubtful: learn what it shows until the mode's baseline is ready
     recheck_due: bool = False  # new provisional (or passed on the prior only): judge an ok frame against peers
-    waits: int = 0  # first frames held back in this process for want of peers (``Reviews.max_waits``)
+    waits: int = 0  # first frames held back in this process for want of peers (``max_waits``)
     streak: list[Pending] = field(default_factory=list)  # doubtful: passing frames in a row
     changes: int = 1  # bumped by every change ...
     written: int = 0  # ... and the count when it was last stored
@@ -136,9 +136,6 @@ class Reviews:
 
     def __init__(self, samples: int, states: MutableMapping[str, CameraState] | None = None) -> None:
         self.samples = samples
-        #: How many first frames in a row that passed on the prior only are held back: one in the service (its next
-        #: frame comes an interval later, its peers seen by then); a one-off sweep sets the frames of its burst.
-        self.max_waits = 1
         self.cameras: dict[str, Review] = {}
         self.states: MutableMapping[str, CameraState] = states if states is not None else {}
 
@@ -189,8 +186,11 @@ class Reviews:
         self.publish(camera_id)
 
     # ------------------------------------------------------------------ frames
-    def judged(self, camera_id: str, frame: Frame, now: float) -> Outcome:
-        """Advance the camera's state by one judged frame; return what to report and what to learn."""
+    def judged(self, camera_id: str, frame: Frame, now: float, max_waits: int = 1) -> Outcome:
+        """Advance the camera's state by one judged frame; return what to report and what to learn.
+
+        ``max_waits``: how many first frames in a row that passed on the prior only are held back: one in the
+        service (its next frame comes an interval later, its peers seen by then); a one-off sweep its burst's."""
         review = self.get(camera_id)
         fine = frame.status is Status.OK and not frame.claim
         if review.state is BaselineState.NONE:
@@ -198,7 +198,7 @@ class Reviews:
                 detail = "waiting for the camera's own tamper events before learning its first picture"
                 return Outcome(Status.CANNOT_JUDGE, Reason.NO_BASELINE, detail)
             thin = frame.peers is not None and frame.peers < MIN_PEERS
-            if fine and thin and review.waits < self.max_waits:
+            if fine and thin and review.waits < max_waits:
                 # Passed against the prior only, maybe because the peer groups are still filling (the first
                 # cameras a process judges): not blessed, not learned; the next frame is judged with the peers
                 # seen by then.
