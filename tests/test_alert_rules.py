@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from metrics_helpers import exposed_metric_names, recorded_metric_names, referenced_metric_names
+from system_helpers import missing
 
 PROM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
 RULE_TESTS = sorted((PROM_DIR / "tests").glob("*.yml"))
@@ -19,7 +20,7 @@ def promtool() -> str:
     """The promtool binary; the tests skip, saying why, only when it is not installed."""
     path = shutil.which("promtool")
     if path is None:
-        pytest.skip("promtool not found: install Debian's `prometheus` package to check the rules")
+        missing("promtool not found: install Debian's `prometheus` package to check the rules")
     return path
 
 

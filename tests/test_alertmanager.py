@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from system_helpers import missing
 
 AM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "alertmanager"
 CONFIG = AM_DIR / "alertmanager.yml"
@@ -22,7 +23,7 @@ CONFIG = AM_DIR / "alertmanager.yml"
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} not found: install Debian's `prometheus-alertmanager` package")
+        missing(f"{name} not found: install Debian's `prometheus-alertmanager` package")
     return path
 
 

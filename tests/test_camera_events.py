@@ -11,6 +11,7 @@ import time
 import pytest
 from frames_helpers import at_noon, config, credentials, specs, until
 from poller_helpers import PASSWORD, running, target
+from system_helpers import missing
 
 from camfleet.metrics.render import render_snapshot
 from camfleet.metrics.snapshot import MetricsSnapshot
@@ -45,7 +46,7 @@ def _render(poller: Poller) -> str:
 def _promtool(text: str) -> None:
     promtool = shutil.which("promtool")
     if promtool is None:
-        pytest.skip("promtool is not installed (Debian package prometheus)")
+        missing("promtool is not installed (Debian package prometheus)")
     done = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -11,11 +11,17 @@ import cv2
 import numpy as np
 import pytest
 from coverage_helpers import NOW, district
+from system_helpers import need
 
 from camfleet.coverage import build_report, parse_window, render_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    """Skip (fail under CI) without Chromium."""
+    need(CHROMIUM, "Debian package chromium is not installed")
 
 
 def _screenshot(html: Path, out: Path, tmp: Path, size: str = "1400,2000") -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from metrics_helpers import exposed_metric_names, recorded_metric_names, referenced_metric_names
+from system_helpers import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAFANA = ROOT / "deploy" / "grafana"
@@ -67,7 +68,7 @@ def test_every_expression_is_valid_promql(tmp_path: Path) -> None:
     """All dashboard PromQL (variables substituted) passes `promtool check rules` as recording rules."""
     promtool = shutil.which("promtool")
     if promtool is None:
-        pytest.skip("promtool not found: install Debian's `prometheus` package to check dashboard PromQL")
+        missing("promtool not found: install Debian's `prometheus` package to check dashboard PromQL")
     exprs = [_plain(e) for board in BOARDS.values() for e in _expressions(board)]
     assert len(exprs) >= 30
     lines = ["groups:", "  - name: dashboards", "    rules:"]

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import vision_helpers as vh
 from aiohttp import web
+from system_helpers import missing
 
 from camfleet.errors import FrameError
 from camfleet.model import CameraTarget, CheckKind, Reason, Status
@@ -269,7 +270,7 @@ def rtsp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real GStreamer RTSP server (Debian's python3 + gi) on 127.0.0.1, stopped by its PID."""
     probe = "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"
     if not Path("/usr/bin/python3").exists() or subprocess.run(["/usr/bin/python3", "-c", probe]).returncode:
-        pytest.skip("GStreamer RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) not installed; see .ci/run")
+        missing("GStreamer RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) not installed; see .ci/run")
     script = tmp_path_factory.mktemp("rtsp") / "server.py"
     script.write_text(vh.RTSP_SERVER_SCRIPT)
     port = _free_port()

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from metrics_helpers import ODD_VILLAGE, small_snapshot
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from system_helpers import missing
 
 from camfleet.metrics.client import SnapshotCollector
 from camfleet.metrics.family import gauge
@@ -76,7 +77,7 @@ def test_promtool_accepts_the_output(text: str) -> None:
     """``promtool check metrics`` (stdin) finds no error or lint problem, and rejects a broken document."""
     promtool = shutil.which("promtool")
     if promtool is None:
-        pytest.skip("promtool is not installed (Debian package prometheus)")
+        missing("promtool is not installed (Debian package prometheus)")
     good = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True, timeout=60)
     assert good.returncode == 0, good.stdout.decode() + good.stderr.decode()
     assert good.stdout.decode().strip() == ""

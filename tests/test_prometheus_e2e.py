@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from service_helpers import camera_rows, free_port, write_inventory
+from system_helpers import need
 
 from camfleet.config import CamfleetConfig
 from camfleet.inventory.importer import import_inventory
@@ -23,7 +24,14 @@ from camfleet.simulator.inventory_specs import specs_from_inventory
 
 REPO = Path(__file__).resolve().parents[1]
 PROM = shutil.which("prometheus")
-pytestmark = pytest.mark.skipif(PROM is None, reason="Debian package prometheus is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _prometheus() -> None:
+    """Skip (fail under CI) without Prometheus."""
+    need(PROM, "Debian package prometheus is not installed")
+
+
 NET = 42
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from aiohttp.test_utils import TestServer
 from service_helpers import camera_rows, free_port, write_inventory
+from system_helpers import need
 
 from camfleet.config import CamfleetConfig
 from camfleet.inventory.importer import import_inventory
@@ -187,12 +188,12 @@ async def test_peers_and_status_words_without_a_poller(tmp_path: Path) -> None:
         views.store.close()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed")
 @pytest.mark.timeout(240)
 async def test_screenshot_shows_the_pictures(tmp_path: Path) -> None:
     """Headless Chromium loads /review from the server and draws the pictures: the red doubtful picture, the
     green acceptance picture and the yellow and magenta peers' pictures each cover a real area of the
     screenshot (a page whose picture endpoints failed would show none of these colours)."""
+    need(CHROMIUM, "Debian package chromium is not installed")
     server, views = await _sheet_server(tmp_path)
     shot = tmp_path / "review.png"
     try:

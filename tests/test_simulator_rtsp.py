@@ -19,6 +19,7 @@ import pytest
 from frames_helpers import at_noon, config, credentials, import_specs
 from frames_helpers import specs as frame_specs
 from simulator_helpers import PASSWORD, USER, decode, envelope, post, running, snapshot, specs, wsse_header
+from system_helpers import need
 
 from camfleet.errors import FrameError
 from camfleet.inventory.store import Approval, Store
@@ -29,7 +30,13 @@ from camfleet.runtime.poller import Poller
 from camfleet.simulator import SimulatedFleet
 from camfleet.simulator.rtsp import RTSP_PORT, available
 
-pytestmark = pytest.mark.skipif(not available(), reason="GStreamer RTSP server for /usr/bin/python3 not installed")
+
+@pytest.fixture(autouse=True)
+def _gstreamer() -> None:
+    """Skip (fail under CI) without GStreamer's RTSP server for /usr/bin/python3."""
+    need(available(), "GStreamer RTSP server for /usr/bin/python3 not installed (see .ci/run)")
+
+
 NET = 60
 
 
