@@ -79,9 +79,13 @@ def exposure(image: Image, factor: float) -> Image:
 #: baseline's learning samples; a normal sample and the one before it).
 LEARN_SWAY = 2.0
 NORMAL_KINDS = ("live", "exposure", "jpeg", "noise", "haze", "ir_night", "shake", "passer_by", "mixed")
-#: The day-one evaluation's healthy kinds: the same, plus rain (not in NORMAL_KINDS, so that the baseline
-#: evaluation's seeded samples, and its recorded figures, stay what they were).
-DAY_ONE_KINDS = (*NORMAL_KINDS, "rain")
+#: The day-one evaluation's healthy kinds: the same, plus rain and ``ir_lit`` (IR night lit by the camera's own
+#: illuminator: far parts and the sky dark; ``vision_helpers.ir_lit``). Not in NORMAL_KINDS, so that the baseline
+#: evaluation's seeded samples, and its recorded figures, stay what they were.
+DAY_ONE_KINDS = (*NORMAL_KINDS, "rain", "ir_lit")
+
+
+IR_KINDS = ("ir_night", "ir_lit")
 
 
 def rain(image: Image, rng: Rng, amount: float) -> Image:
@@ -103,7 +107,7 @@ def rain(image: Image, rng: Rng, amount: float) -> Image:
 
 def normal_params(kind: str, rng: Rng) -> Params:
     """Camera settings and conditions for one healthy sample of ``kind`` (shared with its predecessor)."""
-    p: Params = {"noise": rng.uniform(1.5, 3.5), "quality": int(rng.integers(70, 91)), "ir": kind == "ir_night"}
+    p: Params = {"noise": rng.uniform(1.5, 3.5), "quality": int(rng.integers(70, 91)), "ir": kind in IR_KINDS}
     sign = float(rng.choice([-1.0, 1.0]))
     if kind == "exposure":
         p["exposure"] = 1.0 + sign * rng.uniform(0.2, 0.3)
@@ -115,6 +119,8 @@ def normal_params(kind: str, rng: Rng) -> Params:
         p["haze"] = (rng.uniform(0.15, 0.35), rng.uniform(170, 220))
     elif kind == "ir_night":
         p.update(ir_gain=rng.uniform(0.5, 0.9), noise=rng.uniform(4.0, 8.0))
+    elif kind == "ir_lit":
+        p.update(ir_lit=(rng.uniform(0.9, 1.4), rng.uniform(0.05, 0.25)), noise=rng.uniform(6.0, 12.0))
     elif kind == "shake":
         p["shake"] = (sign * rng.uniform(1, 3), float(rng.choice([-1, 1])) * rng.uniform(0, 3), rng.uniform(-0.3, 0.3))
     elif kind == "passer_by":
@@ -144,7 +150,9 @@ def healthy_image(scene: vs.Scene, p: Params, rng: Rng, index: int, occluded: bo
         image = haze(image, *p["haze"])
     if "rain" in p:
         image = rain(image, rng, p["rain"])
-    if p["ir"] or not scene.colour:
+    if "ir_lit" in p:
+        image = vh.ir_lit(image, *p["ir_lit"])
+    elif p["ir"] or not scene.colour:
         image = vh.ir_night(image, p.get("ir_gain", 0.75))
     return image
 

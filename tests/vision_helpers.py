@@ -133,6 +133,20 @@ def ir_night(image: Image, gain: float = 0.75) -> Image:
     return np.asarray(cv2.cvtColor(np.clip(gray, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR), np.uint8)
 
 
+def ir_lit(image: Image, gain: float, floor: float) -> Image:
+    """An IR night picture as a camera's own illuminator lights it: grayscale, the light falling with distance.
+    A camera looks down at its ground: the bottom of the view is near and lit, the top far (a street's end,
+    the sky, which returns nothing) and left dark, ``floor`` of the light at the top edge; the LEDs' beam makes
+    a hotspot in the middle; the camera's gain (``gain``) lifts it all. (``ir_night`` lights every distance alike,
+    a day sky staying the brightest part: kinder than the field.)"""
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    reach = floor + (1.0 - floor) * (yy / (h - 1)) ** 1.5
+    hotspot = 1.0 + 0.4 * np.exp(-(((xx - w / 2) / (0.4 * w)) ** 2 + ((yy - h / 2) / (0.4 * h)) ** 2))
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32) * gain * reach * hotspot
+    return np.asarray(cv2.cvtColor(np.clip(gray, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR), np.uint8)
+
+
 def ir_failure(image: Image) -> Image:
     """IR illuminator dead at night: the IR picture at a sixth of its light."""
     return np.asarray(np.clip(ir_night(image).astype(np.float32) * 0.18, 0, 255).astype(np.uint8))
