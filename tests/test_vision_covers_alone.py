@@ -108,7 +108,8 @@ def test_a_defocus_that_flattened_the_ground_is_no_cover(seed: int) -> None:
 def test_a_hand_or_tape_lit_from_the_front_is_covered(name: str) -> None:
     """A hand over half the view and a strip of tape over 40 % of it (the tuning generator's, on real photographs)
     are ``covered``: lit from the front they are as bright as the scene or brighter, so the darkness test of rule
-    10b read them ``ok`` (0 of 20 on fresh6); their colour — warm, where a day sky is blue or grey — names them."""
+    10b read them ``ok`` (1 of 20 named on fresh6); their colour — warm, where a day sky is blue or grey — names
+    them."""
     image = vh.scene(name)
     for label, transform in vf.MORE_COVERS:
         if label not in ("hand, half", "tape, 40 %"):

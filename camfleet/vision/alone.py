@@ -68,8 +68,8 @@ NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulat
 # −11 to 2), an IR picture 0; a fundus is a saturated orange (retina: 68-102, flat over up to 64 % of the view).
 NEAR_WARM = 12.0
 NEAR_WARM_MAX = 75.0
-# A warm region must leave more of the scene beyond its outline than a dark one: goodstuff's dark wooden ground is
-# warm (26-45) and flat over 39-62 % of the view, leaving ≤ 0.21 of it; the generators' partial covers ≥ 0.30.
+# A warm region must leave more of the scene beyond its outline than a dark one: goodstuff's glass of amber drink is
+# warm (26-45) and flat over 39-62 % of the view, leaving ≤ 0.21 of it; the tuning generator's partial covers ≥ 0.26.
 NEAR_WARM_REST = 0.25
 # Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
