@@ -102,3 +102,48 @@ def test_a_defocus_that_flattened_the_ground_is_no_cover(seed: int) -> None:
     (≥ 0.5). Rule 10b read these three ``covered`` before it asked for the rest in focus."""
     verdict = _alone(_simulated(seed, "", fault="defocus"))
     assert verdict.status is not Status.COVERED, verdict
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_a_hand_or_tape_lit_from_the_front_is_covered(name: str) -> None:
+    """A hand over half the view and a strip of tape over 40 % of it (the tuning generator's, on real photographs)
+    are ``covered``: lit from the front they are as bright as the scene or brighter, so the darkness test of rule
+    10b read them ``ok`` (1 of 20 named on fresh6); their colour — warm, where a day sky is blue or grey — names
+    them."""
+    image = vh.scene(name)
+    for label, transform in vf.MORE_COVERS:
+        if label not in ("hand, half", "tape, 40 %"):
+            continue
+        rng = np.random.default_rng(sum(name.encode()))
+        verdict = _alone(vh.camera_jpeg(transform(image, rng), 2))
+        assert verdict.status is Status.COVERED, (label, verdict)
+        assert "skin- or leaf-coloured" in verdict.detail, verdict
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "why"),
+    [("retina", "live", "saturated"), ("retina", "passer_by", "saturated"), ("goodstuff", "live", "no scene left"),
+     ("goodstuff", "exposure", "no scene left"), ("tower", "live", "blue"), ("flower", "mixed", "blue")],
+)  # fmt: skip
+def test_warm_or_blue_flat_regions_of_healthy_scenes_are_no_cover(name: str, kind: str, why: str) -> None:
+    """Healthy first pictures whose large flat region is warm or a sky stay ``ok`` under the colour test of rule
+    10b, and for the reason its thresholds give: a fundus's orange is too saturated for skin, tape or a leaf
+    (retina: ``cover_warm`` above 75), a dark wooden ground leaves too little scene beyond its outline (goodstuff:
+    ``rest_share`` under 0.25), a day sky or a blurred background is blue (``cover_warm`` under 12). The scores must
+    carry ``cover_warm`` (the colour rule's feature), so this fails without it."""
+    try:
+        scene = vs.load_scene(name)
+    except RuntimeError as missing:  # fresh6 pictures: installed from benchmarks/fresh6-pictures.txt
+        pytest.skip(str(missing))
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        verdict = _alone(ve.normal_sample(scene, kind, rng).frame)
+        assert verdict.status is Status.OK, verdict
+        warm, area = verdict.scores["cover_warm"], verdict.scores["cover_area"]
+        assert area >= 0.2 or why == "blue", verdict  # a flat region the colour test looked at
+        if why == "saturated":
+            assert warm > 75, verdict
+        elif why == "blue":
+            assert warm < 12, verdict
+        else:
+            assert 12 <= warm <= 75, verdict
