@@ -99,6 +99,17 @@ SOFT_SCENE_CRISP = 0.15
 # A blur so wide that both ratios sit near their floor (0.5) looks alike at both scales again: edges this soft
 # are a lens whatever the ratio (healthy ≥ 0.645, the soft painted coast; defocus σ 8 px at 1280: 0.53-0.60).
 VERY_SOFT = 0.6
+# Motion blur (a shaken mount, a camera swinging in the wind): soft across one direction, sharp along it, which no
+# lens and no healthy scene of a still camera is. ``edge_aniso`` (the sharpest edges' scale ratio's cos 2θ amplitude
+# over orientation): healthy ≤ 0.24 on every seen split (retina's vessels), but the painted coast 0.29 and fresh3's
+# quokka 0.35 (both kept out by the softness tests below); a line blur of 15 / 30 px at 1280: median 0.20 / 0.36.
+MOTION_ANISO = 0.25
+# ... softer at the finest scale than one octave coarser (fine_over_coarse < FINE_OVER_COARSE, whatever crisp: fresh's
+# clock_motion is a motion-blurred photograph taken as a healthy scene, 0.37-0.45, at 0.98-1.02 with noise), and softer
+# than the peers, less so than a lens must be (motion keeps the edges along it): healthy pictures that anisotropic
+# (retina 0.20-0.23, the painted coast with a passer-by 0.29) keep ≥ 0.91 of the peers' edge_sharp median.
+MOTION_EDGE_SHARP = 0.9
+MOTION_CRISP = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
@@ -208,11 +219,14 @@ def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) ->
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:
     """Why the picture is far softer than its peers' (or than the prior with fewer than MIN_PEERS) the way a
-    lens out of focus is (softest at the finest scale), or ""."""
+    lens out of focus is (softest at the finest scale), or softer than its peers across one direction only (motion
+    blur; with peers only), or ""."""
     sharp = stats.extra.get("edge_sharp", 1.0)
     crisp = stats.extra.get("crisp", -1.0)
     fine = sharp / max(stats.extra.get("edge_sharp2", 1.0), 1e-3)
+    aniso = stats.extra.get("edge_aniso", 0.0)
     scores.update(edge_sharp=round(sharp, 3), crisp=round(crisp, 4), fine_over_coarse=round(fine, 3))
+    scores["edge_aniso"] = round(aniso, 3)
     # As soft one octave coarser and still some fine texture: a soft scene (fog, brushwork), not a lens.
     scene_soft = FINE_OVER_COARSE <= fine <= OVERLAY and crisp >= SOFT_SCENE_CRISP and sharp >= VERY_SOFT
     lens = not scene_soft
@@ -224,6 +238,12 @@ def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, sco
         scores.update(peers=float(seen.count), peer_edge_sharp=round(med_sharp, 3), peer_crisp=round(med_crisp, 4))
         if lens and sharp < PEER_EDGE_SHARP * med_sharp and 0.0 <= crisp < PEER_CRISP * med_crisp:
             return f"far softer than its {seen.count} peers: edges {sharp:.2f} vs {med_sharp:.2f}"
+        smeared = aniso >= MOTION_ANISO and fine < FINE_OVER_COARSE  # a line blur has one width, as a lens's
+        if smeared and sharp < MOTION_EDGE_SHARP * med_sharp and 0.0 <= crisp < MOTION_CRISP * med_crisp:
+            return (
+                f"soft across one direction and sharp along it (motion blur: a shaken mount?), softer than its "
+                f"{seen.count} peers: edges {sharp:.2f} vs {med_sharp:.2f}"
+            )
         return ""
     scores["peers"] = float(seen.count if seen is not None else 0)
     if lens and sharp < PRIOR_EDGE_SHARP and 0.0 <= crisp < PRIOR_CRISP:

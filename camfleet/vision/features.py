@@ -372,9 +372,63 @@ OUTLIER_TILE = 1.5
 
 def _gradient(gray: FloatArray) -> FloatArray:
     """Gradient magnitude (Sobel, levels per pixel ×8)."""
-    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
-    return np.asarray(np.sqrt(gx * gx + gy * gy), np.float32)
+    return _sobel(gray)[0]
+
+
+def _sobel(gray: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Gradient magnitude (Sobel, levels per pixel ×8) and its x and y components."""
+    gx = np.asarray(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), np.float32)
+    gy = np.asarray(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3), np.float32)
+    return np.asarray(np.sqrt(gx * gx + gy * gy), np.float32), gx, gy
+
+
+#: ``edge_aniso``: gradient orientations (0-180°) cut into this many bins ...
+ORIENT_BINS = 8
+#: ... each bin's ratio taken over its strongest pixels, this share of the picture per bin (as STRONG_EDGES over
+#: the bins), looked for among the picture's strongest ORIENT_POOL share (one partition, then a small sort).
+ORIENT_STRONG = 0.0025
+ORIENT_POOL = 0.2
+
+
+def _oriented_strong(magnitude: FloatArray, gx: FloatArray, gy: FloatArray) -> FloatArray:
+    """Per orientation bin (ORIENT_BINS over 180°), the mean magnitude of its strongest ORIENT_STRONG share of the
+    picture's pixels (fewer when the bin has fewer among the ORIENT_POOL strongest), levels per pixel; 0 for a
+    bin with none."""
+    flat = magnitude.ravel()
+    pool = max(ORIENT_BINS, int(flat.size * ORIENT_POOL))
+    chosen = np.argpartition(flat, flat.size - pool)[-pool:]
+    angle = cv2.phase(np.ascontiguousarray(gx.ravel()[chosen]), np.ascontiguousarray(gy.ravel()[chosen])).ravel()
+    bins = (angle * (ORIENT_BINS / np.pi) + 0.5).astype(np.intp) % ORIENT_BINS
+    values = flat[chosen]
+    count = max(1, int(flat.size * ORIENT_STRONG))
+    out = np.zeros(ORIENT_BINS, np.float32)
+    for b in range(ORIENT_BINS):
+        top = values[bins == b]
+        if top.size > count:
+            top = np.partition(top, top.size - count)[-count:]
+        out[b] = float(top.mean()) / 8.0 if top.size else 0.0
+    return out
+
+
+def _edge_aniso(full: FloatArray, coarse: FloatArray) -> float:
+    """How much the sharpest edges' scale ratio depends on their orientation (``_oriented_strong`` per bin at the
+    analysis scale over the same two octaves lower): the ratios, capped at 1 (above it: lines or noise finer than
+    the coarse scale, not an edge), are fitted with c + a cos 2θ + b sin 2θ, weighted by the coarse strength²
+    (bins with no real edge say little), and the amplitude over the mean, √(a² + b²) / c, is the value. A lens, a
+    decode or a scene soften every orientation alike; motion blur (a shaken mount) softens edges across its
+    direction only."""
+    ratios = np.minimum(full / np.maximum(coarse, 1e-3), 1.0).astype(np.float64)
+    weights = coarse.astype(np.float64) ** 2
+    if float(weights.sum()) <= 1e-9:
+        return 0.0
+    angles = np.arange(ORIENT_BINS) * (2 * np.pi / ORIENT_BINS)
+    design = np.stack([np.ones(ORIENT_BINS), np.cos(angles), np.sin(angles)], axis=1)
+    normal = design.T @ (design * weights[:, None])
+    try:
+        c, a, b = np.linalg.solve(normal, design.T @ (weights * ratios))
+    except np.linalg.LinAlgError:
+        return 0.0
+    return float(np.hypot(a, b) / c) if c > 1e-3 else 0.0
 
 
 def _strong(magnitude: FloatArray, share: float) -> float:
@@ -427,20 +481,25 @@ def alone_features(gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp])
     are the only blur); an edge blurred over w pixels has a gradient of height / w, twice that at half scale
     (ratio → 0.5). Haze, exposure and gain scale both alike. Tiles far sharper than the picture's median
     tile are left out (``_edge_sharp``: the OSD drawn sharp over a blurred picture). ``edge_sharp2``: the
-    whole picture's ratio one octave lower (a strong blur). ``crisp``: median over textured cells of
-    Laplacian² / std². ``p01``/``p99``: the 1st and 99th luma percentiles (a veil lifts the first)."""
+    whole picture's ratio one octave lower (a strong blur). ``edge_aniso``: how much the sharpest edges' ratio
+    (at the analysis scale over two octaves lower) depends on their orientation (``_edge_aniso``: motion blur).
+    ``crisp``: median over textured cells of Laplacian² / std². ``p01``/``p99``: the 1st and 99th luma
+    percentiles (a veil lifts the first)."""
     g = gray.astype(np.float32)
     h, w = g.shape
     half = np.asarray(cv2.resize(g, (max(8, w // 2), max(8, h // 2)), interpolation=cv2.INTER_AREA), np.float32)
     quarter = np.asarray(cv2.resize(half, (max(8, w // 4), max(8, h // 4)), interpolation=cv2.INTER_AREA), np.float32)
-    full_m, half_m = _gradient(g), _gradient(half)
-    half_g, quarter_g = _strong(half_m, STRONG_EDGES), _strong(_gradient(quarter), STRONG_EDGES)
+    full_s, half_s, quarter_s = _sobel(g), _sobel(half), _sobel(quarter)
+    full_m, half_m = full_s[0], half_s[0]
+    half_g, quarter_g = _strong(half_m, STRONG_EDGES), _strong(quarter_s[0], STRONG_EDGES)
+    oriented = [_oriented_strong(*each) for each in (full_s, quarter_s)]
     textured = cells[..., 1] >= TEXTURED_CELL_STD
     crisp = cells[..., 4][textured] / cells[..., 1][textured] ** 2
     cumulative = np.cumsum(hist) / max(1, int(hist.sum()))
     return {
         "edge_sharp": _edge_sharp(full_m, half_m, half),
         "edge_sharp2": half_g / max(quarter_g, 1e-3),
+        "edge_aniso": _edge_aniso(oriented[0], oriented[1]),
         "crisp": float(np.median(crisp)) if crisp.size else -1.0,
         "textured_cells": float(np.count_nonzero(textured)) / textured.size,
         "p01": float(np.searchsorted(cumulative, 0.01)),
