@@ -1,5 +1,5 @@
-"""Cost of ``features.near_cover`` (day-one rule 10b, its colour included) against the whole ``compute_features``
-it is part of, timed alternately in the same run on the ÷4 decode (320×180) of a 1280×720 camera's JPEG.
+"""Cost of ``features.near_cover`` (day-one rule 10b) against the whole ``compute_features`` it is part of, timed
+alternately in the same run on the ÷4 decode (320×180) of a 1280×720 camera's JPEG.
 
 Run: .venv/bin/python benchmarks/near_cover_cost.py [runs]
 """
@@ -32,7 +32,7 @@ def main() -> None:
         compute_features(image, width, height)
         whole.append(time.perf_counter() - start)
         start = time.perf_counter()
-        near_cover(gray, blocks, edges, image)
+        near_cover(gray, blocks, edges)
         part.append(time.perf_counter() - start)
     print(
         f"{image.shape[1]}×{image.shape[0]}, {runs} runs: compute_features median {np.median(whole) * 1e3:.2f} ms "

@@ -62,15 +62,6 @@ NEAR_SMALL_DARKER = 45.0  # blurred background is 22-26 % of it and up to 41 dar
 NEAR_MIN_LUMA = 25.0
 NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with ...
 NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulator, Gaussian: crisp ≤ 0.08)
-# ... or, lit from the front (a hand, tape: as bright as the scene or brighter), a flat region of a near object's
-# colour: (R + G) / 2 − B of its mean (``cover_warm``) in this band. Skin, tape and leaves are warm (both generators'
-# partial covers: 17-64), a day sky blue (tower, flower, quokka, grace_hopper: −77 to −13) or grey (china, shore:
-# −11 to 2), an IR picture 0; a fundus is a saturated orange (retina: 68-102, flat over up to 64 % of the view).
-NEAR_WARM = 12.0
-NEAR_WARM_MAX = 75.0
-# A warm region must leave more of the scene beyond its outline than a dark one: goodstuff's glass of amber drink is
-# warm (26-45) and flat over 39-62 % of the view, leaving ≤ 0.21 of it; the tuning generator's partial covers ≥ 0.26.
-NEAR_WARM_REST = 0.25
 # Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
 # ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
@@ -197,24 +188,19 @@ def _judge_alone(
 def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) -> str:
     """Why part of the view seems hidden by something on the dome (``features.near_cover``), or "".
 
-    By day only: a near object is seen from its shadowed side, darker than the scene it hides, or lit from the front
-    in its own colour — skin, tape, a leaf are warm — while the flat regions of a healthy day picture are skies (the
-    brightest part, blue or grey) or black (night sky, space). The rest of the view stays in focus: a picture soft
-    all over whose ground went flat is a defocus (rules 9 and 10's). In IR the illuminator lights a near object and
-    a sky alike, and shows no colour (docs/day-one.md, weaknesses)."""
+    By day only: a near object is seen from its shadowed side, darker than the scene it hides, while the flat
+    regions of a healthy day picture are skies (the brightest part) or black (night sky, space). The rest of the
+    view stays in focus: a picture soft all over whose ground went flat is a defocus (rules 9 and 10's). In IR the
+    illuminator lights a near object and a sky alike (docs/day-one.md, weaknesses)."""
     area, luma, rest = extra.get("cover_area", 0.0), extra.get("cover_luma", 0.0), extra.get("rest_luma", 0.0)
-    share, crisp, warm = extra.get("rest_share", 0.0), extra.get("crisp", -1.0), extra.get("cover_warm", 0.0)
+    share, crisp = extra.get("rest_share", 0.0), extra.get("crisp", -1.0)
     scores.update(cover_area=round(area, 3), cover_luma=round(luma, 1), rest_luma=round(rest, 1))
-    scores["cover_warm"] = round(warm, 1)
-    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA:
+    darker = NEAR_SMALL_DARKER if area < NEAR_SMALL else NEAR_DARKER
+    if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < darker:
         return ""
     if share < NEAR_REST or crisp < NEAR_CRISP:  # no scene left to compare with, or the rest is soft too
         return ""
-    if rest - luma >= (NEAR_SMALL_DARKER if area < NEAR_SMALL else NEAR_DARKER):
-        return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
-    if NEAR_WARM <= warm <= NEAR_WARM_MAX and share >= NEAR_WARM_REST:
-        return f"{area:.0%} of the view flat and skin- or leaf-coloured from the frame's edge: something on the lens"
-    return ""
+    return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 
 
 def _softer_than_peers(stats: FrameStats, peers: PeerView | None, mode: str, scores: dict[str, float]) -> str:

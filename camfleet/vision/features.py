@@ -124,7 +124,7 @@ def compute_features(
             "coat_edge": coat_edge(blocks),
             "coat_repeat": coat_repeat(blocks),
             "coat_blotch": coat_blotch(blocks, _block_mean(gray, blocks.shape)),
-            **near_cover(gray, blocks, edges, bgr),
+            **near_cover(gray, blocks, edges),
         },
     )
     return stats, signature
@@ -527,20 +527,17 @@ NEAR_MIN_BLOCKS = 0.1
 COVER_RIM_BLOCKS = 4
 
 
-def near_cover(gray: U8Array, std: FloatArray, edges: U8Array, bgr: U8Array | None = None) -> dict[str, float]:
+def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, float]:
     """The picture's largest flat region that touches the frame's edge — what a leaf, a hand or tape stuck on the
     dome leaves: no edge, no texture, from the border in — and how it compares with the rest of the picture.
 
     On the FLAT_BLOCK_PX block grid: blocks flat (blurred luma std under FLAT_BLOCK_STD) with no Canny edge pixel,
     4-connected. ``cover_area``: the largest such region's share of the blocks when it touches a side of the frame
     (else 0); ``cover_luma``: its mean luma; ``rest_luma``: the median luma of the blocks more than
-    COVER_RIM_BLOCKS blocks away from it (its blurred outline left out), and ``rest_share`` their share.
-    ``cover_warm``: the region's mean colour as (R + G) / 2 − B of ``bgr`` (the analysis picture; 0 without it):
-    skin, tape, a leaf and wood are warm (positive), a sky blue (negative), an IR picture, a wall or a road grey.
-    A sky or a night background is such a region too: ``judge_alone`` tells them apart by light and colour
-    (docs/day-one.md)."""
+    COVER_RIM_BLOCKS blocks away from it (its blurred outline left out), and ``rest_share`` their share. A sky
+    or a night background is such a region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
     h, w = std.shape
-    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0, "cover_warm": 0.0}
+    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0}
     flat = std < FLAT_BLOCK_STD
     if np.count_nonzero(flat) < NEAR_MIN_BLOCKS * flat.size:
         return none
@@ -557,19 +554,12 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array, bgr: U8Array | No
     if x > 0 and y > 0 and x + bw < w and y + bh < h:
         return none
     region = (labels == best).astype(np.uint8)
-    inside = region > 0
     mean = cv2.resize(gray[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA)
     reach = 2 * COVER_RIM_BLOCKS + 1
     rest = cv2.dilate(region, np.ones((reach, reach), np.uint8)) == 0
-    warm = 0.0
-    if bgr is not None:
-        colour = np.asarray(cv2.resize(bgr[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA), np.float32)
-        b, g, r = (float(colour[..., c][inside].mean()) for c in range(3))
-        warm = (r + g) / 2 - b
     return {
         "rest_share": float(np.count_nonzero(rest)) / region.size,
         "cover_area": area / region.size,
-        "cover_luma": float(mean[inside].mean()),
-        "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[inside].mean()),
-        "cover_warm": warm,
+        "cover_luma": float(mean[region > 0].mean()),
+        "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean()),
     }
