@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 import vision_helpers as vh
 
@@ -171,3 +173,31 @@ def test_black_frame_frozen_is_black() -> None:
     frame = vh.camera_jpeg(vh.black(vh.scene("coffee")), seed=97, noise=0.0)
     status, _ = verdict_of("coffee", frame, previous_frame=frame)
     assert status is Status.BLACK
+
+
+def white_ground(image: vh.Image) -> vh.Image:
+    """The scene shrunk to a third of the view on a ground clipped white (a camera facing a white wall in
+    sun, a lit shop window): about 65 % of the picture at 255, as a healthy view."""
+    h, w = image.shape[:2]
+    ground = np.full_like(image, 255)
+    small = cv2.resize(image, (w * 3 // 5, h * 3 // 5), interpolation=cv2.INTER_AREA)
+    top, left = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    ground[top : top + small.shape[0], left : left + small.shape[1]] = small
+    return ground
+
+
+def test_approved_white_view_is_not_overexposed_for_ever() -> None:
+    """Over a baseline that itself clips most of the view (a person approved it), rule 2 measures "most" on
+    what the baseline kept unclipped: the same view again is ``ok``, not ``overexposed`` on every sample for
+    ever (the absolute 50 % did that), while a bloom that clips what was left still reads ``overexposed``. With
+    no baseline the view is still ``overexposed``: on day one a person must look at it first."""
+    image = white_ground(vh.scene("coffee"))
+    frames = [vh.camera_jpeg(image, seed) for seed in range(5)]
+    baseline = vh.learn_baseline(frames).to_dict()
+    assert baseline["modes"]["day"]["values"]["saturated_fraction"] >= 0.55
+    again = analyze_jpeg(vh.camera_jpeg(image, 97), baseline, None, 4)[1]
+    assert again.status is Status.OK, again.scores
+    bloom = analyze_jpeg(vh.camera_jpeg(vh.glare(image), 98), baseline, None, 4)[1]
+    assert bloom.status is Status.OVEREXPOSED, bloom.scores
+    alone = analyze_jpeg(vh.camera_jpeg(image, 97), None, None, 4)[1]
+    assert alone.status is Status.OVEREXPOSED, alone.scores

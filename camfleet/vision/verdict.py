@@ -37,7 +37,10 @@ BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from enco
 BLACK_CONTRAST = 3.0  # luma std; a dark but live frame keeps noise and some scene above it
 BLACK_DARK_SHARE = 0.97  # ... or all but an OSD caption ("NO VIDEO", the clock) is at black level
 BLACK_RESIDUAL = 0.4  # a faint scene matches beyond its vignette (too_dark ≥ 0.75); a flat black one ≤ 0.18
-OVEREXPOSED_CLIPPED = 0.5  # share of clipped-white pixels, whatever the baseline
+OVEREXPOSED_CLIPPED = 0.5  # share of clipped-white pixels (with no baseline, or one that clips none) ...
+# ... or, over a baseline that clips a share of its own (an approved view of a white wall in sun, a lit shop
+# window), this share of what the baseline kept unclipped now lost: 0.5 is the absolute rule when it clips none
+OVEREXPOSED_LOST = 0.5
 OVEREXPOSED_RISE = 0.3  # ... or this much more than the baseline's share
 FROZEN_SAME = 0.98  # share of sampled pixels bit-identical to the previous sample
 FROZEN_MIN_COMPARED = 256  # fewer unclipped samples than this: cannot tell
@@ -252,8 +255,7 @@ def _judge(
         )
         if not faint:
             return Verdict(Status.BLACK, scores=scores, detail="no picture: near-zero brightness and contrast")
-    base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
-    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED or stats.saturated_fraction - base_clipped >= OVEREXPOSED_RISE:
+    if _overexposed(stats.saturated_fraction, base):
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
     frozen = frozen_verdict(signature, previous, scores)
     if frozen is not None:
@@ -268,6 +270,19 @@ def _judge(
     if base.values["edge_density"] < FEATURELESS_EDGES and base.values["contrast"] < FEATURELESS_CONTRAST:
         return Verdict(Status.CANNOT_JUDGE, Reason.FEATURELESS, scores, "the baseline scene is featureless")
     return _against_baseline(stats, base, signature, scores)
+
+
+def _overexposed(clipped: float, base: ModeBaseline | None) -> bool:
+    """Rule 2: most of the picture clipped white, or much more of it than the baseline.
+
+    With a baseline that itself clips (a person approved a view half white), "most" is measured on what the
+    baseline kept: half of its unclipped part lost. The absolute 50 % alone named such a view ``overexposed``
+    on every sample, for ever, however often it was approved.
+    """
+    base_clipped = base.values.get("saturated_fraction", 0.0) if base is not None else 0.0
+    if clipped - base_clipped >= OVEREXPOSED_RISE:
+        return True
+    return clipped >= OVEREXPOSED_CLIPPED and 1.0 - clipped <= OVEREXPOSED_LOST * (1.0 - base_clipped)
 
 
 def _ir_cut(
