@@ -346,7 +346,8 @@ FRESH = ("retina", "present", "topobathy", "heliov", "clock_motion", "jacksboro"
 #: FRESH was judged twice by the end of that round (run 2 after a revert), so it is no longer unseen. A second
 #: fresh split was chosen on 2026-11-27 (third round), before any rule of that round changed, from pictures
 #: in wheels no earlier split used, and is judged once, at the end of the round: mahotas' demo photos
-#: DepartmentStore.jpg (a shop floor, 1024×768: a surveillance view), luispedro.jpg (a portrait, 300 px wide:
+#: DepartmentStore.jpg (a crowded shop floor drawn on white paper, 1024×768: chosen as a surveillance view, it is an
+#: illustration), luispedro.jpg (a portrait, 300 px wide:
 #: upscaled, soft) and nuclear.png (fluorescence microscopy: dark ground, bright blobs), and PyWavelets' aero
 #: (an aerial photograph) and ascent (a staircase) as IR-only cameras.
 FRESH2 = ("department_store", "luispedro", "nuclear", "aero", "ascent")

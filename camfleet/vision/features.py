@@ -55,6 +55,7 @@ GREY_CELL_CHROMA = 6.0
 
 FloatArray = npt.NDArray[np.float32]
 U8Array = npt.NDArray[np.uint8]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def compute_features(
     signature = make_signature(gray, edges, cast, laplacian, side)
     hist = np.bincount(gray.ravel(), minlength=256)
     blocks = _block_std(gray)
+    means = _block_mean(gray, blocks.shape)
     stats = FrameStats(
         width=full_width or bgr.shape[1],
         height=full_height or bgr.shape[0],
@@ -123,8 +125,8 @@ def compute_features(
             "veil": veil(small),
             "coat_edge": coat_edge(blocks),
             "coat_repeat": coat_repeat(blocks),
-            "coat_blotch": coat_blotch(blocks, _block_mean(gray, blocks.shape)),
-            **near_cover(gray, blocks, edges),
+            "coat_blotch": coat_blotch(blocks, means),
+            **near_cover(gray, blocks, edges, means),
         },
     )
     return stats, signature
@@ -262,9 +264,15 @@ def coat_edge(std: FloatArray) -> float:
     sky or a clipped area) right beside a textured one (≥ COAT_BESIDE_STD, one of its 8 neighbours): paint
     blotches in a scene. A sky or a wall is flat too, but along one border of the scene, not in blotches
     across it."""
+    return float(np.count_nonzero(_coat_mask(std)[2])) / std.size
+
+
+def _coat_mask(std: FloatArray) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """The blocks flat (std < COAT_BLOCK_STD), textured (≥ COAT_BESIDE_STD), and flat beside a textured one (one of
+    its 8 neighbours): ``coat_edge``'s blocks, which ``coat_blotch`` then sorts."""
     flat = std < COAT_BLOCK_STD
-    beside = cv2.dilate((std >= COAT_BESIDE_STD).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return float(np.count_nonzero(flat & beside)) / std.size
+    textured = std >= COAT_BESIDE_STD
+    return flat, textured, flat & (cv2.dilate(textured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
 
 
 #: ``coat_blotch`` leaves out the *ground* around objects: a flat region (8-connected flat blocks) that borders at
@@ -297,9 +305,7 @@ def coat_blotch(std: FloatArray, mean: FloatArray) -> float:
     a tray, cars on a car park seen from above, a lit window grid at night. Both put flat blocks beside texture; only
     a ground borders many separate small patches, and it is cut into small regions by them (a coat of paint over
     most of the picture is one large flat region with a few scene fragments)."""
-    flat = std < COAT_BLOCK_STD
-    textured = std >= COAT_BESIDE_STD
-    coat = flat & (cv2.dilate(textured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    flat, textured, coat = _coat_mask(std)
     if not coat.any():
         return 0.0
     count_t, label_t, boxes_t, _ = cv2.connectedComponentsWithStats(textured.astype(np.uint8), connectivity=8)
@@ -527,7 +533,7 @@ NEAR_MIN_BLOCKS = 0.1
 COVER_RIM_BLOCKS = 4
 
 
-def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, float]:
+def near_cover(gray: U8Array, std: FloatArray, edges: U8Array, mean: FloatArray | None = None) -> dict[str, float]:
     """The picture's largest flat region that touches the frame's edge — what a leaf, a hand or tape stuck on the
     dome leaves: no edge, no texture, from the border in — and how it compares with the rest of the picture.
 
@@ -535,7 +541,8 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     4-connected. ``cover_area``: the largest such region's share of the blocks when it touches a side of the frame
     (else 0); ``cover_luma``: its mean luma; ``rest_luma``: the median luma of the blocks more than
     COVER_RIM_BLOCKS blocks away from it (its blurred outline left out), and ``rest_share`` their share. A sky
-    or a night background is such a region too: ``judge_alone`` tells them apart by light (docs/day-one.md)."""
+    or a night background is such a region too: ``judge_alone`` tells them apart by light (docs/day-one.md).
+    ``mean``: the blocks' mean luma (``_block_mean``), when the caller has it already."""
     h, w = std.shape
     none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0}
     flat = std < FLAT_BLOCK_STD
@@ -554,12 +561,12 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array) -> dict[str, floa
     if x > 0 and y > 0 and x + bw < w and y + bh < h:
         return none
     region = (labels == best).astype(np.uint8)
-    mean = cv2.resize(gray[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA)
+    mean = _block_mean(gray, std.shape) if mean is None else mean
     reach = 2 * COVER_RIM_BLOCKS + 1
     rest = cv2.dilate(region, np.ones((reach, reach), np.uint8)) == 0
     return {
         "rest_share": float(np.count_nonzero(rest)) / region.size,
         "cover_area": area / region.size,
-        "cover_luma": float(mean[region > 0].mean()),
-        "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean()),
+        "cover_luma": float(mean[region > 0].mean(dtype=np.float64)),
+        "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean(dtype=np.float64)),
     }
