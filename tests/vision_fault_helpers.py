@@ -154,6 +154,29 @@ def spray_mist(coverage: float) -> Transform:
     return make
 
 
+def spray_patch(share: float) -> Transform:
+    """One burst of paint close to the dome: a single patch of ``share`` of the frame in one colour drawn per sample,
+    an irregular polygon (10–16 corners, each 0.6–1.4 of the mean radius) anywhere in the middle of the view, opaque
+    (90–100 %) and even, its rim softened over 1–3 px at 1280 px width (the paint is out of focus but thick)."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        colour = PAINTS[str(rng.choice(list(PAINTS)))]
+        h, w = image.shape[:2]
+        corners = int(rng.integers(10, 17))
+        radius = float(np.sqrt(share * h * w / np.pi))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, corners))
+        reach = radius * rng.uniform(0.6, 1.4, corners)
+        cx, cy = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h
+        points = np.stack([cx + reach * np.cos(angles), cy + reach * np.sin(angles)], axis=1).astype(np.int32)
+        mask = np.zeros((h, w), np.float32)
+        cv2.fillPoly(mask, [points], 1.0)
+        mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(1.0, 3.0) * w / 1280)[..., None] * rng.uniform(0.9, 1.0)
+        out = image.astype(np.float32) * (1 - mask) + np.array(colour, np.float32) * mask
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return make
+
+
 def defocus(sigma: float) -> Transform:
     """Lens out of focus: Gaussian blur of ``sigma`` pixels at 1280 px width."""
     return lambda image, rng: vh.defocus(image, sigma * image.shape[1] / 1280)
@@ -226,6 +249,8 @@ MORE_COVERS: list[tuple[str, Transform]] = [
     ("hand, half", partial_cover("hand", 0.5)),
     ("tape, 40 %", partial_cover("tape", 0.4)),
 ]
+#: Day one only, after the MORE_COVERS: paint as one patch, not blotches (the samples before are unchanged).
+MORE_SPRAYS: list[tuple[str, Transform]] = [("patch 15 %", spray_patch(0.15)), ("patch 30 %", spray_patch(0.3))]
 FROZEN = ("same bytes", "re-encoded", "re-encoded q-15", "OSD clock")
 KINDS = ("black", "covered", "spray", "defocused", "displaced", "frozen", "overexposed", "too_dark", "ir_cut_stuck")
 
@@ -270,7 +295,8 @@ def fault_sample(scene: vs.Scene, kind: str, strength: int, rng: Rng) -> ve.Samp
         if not scene.colour:
             image = vh.ir_night(image)
     else:
-        label, transform = (STRENGTHS[kind] + (MORE_COVERS if kind == "covered" else []))[strength]
+        more = MORE_COVERS if kind == "covered" else MORE_SPRAYS if kind == "spray" else []
+        label, transform = (STRENGTHS[kind] + more)[strength]
         image = transform(ve.healthy_image(scene, p, rng, index), rng)
         if not scene.colour and kind != "ir_cut_stuck":  # an IR-only camera sees paint and covers in grey
             image = vh.ir_night(image, 1.0)
@@ -301,7 +327,7 @@ def fault_makers(
     scene: vs.Scene, fault_repeats: int, rng: Rng, more_covers: bool = False
 ) -> list[Callable[[], ve.Sample]]:
     """``fault_repeats`` faults of every kind and strength of this generator, in order, as calls; with
-    ``more_covers`` (day one), then the MORE_COVERS."""
+    ``more_covers`` (day one), then the MORE_COVERS and the MORE_SPRAYS."""
     samples: list[Callable[[], ve.Sample]] = []
     for kind in KINDS:
         for level in range(levels(kind)):
@@ -310,6 +336,9 @@ def fault_makers(
         first = len(STRENGTHS["covered"])
         for level in range(first, first + len(MORE_COVERS)):
             samples += [lambda lv=level: fault_sample(scene, "covered", lv, rng)] * fault_repeats
+        first = len(STRENGTHS["spray"])
+        for level in range(first, first + len(MORE_SPRAYS)):
+            samples += [lambda lv=level: fault_sample(scene, "spray", lv, rng)] * fault_repeats
     return samples
 
 
