@@ -104,9 +104,6 @@ MOTION_CRISP = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_COAT_EDGE = 0.08
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
-# ... or one patch of paint (``features.paint_blob``): a flat, even region inside the scene over this share of the
-# view. Healthy samples of every seen split (1,956 at --normal 3): none at 0.1; at 0.05, a 128-px icon upscaled.
-SPRAY_PATCH = 0.1
 # ... counting only the flat blocks that are not a dark ground around objects (``features.coat_blotch``): paint is a
 # flat hole in a scene's texture, a ground borders many small separate objects. The unseen split's star field and
 # coin tray have coat_edge 0.11-0.25 with coat_repeat 0.06-0.45: 112 of its 528 healthy samples were `spray`, 1 now.
@@ -172,11 +169,6 @@ def _judge_alone(
     scores["textured_cells"] = round(textured, 3)
     if blotch >= SPRAY_COAT_EDGE and repeat < SPRAY_REPEAT:
         return Verdict(Status.SPRAY, scores=scores, detail="flat blotches in a textured picture: paint on the lens")
-    patch = extra.get("paint_blob", 0.0)
-    scores["paint_blob"] = round(patch, 3)
-    if patch >= SPRAY_PATCH:
-        detail = f"one flat patch of one colour over {patch:.0%} of the view, the scene all round it: paint on the lens"
-        return Verdict(Status.SPRAY, scores=scores, detail=detail)
     if textured < MIN_TEXTURED and stats.edge_density < MIN_EDGES:
         detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"
         return Verdict(Status.CANNOT_JUDGE, Reason.NEEDS_REVIEW, scores, detail)

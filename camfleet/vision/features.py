@@ -126,7 +126,6 @@ def compute_features(
             "coat_edge": coat_edge(blocks),
             "coat_repeat": coat_repeat(blocks),
             "coat_blotch": coat_blotch(blocks, means),
-            "paint_blob": paint_blob(blocks, means),
             **near_cover(gray, blocks, edges, means),
         },
     )
@@ -337,54 +336,6 @@ def coat_blotch(std: FloatArray, mean: FloatArray) -> float:
     ground &= (ground_luma <= object_luma - GROUND_DARKER) & (ground_luma <= GROUND_LUMA)
     ground[0] = False
     return float(np.count_nonzero(coat & ~ground[label_f])) / std.size
-
-
-#: ``paint_blob``: a flat region (8-connected blocks of blurred luma std < BLOB_STD) at least BLOB_MIN_AREA of
-#: the blocks, with at most BLOB_BORDER of its blocks on the frame's outer ring (inside the view: a sky, a ground
-#: or a wall in view runs to the frame's edge), even across (its blocks' mean luma within BLOB_SPREAD levels from
-#: the 10th to the 90th percentile: one coat of one colour, where a sky or a lit wall has a gradient), ringed by
-#: the scene (at least BLOB_RING of the blocks around it textured, std ≥ COAT_BESIDE_STD), neither clipped nor
-#: black (mean luma within BLOB_LUMA).
-BLOB_STD = 1.5
-BLOB_MIN_AREA = 0.02
-BLOB_BORDER = 0.1
-BLOB_SPREAD = 6.0
-BLOB_RING = 0.3
-BLOB_LUMA = (25.0, 245.0)
-
-
-def paint_blob(std: FloatArray, mean: FloatArray) -> float:
-    """The share of the blocks in the largest flat, even region inside the scene (see BLOB_*), or 0: one burst of
-    spray paint close to the dome — a patch of a single colour, no texture and no gradient, with the scene all
-    around it. Blotch rules (``coat_blotch``) count only the flat blocks beside texture, so one large patch, all
-    interior, scored little (the second generator's bursts: 4 of 720 named on day one)."""
-    flat = (std < BLOB_STD).astype(np.uint8)
-    count, labels, boxes, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
-    area = boxes[:, cv2.CC_STAT_AREA]
-    large = [k for k in range(1, count) if area[k] >= BLOB_MIN_AREA * std.size]
-    if not large:
-        return 0.0
-    ring = np.ones_like(flat, dtype=bool)
-    ring[1:-1, 1:-1] = False
-    on_border = np.bincount(labels[ring], minlength=count)
-    textured = std >= COAT_BESIDE_STD
-    best = 0
-    for k in sorted(large, key=lambda k: -area[k]):
-        if on_border[k] > BLOB_BORDER * area[k]:
-            continue
-        x, y, w, h = (int(v) for v in boxes[k, :4])
-        y0, y1, x0, x1 = max(0, y - 1), y + h + 1, max(0, x - 1), x + w + 1  # its box and one block around
-        region = labels[y0:y1, x0:x1] == k
-        values = mean[y0:y1, x0:x1][region]
-        low, high = np.percentile(values, (10, 90))
-        luma = float(values.mean(dtype=np.float64))
-        if high - low > BLOB_SPREAD or not BLOB_LUMA[0] <= luma <= BLOB_LUMA[1]:
-            continue
-        around = (cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~region
-        if np.count_nonzero(around & textured[y0:y1, x0:x1]) >= BLOB_RING * np.count_nonzero(around):
-            best = int(area[k])
-            break
-    return best / std.size
 
 
 #: ``coat_repeat`` looks for the flat map's correlation with itself moved by this many blocks (min, max).
