@@ -157,7 +157,8 @@ def spray_mist(coverage: float) -> Transform:
 def spray_patch(share: float) -> Transform:
     """One burst of paint close to the dome: a single patch of ``share`` of the frame in one colour drawn per sample,
     an irregular polygon (10–16 corners, each 0.6–1.4 of the mean radius) anywhere in the middle of the view, opaque
-    (90–100 %) and even, its rim softened over 1–3 px at 1280 px width (the paint is out of focus but thick)."""
+    (90–100 %) and even, its rim softened over 1–3 px at 1280 px width: sharper than paint a few centimetres from
+    the lens would be (docs/journal.md, tenth round), as every generator's paint is so far."""
 
     def make(image: Image, rng: Rng) -> Image:
         colour = PAINTS[str(rng.choice(list(PAINTS)))]
