@@ -85,7 +85,9 @@ SPRAY_LEFT_FINE = 0.5  # ... matching the reference in its fine detail this well
 DISPLACED_STRUCTURE = 0.5  # a sharp, lively picture that is not the reference scene
 DISPLACED_EDGE_RATIO = 0.4
 DISPLACED_PART = 0.7  # ... of which no quarter still matches (a passer-by leaves most quarters alone)
-DISPLACED_FINE_REST = 0.3  # ... nor does the rest (away from any paint) in its fine detail ...
+# ... nor does the rest (away from any paint) in its fine detail: turned simulator views 0.04-0.33 (0.33 with a
+# vehicle passing: the day-one fleet test read one spray), sprays mostly >= 0.5 (docs/vision.md, rule 10')
+DISPLACED_FINE_REST = 0.4
 REST_DROP = 0.2  # ... leaving out this share of the picture that changed most (a close passer-by)
 DISPLACED_SHIFT = 0.03  # or the same scene moved by this share of the frame width ...
 DISPLACED_ANGLE = 2.5  # or turned by this many degrees, and the turned picture matching
