@@ -17,6 +17,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -43,6 +44,10 @@ WORKER_NICENESS = 10
 def _init_worker(log_level: int = logging.WARNING) -> None:
     """Runs once in each worker process (``log_level``: the poller's, for FFmpeg's and OpenCV's own output)."""
     capture_native_stderr(log_level)
+    # A terminal's Ctrl-C reaches the whole process group, workers included: interrupted mid-call, a worker handed
+    # KeyboardInterrupt back into the poller's task ("Task exception was never retrieved" in the log of a demo
+    # stopped cleanly). The poller stops its workers itself (``shutdown``).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", FFMPEG_CAPTURE_OPTIONS)
     os.nice(WORKER_NICENESS)
     import cv2
