@@ -217,8 +217,9 @@ EARTH_SHOT = (300, 340)
 #: first floor, people walking through it. A 60-frame stretch.
 CAMPUS_SHOT = (100, 160)
 #: OpenCV's tree.avi (320×240, 68 frames, no cut): a fixed camera through a window, a tree swaying against a
-#: bright overcast sky. Every frame.
-TREE_SHOT = (0, 68)
+#: bright overcast sky. Its first 53 frames: from frame 53 on a hand waves across the lens (a partial cover, a
+#: fault), which the eighth round's end took for healthy frames (its 24 "false alarms" with a baseline).
+TREE_SHOT = (0, 53)
 STILLS = {
     "astronaut": _skimage,
     "coffee": _skimage,
