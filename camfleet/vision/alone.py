@@ -38,7 +38,11 @@ BLIND_EDGES = 0.01
 BLIND_DARK_CELLS = 17.0  # 75th percentile of cell luma: black (16, limited range) with only an OSD drawn
 COVER_UNIFORM = 0.8  # a cover: this flat, with (almost) no edge at all ...
 COVER_EDGES = 0.002
-# Overexposed with no baseline: rule 2's 50 % clipped, or a fifth clipped, or a washed-out picture.
+# Overexposed with no baseline: rule 2's 50 % clipped, or 12 % clipped, or a washed-out picture. The 12 % count only
+# the clipped pixels outside a blown sky or window (``cover_clipped``: clipped pixels inside the largest flat region
+# from the frame's edge): a backlit view clips its sky and keeps the rest exposed (fresh8's window view: 13 %
+# clipped, 10 % of it in its sky), too much gain clips across the scene. A lifted picture (the clause after) counts
+# every clipped pixel: a bloom washes the scene itself flat (fresh8's gym, bloom 250: 4.7 % clipped, all "sky").
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
 OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
 # ... or lifted and clipping at once: healthy pictures this bright clip ≤ 0.3 %, those clipping ≥ 1 % are ≤ 126
@@ -139,7 +143,8 @@ def _judge_alone(
         return Verdict(Status.BLACK, scores=scores, detail="no picture: black (only the OSD is drawn)")
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
-    if stats.saturated_fraction >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
+    clipped = max(0.0, stats.saturated_fraction - extra.get("cover_clipped", 0.0))  # a blown sky left out
+    if clipped >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
     if stats.brightness >= OVEREXPOSED_LIFTED and stats.saturated_fraction >= OVEREXPOSED_LIFTED_CLIPPED:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out and clipping: too much light")

@@ -542,9 +542,11 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array, mean: FloatArray 
     (else 0); ``cover_luma``: its mean luma; ``rest_luma``: the median luma of the blocks more than
     COVER_RIM_BLOCKS blocks away from it (its blurred outline left out), and ``rest_share`` their share. A sky
     or a night background is such a region too: ``judge_alone`` tells them apart by light (docs/day-one.md).
+    ``cover_clipped``: the share of the picture's pixels clipped white (≥ CLIPPED) inside that region — a blown
+    sky or window of a backlit view, which day-one rule 3 does not count as overexposure.
     ``mean``: the blocks' mean luma (``_block_mean``), when the caller has it already."""
     h, w = std.shape
-    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0}
+    none = {"cover_area": 0.0, "cover_luma": 0.0, "rest_luma": 0.0, "rest_share": 0.0, "cover_clipped": 0.0}
     flat = std < FLAT_BLOCK_STD
     if np.count_nonzero(flat) < NEAR_MIN_BLOCKS * flat.size:
         return none
@@ -564,9 +566,12 @@ def near_cover(gray: U8Array, std: FloatArray, edges: U8Array, mean: FloatArray 
     mean = _block_mean(gray, std.shape) if mean is None else mean
     reach = 2 * COVER_RIM_BLOCKS + 1
     rest = cv2.dilate(region, np.ones((reach, reach), np.uint8)) == 0
+    inside = cv2.resize(region, (w * side, h * side), interpolation=cv2.INTER_NEAREST) > 0
+    clipped = np.count_nonzero(inside & (gray[: h * side, : w * side] >= CLIPPED))
     return {
         "rest_share": float(np.count_nonzero(rest)) / region.size,
         "cover_area": area / region.size,
         "cover_luma": float(mean[region > 0].mean(dtype=np.float64)),
         "rest_luma": float(np.median(mean[rest])) if rest.any() else float(mean[region > 0].mean(dtype=np.float64)),
+        "cover_clipped": clipped / gray.size,
     }
