@@ -1,7 +1,8 @@
 """Cost of ``features.near_cover`` (day-one rule 10b) against the whole ``compute_features`` it is part of, timed
 alternately in the same run on the ÷4 decode (320×180) of a 1280×720 camera's JPEG.
 
-Run: .venv/bin/python benchmarks/near_cover_cost.py [runs]
+Run: .venv/bin/python benchmarks/near_cover_cost.py [runs]  (near_cover as compute_features calls it: with the
+colour thumbnail, for the clear-sky test; the block means computed inside)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import vision_helpers as vh
 
 from camfleet.vision.decode import decode_jpeg
-from camfleet.vision.features import CANNY_HIGH, CANNY_LOW, _block_std, compute_features, near_cover
+from camfleet.vision.features import CANNY_HIGH, CANNY_LOW, _block_std, compute_features, near_cover, shrunk
 
 
 def main() -> None:
@@ -26,13 +27,14 @@ def main() -> None:
     gray = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
     blocks = _block_std(gray)
     edges = np.asarray(cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), CANNY_LOW, CANNY_HIGH), np.uint8)
+    small = shrunk(image)  # compute_features has it already
     whole, part = [], []
     for _ in range(runs):
         start = time.perf_counter()
         compute_features(image, width, height)
         whole.append(time.perf_counter() - start)
         start = time.perf_counter()
-        near_cover(gray, blocks, edges)
+        near_cover(gray, blocks, edges, None, small)
         part.append(time.perf_counter() - start)
     print(
         f"{image.shape[1]}×{image.shape[0]}, {runs} runs: compute_features median {np.median(whole) * 1e3:.2f} ms "

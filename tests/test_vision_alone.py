@@ -273,3 +273,23 @@ def test_a_backlit_view_with_a_blown_sky_is_not_overexposed() -> None:
     gained = np.clip(image.astype(np.float32) * 2.2, 0, 255).astype(np.uint8)
     status, _, scores = _first(gained)
     assert status is Status.OVEREXPOSED and scores["saturated_fraction"] < 0.5, (status, scores)
+
+
+def test_a_deep_blue_sky_is_no_cover() -> None:
+    """A clear deep blue sky over the top third of a sunlit view — flat, from the top side, and darker than the
+    scene below it (luma ~90 against ~150) — is not ``covered`` on day one: rule 10b leaves out a flat region from
+    the top that is blue (fresh9's palace was `covered` on 124 of its 154 healthy samples). A green leaf over the
+    same part of the same view still is."""
+    scene = np.clip(vh.scene("coffee").astype(np.float32) * 0.6 + 90.0, 0, 255)
+    h, w = scene.shape[:2]
+    top = int(0.35 * h)
+    rng = np.random.default_rng(3)
+    sky = scene.copy()
+    sky[:top] = np.array([164.0, 102.0, 31.0]) + rng.normal(0, 1.0, (top, w, 1))
+    status, detail, scores = _first(np.clip(sky, 0, 255).astype(np.uint8))
+    assert scores["rest_luma"] - scores["cover_luma"] >= 45 and scores["cover_area"] >= 0.2, scores
+    assert status is Status.OK, (status, detail, scores)
+    leaf = scene.copy()
+    leaf[:top] = np.array([35.0, 85.0, 45.0]) * 1.3 + rng.normal(0, 1.0, (top, w, 1))
+    status, detail, scores = _first(np.clip(leaf, 0, 255).astype(np.uint8))
+    assert status is Status.COVERED, (status, detail, scores)

@@ -178,6 +178,28 @@ def spray_patch(share: float) -> Transform:
     return make
 
 
+#: Paint on a dome a few centimetres before a 4 mm lens focused at 10 m is blurred over a circle of about 0.3 mm on
+#: the sensor: about a hundred pixels at 1280 (docs/journal.md, tenth round). A Gaussian of this σ (at 1280) spreads
+#: a blotch's rim about as far.
+DOME_BLUR = 25.0
+
+
+def spray_dome(coverage: float) -> Transform:
+    """Paint on the dome as a camera sees it: the blotches of ``spray`` (about ``coverage`` of the frame, a colour
+    drawn per sample), out of focus — their rims spread over about a hundred pixels at 1280 px width (DOME_BLUR),
+    small droplets left as faint smudges, only the cores of large blotches opaque."""
+
+    def make(image: Image, rng: Rng) -> Image:
+        colour = PAINTS[str(rng.choice(list(PAINTS)))]
+        h, w = image.shape[:2]
+        mask = vh._blobs((h, w), coverage, int(rng.integers(0, 1 << 30)))
+        mask = cv2.GaussianBlur(mask, (0, 0), DOME_BLUR * w / 1280)[..., None] * 0.95
+        out = image.astype(np.float32) * (1 - mask) + np.array(colour, np.float32) * mask
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    return make
+
+
 def defocus(sigma: float) -> Transform:
     """Lens out of focus: Gaussian blur of ``sigma`` pixels at 1280 px width."""
     return lambda image, rng: vh.defocus(image, sigma * image.shape[1] / 1280)
@@ -250,8 +272,14 @@ MORE_COVERS: list[tuple[str, Transform]] = [
     ("hand, half", partial_cover("hand", 0.5)),
     ("tape, 40 %", partial_cover("tape", 0.4)),
 ]
-#: Day one only, after the MORE_COVERS: paint as one patch, not blotches (the samples before are unchanged).
-MORE_SPRAYS: list[tuple[str, Transform]] = [("patch 15 %", spray_patch(0.15)), ("patch 30 %", spray_patch(0.3))]
+#: Day one only, after the MORE_COVERS: paint as one patch, not blotches, and blotches as far out of focus as paint
+#: on the dome is (the samples before are unchanged).
+MORE_SPRAYS: list[tuple[str, Transform]] = [
+    ("patch 15 %", spray_patch(0.15)),
+    ("patch 30 %", spray_patch(0.3)),
+    ("35 %, out of focus", spray_dome(0.35)),
+    ("60 %, out of focus", spray_dome(0.6)),
+]
 FROZEN = ("same bytes", "re-encoded", "re-encoded q-15", "OSD clock")
 KINDS = ("black", "covered", "spray", "defocused", "displaced", "frozen", "overexposed", "too_dark", "ir_cut_stuck")
 

@@ -66,6 +66,12 @@ NEAR_SMALL_DARKER = 45.0  # blurred background is 22-26 % of it and up to 41 dar
 NEAR_MIN_LUMA = 25.0
 NEAR_REST = 0.05  # ... with at least this share of the picture beyond its outline to compare with ...
 NEAR_CRISP = 0.2  # ... and in focus: a defocus flattens the ground too (simulator, Gaussian: crisp ≤ 0.08)
+# ... and not a clear sky: a flat region from the top side this much bluer than its red and green (B − (R + G) / 2)
+# and this bright. A deep blue sky is darker than a sunlit wall below it (fresh9's palace: luma 89 against 145, blue
+# by 98: `covered` on 124 of its 154 healthy samples); the generators' leaves, hands, tape and cloth are not blue
+# (≤ −10), their blue paints and the seen scenes' blue shadows are darker (luma 39-65).
+NEAR_SKY_BLUE = 20.0
+NEAR_SKY_LUMA = 70.0
 # Too dark: with no baseline, a picture this dim shows no scene worth judging ...
 DARK_BRIGHTNESS = 25.0
 # ... unless part of it is well exposed: a night scene with a lit subject (a floodlit gate, a night globe) is a
@@ -204,6 +210,9 @@ def _near_cover(extra: dict[str, float], mode: str, scores: dict[str, float]) ->
     if mode != DAY or area < NEAR_AREA or luma < NEAR_MIN_LUMA or rest - luma < darker:
         return ""
     if share < NEAR_REST or crisp < NEAR_CRISP:  # no scene left to compare with, or the rest is soft too
+        return ""
+    sky = extra.get("cover_top", 0.0) > 0.0 and extra.get("cover_blue", 0.0) >= NEAR_SKY_BLUE and luma >= NEAR_SKY_LUMA
+    if sky:  # a clear sky
         return ""
     return f"{area:.0%} of the view flat and dark from the frame's edge: something on the lens hides part of it"
 
