@@ -261,9 +261,9 @@ def test_a_lifted_clipping_first_picture_is_overexposed() -> None:
 
 def test_a_backlit_view_with_a_blown_sky_is_not_overexposed() -> None:
     """A view whose sky is blown white (16 % of the picture clipped, all of it one flat region from the top edge)
-    and whose scene is exposed as before is not ``overexposed`` with no baseline: rule 3's 12 % and lifted clauses
-    count only the clipped pixels outside such a sky (fresh8's window view, 13 % clipped, was ``overexposed`` on
-    most of its samples). Too much gain over the same view clips across the scene and still is."""
+    and whose scene is exposed as before is not ``overexposed`` with no baseline: rule 3's 12 % clause counts only
+    the clipped pixels outside such a sky (fresh8's window view, 13 % clipped, was ``overexposed`` on most of its
+    samples). Too much gain over the same view clips across the scene and still is."""
     image = vh.scene("chelsea").copy()
     sky = int(0.16 * image.shape[0])
     image[:sky] = 255

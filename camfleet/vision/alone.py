@@ -38,7 +38,7 @@ BLIND_EDGES = 0.01
 BLIND_DARK_CELLS = 17.0  # 75th percentile of cell luma: black (16, limited range) with only an OSD drawn
 COVER_UNIFORM = 0.8  # a cover: this flat, with (almost) no edge at all ...
 COVER_EDGES = 0.002
-# Overexposed with no baseline: rule 2's 50 % clipped, or 12 % clipped, or a washed-out picture. The 12 % count only
+# Overexposed with no baseline: rule 2's 50 % clipped, or 12 % clipped, or a washed-out picture. The 12 % counts only
 # the clipped pixels outside a blown sky or window (``cover_clipped``: clipped pixels inside the largest flat region
 # from the frame's edge): a backlit view clips its sky and keeps the rest exposed (fresh8's window view: 13 %
 # clipped, 10 % of it in its sky), too much gain clips across the scene. A lifted picture (the clause after) counts
