@@ -583,7 +583,7 @@ def near_cover(
     clipped = 0
     if white.any():  # most pictures clip nothing: skip the mask (30 µs at 320 px)
         inside = cv2.resize(region, (w * side, h * side), interpolation=cv2.INTER_NEAREST) > 0
-        clipped = np.count_nonzero(inside & white)
+        clipped = int(np.count_nonzero(inside & white))
     blue = 0.0
     if colour is not None and y == 0:  # only a region from the top can be a sky
         tinted = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA)[region > 0]
