@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import vision_eval_helpers as ve
 import vision_helpers as vh
 import vision_scene_helpers as vs
@@ -154,6 +155,12 @@ def spray_mist(coverage: float) -> Transform:
     return make
 
 
+def _painted(image: Image, mask: npt.NDArray[np.float32], colour: tuple[int, int, int]) -> Image:
+    """``image`` under paint of ``colour`` with the opacity ``mask`` (h × w × 1, 0..1)."""
+    out = image.astype(np.float32) * (1 - mask) + np.array(colour, np.float32) * mask
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def spray_patch(share: float) -> Transform:
     """One burst of paint close to the dome: a single patch of ``share`` of the frame in one colour drawn per sample,
     an irregular polygon (10–16 corners, each 0.6–1.4 of the mean radius) anywhere in the middle of the view, opaque
@@ -172,8 +179,7 @@ def spray_patch(share: float) -> Transform:
         mask = np.zeros((h, w), np.float32)
         cv2.fillPoly(mask, [points], 1.0)
         mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(1.0, 3.0) * w / 1280)[..., None] * rng.uniform(0.9, 1.0)
-        out = image.astype(np.float32) * (1 - mask) + np.array(colour, np.float32) * mask
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return _painted(image, mask, colour)
 
     return make
 
@@ -194,8 +200,7 @@ def spray_dome(coverage: float) -> Transform:
         h, w = image.shape[:2]
         mask = vh._blobs((h, w), coverage, int(rng.integers(0, 1 << 30)))
         mask = cv2.GaussianBlur(mask, (0, 0), DOME_BLUR * w / 1280)[..., None] * 0.95
-        out = image.astype(np.float32) * (1 - mask) + np.array(colour, np.float32) * mask
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return _painted(image, mask, colour)
 
     return make
 
