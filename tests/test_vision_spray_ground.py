@@ -12,7 +12,7 @@ import vision_helpers as vh
 
 from camfleet.model import Status
 from camfleet.vision import analyze_jpeg
-from camfleet.vision.alone import SPRAY_COAT_EDGE
+from camfleet.vision.alone import SPRAY_COAT_FREE
 
 GROUNDS = ("hubble_deep_field", "coins")
 PAINTS = ((40, 40, 200), (120, 120, 120), (225, 230, 235), (30, 30, 40))
@@ -41,12 +41,13 @@ def test_objects_on_a_dark_ground_are_no_paint(name: str) -> None:
 def test_coat_blotch_leaves_out_only_the_ground() -> None:
     """``coat_blotch`` is ``coat_edge`` without the ground: on the star field the flat blocks beside texture are
     above the spray threshold (``coat_edge``) and the blotches are not; paint over a textured scene (a third or
-    most of it, in the tuning generator's colours, black included) keeps its blotches above the threshold."""
+    most of it, in the tuning generator's colours, black included) keeps its blotches above the threshold, those
+    facing a straight edge left out too (``coat_free``, what rule 7 reads)."""
     _, _, extra = _first(vh.scene("hubble_deep_field"), 1)
-    assert extra["coat_edge"] >= SPRAY_COAT_EDGE > extra["coat_blotch"], extra
+    assert extra["coat_edge"] >= SPRAY_COAT_FREE > extra["coat_blotch"] >= extra["coat_free"], extra
     for name in ("astronaut", "coffee", "motorcycle"):
         for coverage in (0.35, 0.7):
             for seed, colour in enumerate(PAINTS):
                 image = vh.spray(vh.scene(name), seed=seed, coverage=coverage, colour=colour)
                 _, scores, extra = _first(image, seed)
-                assert extra["coat_blotch"] >= SPRAY_COAT_EDGE, (name, coverage, colour, scores)
+                assert extra["coat_free"] >= SPRAY_COAT_FREE, (name, coverage, colour, scores)
