@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
 import shutil
 import socket
+import socketserver
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from escaping_helpers import assert_inert, hostile
 from system_helpers import missing
 
 AM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "alertmanager"
@@ -122,16 +129,16 @@ def _http(url: str, body: object | None = None) -> Any:
     return json.loads(raw) if raw else None
 
 
-@pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[str]:
-    """A real Alertmanager on 127.0.0.1 with the shipped config, clustering off; stopped by its PID."""
+@contextmanager
+def _running(config: Path, tmp_path: Path) -> Iterator[str]:
+    """A real Alertmanager on 127.0.0.1 with ``config``, clustering off; stopped by its PID."""
     binary = shutil.which("prometheus-alertmanager") or _tool("alertmanager")
     port = _free_port()
     log = (tmp_path / "alertmanager.log").open("wb")
     proc = subprocess.Popen(
         [
             binary,
-            f"--config.file={CONFIG}",
+            f"--config.file={config}",
             f"--storage.path={tmp_path}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
@@ -160,6 +167,13 @@ def alertmanager(tmp_path: Path) -> Iterator[str]:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[str]:
+    """A real Alertmanager with the shipped config."""
+    with _running(CONFIG, tmp_path) as base:
+        yield base
 
 
 def _alert(name: str, **labels: str) -> dict[str, Any]:
@@ -233,3 +247,83 @@ def test_grouping_and_inhibition_end_to_end(alertmanager: str) -> None:
     )
     down = {("CamfleetPollerDown", "", "", "camfleet-engineer", ("",))}
     assert _settled_groups(alertmanager, down) == down
+
+
+class _Mailbox(socketserver.ThreadingTCPServer):
+    """An SMTP server on 127.0.0.1 that keeps every message it is given (just enough SMTP for Alertmanager)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpSession)
+        self.messages: list[bytes] = []
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    server: _Mailbox
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 localhost ESMTP\r\n")
+        while line := self.rfile.readline():
+            verb = line.strip().split(b" ")[0].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.wfile.write(b"250-localhost\r\n250 8BITMIME\r\n")
+            elif verb == b"DATA":
+                self.wfile.write(b"354 end with <CRLF>.<CRLF>\r\n")
+                lines = []
+                while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(part[1:] if part.startswith(b"..") else part)
+                self.server.messages.append(b"".join(lines))
+                self.wfile.write(b"250 kept\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+def _mail_config(tmp_path: Path, smtp_port: int) -> Path:
+    """The shipped config with only the mail relay's port, the first notification's wait and the template path
+    changed."""
+    text = CONFIG.read_text(encoding="utf-8")
+    for old, new in (
+        ("smtp_smarthost: 127.0.0.1:25", f"smtp_smarthost: 127.0.0.1:{smtp_port}"),
+        ("group_wait: 30s", "group_wait: 0s"),
+        ("  - templates/*.tmpl", f"  - {AM_DIR}/templates/*.tmpl"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hostile_labels_are_inert_in_the_email(tmp_path: Path) -> None:
+    """A town alert whose town, village, camera, point, summary and description carry markup, quotes and
+    Chinese reaches a real Alertmanager and leaves as an email (to an SMTP server on 127.0.0.1): the HTML part
+    shows every one of them as text and runs nothing; the text part and the subject carry them unchanged."""
+    labels = {"town": hostile("甲镇"), "village": hostile("乙村"), "camera": hostile("戊机"), "point": hostile("丙点")}
+    notes = {"summary": hostile("辛详"), "description": hostile("卯因")}
+    alert = _alert("CamfleetTownWorkingRateLow", severity="warning", scope="town", **labels)
+    alert["annotations"] = notes
+    with _Mailbox() as mailbox:
+        serving = threading.Thread(target=mailbox.serve_forever, daemon=True)
+        serving.start()
+        try:
+            with _running(_mail_config(tmp_path, mailbox.server_address[1]), tmp_path) as base:
+                _http(f"{base}/api/v2/alerts", [alert])
+                deadline = time.monotonic() + 30
+                while not mailbox.messages and time.monotonic() < deadline:
+                    time.sleep(0.1)
+        finally:
+            mailbox.shutdown()
+            serving.join(timeout=10)
+    assert mailbox.messages, (tmp_path / "alertmanager.log").read_text()
+    mail = email.message_from_bytes(mailbox.messages[0], policy=email.policy.default)
+    assert isinstance(mail, email.message.EmailMessage)
+    html_part, text_part = mail.get_body(("html",)), mail.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    assert_inert(html_part.get_content(), {"town": labels["town"], "village": labels["village"], **notes})
+    text = text_part.get_content()
+    assert all(value in text for value in [*labels.values(), *notes.values()])
+    assert labels["town"] in str(mail["Subject"]) and labels["village"] in str(mail["Subject"])
