@@ -153,6 +153,17 @@ def _opencv_doc(*parts: str) -> Path:
     return path
 
 
+def _plasma(name: str, size: str = "1920x1080.jpg") -> str:
+    """A photograph of Debian's plasma-workspace-wallpapers package (KDE's wallpapers), unpacked from its .deb beside
+    the picture wheels (see benchmarks/fresh10-pictures.txt): the package's files are never installed on the system.
+    (Its file names are not the pictures' sizes: "1920x1080.jpg" is 2560×1600.)"""
+    path = PICTURE_WHEELS.joinpath("plasma-workspace-wallpapers", "usr", "share", "wallpapers", name, "contents")
+    path = path / "images" / size
+    if not path.exists():
+        raise RuntimeError(f"KDE's wallpaper {name} is missing (see benchmarks/fresh10-pictures.txt)")
+    return str(path)
+
+
 def _pywt(name: str) -> Image:
     """A grayscale photograph PyWavelets ships in its wheel (``pywt/data/<name>.npz``, read without import)."""
     with np.load(_package_dir("pywt") / "data" / f"{name}.npz") as data:
@@ -278,6 +289,13 @@ STILLS = {
     "graffiti": lambda name: _image(str(_opencv_doc("data", "graf1.png"))),
     "mast": lambda name: _image(str(_opencv_doc("data", "aero3.jpg"))),
     "signpost": lambda name: _image(str(_opencv_doc("text", "scenetext02.jpg"))),
+    # The tenth fresh split (see FRESH10).
+    "boats": lambda name: _image(_plasma("EveningGlow")),
+    "jetty": lambda name: _image(_plasma("ColdRipple")),
+    "lake": lambda name: _image(_plasma("DarkestHour")),
+    "treetops": lambda name: _image(_plasma("OneStandsOut")),
+    "beach": lambda name: _image(_plasma("Volna", "5120x2880.jpg")),
+    "pier": lambda name: _image(_plasma("BytheWater")),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -302,6 +320,8 @@ FRESH_GRAY = {
     "gym": lambda: cv2.cvtColor(_image(str(_opencv_doc("data", "basketball1.png"))), cv2.COLOR_BGR2GRAY),
     # The ninth fresh split's IR-only camera (see FRESH9).
     "stadium": lambda: cv2.cvtColor(_image(str(_opencv_doc("data", "messi5.jpg"))), cv2.COLOR_BGR2GRAY),
+    # The tenth fresh split's IR-only camera (see FRESH10).
+    "lane": lambda: cv2.cvtColor(_image(_plasma("Path")), cv2.COLOR_BGR2GRAY),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -309,7 +329,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH9``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH10``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -424,6 +444,17 @@ FRESH8 = ("hotel", "aerial", "corner", "yard", "pub", "tree", "gym")
 #: at dusk, 1280×960) and messi5.jpg (a football pitch before a stand full of spectators, 548×342) as an IR-only
 #: camera.
 FRESH9 = ("pond", "field", "palace", "graffiti", "mast", "signpost", "stadium")
+#: FRESH9 was judged once in both modes at the eleventh round's end and is seen since. No picture source of the
+#: earlier splits was left with views a camera has, so the twelfth round's rule change (rule 7's straight edges) was
+#: made on seen splits, and a tenth fresh split was chosen on 2026-12-06 at 23:37 UTC, after that change and before
+#: any other, from Debian's plasma-workspace-wallpapers (KDE's photographs; benchmarks/fresh10-pictures.txt), for a
+#: village's waterside and roads, dusk and fog: EveningGlow (rowing boats drawn up on a lake shore at sunset, hills
+#: beyond), ColdRipple (a wooden jetty into a lake in thick fog, nearly grey), DarkestHour (a lake at dusk, deep blue,
+#: an island's dark line: a dark, low-contrast view), OneStandsOut (a forest from above, one autumn tree: a mast
+#: camera's view), Volna (a beach and waves from above, 5120×2880), BytheWater (a jetty's planks over water in low
+#: sun, a shallow depth of field) and Path (a forest path between tall trees) as an IR-only camera; 2560×1600 but
+#: Volna. Judged once, at the round's end, in both modes.
+FRESH10 = ("boats", "jetty", "lake", "treetops", "beach", "pier", "lane")
 
 
 def render(
