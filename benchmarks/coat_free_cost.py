@@ -10,17 +10,18 @@ share: the day-one healthy first pictures of the tuning scenes, ``--normal 2``)
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vision_eval_helpers as ve
 import vision_fault_helpers as vf
 import vision_helpers as vh
 import vision_scene_helpers as vs
+from alternate import alternately
 from test_vision_spray_outline import _panels
 
 from camfleet.vision.decode import decode_jpeg
@@ -46,14 +47,9 @@ def main() -> None:
     gray = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
     blocks = _block_std(gray)
     blotches = blotch_mask(blocks, _block_mean(gray, blocks.shape))
-    whole, part = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        compute_features(image, width, height)
-        whole.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        coat_free(gray, blocks, blotches)
-        part.append(time.perf_counter() - start)
+    whole, part = alternately(
+        lambda: compute_features(image, width, height), lambda: coat_free(gray, blocks, blotches), runs
+    )
     ran, total = share_run()
     print(
         f"{image.shape[1]}×{image.shape[0]}, {runs} runs: compute_features median {np.median(whole) * 1e3:.2f} ms "

@@ -8,14 +8,15 @@ colour thumbnail, for the clear-sky test; the block means computed inside)
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vision_helpers as vh
+from alternate import alternately
 
 from camfleet.vision.decode import decode_jpeg
 from camfleet.vision.features import CANNY_HIGH, CANNY_LOW, _block_std, compute_features, near_cover, shrunk
@@ -28,14 +29,9 @@ def main() -> None:
     blocks = _block_std(gray)
     edges = np.asarray(cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), CANNY_LOW, CANNY_HIGH), np.uint8)
     small = shrunk(image)  # compute_features has it already
-    whole, part = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        compute_features(image, width, height)
-        whole.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        near_cover(gray, blocks, edges, None, small)
-        part.append(time.perf_counter() - start)
+    whole, part = alternately(
+        lambda: compute_features(image, width, height), lambda: near_cover(gray, blocks, edges, None, small), runs
+    )
     print(
         f"{image.shape[1]}×{image.shape[0]}, {runs} runs: compute_features median {np.median(whole) * 1e3:.2f} ms "
         f"(min {min(whole) * 1e3:.2f}); near_cover median {np.median(part) * 1e3:.3f} ms (min {min(part) * 1e3:.3f})"
