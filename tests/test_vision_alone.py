@@ -14,6 +14,7 @@ import vision_helpers as vh
 
 from camfleet.model import Reason, Status
 from camfleet.vision import Baseline, PeerBook, analyze_jpeg, peer_group
+from camfleet.vision.alone import SPRAY_MIST_BLOTCHES, SPRAY_VEIL
 
 SCENES = ("astronaut", "chelsea", "coffee", "motorcycle")
 
@@ -63,6 +64,20 @@ def test_spray_with_haze_is_spray_not_defocus(name: str) -> None:
     ``defocused`` — the film lifts the darkest parts of the picture (the veil), a lens out of focus does not."""
     status, detail, scores = _first(sprayed_dome(vh.scene(name), seed=3))
     assert status is Status.SPRAY, (detail, scores)
+
+
+@pytest.mark.parametrize("name", ["chelsea", "immunohistochemistry"])
+def test_a_soft_lens_in_fog_without_blotches_is_defocused(name: str) -> None:
+    """A lens out of focus (σ 6 px at 1280) seen through a thick grey veil (fog, 30 % and 45 % of the light) and
+    no blotch anywhere is ``defocused``: rule 9 named it ``spray`` ("a film of paint on the dome") from the veil
+    alone, which sent vandalism to a soft lens. The haze a can leaves comes with its blotches (``coat_free`` ≥
+    ``SPRAY_MIST_BLOTCHES``); these pictures have almost none."""
+    for milk in (0.3, 0.45):
+        soft = vh.defocus(vh.scene(name), 6.0).astype(np.float32)
+        foggy = np.clip(soft * (1 - milk) + 200.0 * milk, 0, 255).astype(np.uint8)
+        status, detail, scores = _first(foggy)
+        assert scores["veil"] >= SPRAY_VEIL and scores["coat_free"] < SPRAY_MIST_BLOTCHES, (milk, scores)
+        assert status is Status.DEFOCUSED, (milk, detail, scores)
 
 
 def test_overexposed_and_too_dark_are_never_ok() -> None:
