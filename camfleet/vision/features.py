@@ -309,7 +309,7 @@ def coat_blotch(std: FloatArray, mean: FloatArray) -> float:
 
 
 def blotch_mask(std: FloatArray, mean: FloatArray) -> BoolArray:
-    """``coat_edge`` without the flat ground around objects: the share of blocks nearly flat (std < COAT_BLOCK_STD)
+    """``coat_edge``'s blocks without the flat ground around objects: the blocks nearly flat (std < COAT_BLOCK_STD)
     beside a textured one (≥ COAT_BESIDE_STD), leaving out the flat regions that are a ground (``std``: the blocks'
     blurred luma std, ``mean``: their mean luma). Paint lands on a scene: a blotch is a flat hole in the scene's
     texture and borders the scene around it. Objects on a flat ground turn that inside out: the ground is the flat
@@ -373,7 +373,8 @@ def coat_free(gray: U8Array, std: FloatArray, blotches: BoolArray) -> float:
     h, w = blotches.shape
     flat = std < COAT_BLOCK_STD
     faced = np.zeros_like(blotches)
-    segments = _lines().detect(gray[: h * side, : w * side])[0]
+    # A detector per call (0.2 µs to make): a shared one would be shared between the threads that judge pictures.
+    segments = cv2.createLineSegmentDetector().detect(gray[: h * side, : w * side])[0]
     least = max(STRAIGHT_PX, STRAIGHT_SHARE * gray.shape[1])
     for x1, y1, x2, y2 in segments.reshape(-1, 4) if segments is not None else ():
         length = float(np.hypot(x2 - x1, y2 - y1))
@@ -389,12 +390,6 @@ def coat_free(gray: U8Array, std: FloatArray, blotches: BoolArray) -> float:
             if facing.mean() >= STRAIGHT_FACING:
                 faced[by[facing], bx[facing]] = True
     return float(np.count_nonzero(blotches & ~faced)) / blotches.size
-
-
-@lru_cache(maxsize=1)
-def _lines() -> cv2.LineSegmentDetector:
-    """One line segment detector per process (it keeps no state between pictures)."""
-    return cv2.createLineSegmentDetector()
 
 
 #: ``coat_repeat`` looks for the flat map's correlation with itself moved by this many blocks (min, max).
