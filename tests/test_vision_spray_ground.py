@@ -1,4 +1,4 @@
-"""Day one: objects on a flat, darker ground are a scene, not paint (``features.coat_blotch``, rule 7 of
+"""Day one: objects on a flat, darker ground are a scene, not paint (``features.blotch_mask``, rule 7 of
 docs/day-one.md).
 
 Real photographs (scikit-image's star field and coin tray, as the unseen split shows them) through real JPEG

@@ -113,7 +113,7 @@ MOTION_EDGE_SHARP = 0.9
 MOTION_CRISP = 0.6
 # Spray: blotches (flat blocks beside texture), or a soft picture under a veil (a film of paint on the dome).
 SPRAY_REPEAT = 0.32  # ... scattered, not repeating (a brick wall) nor one large region (a sky)
-# ... counting only the flat blocks that are not a dark ground around objects (``features.coat_blotch``): paint is a
+# ... counting only the flat blocks that are not a dark ground around objects (``features.blotch_mask``): paint is a
 # flat hole in a scene's texture, a ground borders many small separate objects. The unseen split's star field and
 # coin tray have coat_edge 0.11-0.25 with coat_repeat 0.06-0.45: 112 of its 528 healthy samples were `spray`, 1 now.
 # ... and not facing a long straight edge (``features.coat_free``): a made thing's flat faces are framed by straight

@@ -133,7 +133,8 @@ def compute_features(
 
 
 def _blotches(gray: U8Array, blocks: FloatArray, means: FloatArray) -> dict[str, float]:
-    """``coat_blotch`` and ``coat_free`` (the latter only where the former reaches COAT_FREE_FROM)."""
+    """``coat_blotch`` (the share of ``blotch_mask``'s blocks) and ``coat_free`` (the latter only where the former
+    reaches COAT_FREE_FROM)."""
     blotches = blotch_mask(blocks, means)
     share = float(np.count_nonzero(blotches)) / blotches.size
     return {"coat_blotch": share, "coat_free": coat_free(gray, blocks, blotches) if share >= COAT_FREE_FROM else share}
@@ -276,13 +277,13 @@ def coat_edge(std: FloatArray) -> float:
 
 def _coat_mask(std: FloatArray) -> tuple[BoolArray, BoolArray, BoolArray]:
     """The blocks flat (std < COAT_BLOCK_STD), textured (≥ COAT_BESIDE_STD), and flat beside a textured one (one of
-    its 8 neighbours): ``coat_edge``'s blocks, which ``coat_blotch`` then sorts."""
+    its 8 neighbours): ``coat_edge``'s blocks, which ``blotch_mask`` then sorts."""
     flat = std < COAT_BLOCK_STD
     textured = std >= COAT_BESIDE_STD
     return flat, textured, flat & (cv2.dilate(textured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
 
 
-#: ``coat_blotch`` leaves out the *ground* around objects: a flat region (8-connected flat blocks) that borders at
+#: ``blotch_mask`` leaves out the *ground* around objects: a flat region (8-connected flat blocks) that borders at
 #: least GROUND_OBJECTS separate small textured patches (8-connected blocks of std ≥ COAT_BESIDE_STD, each at most
 #: GROUND_OBJECT of the blocks) and at most GROUND_LARGE larger ones, ...
 GROUND_OBJECTS = 3
@@ -301,11 +302,6 @@ GROUND_GAP = 8
 #: blotches above it).
 GROUND_DARKER = 10.0
 GROUND_LUMA = 70.0
-
-
-def coat_blotch(std: FloatArray, mean: FloatArray) -> float:
-    """The share of the blocks in ``blotch_mask``."""
-    return float(np.count_nonzero(blotch_mask(std, mean))) / std.size
 
 
 def blotch_mask(std: FloatArray, mean: FloatArray) -> BoolArray:
