@@ -78,6 +78,34 @@ async def test_basic_auth_protects_all_but_liveness() -> None:
         assert (await client.get("/-/healthy")).status == 200
 
 
+async def test_every_response_forbids_sniffing_framing_and_referrers() -> None:
+    """Pages, the API, metrics, a 404 that echoes a name, a 503 and a 401 all carry ``X-Content-Type-Options:
+    nosniff``, ``X-Frame-Options: DENY`` and ``Referrer-Policy: no-referrer``: a browser neither reads a reflected
+    name in a text 404 as HTML, nor lets another site frame the pages, nor tells other sites their address."""
+    expected = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+    async with TestClient(TestServer(make_app(_deps()), host="127.0.0.1")) as client:
+        for path, status in (
+            ("/coverage", 200),
+            ("/api/cameras", 200),
+            ("/metrics", 200),
+            ("/-/healthy", 200),
+            ("/api/cameras/<b>C9</b>", 404),
+            ("/no/such/page", 404),
+        ):
+            response = await client.get(path)
+            assert response.status == status, path
+            assert {k: response.headers.get(k) for k in expected} == expected, (path, dict(response.headers))
+    async with TestClient(TestServer(make_app(_deps(ready=False, auth=("duty", "pw"))), host="127.0.0.1")) as client:
+        for path, status in (("/coverage", 401), ("/-/ready", 401)):
+            response = await client.get(path)
+            assert response.status == status, path
+            assert {k: response.headers.get(k) for k in expected} == expected, (path, dict(response.headers))
+        token = base64.b64encode(b"duty:pw").decode()
+        response = await client.get("/-/ready", headers={"Authorization": f"Basic {token}"})
+        assert response.status == 503
+        assert {k: response.headers.get(k) for k in expected} == expected, dict(response.headers)
+
+
 def test_parse_listen() -> None:
     """HOST:PORT and [v6]:PORT parse; a missing or bad port is refused with the value named."""
     assert parse_listen("127.0.0.1:9870") == ("127.0.0.1", 9870)
