@@ -83,27 +83,19 @@ async def test_every_response_forbids_sniffing_framing_and_referrers() -> None:
     nosniff``, ``X-Frame-Options: DENY`` and ``Referrer-Policy: no-referrer``: a browser neither reads a reflected
     name in a text 404 as HTML, nor lets another site frame the pages, nor tells other sites their address."""
     expected = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
-    async with TestClient(TestServer(make_app(_deps()), host="127.0.0.1")) as client:
-        for path, status in (
-            ("/coverage", 200),
-            ("/api/cameras", 200),
-            ("/metrics", 200),
-            ("/-/healthy", 200),
-            ("/api/cameras/<b>C9</b>", 404),
-            ("/no/such/page", 404),
-        ):
-            response = await client.get(path)
-            assert response.status == status, path
-            assert {k: response.headers.get(k) for k in expected} == expected, (path, dict(response.headers))
-    async with TestClient(TestServer(make_app(_deps(ready=False, auth=("duty", "pw"))), host="127.0.0.1")) as client:
-        for path, status in (("/coverage", 401), ("/-/ready", 401)):
-            response = await client.get(path)
-            assert response.status == status, path
-            assert {k: response.headers.get(k) for k in expected} == expected, (path, dict(response.headers))
-        token = base64.b64encode(b"duty:pw").decode()
-        response = await client.get("/-/ready", headers={"Authorization": f"Basic {token}"})
-        assert response.status == 503
-        assert {k: response.headers.get(k) for k in expected} == expected, dict(response.headers)
+    token = base64.b64encode(b"duty:pw").decode()
+    cases = (
+        (_deps(), {}, ("/coverage", 200), ("/api/cameras", 200), ("/metrics", 200), ("/-/healthy", 200)),
+        (_deps(), {}, ("/api/cameras/<b>C9</b>", 404), ("/no/such/page", 404)),
+        (_deps(ready=False, auth=("duty", "pw")), {}, ("/coverage", 401), ("/-/ready", 401)),
+        (_deps(ready=False, auth=("duty", "pw")), {"Authorization": f"Basic {token}"}, ("/-/ready", 503)),
+    )
+    for deps, headers, *paths in cases:
+        async with TestClient(TestServer(make_app(deps), host="127.0.0.1")) as client:
+            for path, status in paths:
+                response = await client.get(path, headers=headers)
+                assert response.status == status, path
+                assert {k: response.headers.get(k) for k in expected} == expected, (path, dict(response.headers))
 
 
 def test_parse_listen() -> None:

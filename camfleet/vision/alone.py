@@ -183,7 +183,8 @@ def _judge_alone(
         if scores["p99"] < DARK_LIT_P99:
             return Verdict(Status.TOO_DARK, scores=scores, detail="too dark to show a scene (no baseline to compare)")
     coat, veiled, repeat = extra.get("coat_edge", 0.0), extra.get("veil", 0.0), extra.get("coat_repeat", 1.0)
-    blotch, free = extra.get("coat_blotch", coat), extra.get("coat_free", extra.get("coat_blotch", coat))
+    blotch = extra.get("coat_blotch", coat)
+    free = extra.get("coat_free", blotch)
     textured = extra.get("textured_cells", 0.0)
     scores.update(coat_edge=round(coat, 3), coat_blotch=round(blotch, 3), coat_repeat=round(repeat, 3))
     scores["coat_free"] = round(free, 3)
