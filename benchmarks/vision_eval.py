@@ -16,15 +16,16 @@ in both modes (pictures: see benchmarks/fresh6-pictures.txt); the ``fresh7`` one
 changed any rule and judged once at its end, in both modes (pictures: see benchmarks/fresh7-pictures.txt); the
 ``fresh8`` ones before the tenth round changed any rule (judged once at its end, seen since); ``fresh9`` ones
 before the eleventh round changed any rule, judged once at its end (pictures: opencv-doc, as fresh7's; seen since);
-``fresh10`` ones after the twelfth round's one rule change, before any other, judged once at its end (the honest
-figure; pictures: KDE's wallpapers, benchmarks/fresh10-pictures.txt). ``all`` leaves fresh10 out until then: it
-runs only when named.
+``fresh10`` ones after the twelfth round's one rule change, before any other, judged once at its end (pictures:
+KDE's wallpapers, benchmarks/fresh10-pictures.txt; seen since); ``fresh11`` ones before the thirteenth round changed
+any day-one rule, judged once at its end (the honest figure; pictures: MATE's backgrounds,
+benchmarks/fresh11-pictures.txt). ``all`` leaves fresh11 out until then: it runs only when named.
 
 Day one (``--day-one``, docs/day-one.md): every sample judged with no baseline (``judge_alone``), each scene a
 different camera, the healthy first pictures (one day, one IR night) of the other scenes of the split and of the
 tuning and held-out splits, at the same analysis width, as its peers; healthy kinds include rain.
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|…|fresh10|all]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|…|fresh11|all]
      [--normal 12] [--repeats 3] [--day-one]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
@@ -191,6 +192,7 @@ def main() -> None:
         "fresh8": vs.FRESH8,
         "fresh9": vs.FRESH9,
         "fresh10": vs.FRESH10,
+        "fresh11": vs.FRESH11,
     }
     parser.add_argument("--split", choices=(*splits, "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")
@@ -201,7 +203,7 @@ def main() -> None:
     parser.add_argument("--day-one", action="store_true", help="judge every sample with no baseline, against peers")
     parser.add_argument("--generator", choices=("default", *va.GENERATORS[1:], "both"), default="default")
     args = parser.parse_args()
-    everyday = {k: v for k, v in splits.items() if k != "fresh10"}  # the honest split runs only when named
+    everyday = {k: v for k, v in splits.items() if k != "fresh11"}  # the honest split runs only when named
     chosen = everyday if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
     unknown = subset - {n for names in chosen.values() for n in names}

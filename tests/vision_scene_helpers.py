@@ -164,6 +164,15 @@ def _plasma(name: str, size: str = "1920x1080.jpg") -> str:
     return str(path)
 
 
+def _mate(name: str) -> str:
+    """A photograph of Debian's mate-backgrounds package (its nature folder), unpacked from its .deb beside the picture
+    wheels (see benchmarks/fresh11-pictures.txt): the package's files are never installed on the system."""
+    path = PICTURE_WHEELS.joinpath("mate-backgrounds", "usr", "share", "backgrounds", "mate", "nature", f"{name}.jpg")
+    if not path.exists():
+        raise RuntimeError(f"MATE's background {name} is missing (see benchmarks/fresh11-pictures.txt)")
+    return str(path)
+
+
 def _pywt(name: str) -> Image:
     """A grayscale photograph PyWavelets ships in its wheel (``pywt/data/<name>.npz``, read without import)."""
     with np.load(_package_dir("pywt") / "data" / f"{name}.npz") as data:
@@ -296,6 +305,11 @@ STILLS = {
     "treetops": lambda name: _image(_plasma("OneStandsOut")),
     "beach": lambda name: _image(_plasma("Volna", "5120x2880.jpg")),
     "pier": lambda name: _image(_plasma("BytheWater")),
+    # The eleventh fresh split (see FRESH11).
+    "dune": lambda name: _image(_mate("Dune")),
+    "storm": lambda name: _image(_mate("Storm")),
+    "deck": lambda name: _image(_mate("Wood")),
+    "meadow": lambda name: _image(_mate("GreenMeadow")),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -329,7 +343,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH10``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH11``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -455,6 +469,14 @@ FRESH9 = ("pond", "field", "palace", "graffiti", "mast", "signpost", "stadium")
 #: sun, a shallow depth of field) and Path (a forest path between tall trees) as an IR-only camera; 2560×1600 but
 #: Volna. Judged once, at the round's end, in both modes.
 FRESH10 = ("boats", "jetty", "lake", "treetops", "beach", "pier", "lane")
+#: FRESH10 was judged once at the twelfth round's end and is seen since. The eleventh fresh split was chosen on
+#: 2026-12-07 at 01:40 UTC, before the thirteenth round changed any day-one rule, from Debian's mate-backgrounds (its
+#: nature photographs; benchmarks/fresh11-pictures.txt): the only four of them with a view a camera has rather than
+#: a flower's close-up: Dune (dry grass on a dune before the sea, sharp in front, 1680×1050), Storm (a flat plain and
+#: a road under a dark storm sky, nearly featureless: 1920×1280), Wood (weathered deck planks in raking light, a
+#: shallow depth of field, 2560×1920) and GreenMeadow (a lawn's blades close up, dense texture, 1280×1024). No
+#: IR-only camera: none of its photographs is one's view. Judged once, at the round's end, in both modes.
+FRESH11 = ("dune", "storm", "deck", "meadow")
 
 
 def render(
