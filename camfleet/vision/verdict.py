@@ -396,8 +396,10 @@ def _against_baseline(
     shifted = shift >= DISPLACED_SHIFT and struct < DISPLACED_UNMOVED and not intact_rest
     if shifted and fit.matched >= max(struct + DISPLACED_GAIN, DISPLACED_MATCH):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
+    # The turned picture must match better than the picture as it is: on a flat view (a cloth a person approved)
+    # the fit's angle is the noise's and the OSD's, matching 0.999 where the picture as it is matches 1.0.
     turned = abs(fit.angle) >= DISPLACED_ANGLE and fit.matched >= DISPLACED_TURN_MATCH and not intact_rest
-    if turned and fit.matched >= min(struct + DISPLACED_TURN_GAIN, DISPLACED_TURN_EXACT):
+    if turned and fit.matched > struct and fit.matched >= min(struct + DISPLACED_TURN_GAIN, DISPLACED_TURN_EXACT):
         return Verdict(Status.DISPLACED, scores=scores, detail="the scene moved in the picture")
     factor, zoomed = zoom_fit(base.thumb, thumb) if struct < DISPLACED_UNMOVED else (1.0, struct)
     scores.update(zoom=round(factor, 2), zoomed_structure=round(zoomed, 3))
