@@ -1,6 +1,6 @@
 """Soak: a bounded long run of the poller against the simulated district with evolving faults.
 
-Run: .venv/bin/python benchmarks/soak.py [--minutes 30] [--cameras 300] [--out soak.json]
+Run: .venv/bin/python benchmarks/soak.py [--minutes 30] [--cameras 300] [--out soak.json] [--trace 10,60,120]
 
 The simulator runs in a child process (``SimulatorProcess``) with a scenario whose faults come and go every
 minute (offline, blackhole, malformed XML, oversized replies, wrong password, reboot, a village uplink).
@@ -9,6 +9,10 @@ always checked) and writes to SQLite. Every minute it samples RSS, open file
 descriptors, asyncio tasks and the write backlog. At the end it checks that (a) every transition the poller
 announced is in the database exactly once and (b) every injected fault produced its transition into the
 expected status, and back out of it.
+
+``--trace M1,M2,...``: tracemalloc (3 frames) from the start, a snapshot at each of those minutes; the result lists
+the 15 source lines whose live memory grew most from the first snapshot to each later one (tracemalloc's own
+bookkeeping is in the RSS figures then; run without it for RSS alone).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +60,9 @@ class Injected:
 def district(directory: Path, cameras: int) -> tuple[Path, list[dict[str, str]]]:
     """A small synthetic district (a tenth new points, the rest legacy), re-addressed to 127.61.x.y."""
     villages = max(4, cameras // 12)
+    new = min(cameras // 4, 3 * villages)  # at most 3 cameras a point (1,000 cameras: 249 on 83 points)
     d = generate_district(towns=max(2, villages // 6), villages=villages, points=villages,
-                          cameras=cameras // 4, legacy=cameras - cameras // 4, seed=11)  # fmt: skip
+                          cameras=new, legacy=cameras - new, seed=11)  # fmt: skip
     for row in d.rows:
         if row["host"]:
             parts = row["host"].split(".")
@@ -111,8 +117,20 @@ def check_injected(injected: list[Injected], stored: list[Transition], sim_start
     return missed
 
 
-async def soak(minutes: int, cameras: int, out: Path | None) -> int:
+def growth(first: tracemalloc.Snapshot, later: tracemalloc.Snapshot, top: int = 15) -> list[dict[str, object]]:
+    """The ``top`` source lines (their innermost frame) whose live memory grew most between the snapshots."""
+    keep = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib._bootstrap>")]
+    diffs = later.filter_traces(keep).compare_to(first.filter_traces(keep), "lineno")
+    stats = sorted(diffs, key=lambda d: -d.size_diff)
+    return [{"where": str(d.traceback[0]), "grew_kib": round(d.size_diff / 1024, 1), "now_kib": round(d.size / 1024, 1),
+             "blocks_grew": d.count_diff} for d in stats[:top]]  # fmt: skip
+
+
+async def soak(minutes: int, cameras: int, out: Path | None, trace: tuple[int, ...] = ()) -> int:
     """The run; returns the exit status (0 when every check passed)."""
+    if trace:
+        tracemalloc.start(3)
+    snapshots: dict[int, tracemalloc.Snapshot] = {}
     work = Path(tempfile.mkdtemp(prefix="camfleet-soak-"))
     inventory, rows = district(work, cameras)
     scen, injected = scenario(rows, minutes, work)
@@ -134,10 +152,12 @@ async def soak(minutes: int, cameras: int, out: Path | None) -> int:
     started = time.monotonic()
     try:
         await poller.start()
-        for _ in range(minutes):
+        for minute in range(1, minutes + 1):
             await asyncio.sleep(60)
             samples.append(sample(poller, started))
             print(json.dumps(samples[-1]), flush=True)
+            if minute in trace:
+                snapshots[minute] = tracemalloc.take_snapshot()
     finally:
         await poller.stop()
         sim.stop()
@@ -153,7 +173,15 @@ async def soak(minutes: int, cameras: int, out: Path | None) -> int:
         "injected_expected": len(injected), "injected_seen": len(injected) - len(missed), "missed": missed,
         "workdir": str(work),
     }  # fmt: skip
-    print(json.dumps({k: v for k, v in result.items() if k != "samples"}), flush=True)
+    if len(samples) > 10:  # from minute 10 (warm: every camera polled, pools and caches full) to the end
+        warm, end = samples[9], samples[-1]
+        result["drift_from_minute_10"] = {k: f"{warm[k]} -> {end[k]} ({(end[k] - warm[k]) / max(warm[k], 1):+.1%})"
+                                          for k in ("rss_mib", "fds", "tasks")}  # fmt: skip
+    if len(snapshots) > 1:
+        first = min(snapshots)
+        later = sorted(snapshots)[1:]
+        result["memory_growth"] = {f"{first}->{m}": growth(snapshots[first], snapshots[m]) for m in later}
+    print(json.dumps({k: v for k, v in result.items() if k not in ("samples", "memory_growth")}), flush=True)
     if out is not None:
         out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     ok = result["missing"] == 0 and result["duplicates"] == 0 and result["dropped"] == 0 and not missed
@@ -166,8 +194,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=30)
     parser.add_argument("--cameras", type=int, default=300)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--trace", default="", help="minutes to snapshot tracemalloc at, comma-separated")
     args = parser.parse_args()
-    sys.exit(asyncio.run(soak(args.minutes, args.cameras, args.out)))
+    trace = tuple(int(m) for m in args.trace.split(",") if m.strip())
+    sys.exit(asyncio.run(soak(args.minutes, args.cameras, args.out, trace)))
 
 
 if __name__ == "__main__":
