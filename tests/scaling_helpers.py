@@ -203,6 +203,7 @@ async def _run_instance(args: argparse.Namespace) -> None:
         write({"own": [time.time(), sorted(owned)]})
 
     coord = Ownership(LeaseStore(args.url), args.instance, lease_s=args.lease, targets=targets, on_change=on_change)
+    poller.writer.fence = coord.write_fence  # as service/cluster.py does
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -226,10 +227,11 @@ async def _run_instance(args: argparse.Namespace) -> None:
 def dump_metrics(path: str, poller: Any, coord: Any) -> None:
     """This instance's /metrics text, as the service would render it, written to ``path``."""
     from camfleet.metrics.render import render_snapshot
-    from camfleet.metrics.snapshot import MetricsSnapshot
+    from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
 
+    stats = PollerStats(db_write_refused=poller.writer.refused)
     snapshot = MetricsSnapshot(targets=dict(poller.fleet.targets), states=dict(poller.fleet.states), points=[],
-                               cameras=[], cluster=coord.stats(), taken_at=time.time())  # fmt: skip
+                               cameras=[], poller=stats, cluster=coord.stats(), taken_at=time.time())  # fmt: skip
     tmp = Path(path + ".tmp")
     tmp.write_bytes(render_snapshot(snapshot))
     tmp.replace(path)

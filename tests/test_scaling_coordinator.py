@@ -9,7 +9,7 @@ import pytest
 
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
-from camfleet.inventory.leases import ClusterView, LeaseStore
+from camfleet.inventory.leases import ClusterView, LeaseStore, Won
 from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.render import render_families
 from camfleet.model import CameraTarget
@@ -45,7 +45,7 @@ class Outage:
         self._check()
         return self.store.heartbeat(instance_id, lease_s, started_at)
 
-    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> dict[str, int]:
+    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> dict[str, Won]:
         self._check()
         return self.store.claim(instance_id, units, lease_s)
 

@@ -62,7 +62,7 @@ def test_concurrent_claims_give_each_unit_to_exactly_one_instance(leases: LeaseS
     owners = leases.owners()
     for i, r in enumerate(results):
         assert all(owners[u] == f"i{i}" for u in r)
-        assert all(r[u] == UNITS[u] for u in r)
+        assert all(r[u].weight == UNITS[u] and r[u].epoch == 1 for u in r)
 
 
 def test_heartbeat_renews_and_sees_loads_free_units_and_one_leader(leases: LeaseStore) -> None:

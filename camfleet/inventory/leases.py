@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -72,6 +72,13 @@ class ClusterView:
     total_weight: int  # cameras behind every unit
     leader: bool = False
     epochs: dict[str, int] = field(default_factory=dict)  # held unit → its epoch
+
+
+class Won(NamedTuple):
+    """A unit just claimed: its weight (cameras) and its new epoch (the claimer's fencing token)."""
+
+    weight: int
+    epoch: int
 
 
 class LeaseStore:
@@ -181,10 +188,12 @@ class LeaseStore:
 
     # --- claim and release -----------------------------------------------------------------------
 
-    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> dict[str, int]:
-        """Take those of ``units`` that are still free; rows another claimer holds right now are skipped.
+    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> dict[str, Won]:
+        """Take those of ``units`` that are still free; rows another claimer holds right now are skipped (and
+        so are rows a writer has locked to check its fence, ``inventory/fence.py``).
 
-        Returns the units won → weight. Two instances claiming the same unit at once: exactly one wins.
+        Returns the units won → weight and new epoch. Two instances claiming the same unit at once: exactly
+        one wins.
         """
         if not units:
             return {}
@@ -201,9 +210,9 @@ class LeaseStore:
                 sa.update(CAMERA_LEASE)
                 .where(lease.unit.in_(free.scalar_subquery()))
                 .values(owner=instance_id, expires_at=now + lease_s, epoch=lease.epoch + 1, changed_at=now)
-                .returning(lease.unit, lease.weight)
+                .returning(lease.unit, lease.weight, lease.epoch)
             ).all()
-        return {r.unit: int(r.weight) for r in won}
+        return {r.unit: Won(int(r.weight), int(r.epoch)) for r in won}
 
     def release(self, instance_id: str, units: Sequence[str]) -> None:
         """Give units back at once (their cameras already stopped here), so another instance can take them."""

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
+from camfleet.inventory.fence import RefusedWrite, WriteFence, split_fenced
 from camfleet.inventory.importer import load_snapshot
 from camfleet.inventory.tables import (
     BASELINE,
@@ -252,15 +253,28 @@ class Store:
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         conn.execute(insert(TRANSITION).on_conflict_do_nothing(index_elements=["camera_id", "at", "to_status"]), rows)
 
-    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+    def write_batch(
+        self, transitions: Sequence[Transition], states: Iterable[CameraState], fence: WriteFence | None = None
+    ) -> list[RefusedWrite]:
         """Append transitions and save camera states in one transaction: both are stored or neither is, and
-        transitions already stored (same camera, time and new status) are skipped."""
+        transitions already stored (same camera, time and new status) are skipped.
+
+        With a ``fence`` (a cluster member), a camera's state is saved only if its unit's lease still has the
+        fence's owner and epoch, checked in the same transaction (``inventory/fence.py``); the states refused
+        are returned by unit. Transitions are history and are appended either way."""
         states = list(states)
         if not transitions and not states:
-            return
-        with db.mapped_errors(self.url), self._engine.begin() as conn:
-            self._insert_transitions(conn, transitions)
-            self._upsert_states(conn, states)
+            return []
+        refused: list[RefusedWrite] = []
+        with db.mapped_errors(self.url), self._engine.connect() as conn:
+            if fence is not None and states:
+                conn = conn.execution_options(**{db.WRITE_INTENT: True})  # SQLite: read, then write
+            with conn.begin():
+                if fence is not None and states:
+                    states, refused = split_fenced(conn, fence, states, postgres=self._dialect == "postgresql")
+                self._insert_transitions(conn, transitions)
+                self._upsert_states(conn, sorted(states, key=lambda s: s.camera_id))
+        return refused
 
     # --- history -------------------------------------------------------------------------------
 

@@ -60,6 +60,11 @@ def poller_families(stats: PollerStats, taken_at: float) -> list[AnyFamily]:
     failures.add((), stats.db_write_failures)
     dropped = counter("camfleet_db_write_dropped_total", "Rows dropped because the write buffer was full.")
     dropped.add((), stats.db_write_dropped)
+    refused = counter(
+        "camfleet_db_write_refused_total",
+        "Camera states the database refused to store because their lease had moved to another instance.",
+    )
+    refused.add((), stats.db_write_refused)
     build = gauge("camfleet_build_info", "Version of camfleet and Python (value 1).", "version", "python")
     build.add((stats.version, stats.python), 1.0)
-    return [*families, db, reloads, transitions, failures, dropped, build]
+    return [*families, db, reloads, transitions, failures, dropped, refused, build]

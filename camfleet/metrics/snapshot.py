@@ -70,6 +70,7 @@ class PollerStats:
     db_backlog: int = 0  # rows waiting to be written
     db_write_failures: int = 0  # batches that failed to write
     db_write_dropped: int = 0  # rows dropped because the buffer limit was reached
+    db_write_refused: int = 0  # camera states refused because their lease had moved to another instance
     config_reloads_ok: int = 0
     config_reloads_failed: int = 0
     config_last_reload_ok: bool = True

@@ -32,6 +32,7 @@ class FleetCounters:
     write_backlog: int = 0  # transitions and states waiting to be written
     write_dropped: int = 0  # transitions dropped because the buffer limit was reached
     write_failures: int = 0
+    write_refused: int = 0  # camera states the database refused: their lease had moved (cluster)
     last_write_at: float = 0.0
 
 

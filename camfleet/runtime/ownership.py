@@ -30,13 +30,14 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from camfleet.errors import CamfleetError, ConfigError
+from camfleet.inventory.fence import WriteFence
 from camfleet.model import CameraTarget
 
 if TYPE_CHECKING:
-    from camfleet.inventory.leases import ClusterView
+    from camfleet.inventory.leases import ClusterView, Won
     from camfleet.runtime.poller import Poller
     from camfleet.runtime.sink import StateSink
 
@@ -49,7 +50,7 @@ class LeaseDB(Protocol):
 
     def sync_units(self, weights: Mapping[str, int]) -> None: ...
     def heartbeat(self, instance_id: str, lease_s: float, started_at: float = 0.0) -> ClusterView: ...
-    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> dict[str, int]: ...
+    def claim(self, instance_id: str, units: Sequence[str], lease_s: float) -> Mapping[str, Won]: ...
     def release(self, instance_id: str, units: Sequence[str]) -> None: ...
     def leave(self, instance_id: str) -> None: ...
 
@@ -147,6 +148,8 @@ class Ownership:
         self.on_change = on_change
         self.rng = rng or random.Random()
         self.units: dict[str, int] = {}  # held unit → weight
+        self.epochs: dict[str, int] = {}  # unit → the epoch it was last held at here (the write fence's tokens)
+        self._unit_of: dict[str, str] = {}  # camera id → its unit, for the whole inventory
         self._given: set[str] = set()  # released at the last heartbeat: not claimed back at the next
         self.owned: frozenset[str] = frozenset()
         self.leader = False
@@ -171,7 +174,14 @@ class Ownership:
         for t in targets:
             by_unit.setdefault(t.uplink, []).append(t.camera_id)
         self._by_unit = by_unit
+        self._unit_of = {t.camera_id: t.uplink for t in targets}
         self._units_synced = False
+
+    def write_fence(self) -> WriteFence:
+        """The tokens this instance's state writes carry: the database stores a camera's state only while
+        its unit's lease still has this owner and epoch. A unit dropped here (released, fenced) keeps its last
+        epoch: a late write under it lands only if nobody took the unit since."""
+        return WriteFence(self.instance_id, self._unit_of, dict(self.epochs), hold_s=self.heartbeat_s)
 
     def stats(self) -> OwnershipStats:
         """Counters and gauges for ``/metrics``."""
@@ -226,6 +236,7 @@ class Ownership:
         if view is None:
             return
         self._valid_until = t0 + self.lease_s - self.fence_margin_s
+        self.epochs.update(view.epochs)
         lost = set(self.units) - set(view.held)
         self._note("lost", lost)
         self.units, self.leader, self.fenced = dict(view.held), view.leader, False
@@ -294,10 +305,11 @@ class Ownership:
         except CamfleetError as exc:
             log.warning("cluster: claim failed", extra={"error": str(exc)})
             return
-        self.units.update(won)
+        self.units.update({u: w.weight for u, w in won.items()})
+        self.epochs.update({u: w.epoch for u, w in won.items()})
         self._note("acquired", won)
 
-    def _note(self, event: str, units: Sequence[str] | set[str] | Mapping[str, int]) -> None:
+    def _note(self, event: str, units: Sequence[str] | set[str] | Mapping[str, Any]) -> None:
         now = time.time()
         for unit in sorted(units):
             self.history.append((now, event, unit))

@@ -362,6 +362,7 @@ class Poller:
         c.write_backlog = self.writer.backlog
         c.write_dropped = self.writer.dropped
         c.write_failures = self.writer.failures
+        c.write_refused = self.writer.refused
         c.last_write_at = self.writer.last_write_at
 
     # ------------------------------------------------------------------ one-off sweep

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
+from camfleet.inventory.fence import RefusedWrite, WriteFence
 from camfleet.inventory.store import Approval, BaselineReview, Evidence, ReferencePicture, StoredBaseline
 from camfleet.model import CameraState, Transition
 
@@ -32,9 +33,12 @@ class StateSink(Protocol):
         """Append to the history."""
         ...
 
-    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
+    def write_batch(
+        self, transitions: Sequence[Transition], states: Iterable[CameraState], fence: WriteFence | None = None
+    ) -> Sequence[RefusedWrite] | None:
         """Append transitions and save states in one transaction (all or nothing); a transition already
-        stored (same camera, time and new status) is skipped, so a retried batch is never doubled."""
+        stored (same camera, time and new status) is skipped, so a retried batch is never doubled. With a
+        ``fence``, states whose lease moved away from the writer are not saved, and are returned."""
         ...
 
 
@@ -121,8 +125,11 @@ class MemorySink:
         """Append the transitions (ones already kept are skipped)."""
         self.write_batch(transitions, ())
 
-    def write_batch(self, transitions: Sequence[Transition], states: Iterable[CameraState]) -> None:
-        """Both or neither (the check comes first); transitions keyed like the database's unique index."""
+    def write_batch(
+        self, transitions: Sequence[Transition], states: Iterable[CameraState], fence: WriteFence | None = None
+    ) -> list[RefusedWrite]:
+        """Both or neither (the check comes first); transitions keyed like the database's unique index. There
+        is no lease table here: a fence refuses nothing."""
         self._check()
         seen = {(t.camera_id, t.at, t.to_status) for t in self.transitions}
         for t in transitions:
@@ -133,6 +140,7 @@ class MemorySink:
         for s in states:
             self.states[s.camera_id] = s
         self.writes += 1
+        return []
 
     def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:
         """The stored baselines by camera and mode."""

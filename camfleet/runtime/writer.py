@@ -6,6 +6,10 @@ carry an idempotency key, so a batch retried after a lost acknowledgement is not
 database fails, puts it back in front of anything newer. Transitions are kept up to ``buffer_limit``
 (oldest dropped first, counted in ``dropped``); states are one per camera, so they need no limit.
 Nothing is counted as written until the sink returned.
+
+A cluster member sets ``fence``: each batch then carries its lease epochs and the database refuses the
+states of cameras whose lease moved to another owner (``inventory/fence.py``). Those states are dropped,
+not retried (the camera is someone else's now), counted in ``refused`` and logged by unit.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from camfleet.errors import CamfleetError
+from camfleet.inventory.fence import RefusedWrite, WriteFence
 from camfleet.model import CameraState, Transition
 from camfleet.runtime.sink import StateSink
 
@@ -47,6 +52,9 @@ class StateWriter:
         self.failures = 0
         self.last_write_at = 0.0
         self.last_error = ""
+        self.refused = 0  # camera states the database refused: their lease had moved to another owner
+        #: a cluster member's fencing tokens, asked for at each flush (None: write unfenced, one instance)
+        self.fence: Callable[[], WriteFence] | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -81,12 +89,16 @@ class StateWriter:
         self.dirty.clear()
         # Copies: the loop keeps mutating the live states while the thread writes.
         snapshot = [replace(self.states[c], scores=dict(self.states[c].scores)) for c in ids if c in self.states]
+        refused: Sequence[RefusedWrite] | None = None
         try:
             if batch or snapshot:
                 # One transaction: a crash cannot store a transition without its state (which would make the
                 # restarted poller announce it again), and a retry after a lost acknowledgement is skipped by
                 # the transitions' idempotency key.
-                await asyncio.to_thread(sink.write_batch, batch, snapshot)
+                if self.fence is None:
+                    refused = await asyncio.to_thread(sink.write_batch, batch, snapshot)
+                else:
+                    refused = await asyncio.to_thread(sink.write_batch, batch, snapshot, self.fence())
         except CamfleetError as exc:
             self._restore(batch, ids, exc)
             return False
@@ -102,7 +114,18 @@ class StateWriter:
                      extra={"backlog": self.backlog})  # fmt: skip
             raise
         self.last_write_at = self.clock()
+        for r in refused or ():
+            self._note_refused(r)
         return True
+
+    def _note_refused(self, r: RefusedWrite) -> None:
+        self.refused += len(r.cameras)
+        log.warning(
+            "%s: %d camera state write(s) refused: the lease moved (held at epoch %s, now epoch %s, owner %s)",
+            r.unit or "(no unit)", len(r.cameras), r.held_epoch, r.epoch, r.owner or "none",
+            extra={"unit": r.unit, "refused": len(r.cameras), "held_epoch": r.held_epoch, "epoch": r.epoch,
+                   "owner": r.owner or ""},
+        )  # fmt: skip
 
     def _restore(self, batch: list[Transition], ids: set[str], exc: BaseException) -> None:
         self.failures += 1

@@ -51,6 +51,9 @@ class ClusterMember:
             on_change=self.binding.apply,
             max_moves=self.cfg.cluster.max_moves,
         )
+        # Every state write carries this instance's lease epochs: after a pause past the lease, the database
+        # refuses what the new owner's states would otherwise be overwritten with.
+        self.binding.poller.writer.fence = self.ownership.write_fence
         await self.ownership.start()
         self._refresh = asyncio.create_task(self._refresh_shared(), name="camfleet-cluster-states")
         log.info("cluster member started", extra={"instance": self.instance_id, "lease_s": self.lease_s})

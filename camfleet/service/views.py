@@ -60,6 +60,7 @@ def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
         db_backlog=c.write_backlog,
         db_write_failures=c.write_failures,
         db_write_dropped=c.write_dropped,
+        db_write_refused=c.write_refused,
         config_reloads_ok=svc.reloads_ok,
         config_reloads_failed=svc.reloads_failed,
         config_last_reload_ok=svc.last_reload_ok,
