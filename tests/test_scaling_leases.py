@@ -131,3 +131,26 @@ def test_sync_units_follows_the_inventory_but_keeps_held_units(leases: LeaseStor
     assert held in owners and gone not in owners and "新村/光交箱" in owners
     view = leases.heartbeat("b", 30.0)
     assert view.free[sorted(UNITS)[2]] == 40
+
+
+def test_an_instance_paused_inside_a_lease_transaction_does_not_keep_its_rows_locked(pg_url: str) -> None:
+    """An instance stopped (SIGSTOP, a stalled VM) between two statements of a lease transaction, holding its
+    rows locked: the server ends that transaction after the statement timeout, so another instance can claim
+    the expired units instead of skipping them as locked for as long as the pause lasts."""
+    db.upgrade(pg_url)
+    paused, other = LeaseStore(pg_url, statement_timeout_s=0.3), LeaseStore(pg_url)
+    try:
+        paused.sync_units(UNITS)
+        units = sorted(UNITS)[:2]
+        paused.claim("a", units, 0.2)
+        with pytest.raises(sa.exc.DBAPIError), paused._begin() as conn:
+            paused._now(conn)
+            conn.execute(
+                sa.update(CAMERA_LEASE).where(CAMERA_LEASE.c.owner == "a").values(weight=CAMERA_LEASE.c.weight)
+            )
+            time.sleep(1.0)  # paused, rows locked, lease expired
+            assert other.claim("b", units, 30.0).keys() == set(units)
+            conn.execute(sa.text("SELECT 1"))
+    finally:
+        paused.close()
+        other.close()

@@ -108,9 +108,11 @@ class LeaseStore:
         return self._engine.begin()
 
     def _now(self, conn: sa.Connection) -> float:
-        # A stuck lock or a slow disk must fail the heartbeat quickly rather than outlive the lease.
+        # A stuck lock or a slow disk must fail the heartbeat quickly rather than outlive the lease; an instance
+        # paused inside this transaction (SIGSTOP, a stalled VM) must not keep its rows locked from claimers.
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = {self.timeout_ms}")
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {self.timeout_ms}")
+        conn.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {self.timeout_ms}")
         return float(conn.execute(sa.text("SELECT extract(epoch FROM clock_timestamp())")).scalar_one())
 
     # --- units -----------------------------------------------------------------------------------
