@@ -65,10 +65,11 @@ class Instance:
     proc: subprocess.Popen[bytes] | None = None
     terminating: bool = False  # SIGTERM already sent
 
-    def start(self, url: str, targets: Path, interval_s: float, lease_s: float) -> None:
+    def start(self, url: str, targets: Path, interval_s: float, lease_s: float, write_interval_s: float = 0.1) -> None:
         """Start the child (its own process group; stopped by PID only)."""
         cmd = [sys.executable, str(Path(__file__)), "--url", url, "--instance", self.name, "--targets", str(targets),
-               "--log", str(self.log), "--interval", str(interval_s), "--lease", str(lease_s)]  # fmt: skip
+               "--log", str(self.log), "--interval", str(interval_s), "--lease", str(lease_s),
+               "--write-interval", str(write_interval_s)]  # fmt: skip
         err = self.log.with_suffix(".stderr").open("ab")
         try:
             self.proc = subprocess.Popen(cmd, stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
@@ -181,7 +182,8 @@ async def _run_instance(args: argparse.Namespace) -> None:
     cfg = fast_config(liveness_interval_s=args.interval, jitter=0.0, identity_interval_s=600.0,
                       discovery_interval_s=600.0)  # fmt: skip
     # Picture checks are not what this runner measures, and three vision pools would triple the load.
-    cfg = cfg.model_copy(update={"vision": cfg.vision.model_copy(update={"enabled": False})})
+    database = cfg.database.model_copy(update={"write_interval_s": args.write_interval})
+    cfg = cfg.model_copy(update={"vision": cfg.vision.model_copy(update={"enabled": False}), "database": database})
     store = Store(args.url)
     poller = Poller(cfg, [], CredentialStore(groups={GROUP: Credential(GROUP, USER, PASSWORD)}), store)
     for kind, probe in list(poller.runner.probes.items()):
@@ -244,6 +246,7 @@ def main() -> None:
         parser.add_argument(name, required=True)
     parser.add_argument("--interval", type=float, required=True)
     parser.add_argument("--lease", type=float, required=True)
+    parser.add_argument("--write-interval", type=float, default=0.1)
     asyncio.run(_run_instance(parser.parse_args()))
 
 
