@@ -274,6 +274,22 @@ def test_a_lifted_clipping_first_picture_is_overexposed() -> None:
     assert status is Status.OK and scores["brightness"] >= 175, scores
 
 
+def test_a_pale_scene_that_clips_nothing_is_not_overexposed() -> None:
+    """A pale, high-key view (mean luma ≥ 205) with nothing clipped is ``ok`` with no baseline: an overexposed
+    sensor clips, and rule 3's brightness clause now asks for ≥ 0.5 % clipped (fresh11's weathered deck, mean
+    205–210 and ≤ 0.02 % clipped, was ``overexposed`` on 75 of its 154 healthy samples). The same lift over a scene
+    with white in it, clipping 0.7 %, is still ``overexposed``."""
+    lift = 175.0
+    pale = np.clip(vh.scene("chelsea").astype(np.float32) * 0.3 + lift, 0, 255).astype(np.uint8)
+    status, _, scores = _first(pale)
+    assert scores["brightness"] >= 205 and scores["saturated_fraction"] < 0.005, scores
+    assert status is Status.OK, (status, scores)
+    clipping = np.clip(vh.scene("astronaut").astype(np.float32) * 0.3 + lift, 0, 255).astype(np.uint8)
+    status, _, scores = _first(clipping)
+    assert scores["brightness"] >= 205 and 0.005 <= scores["saturated_fraction"] < 0.03, scores
+    assert status is Status.OVEREXPOSED, (status, scores)
+
+
 def test_a_backlit_view_with_a_blown_sky_is_not_overexposed() -> None:
     """A view whose sky is blown white (16 % of the picture clipped, all of it one flat region from the top edge)
     and whose scene is exposed as before is not ``overexposed`` with no baseline: rule 3's 12 % clause counts only

@@ -44,7 +44,11 @@ COVER_EDGES = 0.002
 # clipped, 10 % of it in its sky), too much gain clips across the scene. A lifted picture (the clause after) counts
 # every clipped pixel: a bloom washes the scene itself flat (fresh8's gym, bloom 250: 4.7 % clipped, all "sky").
 OVEREXPOSED_CLIPPED_ALONE = 0.12  # healthy samples ≤ 0.05 clipped
-OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included)
+OVEREXPOSED_BRIGHT = 205.0  # mean luma (healthy samples ≤ 194, snow included) ...
+# ... clipping at least this share: an overexposed sensor clips. Pale scenes at 205-220 clip nothing (fresh11's
+# weathered deck, smarties' white table in haze: ≤ 0.02 %); the overexposed faults this clause alone names clip
+# ≥ 0.77 % (2 of 1,190, both generators, every split, seed 7).
+OVEREXPOSED_BRIGHT_CLIPPED = 0.005
 # ... or lifted and clipping at once: healthy pictures this bright clip ≤ 0.3 %, those clipping ≥ 1 % are ≤ 126
 OVEREXPOSED_LIFTED = 175.0  # mean luma
 OVEREXPOSED_LIFTED_CLIPPED = 0.03
@@ -160,7 +164,8 @@ def _judge_alone(
     if stats.saturated_fraction >= OVEREXPOSED_CLIPPED:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="most of the picture is clipped white")
     clipped = max(0.0, stats.saturated_fraction - extra.get("cover_clipped", 0.0))  # a blown sky left out
-    if clipped >= OVEREXPOSED_CLIPPED_ALONE or stats.brightness >= OVEREXPOSED_BRIGHT:
+    bright = stats.brightness >= OVEREXPOSED_BRIGHT and stats.saturated_fraction >= OVEREXPOSED_BRIGHT_CLIPPED
+    if clipped >= OVEREXPOSED_CLIPPED_ALONE or bright:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out: much of the picture near white")
     if stats.brightness >= OVEREXPOSED_LIFTED and stats.saturated_fraction >= OVEREXPOSED_LIFTED_CLIPPED:
         return Verdict(Status.OVEREXPOSED, scores=scores, detail="washed out and clipping: too much light")
