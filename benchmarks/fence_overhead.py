@@ -9,23 +9,17 @@ Batches alternate fenced and unfenced so both see the same table and cache state
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 
-import psycopg
+from pg_scratch import PER_UPLINK, scratch_database
 
-from camfleet.inventory import db
 from camfleet.inventory.fence import WriteFence
 from camfleet.inventory.leases import LeaseStore
 from camfleet.inventory.store import Store
 from camfleet.model import CameraState, Status
-
-ADMIN = os.environ.get("CAMFLEET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PER_UPLINK = 40
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, float]:
@@ -38,12 +32,7 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
 def main() -> None:
     cameras = int(sys.argv[1]) if len(sys.argv) > 1 else 5500
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    name = f"camfleet_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{ADMIN.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    try:
-        db.upgrade(url)
+    with scratch_database() as url:
         units = [f"uplink-{i:03d}" for i in range(-(-cameras // PER_UPLINK))]
         mine = units[: len(units) // 2]
         unit_of = {f"C{u}-{i:02d}": u for u in mine for i in range(PER_UPLINK)}
@@ -72,9 +61,6 @@ def main() -> None:
             print(f"  check     wall {(w1 - w0) * 1e3:+7.2f} ms  client CPU {(c1 - c0) * 1e3:+6.2f} ms")
         store.close()
         leases.close()
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

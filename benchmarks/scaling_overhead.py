@@ -8,20 +8,16 @@ heartbeat. Production timing: lease = interval / 2, heartbeat = lease / 3, so 6 
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
-import uuid
 
-import psycopg
 import sqlalchemy as sa
+from pg_scratch import PER_UPLINK, scratch_database
 
 from camfleet.inventory import db
 from camfleet.inventory.leases import LeaseStore
 
-ADMIN = os.environ.get("CAMFLEET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PER_UPLINK = 40
 BEATS_PER_INTERVAL = 6
 
 
@@ -39,12 +35,7 @@ def timed(fn: object, repeat: int) -> tuple[float, float]:
 def main() -> None:
     cameras = int(sys.argv[1]) if len(sys.argv) > 1 else 5500
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 300
-    name = f"camfleet_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{ADMIN.split('://', 1)[1].rsplit('/', 1)[0]}/{name}"
-    try:
-        db.upgrade(url)
+    with scratch_database() as url:
         units = {f"uplink-{i:03d}": PER_UPLINK for i in range(-(-cameras // PER_UPLINK))}
         store, other = LeaseStore(url), LeaseStore(url)
         store.sync_units(units)
@@ -71,9 +62,6 @@ def main() -> None:
         engine.dispose()
         store.close()
         other.close()
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     owned = len(half) * PER_UPLINK
     print(f"cameras {cameras} in {len(units)} uplinks; this instance holds {len(half)} ({owned} cameras)")
     print(f"bare round trip (BEGIN; SELECT 1; COMMIT): {rt_wall * 1e3:.2f} ms wall, {rt_cpu * 1e3:.2f} ms CPU")
