@@ -54,6 +54,20 @@ def store(db_url: str) -> Iterator[Store]:
         yield s
 
 
+@pytest.fixture
+def locking(pg_url: str) -> Iterator[tuple[LeaseStore, sa.Engine]]:
+    """A migrated PostgreSQL database with one unit, 東/一, free: its lease store and an engine to write with."""
+    db.upgrade(pg_url)
+    leases = LeaseStore(pg_url)
+    engine = db.open_engine(pg_url)
+    try:
+        leases.sync_units({"東/一": 2})
+        yield leases, engine
+    finally:
+        engine.dispose()
+        leases.close()
+
+
 def state(camera_id: str, detail: str) -> CameraState:
     """A state told apart by its detail (who saw it)."""
     return CameraState(camera_id, Status.OK, detail=detail, last_probe_at=time.time())
@@ -115,78 +129,63 @@ async def test_the_writer_drops_counts_and_logs_refused_states(store: Store, cap
 
 
 @pytest.mark.postgres
-def test_a_claim_cannot_slip_between_the_check_and_the_commit(pg_url: str) -> None:
+def test_a_claim_cannot_slip_between_the_check_and_the_commit(
+    pg_url: str, locking: tuple[LeaseStore, sa.Engine]
+) -> None:
     """While a's fenced write is open (checked, not committed), b's claim of the expired unit skips it, and
     a's own heartbeat renews it without waiting; once a commits, b's next claim wins it and bumps the epoch,
     and a's next write is refused."""
-    db.upgrade(pg_url)
-    leases = LeaseStore(pg_url)
-    engine = db.open_engine(pg_url)
-    try:
-        leases.sync_units({"東/一": 2})
-        leases.heartbeat("a", 0.5)
-        won = leases.claim("a", ["東/一"], 0.5)
-        fence = WriteFence("a", UNITS, {"東/一": won["東/一"].epoch})
-        with engine.begin() as conn:
-            allowed, refused = split_fenced(conn, fence, [state("C1", "a")], postgres=True)
-            assert [s.camera_id for s in allowed] == ["C1"] and refused == []
-            time.sleep(0.7)  # the lease expires while the write is open
-            assert leases.claim("b", ["東/一"], 30.0) == {}  # skipped: locked by the check
-            done = threading.Event()
-            threading.Thread(target=lambda: (leases.heartbeat("a", 0.5), done.set()), daemon=True).start()
-            assert done.wait(3.0), "the writer's check blocked its own instance's heartbeat"
-        time.sleep(0.7)
-        assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
-        with Store(pg_url) as store:
-            assert store.write_batch([], [state("C1", "a late")], fence) == [
-                RefusedWrite("東/一", fence.epochs["東/一"], fence.epochs["東/一"] + 1, "b", ("C1",))
-            ]
-    finally:
-        engine.dispose()
-        leases.close()
+    leases, engine = locking
+    leases.heartbeat("a", 0.5)
+    won = leases.claim("a", ["東/一"], 0.5)
+    fence = WriteFence("a", UNITS, {"東/一": won["東/一"].epoch})
+    with engine.begin() as conn:
+        allowed, refused = split_fenced(conn, fence, [state("C1", "a")], postgres=True)
+        assert [s.camera_id for s in allowed] == ["C1"] and refused == []
+        time.sleep(0.7)  # the lease expires while the write is open
+        assert leases.claim("b", ["東/一"], 30.0) == {}  # skipped: locked by the check
+        done = threading.Event()
+        threading.Thread(target=lambda: (leases.heartbeat("a", 0.5), done.set()), daemon=True).start()
+        assert done.wait(3.0), "the writer's check blocked its own instance's heartbeat"
+    time.sleep(0.7)
+    assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
+    with Store(pg_url) as store:
+        assert store.write_batch([], [state("C1", "a late")], fence) == [
+            RefusedWrite("東/一", fence.epochs["東/一"], fence.epochs["東/一"] + 1, "b", ("C1",))
+        ]
 
 
 @pytest.mark.postgres
-def test_a_writer_paused_inside_its_transaction_cannot_keep_the_unit_locked(pg_url: str) -> None:
+def test_a_writer_paused_inside_its_transaction_cannot_keep_the_unit_locked(
+    pg_url: str, locking: tuple[LeaseStore, sa.Engine]
+) -> None:
     """A writer that stops between its check and its commit (SIGSTOP, a stalled VM) has its transaction
     ended by the server after the fence's ``hold_s``: the unit can be claimed, and the paused writer's
     commit fails instead of landing."""
-    db.upgrade(pg_url)
-    leases = LeaseStore(pg_url)
-    engine = db.open_engine(pg_url)
-    try:
-        leases.sync_units({"東/一": 2})
-        won = leases.claim("a", ["東/一"], 0.3)
-        fence = WriteFence("a", UNITS, {"東/一": won["東/一"].epoch}, hold_s=0.3)
-        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
-            split_fenced(conn, fence, [state("C1", "a")], postgres=True)
-            time.sleep(1.0)  # paused: idle in transaction past hold_s and past the lease
-            assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
-            conn.execute(sa.text("SELECT 1"))
-    finally:
-        engine.dispose()
-        leases.close()
+    leases, engine = locking
+    won = leases.claim("a", ["東/一"], 0.3)
+    fence = WriteFence("a", UNITS, {"東/一": won["東/一"].epoch}, hold_s=0.3)
+    with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+        split_fenced(conn, fence, [state("C1", "a")], postgres=True)
+        time.sleep(1.0)  # paused: idle in transaction past hold_s and past the lease
+        assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
+        conn.execute(sa.text("SELECT 1"))
     with Store(pg_url) as store:
         assert store.load_states() == {}
 
 
 @pytest.mark.postgres
-def test_a_release_during_an_open_write_does_not_wait_and_nobody_claims_before_the_commit(pg_url: str) -> None:
+def test_a_release_during_an_open_write_does_not_wait_and_nobody_claims_before_the_commit(
+    locking: tuple[LeaseStore, sa.Engine],
+) -> None:
     """The writer's lock survives its own instance's release (a plain UPDATE that bumps the epoch): the
     release does not wait for the write, and the freed unit is claimed only after the write committed."""
-    db.upgrade(pg_url)
-    leases = LeaseStore(pg_url)
-    engine = db.open_engine(pg_url)
-    try:
-        leases.sync_units({"東/一": 2})
-        won = leases.claim("a", ["東/一"], 30.0)
-        with engine.begin() as conn:
-            split_fenced(conn, WriteFence("a", UNITS, {"東/一": won["東/一"].epoch}), [state("C1", "a")], postgres=True)
-            t0 = time.monotonic()
-            leases.release("a", ["東/一"])
-            assert time.monotonic() - t0 < 1.0
-            assert leases.claim("b", ["東/一"], 30.0) == {}
-        assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
-    finally:
-        engine.dispose()
-        leases.close()
+    leases, engine = locking
+    won = leases.claim("a", ["東/一"], 30.0)
+    with engine.begin() as conn:
+        split_fenced(conn, WriteFence("a", UNITS, {"東/一": won["東/一"].epoch}), [state("C1", "a")], postgres=True)
+        t0 = time.monotonic()
+        leases.release("a", ["東/一"])
+        assert time.monotonic() - t0 < 1.0
+        assert leases.claim("b", ["東/一"], 30.0) == {}
+    assert leases.claim("b", ["東/一"], 30.0).keys() == {"東/一"}
