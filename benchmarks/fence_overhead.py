@@ -16,10 +16,9 @@ from collections.abc import Callable
 
 from pg_scratch import PER_UPLINK, scratch_database
 
-from camfleet.inventory.fence import WriteFence
 from camfleet.inventory.leases import LeaseStore
 from camfleet.inventory.store import Store
-from camfleet.model import CameraState, Status
+from camfleet.model import CameraState, Status, WriteFence
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, float]:

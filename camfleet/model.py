@@ -7,7 +7,9 @@ metrics, reports and ``camfleet analyze``. Extend freely; never rename.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 
 class Status(enum.StrEnum):
@@ -345,3 +347,108 @@ class CameraRecord:
             point_id=point.point_id,
             program=point.program,
         )
+
+
+# --- stored pictures and reviews (inventory/store.py keeps them; runtime/ passes them around) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBaseline:
+    """A camera's picture baseline for one mode: 'day' (colour) or 'ir' (night)."""
+
+    camera_id: str
+    mode: str
+    features: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable
+    thumbnail: bytes = b""
+    samples: int = 0
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a camera showed when an image fault was confirmed, and what it should show (its baseline)."""
+
+    camera_id: str
+    at: float
+    status: Status
+    reason: Reason = Reason.NONE
+    thumbnail: bytes = b""  # small JPEG of the triggering frame
+    reference: bytes = b""  # small PNG of the baseline picture
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencePicture:
+    """A camera's acceptance picture (验收照片): the view it was accepted with, as JPEG."""
+
+    camera_id: str
+    jpeg: bytes
+    source: str = ""  # where it came from (the imported file's name)
+    imported_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineReview:
+    """The poller's view of a camera's baseline: its state, why, since when, and (doubtful) the latest
+    doubtful picture as a small JPEG (≤ 320 px wide) for the review page."""
+
+    camera_id: str
+    state: BaselineState
+    reason: str = ""
+    since: float = 0.0
+    thumbnail: bytes | None = None
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A person approved a camera's baseline: who, when, why. ``id`` is given by the store (0 before)."""
+
+    camera_id: str
+    at: float
+    by: str = ""
+    note: str = ""
+    id: int = 0
+
+
+# --- cluster leases and fenced writes (inventory/leases.py, inventory/fence.py) -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterView:
+    """What one heartbeat saw, in database time (seconds since the epoch)."""
+
+    now: float
+    held: dict[str, int]  # units this instance holds (just renewed) → weight
+    free: dict[str, int]  # units nobody holds (never claimed, released, or expired) → weight
+    instances: dict[str, int]  # live instances → cameras they carry (this one included)
+    total_weight: int  # cameras behind every unit
+    leader: bool = False
+    epochs: dict[str, int] = field(default_factory=dict)  # held unit → its epoch
+
+
+class Won(NamedTuple):
+    """A unit just claimed: its weight (cameras) and its new epoch (the claimer's fencing token)."""
+
+    weight: int
+    epoch: int
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFence:
+    """Who writes, and under which lease each camera is written."""
+
+    owner: str  # the instance id, as in camera_lease.owner
+    units: Mapping[str, str]  # camera id → its lease unit (uplink group)
+    epochs: Mapping[str, int]  # unit → the epoch this instance last held it at
+    hold_s: float = 5.0  # longest a transaction holding the unit locks may sit idle on the server
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedWrite:
+    """Camera states of one unit that were not written: the unit's lease moved away from the writer."""
+
+    unit: str
+    held_epoch: int | None  # the epoch the writer held (None: it never held this camera's unit)
+    epoch: int | None  # the unit's epoch now (None: no such unit row)
+    owner: str | None  # the unit's owner now (None: free)
+    cameras: tuple[str, ...]

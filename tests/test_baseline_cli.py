@@ -14,8 +14,8 @@ from inventory_helpers import small_inventory, write_csv
 from typer.testing import CliRunner
 
 from camfleet.cli import app
-from camfleet.inventory.store import BaselineReview, Store
-from camfleet.model import BaselineState
+from camfleet.inventory.store import Store
+from camfleet.model import BaselineReview, BaselineState
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from camfleet.config import CamfleetConfig
-from camfleet.inventory.store import Approval, BaselineReview, ReferencePicture, StoredBaseline
-from camfleet.model import BaselineState
+from camfleet.model import Approval, BaselineReview, BaselineState, ReferencePicture, StoredBaseline
 from camfleet.runtime.baselines import PictureKeeper, baseline_rows
 from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.sink import MemorySink

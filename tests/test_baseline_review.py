@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from camfleet.inventory.store import Approval, BaselineReview
-from camfleet.model import BaselineState, CameraState, Reason, Status
+from camfleet.model import Approval, BaselineReview, BaselineState, CameraState, Reason, Status
 from camfleet.runtime.review import THUMBNAIL_REFRESH_S, Frame, Learn, Pending, Reviews
 from camfleet.vision import compute_features
 from camfleet.vision.alone import ALONE

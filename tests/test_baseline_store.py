@@ -12,9 +12,9 @@ from inventory_helpers import small_inventory, write_csv
 
 from camfleet.inventory import db
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import Approval, BaselineReview, ReferencePicture, Store
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
-from camfleet.model import BaselineState
+from camfleet.model import Approval, BaselineReview, BaselineState, ReferencePicture
 
 JPEG = b"\xff\xd8\xff\xe0accepted"
 NEW_TABLES = {"reference_picture", "baseline_review", "baseline_approval"}

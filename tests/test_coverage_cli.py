@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from camfleet.cli import app
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import BaselineReview, Store
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import Inventory
-from camfleet.model import BaselineState, CameraState, Status
+from camfleet.model import BaselineReview, BaselineState, CameraState, Status
 
 
 def _fill(url: str) -> float:

@@ -24,8 +24,8 @@ import pytest
 from frames_helpers import at_noon, config, credentials, import_specs, specs, until
 from poller_helpers import camfleet_cli, running
 
-from camfleet.inventory.store import BaselineReview, Store
-from camfleet.model import BaselineState, CameraState, Reason, Status
+from camfleet.inventory.store import Store
+from camfleet.model import BaselineReview, BaselineState, CameraState, Reason, Status
 from camfleet.runtime.poller import Poller
 from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.acceptance import healthy_view, local_noon, snapshot_profile

@@ -28,13 +28,15 @@ from escaping_helpers import Parsed, assert_inert, hostile
 from service_helpers import GROUP, write_inventory
 
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import BaselineReview, Evidence, Store
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
 from camfleet.model import (
+    BaselineReview,
     BaselineState,
     CameraClaim,
     CameraState,
     DeviceIdentity,
+    Evidence,
     Reason,
     Status,
     Transition,

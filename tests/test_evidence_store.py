@@ -13,8 +13,8 @@ from inventory_helpers import install_newer_migrations
 from camfleet.config import CamfleetConfig
 from camfleet.errors import SchemaOutdatedError
 from camfleet.inventory import db
-from camfleet.inventory.store import Evidence, Store
-from camfleet.model import FrameStats, Reason, Status
+from camfleet.inventory.store import Store
+from camfleet.model import Evidence, FrameStats, Reason, Status
 from camfleet.runtime.baselines import baseline_from_rows, baseline_rows
 from camfleet.vision import Baseline, compute_features
 

@@ -9,9 +9,9 @@ import pytest
 from inventory_helpers import small_inventory, write_csv
 
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import Store, StoredBaseline
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
-from camfleet.model import CameraState, CameraTarget, DeviceIdentity, Reason, Status, Transition
+from camfleet.model import CameraState, CameraTarget, DeviceIdentity, Reason, Status, StoredBaseline, Transition
 
 
 @pytest.fixture

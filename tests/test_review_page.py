@@ -20,9 +20,9 @@ from system_helpers import need
 
 from camfleet.config import CamfleetConfig
 from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import BaselineReview, Evidence, ReferencePicture, Store
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
-from camfleet.model import BaselineState, CameraState, Status
+from camfleet.model import BaselineReview, BaselineState, CameraState, Evidence, ReferencePicture, Status
 from camfleet.service.app import Service
 from camfleet.service.review import ReviewViews
 from camfleet.service.views import Inventory

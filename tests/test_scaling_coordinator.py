@@ -9,10 +9,10 @@ import pytest
 
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
-from camfleet.inventory.leases import ClusterView, LeaseStore, Won
+from camfleet.inventory.leases import LeaseStore
 from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.render import render_families
-from camfleet.model import CameraTarget
+from camfleet.model import CameraTarget, ClusterView, Won
 from camfleet.runtime.ownership import Ownership
 
 pytestmark = pytest.mark.postgres

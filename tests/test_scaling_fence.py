@@ -16,13 +16,13 @@ import pytest
 import sqlalchemy as sa
 
 from camfleet.inventory import db
-from camfleet.inventory.fence import RefusedWrite, WriteFence, split_fenced
+from camfleet.inventory.fence import split_fenced
 from camfleet.inventory.leases import CAMERA_LEASE, LeaseStore
 from camfleet.inventory.store import Store
 from camfleet.metrics.poller import poller_families
 from camfleet.metrics.render import render_families
 from camfleet.metrics.snapshot import PollerStats
-from camfleet.model import CameraState, Status, Transition
+from camfleet.model import CameraState, RefusedWrite, Status, Transition, WriteFence
 from camfleet.runtime.writer import StateWriter
 
 # Two units: "東/一" now belongs to b at epoch 2 (a held it at epoch 1); "東/二" is a's at epoch 1.

@@ -22,8 +22,8 @@ from simulator_helpers import PASSWORD, USER, decode, envelope, post, running, s
 from system_helpers import need
 
 from camfleet.errors import FrameError
-from camfleet.inventory.store import Approval, Store
-from camfleet.model import Reason, Status
+from camfleet.inventory.store import Store
+from camfleet.model import Approval, Reason, Status
 from camfleet.probe.frame import grab_rtsp_frame
 from camfleet.runtime.diagnose import diagnose
 from camfleet.runtime.poller import Poller

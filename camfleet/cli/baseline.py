@@ -25,8 +25,8 @@ from camfleet.model import BaselineState
 
 if TYPE_CHECKING:
     from camfleet.cli.baseline_files import Scan
-    from camfleet.inventory.store import BaselineReview, Store
-    from camfleet.model import CameraTarget
+    from camfleet.inventory.store import Store
+    from camfleet.model import BaselineReview, CameraTarget
 
 # The store (SQLAlchemy) and OpenCV are imported inside the commands: --help must start without them.
 
@@ -103,7 +103,7 @@ def import_(
     if not directory.is_dir():
         fail(f"{escape(str(directory))} is not a directory", code=EXIT_USAGE)
     from camfleet.cli.baseline_files import scan_directory
-    from camfleet.inventory.store import ReferencePicture
+    from camfleet.model import ReferencePicture
 
     with errors_as_messages():
         with _store() as store:
@@ -258,7 +258,7 @@ def approve(
     ids = list(dict.fromkeys(cameras or []))
     if not ids and village is None and town is None:
         fail("name cameras, or --village / --town", code=EXIT_USAGE)
-    from camfleet.inventory.store import Approval
+    from camfleet.model import Approval
 
     who = approver(by)
     with errors_as_messages(), _store() as store:

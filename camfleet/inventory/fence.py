@@ -18,34 +18,12 @@ Transitions are history, not current state: the store inserts them whatever the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from camfleet.inventory.leases import CAMERA_LEASE
-from camfleet.model import CameraState
-
-
-@dataclass(frozen=True, slots=True)
-class WriteFence:
-    """Who writes, and under which lease each camera is written."""
-
-    owner: str  # the instance id, as in camera_lease.owner
-    units: Mapping[str, str]  # camera id → its lease unit (uplink group)
-    epochs: Mapping[str, int]  # unit → the epoch this instance last held it at
-    hold_s: float = 5.0  # longest a transaction holding the unit locks may sit idle on the server
-
-
-@dataclass(frozen=True, slots=True)
-class RefusedWrite:
-    """Camera states of one unit that were not written: the unit's lease moved away from the writer."""
-
-    unit: str
-    held_epoch: int | None  # the epoch the writer held (None: it never held this camera's unit)
-    epoch: int | None  # the unit's epoch now (None: no such unit row)
-    owner: str | None  # the unit's owner now (None: free)
-    cameras: tuple[str, ...]
+from camfleet.model import CameraState, RefusedWrite, WriteFence
 
 
 def split_fenced(

@@ -18,8 +18,7 @@ PostgreSQL only. On SQLite a single instance owns every camera: ``LeaseStore`` r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -27,6 +26,7 @@ from sqlalchemy.dialects import postgresql
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
 from camfleet.inventory.tables import metadata
+from camfleet.model import ClusterView, Won
 
 # Registered on the shared metadata so schema comparisons see them (migration 0003 creates them).
 CLUSTER_INSTANCE = sa.Table(
@@ -59,26 +59,6 @@ CLUSTER_ROLE = sa.Table(
 )
 LEADER = "leader"
 _GONE_AFTER_LEASES = 20  # instance rows silent this many lease periods are deleted (no tombstone pile-up)
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterView:
-    """What one heartbeat saw, in database time (seconds since the epoch)."""
-
-    now: float
-    held: dict[str, int]  # units this instance holds (just renewed) → weight
-    free: dict[str, int]  # units nobody holds (never claimed, released, or expired) → weight
-    instances: dict[str, int]  # live instances → cameras they carry (this one included)
-    total_weight: int  # cameras behind every unit
-    leader: bool = False
-    epochs: dict[str, int] = field(default_factory=dict)  # held unit → its epoch
-
-
-class Won(NamedTuple):
-    """A unit just claimed: its weight (cameras) and its new epoch (the claimer's fencing token)."""
-
-    weight: int
-    epoch: int
 
 
 class LeaseStore:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from camfleet.errors import DatabaseError
 from camfleet.inventory import db
-from camfleet.inventory.fence import RefusedWrite, WriteFence, split_fenced
+from camfleet.inventory.fence import split_fenced
 from camfleet.inventory.importer import load_snapshot
 from camfleet.inventory.tables import (
     BASELINE,
@@ -30,80 +29,29 @@ from camfleet.inventory.tables import (
     TRANSITION,
 )
 from camfleet.model import (
+    Approval,
+    BaselineReview,
     BaselineState,
     CameraRecord,
     CameraState,
     CameraTarget,
     DeviceIdentity,
+    Evidence,
     PointRecord,
     PointStatus,
     Reason,
+    ReferencePicture,
+    RefusedWrite,
     Status,
+    StoredBaseline,
     Transition,
+    WriteFence,
 )
 
 DETAIL_MAX = 1000  # the detail columns' width
 _IN_CHUNK = 5000  # ids per IN (...) list: well under SQLite's bound-parameter limit
 _IDENTITY = ("vendor", "model", "firmware", "serial", "hardware")
 EVIDENCE_KEEP = 5  # evidence pictures kept per camera (the newest)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBaseline:
-    """A camera's picture baseline for one mode: 'day' (colour) or 'ir' (night)."""
-
-    camera_id: str
-    mode: str
-    features: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable
-    thumbnail: bytes = b""
-    samples: int = 0
-    updated_at: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """What a camera showed when an image fault was confirmed, and what it should show (its baseline)."""
-
-    camera_id: str
-    at: float
-    status: Status
-    reason: Reason = Reason.NONE
-    thumbnail: bytes = b""  # small JPEG of the triggering frame
-    reference: bytes = b""  # small PNG of the baseline picture
-
-
-@dataclass(frozen=True, slots=True)
-class ReferencePicture:
-    """A camera's acceptance picture (验收照片): the view it was accepted with, as JPEG."""
-
-    camera_id: str
-    jpeg: bytes
-    source: str = ""  # where it came from (the imported file's name)
-    imported_at: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class BaselineReview:
-    """The poller's view of a camera's baseline: its state, why, since when, and (doubtful) the latest
-    doubtful picture as a small JPEG (≤ 320 px wide) for the review page."""
-
-    camera_id: str
-    state: BaselineState
-    reason: str = ""
-    since: float = 0.0
-    thumbnail: bytes | None = None
-    updated_at: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """A person approved a camera's baseline: who, when, why. ``id`` is given by the store (0 before)."""
-
-    camera_id: str
-    at: float
-    by: str = ""
-    note: str = ""
-    id: int = 0
 
 
 # Plain dict lookups: ``Status(text)`` costs ~1.2 µs per call through the enum machinery, and a coverage

@@ -29,7 +29,7 @@ from typing import Any
 
 from camfleet.config.vision import VisionConfig
 from camfleet.errors import CamfleetError
-from camfleet.inventory.store import Approval, StoredBaseline
+from camfleet.model import Approval, StoredBaseline
 from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.sink import PictureSink, ReviewSink
 from camfleet.vision import Baseline

@@ -31,8 +31,17 @@ from dataclasses import dataclass, replace
 
 from camfleet.config import CamfleetConfig
 from camfleet.errors import DeviceError, FrameError
-from camfleet.inventory.store import Evidence
-from camfleet.model import BaselineState, CameraTarget, CheckKind, FrameStats, ProbeResult, Reason, Status, Transition
+from camfleet.model import (
+    BaselineState,
+    CameraTarget,
+    CheckKind,
+    Evidence,
+    FrameStats,
+    ProbeResult,
+    Reason,
+    Status,
+    Transition,
+)
 from camfleet.probe.context import MediaInfo, ProbeContext
 from camfleet.probe.discovery import discover
 from camfleet.probe.frame import FrameMemory, FrameSettings, probe_frame

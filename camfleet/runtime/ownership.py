@@ -33,11 +33,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from camfleet.errors import CamfleetError, ConfigError
-from camfleet.inventory.fence import WriteFence
-from camfleet.model import CameraTarget
+from camfleet.model import CameraTarget, ClusterView, Won, WriteFence
 
 if TYPE_CHECKING:
-    from camfleet.inventory.leases import ClusterView, Won
     from camfleet.runtime.poller import Poller
     from camfleet.runtime.sink import StateSink
 

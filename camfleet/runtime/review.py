@@ -37,8 +37,7 @@ import enum
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 
-from camfleet.inventory.store import Approval, BaselineReview
-from camfleet.model import BaselineState, CameraState, FrameStats, Reason, Status
+from camfleet.model import Approval, BaselineReview, BaselineState, CameraState, FrameStats, Reason, Status
 from camfleet.vision import FrameSignature
 from camfleet.vision.alone import ALONE, MIN_PEERS
 

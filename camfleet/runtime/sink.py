@@ -13,9 +13,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from camfleet.inventory.fence import RefusedWrite, WriteFence
-from camfleet.inventory.store import Approval, BaselineReview, Evidence, ReferencePicture, StoredBaseline
-from camfleet.model import CameraState, Transition
+from camfleet.model import (
+    Approval,
+    BaselineReview,
+    CameraState,
+    Evidence,
+    ReferencePicture,
+    RefusedWrite,
+    StoredBaseline,
+    Transition,
+    WriteFence,
+)
 
 
 class StateSink(Protocol):

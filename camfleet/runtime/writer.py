@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from camfleet.errors import CamfleetError
-from camfleet.inventory.fence import RefusedWrite, WriteFence
-from camfleet.model import CameraState, Transition
+from camfleet.model import CameraState, RefusedWrite, Transition, WriteFence
 from camfleet.runtime.sink import StateSink
 
 log = logging.getLogger(__name__)

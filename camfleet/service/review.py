@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from camfleet.inventory.store import BaselineReview, Store
-from camfleet.model import BaselineState, CameraState, CameraTarget, Status
+from camfleet.inventory.store import Store
+from camfleet.model import BaselineReview, BaselineState, CameraState, CameraTarget, Status
 from camfleet.service.review_page import ReviewCard, render_review
 from camfleet.service.views import Inventory
 
