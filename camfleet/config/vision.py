@@ -6,7 +6,8 @@ from camfleet.config.base import Section
 
 
 class VisionConfig(Section):
-    """Frame analysis: decode scale, worker pool, baseline learning and the ratios that trigger faults."""
+    """Frame analysis: decode scale, worker pool, baseline learning, fault hysteresis, review and evidence (the
+    rules' thresholds are constants of ``vision/``, each beside its rule)."""
 
     enabled: bool = Field(True, title="Check pictures", description="Sample and judge frames at all.")
     workers: int = Field(

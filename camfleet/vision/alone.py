@@ -17,10 +17,10 @@ import numpy.typing as npt
 
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, mode_of
+from camfleet.vision.compare import BLACK_BRIGHTNESS
 from camfleet.vision.features import FrameSignature
 from camfleet.vision.peers import PeerView
 from camfleet.vision.verdict import (
-    BLACK_BRIGHTNESS,
     BLACK_CONTRAST,
     BLACK_DARK_SHARE,
     OVEREXPOSED_CLIPPED,

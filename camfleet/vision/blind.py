@@ -26,13 +26,13 @@ import numpy.typing as npt
 from camfleet.model import FrameStats, Status
 from camfleet.vision.baseline import MODES, Baseline
 from camfleet.vision.features import FrameSignature
-from camfleet.vision.verdict import Verdict
+from camfleet.vision.verdict import FEATURELESS_CONTRAST, Verdict
 
 BLIND_UNIFORM = 0.9  # ≥ 90 % of 8×8 blocks flat (a live scene, day or IR, measured 0.40–0.45)
 BLIND_EDGES = 0.01  # edge density (live scenes 0.03–0.04; covered/black 0.004)
 BLACK_CELLS = 20.0  # 75th percentile of cell mean luma (limited-range black is 16)
 SCENE_UNIFORM = 0.7  # a baseline flatter than this is no scene to be blind to ...
-SCENE_CONTRAST = 8.0  # ... unless it has contrast (FEATURELESS_CONTRAST) ...
+SCENE_CONTRAST = FEATURELESS_CONTRAST  # ... unless it has contrast ...
 SCENE_EDGES = 0.1  # ... and the picture lost all but this share of its few edges (a grey micrograph, the moon)
 
 

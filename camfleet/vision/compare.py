@@ -27,6 +27,9 @@ ECC_CRITERIA = (3, 60, 1e-4)  # cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS
 #: A sampled JPEG block whose mean luma moved more than this (levels) is not a requantisation: requantising
 #: a DC coefficient moves a block's mean by at most half the new DC step (q35: 23/16 ≈ 1.4 levels).
 REQUANT_MAX_SHIFT = 4.0
+#: Mean luma below which a picture (or a cell) is black: 0..~8 after JPEG, or 16 from encoders using limited
+#: range. Also the floor under a cell's luma when a cast is taken as a share of it.
+BLACK_BRIGHTNESS = 20.0
 #: Smooth trend removed before the requantisation score: running mean over this many blocks in order of
 #: their previous luma (an exposure change shifts blocks of equal luma equally, but smoothly in luma).
 REQUANT_TREND = 41
@@ -210,7 +213,7 @@ def align(reference: FloatArray, thumb: FloatArray) -> Alignment:
 def magenta_cells(reference: FloatArray, current: FloatArray, gain: float) -> FloatArray:
     """Per cell: magenta cast gained over the reference's (scaled by ``gain``), as a share of the cell's luma."""
     rise = current[..., 3] - reference[..., 3] * gain
-    return np.asarray(rise / np.maximum(current[..., 0], 20.0), np.float32)
+    return np.asarray(rise / np.maximum(current[..., 0], BLACK_BRIGHTNESS), np.float32)
 
 
 #: Cells whose reference luma std is under this carry too little detail to tell blur from noise.

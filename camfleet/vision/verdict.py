@@ -17,6 +17,7 @@ import numpy.typing as npt
 from camfleet.model import FrameStats, Reason, Status
 from camfleet.vision.baseline import DAY, IR, Baseline, ModeBaseline, mode_of
 from camfleet.vision.compare import (
+    BLACK_BRIGHTNESS,
     align,
     clean_detail_ratio,
     crisp_stability,
@@ -33,7 +34,6 @@ from camfleet.vision.features import GRID_SIZE, THUMB_SIZE, FrameSignature
 from camfleet.vision.paint import PaintMap, intact, outside, paint_map
 
 # Absolute rules.
-BLACK_BRIGHTNESS = 20.0  # mean luma; black is 0..~8 after JPEG, or 16 from encoders using limited range
 BLACK_CONTRAST = 3.0  # luma std; a dark but live frame keeps noise and some scene above it
 BLACK_DARK_SHARE = 0.97  # ... or all but an OSD caption ("NO VIDEO", the clock) is at black level
 BLACK_RESIDUAL = 0.4  # a faint scene matches beyond its vignette (too_dark ≥ 0.75); a flat black one ≤ 0.18
