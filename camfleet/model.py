@@ -104,7 +104,7 @@ STATUS_ZH: dict[Status, str] = {
     Status.AUTH_FAILED: "认证失败", Status.PROTOCOL_ERROR: "协议错误", Status.DEGRADED: "响应慢",
     Status.BLACK: "黑屏", Status.COVERED: "遮挡", Status.SPRAY: "喷涂", Status.DEFOCUSED: "失焦",
     Status.DISPLACED: "移位", Status.FROZEN: "画面冻结", Status.OVEREXPOSED: "过曝", Status.TOO_DARK: "过暗",
-    Status.IR_CUT_STUCK: "红外滤片故障", Status.CANNOT_JUDGE: "无法判断",
+    Status.IR_CUT_STUCK: "红外滤片卡滞", Status.CANNOT_JUDGE: "无法判断",
 }  # fmt: skip
 REASON_ZH: dict[Reason, str] = {
     Reason.NONE: "", Reason.REFUSED: "拒绝连接", Reason.TIMEOUT: "超时", Reason.UNREACHABLE: "不可达",

@@ -101,3 +101,16 @@ def test_rules_only_use_metrics_camfleet_exports() -> None:
     used = {name for expr in exprs for name in referenced_metric_names(expr)}
     assert len(used) >= 20
     assert used - (exposed_metric_names() | recorded_metric_names(rules)) == set()
+
+
+def test_every_status_has_its_words_and_every_image_fault_its_alert_name() -> None:
+    """Every status and reason has its Chinese words (status_words would fail on one without), and the image-fault
+    alert's summary names each image fault with exactly the words the reports use (it said 红外滤片卡滞 where the
+    reports said 红外滤片故障)."""
+    from camfleet.model import IMAGE_FAULTS, REASON_ZH, STATUS_ZH, Reason, Status
+
+    assert set(STATUS_ZH) == set(Status) and all(STATUS_ZH.values())
+    assert set(REASON_ZH) == set(Reason)
+    text = (PROM_DIR / "camfleet.alerts.yml").read_text(encoding="utf-8")
+    named = dict(re.findall(r'eq \$labels\.status \\"(\w+)\\" }}([^{]+){{', text))
+    assert named == {s.value: STATUS_ZH[s] for s in IMAGE_FAULTS}, named
