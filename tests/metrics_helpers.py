@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from camfleet.metrics.snapshot import PROBE_BUCKETS, Histogram, MetricsSnapshot, PollerStats
+from camfleet.metrics import PROBE_BUCKETS
+from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
 from camfleet.model import (
     BaselineState,
     CameraRecord,

@@ -54,7 +54,8 @@ async def _firing(session: aiohttp.ClientSession, prom: str) -> list[dict[str, o
 @pytest.mark.timeout(240)
 async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
     """Prometheus scrapes /metrics every second; one camera goes offline in the simulator; the shipped rule
-    fires with the camera's town and village joined from camfleet_camera_info, and no other camera alarms."""
+    fires with the camera's town and village joined from camfleet_camera_info, and no other camera alarms. The
+    check and database-write duration histograms the dashboards plot are filled (they were exported empty)."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(4, NET))
     import_inventory(f"sqlite:///{tmp_path / 'c.db'}", validate_file(inventory))
     cfg = CamfleetConfig.model_validate(
@@ -84,6 +85,7 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL, stderr=(tmp_path / "prom.log").open("wb"),
     )  # fmt: skip
     base = f"http://127.0.0.1:{prom_port}"
+    observed: dict[str, float] = {}
     try:
         await svc.start()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
@@ -109,6 +111,13 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
                 if firing:
                     break
                 await asyncio.sleep(1)
+            # The durations the poller-health dashboard plots: the checks' and the batched writes'.
+            for query in ('camfleet_probe_duration_seconds_count{kind="liveness"}',
+                          "camfleet_db_write_duration_seconds_count",
+                          'camfleet_probe_duration_seconds_bucket{kind="liveness",le="+Inf"}'):  # fmt: skip
+                async with session.get(f"{base}/api/v1/query", params={"query": query}) as r:
+                    found = (await r.json())["data"]["result"]
+                observed[query] = float(found[0]["value"][1]) if found else 0.0
     finally:
         prom.terminate()
         try:
@@ -122,3 +131,4 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
     labels = firing[0]["labels"]
     assert isinstance(labels, dict)
     assert labels["camera"] == "C42-1" and labels["town"] == "青石镇" and labels["village"] == "西河村"
+    assert all(value >= 4 for value in observed.values()), observed  # every camera checked, writes timed

@@ -9,7 +9,8 @@ from camfleet.metrics.cache import MetricsCache, Rendering
 from camfleet.metrics.collect import collect
 from camfleet.metrics.handler import make_metrics_handler
 from camfleet.metrics.render import CONTENT_TYPE, render_snapshot
-from camfleet.metrics.snapshot import DB_BUCKETS, PROBE_BUCKETS, Histogram, MetricsSnapshot, PollerStats
+from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
+from camfleet.runtime.fleet import DB_BUCKETS, PROBE_BUCKETS
 
 __all__ = [
     "CONTENT_TYPE",

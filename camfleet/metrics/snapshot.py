@@ -14,14 +14,8 @@ from dataclasses import dataclass, field
 from camfleet import __version__
 from camfleet.errors import CamfleetError
 from camfleet.model import CameraRecord, CameraState, CameraTarget, PointRecord
+from camfleet.runtime.fleet import DB_BUCKETS
 from camfleet.runtime.ownership import OwnershipStats
-
-#: Probe duration buckets (seconds): ONVIF liveness answers in ~10 ms on a LAN, 0.1–2 s over rural
-#: uplinks; frames take seconds. The call deadline is 5 s and the frame deadline 15 s.
-PROBE_BUCKETS: tuple[float, ...] = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0)
-
-#: Database write buckets (seconds): batched Core statements take tens of ms, PostgreSQL a few hundred.
-DB_BUCKETS: tuple[float, ...] = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 @dataclass(frozen=True, slots=True)

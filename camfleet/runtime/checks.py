@@ -103,7 +103,7 @@ class CheckRunner:
 
     def feed(self, result: ProbeResult) -> list[Transition]:
         """Give a result to the health machine; persist and announce what changed."""
-        self.fleet.count_probe(result.kind, result.status)
+        self.fleet.count_probe(result.kind, result.status, result.latency_s)
         transitions = self.health.observe(result, self.clock())
         self.writer.record([result.camera_id, *(t.camera_id for t in transitions)], transitions)
         self.fleet.counters.transitions += len(transitions)

@@ -363,6 +363,7 @@ class Poller:
         c.write_dropped = self.writer.dropped
         c.write_failures = self.writer.failures
         c.write_refused = self.writer.refused
+        c.write_duration = self.writer.durations
         c.last_write_at = self.writer.last_write_at
 
     # ------------------------------------------------------------------ one-off sweep

@@ -17,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from camfleet.errors import CamfleetError
 from camfleet.model import CameraState, RefusedWrite, Transition, WriteFence
+from camfleet.runtime.fleet import DB_BUCKETS, Durations
 from camfleet.runtime.sink import StateSink
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class StateWriter:
         self.dropped = 0
         self.failures = 0
         self.last_write_at = 0.0
+        self.durations = Durations(DB_BUCKETS)  # how long each stored batch took (failed ones not counted)
         self.last_error = ""
         self.refused = 0  # camera states the database refused: their lease had moved to another owner
         #: a cluster member's fencing tokens, asked for at each flush (None: write unfenced, one instance)
@@ -94,10 +97,12 @@ class StateWriter:
                 # One transaction: a crash cannot store a transition without its state (which would make the
                 # restarted poller announce it again), and a retry after a lost acknowledgement is skipped by
                 # the transitions' idempotency key.
+                started = time.monotonic()
                 if self.fence is None:
                     refused = await asyncio.to_thread(sink.write_batch, batch, snapshot)
                 else:
                     refused = await asyncio.to_thread(sink.write_batch, batch, snapshot, self.fence())
+                self.durations.observe(time.monotonic() - started)
         except CamfleetError as exc:
             self._restore(batch, ids, exc)
             return False

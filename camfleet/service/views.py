@@ -15,10 +15,10 @@ from typing import Any
 from camfleet.coverage import build_report, parse_window, render_html, report_to_json
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
-from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
+from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
 from camfleet.model import BaselineState, CameraRecord, CameraState, PointRecord
 from camfleet.runtime.camera_json import camera_json as target_json
-from camfleet.runtime.fleet import FleetState
+from camfleet.runtime.fleet import Durations, FleetState
 from camfleet.runtime.ownership import OwnershipStats
 
 
@@ -67,7 +67,14 @@ def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
         config_last_reload_at=svc.last_reload_at,
         transitions=c.transitions,
         started_at=fleet.started_at,
+        probe_duration={kind: _histogram(d) for kind, d in c.probe_duration.items()},
+        db_write=_histogram(c.write_duration),
     )
+
+
+def _histogram(durations: Durations) -> Histogram:
+    """The runtime's per-bucket counts as the metrics layer's cumulative histogram."""
+    return Histogram(durations.bounds, durations.cumulative(), durations.sum, durations.count)
 
 
 def metrics_snapshot(
