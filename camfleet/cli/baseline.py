@@ -21,6 +21,8 @@ from rich.text import Text
 
 from camfleet.cli.app import EXIT_USAGE, app, err_console, errors_as_messages, fail, get_config
 from camfleet.cli.app import out_console as out
+from camfleet.inventory.approvals import REVIEW_ORDER, awaiting, check_area
+from camfleet.inventory.approvals import pending as pending_approvals
 from camfleet.model import BaselineState
 
 if TYPE_CHECKING:
@@ -36,8 +38,6 @@ baseline_app = typer.Typer(
 )
 app.add_typer(baseline_app, name="baseline")
 
-#: The states a person should look at, worst first.
-REVIEW_ORDER = (BaselineState.DOUBTFUL, BaselineState.PROVISIONAL)
 STATE_WORDS = {BaselineState.DOUBTFUL: "存疑 doubtful", BaselineState.PROVISIONAL: "待确认 provisional"}
 MAX_PROBLEM_LINES = 200
 
@@ -139,9 +139,7 @@ def import_(
 # --------------------------------------------------------------------------------------------- review
 def _pending(reviews: dict[str, BaselineReview], store: Store) -> set[str]:
     """Cameras approved after the poller last wrote their state: the approval waits for the poller."""
-    return {
-        a.camera_id for a in store.approvals() if a.camera_id in reviews and a.at >= reviews[a.camera_id].updated_at
-    }
+    return pending_approvals(reviews, store.approvals())
 
 
 def review_rows(
@@ -149,28 +147,12 @@ def review_rows(
     town: str | None = None, village: str | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The cameras awaiting a person, doubtful first, then by town, village, since, camera."""
-    rank = {state.value: i for i, state in enumerate(REVIEW_ORDER)}
-    rows: list[dict[str, Any]] = []
-    for r in reviews.values():
-        if r.state.value not in rank:
-            continue
-        t = targets.get(r.camera_id)
-        where = _where(t)
-        if (town is not None and where[0] != town) or (village is not None and where[1] != village):
-            continue
-        rows.append({
-            "camera": r.camera_id, "town": where[0], "village": where[1], "point_id": t.point_id if t else "",
-            "state": r.state.value, "reason": r.reason, "since": r.since, "approval_pending": r.camera_id in pending,
-        })  # fmt: skip
-    rows.sort(key=lambda x: (rank[x["state"]], x["town"], x["village"], x["since"], x["camera"]))
-    return rows
-
-
-def _check_area(targets: dict[str, CameraTarget], town: str | None, village: str | None) -> None:
-    if town is not None and not any(t.town == town for t in targets.values()):
-        fail(f"unknown town {escape(town)!r}", code=EXIT_USAGE)
-    if village is not None and not any(t.village == village and town in (None, t.town) for t in targets.values()):
-        fail(f"unknown village {escape(village)!r}" + (f" in {escape(town)}" if town else ""), code=EXIT_USAGE)
+    return [
+        {"camera": a.review.camera_id, "town": a.town, "village": a.village, "point_id": a.point_id,
+         "state": a.review.state.value, "reason": a.review.reason, "since": a.review.since,
+         "approval_pending": a.review.camera_id in pending}
+        for a in awaiting(reviews, targets, town, village)
+    ]  # fmt: skip
 
 
 @baseline_app.command("review")
@@ -187,7 +169,7 @@ def review(
     """
     with errors_as_messages(), _store() as store:
         targets = {t.camera_id: t for t in store.load_targets()}
-        _check_area(targets, town, village)
+        check_area(targets, town, village)
         reviews = store.reviews()
         rows = review_rows(reviews, targets, _pending(reviews, store), town, village)
     counts = Counter(r["state"] for r in rows)
@@ -258,23 +240,15 @@ def approve(
     ids = list(dict.fromkeys(cameras or []))
     if not ids and village is None and town is None:
         fail("name cameras, or --village / --town", code=EXIT_USAGE)
-    from camfleet.model import Approval
+    from camfleet.inventory.approvals import approve as store_approval
 
     who = approver(by)
+    now = time.time()
     with errors_as_messages(), _store() as store:
-        targets = {t.camera_id: t for t in store.load_targets()}
-        unknown = [cid for cid in ids if cid not in targets]
-        if unknown:
-            fail(f"not cameras in the inventory: {escape(', '.join(unknown))}; nothing approved", code=EXIT_USAGE)
-        if village is not None or town is not None:
-            _check_area(targets, town, village)
-            reviews = store.reviews()
-            ids += [r["camera"] for r in review_rows(reviews, targets, set(), town, village) if r["camera"] not in ids]
-        if not ids:
-            out.print("nothing to approve: no doubtful or provisional baseline there", highlight=False)
-            return
-        now = time.time()
-        store.add_approvals([Approval(cid, now, who, note) for cid in ids])
+        ids = store_approval(store, ids, by=who, note=note, town=town, village=village, now=now)
+    if not ids:
+        out.print("nothing to approve: no doubtful or provisional baseline there", highlight=False)
+        return
     shown = ", ".join(ids[:20]) + (f" … +{len(ids) - 20}" if len(ids) > 20 else "")
     out.print(f"approved {len(ids)} camera(s) as {who} at {_local(now)}: {shown}", highlight=False, markup=False)
 

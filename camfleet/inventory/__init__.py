@@ -5,4 +5,5 @@
 - ``diff`` / ``importer``: plan and apply an import in one transaction; export
 - ``tables`` / ``migrations``: the schema; ``db``: engines, schema checks, ``upgrade``
 - ``store``: ``Store(url)``, the API the runtime, metrics and coverage use
+- ``approvals``: which cameras await a person's review, and storing an approval (CLI and /review share it)
 """
