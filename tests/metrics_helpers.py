@@ -127,6 +127,7 @@ def small_snapshot() -> MetricsSnapshot:
         config_reloads_failed=1,
         config_last_reload_ok=False,
         config_last_reload_at=NOW - 3600,
+        web_write_refused={"cross_site": 2, "token": 0, "wrong_credentials": 1},
         transitions=13,
         db_write_failures=1,
         started_at=NOW - 7200,

@@ -107,7 +107,7 @@ async def _serve(store: Store, inventory: Inventory, states: dict[str, CameraSta
         camera=lambda cid: camera_json(targets[cid], states.get(cid)) if cid in targets else None,
         ready=lambda: True,
         villages=villages,
-        review_html=lambda: review.html(lambda: states, inventory, hostile("巳题")),
+        review_html=lambda token: review.html(lambda: states, inventory, hostile("巳题"), token),
         review_picture=review.picture,
     )
     server = TestServer(make_app(deps), host="127.0.0.1")

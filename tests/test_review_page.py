@@ -165,7 +165,7 @@ async def _sheet_server(tmp_path: Path) -> tuple[TestServer, ReviewViews]:
     deps = WebDeps(
         metrics=unused, coverage_html=unused, coverage_json=unused, cameras=list, camera=lambda _: None,  # type: ignore[arg-type]
         ready=lambda: True,
-        review_html=lambda: views.html(lambda: states, Inventory(points, cameras), "青石镇 基线审核 review"),
+        review_html=lambda token: views.html(lambda: states, Inventory(points, cameras), "青石镇 审核", token),
         review_picture=views.picture,
     )  # fmt: skip
     server = TestServer(make_app(deps), host="127.0.0.1")

@@ -65,6 +65,14 @@ def poller_families(stats: PollerStats, taken_at: float) -> list[AnyFamily]:
         "Camera states the database refused to store because their lease had moved to another instance.",
     )
     refused.add((), stats.db_write_refused)
+    web_refused = counter(
+        "camfleet_web_write_refused_total",
+        "Web write actions (approving baselines) refused, by reason: method, disabled, no_credentials, "
+        "wrong_credentials, cross_site, token, invalid.",
+        "reason",
+    )
+    for reason, n in sorted(stats.web_write_refused.items()):
+        web_refused.add((reason,), n)
     build = gauge("camfleet_build_info", "Version of camfleet and Python (value 1).", "version", "python")
     build.add((stats.version, stats.python), 1.0)
-    return [*families, db, reloads, transitions, failures, dropped, refused, build]
+    return [*families, db, reloads, transitions, failures, dropped, refused, web_refused, build]

@@ -69,6 +69,7 @@ class PollerStats:
     config_reloads_failed: int = 0
     config_last_reload_ok: bool = True
     config_last_reload_at: float = 0.0  # unix time of the last successful (re)load
+    web_write_refused: Mapping[str, int] = field(default_factory=dict)  # web write actions refused, by reason
     transitions: int = 0  # camera status changes since start
     started_at: float = 0.0  # unix time the poller started
     version: str = __version__

@@ -42,7 +42,7 @@ from camfleet.service.views import (
     metrics_snapshot,
 )
 from camfleet.sockets import bind_error
-from camfleet.web import WebDeps, make_app, parse_listen
+from camfleet.web import ApproveRequest, WebDeps, WriteGuard, make_app, parse_listen
 
 log = logging.getLogger("camfleet.service")
 
@@ -77,6 +77,7 @@ class Service:
         self.cluster: ClusterMember | None = None
         self.solo: SoloClaim | None = None
         self._runner: web.AppRunner | None = None
+        self._auth: tuple[str, str] | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.bound: tuple[str, int] | None = None
@@ -85,8 +86,10 @@ class Service:
     async def start(self) -> None:
         """Open the store, load the inventory, start polling, listen; then tell systemd we are ready."""
         self.credentials = load_credentials(self.cfg.credentials.file)
+        self._auth = self._basic_auth()
         if self.configure_logging:
-            setup_logging(self.cfg.logging.level, self.cfg.logging.format, self.credentials.secrets())
+            web_secret = [self._auth[1]] if self._auth else []
+            setup_logging(self.cfg.logging.level, self.cfg.logging.format, [*self.credentials.secrets(), *web_secret])
         self.store = await asyncio.to_thread(Store, self.cfg.database.url)
         clustered = self.cfg.cluster.enabled
         if not clustered:  # one service per database, unless they share it as a cluster
@@ -125,7 +128,7 @@ class Service:
     async def _start_web(self) -> None:
         assert self.poller is not None and self.metrics is not None
         host, port = parse_listen(self.listen)
-        auth = self._basic_auth()
+        auth = self._auth
         deps = WebDeps(
             metrics=make_metrics_handler(self.metrics),
             coverage_html=self._coverage_html,
@@ -138,6 +141,8 @@ class Service:
             basic_auth=auth,
             review_html=self._review_html,
             review_picture=self._review_picture,
+            review_approve=self._review_approve,
+            guard=WriteGuard(auth, self.stats.web_write_refused),
         )
         self._runner = web.AppRunner(make_app(deps), access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -161,6 +166,8 @@ class Service:
             password = Path(web_cfg.basic_auth_password_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"web.basic_auth_password_file: cannot read: {exc.strerror}") from None
+        if not password:  # an empty password would let anyone who knows the user name write
+            raise ConfigError("web.basic_auth_password_file: the file is empty")
         return web_cfg.basic_auth_user, password
 
     def _ssl_context(self) -> ssl.SSLContext | None:
@@ -204,10 +211,14 @@ class Service:
         assert self.coverage is not None
         return await self.coverage.json(self._report_states, self.inventory, town)
 
-    async def _review_html(self) -> str:
+    async def _review_html(self, token: str | None) -> str:
         assert self.review is not None
         title = f"{self.cfg.web.district or 'camfleet'} 基线审核 baseline review"
-        return await self.review.html(self._report_states, self.inventory, title)
+        return await self.review.html(self._report_states, self.inventory, title, token)
+
+    async def _review_approve(self, wanted: ApproveRequest) -> list[str]:
+        assert self.review is not None
+        return await self.review.approve(wanted)
 
     async def _review_picture(self, camera_id: str, kind: str) -> bytes | None:
         assert self.review is not None

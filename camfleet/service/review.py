@@ -7,6 +7,10 @@ picture camfleet has of it: its acceptance picture, else the baseline picture sa
 (``Evidence.reference``: what camfleet had learned as its healthy view). Ok cameras have no stored
 "latest" picture (the poller keeps only doubtful and faulty ones), so these are the peers' pictures there are.
 
+Each camera, and each village, has an approve button: ``POST /review/approve`` (behind the web app's
+``WriteGuard``) stores the approval through ``inventory.approvals.approve``, as ``camfleet baseline approve``
+does, with the authenticated user as who.
+
 Every database read runs in a thread (``asyncio.to_thread``); the reviews are cached for ``max_age_s``.
 """
 
@@ -18,10 +22,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from camfleet.inventory.approvals import approve, pending
 from camfleet.inventory.store import Store
 from camfleet.model import BaselineReview, BaselineState, CameraState, CameraTarget, Status
 from camfleet.service.review_page import ReviewCard, render_review
 from camfleet.service.views import Inventory
+from camfleet.web import ApproveRequest
 
 #: States a person should look at, worst first.
 ORDER = (BaselineState.DOUBTFUL, BaselineState.PROVISIONAL)
@@ -67,7 +73,7 @@ class ReviewViews:
         self.store = store
         self.max_age_s = max_age_s
         self._reviews: tuple[float, dict[str, BaselineReview]] | None = None
-        self._page: tuple[float, str] | None = None
+        self._pages: dict[str | None, tuple[float, str]] = {}  # by form token (None: writing is off)
         self._lock = asyncio.Lock()
 
     async def reviews(self) -> dict[str, BaselineReview]:
@@ -82,19 +88,31 @@ class ReviewViews:
                 self._reviews = hit
             return hit[1]
 
-    async def html(self, states: Callable[[], dict[str, CameraState]], inventory: Inventory, title: str) -> str:
+    async def html(
+        self, states: Callable[[], dict[str, CameraState]], inventory: Inventory, title: str, token: str | None = None
+    ) -> str:
         """The contact sheet, at most ``max_age_s`` old (``states()`` is called on the loop: a copy the thread
-        can read)."""
-        page = self._page
+        can read); its approve forms carry ``token``, or are disabled when it is None (writing is off)."""
+        page = self._pages.get(token)
         if page is not None and time.monotonic() - page[0] < self.max_age_s:
             return page[1]
         reviews = await self.reviews()
-        html = await asyncio.to_thread(self._build, reviews, states(), inventory, title)
-        self._page = (time.monotonic(), html)
+        html = await asyncio.to_thread(self._build, reviews, states(), inventory, title, token)
+        self._pages[token] = (time.monotonic(), html)
         return html
 
+    async def approve(self, wanted: ApproveRequest) -> list[str]:
+        """Store a person's approval as ``camfleet baseline approve`` does (``inventory.approvals.approve``);
+        the page is rebuilt at its next view, showing the approval as pending until the poller applies it."""
+        ids = await asyncio.to_thread(
+            approve, self.store, list(wanted.cameras), by=wanted.by, note=wanted.note, town=wanted.town,
+            village=wanted.village,
+        )  # fmt: skip
+        self._pages.clear()
+        return ids
+
     def _build(self, reviews: dict[str, BaselineReview], states: dict[str, CameraState], inventory: Inventory,
-               title: str) -> str:  # fmt: skip
+               title: str, token: str | None) -> str:  # fmt: skip
         points = {p.point_id: p for p in inventory.points}
         targets = [c.target(points[c.point_id]) for c in inventory.cameras if c.point_id in points]
         where = {t.camera_id: t for t in targets}
@@ -102,6 +120,7 @@ class ReviewViews:
         shown = ordered[:MAX_CARDS]
         refs = set(self.store.references([r.camera_id for r in shown]))
         peers = _PeerFinder(self.store, targets, states)
+        waiting = pending(reviews, self.store.approvals())
         cards = []
         for r in shown:
             t = where.get(r.camera_id)
@@ -112,13 +131,16 @@ class ReviewViews:
                     point_id=t.point_id if t else "", state=r.state, reason=r.reason, since=r.since,
                     status=state.status if state else Status.UNKNOWN, status_detail=state.detail if state else "",
                     has_latest=bool(r.thumbnail), has_reference=r.camera_id in refs,
+                    approval_pending=r.camera_id in waiting,
                     peers=() if r.camera_id in refs or t is None else tuple(
                         (p.camera_id, p.kind) for p in peers.of(t)
                     ),
                 )
             )  # fmt: skip
         counts = Counter(r.state for r in ordered)
-        return render_review(cards, counts, len(ordered) - len(shown), title=title, generated_at=time.time())
+        awaiting = Counter((t.town, t.village) for r in ordered if (t := where.get(r.camera_id)))
+        return render_review(cards, counts, len(ordered) - len(shown), title=title, generated_at=time.time(),
+                             token=token, awaiting=awaiting)  # fmt: skip
 
     async def picture(self, camera_id: str, kind: str) -> bytes | None:
         """One picture of the page: ``latest`` (the doubtful picture), ``reference`` (the acceptance picture)
@@ -136,7 +158,7 @@ class ReviewViews:
     def forget(self) -> None:
         """Drop the cached reviews and page (after a reload, or when a test wants the newest)."""
         self._reviews = None
-        self._page = None
+        self._pages.clear()
 
 
 def _learned(store: Store, camera_id: str) -> bytes | None:

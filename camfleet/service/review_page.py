@@ -1,6 +1,8 @@
 """``render_review``: the /review contact sheet as one HTML page (pictures by URL, no script).
 
-Every name, reason and detail is escaped; picture URLs carry the camera id percent-encoded. Words are in
+Every name, reason and detail is escaped; picture URLs carry the camera id percent-encoded. Each camera and
+each village has an approve form (``POST /review/approve`` with the user's form token); with no token (writing
+is off) the buttons are disabled and one line says how to enable them. Words are in
 Chinese first, with the status words camfleet uses everywhere (``covered``, ``cannot_judge``…) beside them.
 """
 
@@ -14,6 +16,8 @@ from urllib.parse import quote
 from camfleet.coverage.fmt import local
 from camfleet.coverage.html_out import CSS as COVERAGE_CSS
 from camfleet.model import STATUS_ZH, BaselineState, Status
+from camfleet.web import APPROVE_PATH, MAX_NOTE
+from camfleet.web.guard import HOW_TO_ENABLE
 
 STATE_WORDS = {
     BaselineState.DOUBTFUL: "存疑 doubtful",
@@ -34,6 +38,8 @@ figcaption{font-size:12px;color:#555;margin-top:2px}.none{width:320px;height:180
 display:flex;align-items:center;justify-content:center;font-size:13px}
 .info{min-width:220px;font-size:13px}.info .id{font-size:16px;font-weight:600}.info code{font-size:12px}
 h3{font-size:15px;margin:14px 0 6px}
+form.approve{margin:6px 0}form.approve input[type=text]{width:200px}
+form.approve button{font-weight:600}.pending{color:#2e7d32;font-weight:600}
 """
 )
 
@@ -54,6 +60,7 @@ class ReviewCard:
     has_latest: bool
     has_reference: bool
     peers: tuple[tuple[str, str], ...]  # (camera id, "reference" | "learned")
+    approval_pending: bool = False  # approved after the poller last wrote its state: waits for the poller
 
 
 def _e(value: object) -> str:
@@ -76,7 +83,21 @@ def _none(text: str) -> str:
     return f'<figure><div class="none">{_e(text)}</div></figure>'
 
 
-def _card(c: ReviewCard) -> str:
+def _form(token: str | None, fields: Mapping[str, str], label: str) -> str:
+    """An approve form posting ``fields`` and an optional note; disabled (and without a token) when writing is
+    off."""
+    hidden = "".join(f'<input type="hidden" name="{_e(k)}" value="{_e(v)}">' for k, v in fields.items())
+    off = " disabled" if token is None else ""
+    if token is not None:
+        hidden = f'<input type="hidden" name="token" value="{_e(token)}">' + hidden
+    return (
+        f'<form class="approve" method="post" action="{APPROVE_PATH}">{hidden}'
+        f'<input type="text" name="note" maxlength="{MAX_NOTE}" placeholder="备注 note (可选 optional)"{off}> '
+        f'<button type="submit"{off}>{_e(label)}</button></form>'
+    )
+
+
+def _card(c: ReviewCard, token: str | None) -> str:
     latest = _figure(c.camera_id, "latest", "最新存疑画面 latest doubtful picture") if c.has_latest else _none(
         "无存疑画面 no doubtful picture stored"
     )  # fmt: skip
@@ -96,12 +117,15 @@ def _card(c: ReviewCard) -> str:
         f"<div>状态 status: <b>{_e(status)}</b></div>{detail}"
         f"<div>原因 reason: {_e(c.reason or '—')}</div>"
         f"<div>自 since: {_e(local(c.since))}</div>"
-        f"<div>批准 approve: <code>camfleet baseline approve {_e(c.camera_id)}</code></div></div>"
+        + ('<div class="pending">已批准, 待生效 approved, waiting for the poller</div>' if c.approval_pending else "")
+        + f"<div>批准 approve: <code>camfleet baseline approve {_e(c.camera_id)}</code></div>"
+        + _form(token, {"camera": c.camera_id}, "批准 approve")
+        + "</div>"
     )
     return f'<div class="row {_e(c.state.value)}">{latest}{"".join(beside)}{info}</div>'
 
 
-def _sections(cards: Sequence[ReviewCard]) -> str:
+def _sections(cards: Sequence[ReviewCard], token: str | None, awaiting: Mapping[tuple[str, str], int]) -> str:
     parts: list[str] = []
     last: tuple[BaselineState | None, str, str] = (None, "", "")
     for c in cards:
@@ -111,15 +135,21 @@ def _sections(cards: Sequence[ReviewCard]) -> str:
             last = (c.state, "", "")
         if (c.town, c.village) != last[1:]:
             parts.append(f"<h3>{_e(c.town)} / {_e(c.village)}</h3>")
+            n = awaiting.get((c.town, c.village), 0)
+            if n:
+                label = f"批准本村全部 {n} 台待审 approve all {n} awaiting review in {c.village}"
+                parts.append(_form(token, {"town": c.town, "village": c.village}, label))
             last = (c.state, c.town, c.village)
-        parts.append(_card(c))
+        parts.append(_card(c, token))
     return '<div class="sheet">' + "".join(parts) + "</div>"
 
 
 def render_review(
-    cards: Sequence[ReviewCard], counts: Mapping[BaselineState, int], more: int, *, title: str, generated_at: float
-) -> str:
-    """The contact sheet; ``counts`` are every camera awaiting review, ``more`` those not shown."""
+    cards: Sequence[ReviewCard], counts: Mapping[BaselineState, int], more: int, *, title: str, generated_at: float,
+    token: str | None = None, awaiting: Mapping[tuple[str, str], int] | None = None,
+) -> str:  # fmt: skip
+    """The contact sheet; ``counts`` are every camera awaiting review, ``more`` those not shown; ``token`` the
+    approve forms' token (None: writing is off); ``awaiting`` cameras awaiting review by (town, village)."""
     doubtful, provisional = counts.get(BaselineState.DOUBTFUL, 0), counts.get(BaselineState.PROVISIONAL, 0)
     summary = (
         f'<p>存疑 doubtful <b class="bad">{doubtful}</b> · 待确认 provisional <b>{provisional}</b> · '
@@ -127,9 +157,18 @@ def render_review(
         '<p class="muted small">存疑: 首批画面未通过无基线检查, 未学习, 计为不完好, 需人工查看。'
         "Doubtful: the first pictures failed the checks that need no baseline; nothing was learned; the camera "
         "counts as not working until a person looks. 待确认: learned from pictures that passed, nobody looked yet. "
-        "Approve with <code>camfleet baseline approve CAMERA… | --village V | --town T</code>.</p>"
+        "Approve with the buttons or <code>camfleet baseline approve CAMERA… | --village V | --town T</code>.</p>"
     )
-    body = _sections(cards) if cards else '<p class="good">没有待审核的摄像机。Nothing to review.</p>'
+    if token is None:
+        summary += (
+            '<p class="muted small">网页批准未启用 approving here is off: writing needs authentication, '
+            f"{_e(HOW_TO_ENABLE)} (docs/operations.md).</p>"
+        )
+    body = (
+        _sections(cards, token, awaiting or {})
+        if cards
+        else '<p class="good">没有待审核的摄像机。Nothing to review.</p>'
+    )
     tail = (
         f'<p class="muted">… 另有 {more} 台未显示 {more} more not shown: <code>camfleet baseline review</code></p>'
         if more

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ class ServiceStats:
     reloads_failed: int = 0
     last_reload_ok: bool = True
     last_reload_at: float = 0.0
+    #: web write actions refused, by reason (the web app's ``WriteGuard`` counts into it)
+    web_write_refused: Counter[str] = dataclasses.field(default_factory=Counter)
 
 
 def copy_states(fleet: FleetState) -> dict[str, CameraState]:
@@ -65,6 +68,7 @@ def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
         config_reloads_failed=svc.reloads_failed,
         config_last_reload_ok=svc.last_reload_ok,
         config_last_reload_at=svc.last_reload_at,
+        web_write_refused=dict(svc.web_write_refused),
         transitions=c.transitions,
         started_at=fleet.started_at,
         probe_duration={kind: _histogram(d) for kind, d in c.probe_duration.items()},

@@ -3,6 +3,10 @@
 The app knows nothing of the poller's internals: the service hands it a ``WebDeps`` of callables.
 Everything that costs CPU at fleet scale (metrics rendering, coverage building) is done by those callables
 off the event loop.
+
+Every endpoint reads, except the write actions in ``WRITE_PATHS`` (``POST /review/approve``): those pass the
+``WriteGuard`` (``guard.py``: authentication always, same origin, form token), which logs and counts every
+refusal.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,11 +22,32 @@ from typing import Any
 from aiohttp import web
 
 from camfleet.config.web import parse_listen
+from camfleet.errors import UsageError
+from camfleet.web.guard import WriteGuard
 
-__all__ = ["WebDeps", "make_app", "parse_listen"]
+__all__ = ["ApproveRequest", "WebDeps", "WriteGuard", "make_app", "parse_listen"]
+
+log = logging.getLogger("camfleet.web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PICTURE_KINDS = frozenset({"latest", "reference", "learned"})
+#: The write actions: the Basic auth middleware leaves them to the ``WriteGuard``, which logs who was refused.
+APPROVE_PATH = "/review/approve"
+WRITE_PATHS = frozenset({APPROVE_PATH})
+MAX_NOTE = 500  # characters of an approval's note
+MAX_NAME = 200  # characters of a camera, town or village name in a form (the database allows 64 for an id)
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveRequest:
+    """A person approving baselines on /review: these cameras, or every camera awaiting review in the village
+    (of the town); ``by`` is the authenticated user."""
+
+    cameras: tuple[str, ...]
+    town: str | None
+    village: str | None
+    by: str
+    note: str
 
 
 @dataclass
@@ -37,9 +63,14 @@ class WebDeps:
     status: Callable[[], dict[str, Any]] = field(default=lambda: {})
     villages: Callable[[str | None], Awaitable[list[dict[str, Any]]]] | None = None
     basic_auth: tuple[str, str] | None = None  # (user, password); None: open
-    review_html: Callable[[], Awaitable[str]] | None = None
+    #: the /review page given the form token of its user (None: writing is off, the buttons are disabled)
+    review_html: Callable[[str | None], Awaitable[str]] | None = None
     #: (camera id, "latest" | "reference" | "learned") -> JPEG bytes, None when there is no such picture
     review_picture: Callable[[str, str], Awaitable[bytes | None]] | None = None
+    #: store an approval; returns the camera ids approved; ``UsageError`` for unknown cameras or area
+    review_approve: Callable[[ApproveRequest], Awaitable[list[str]]] | None = None
+    #: the guard of the write actions (None: one is made from ``basic_auth``)
+    guard: WriteGuard | None = None
 
 
 def _json(data: object, status: int = 200) -> web.Response:
@@ -56,8 +87,9 @@ def _auth_middleware(user: str, password: str) -> Any:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        # Liveness stays open so that systemd/probes need no secret (it reveals nothing).
-        if request.path != "/-/healthy":
+        # Liveness stays open so that systemd/probes need no secret (it reveals nothing). The write actions check
+        # the credentials themselves, so that a refusal is logged with who and where.
+        if request.path != "/-/healthy" and request.path not in WRITE_PATHS:
             header = request.headers.get("Authorization", "")
             given = header[6:] if header.startswith("Basic ") else ""
             if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -68,8 +100,10 @@ def _auth_middleware(user: str, password: str) -> Any:
 
 
 #: Sent with every response, errors included: no content-type sniffing (a reflected name in a text/plain 404 stays
-#: text), no framing by another site (the pages show camera pictures and names), no address of these pages sent on.
-SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+#: text), no framing by another site (the pages show camera pictures and names), no address of these pages sent to
+#: another site. ``same-origin``, not ``no-referrer``: under ``no-referrer`` a browser posts the page's own forms
+#: with ``Origin: null``, which the write guard must refuse as it refuses any other unknown origin.
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 
 async def _safe_headers(_: web.Request, response: web.StreamResponse) -> None:
@@ -79,6 +113,7 @@ async def _safe_headers(_: web.Request, response: web.StreamResponse) -> None:
 def make_app(deps: WebDeps) -> web.Application:
     """Build the aiohttp application serving every endpoint of camfleet."""
     middlewares = [_auth_middleware(*deps.basic_auth)] if deps.basic_auth else []
+    guard = deps.guard if deps.guard is not None else WriteGuard(deps.basic_auth)
     app = web.Application(middlewares=middlewares, client_max_size=64 * 1024)
     app.on_response_prepare.append(_safe_headers)
 
@@ -129,7 +164,29 @@ def make_app(deps: WebDeps) -> web.Application:
     async def review(_: web.Request) -> web.Response:
         if deps.review_html is None:
             raise web.HTTPNotFound(text="no review page here")
-        return web.Response(text=await deps.review_html(), content_type="text/html", charset="utf-8")
+        # With Basic auth on, the middleware let only the configured user this far: the token is theirs.
+        html = await deps.review_html(guard.token())
+        return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+    async def review_approve(request: web.Request) -> web.Response:
+        user, form = await guard.check(request)
+        if deps.review_approve is None:
+            raise web.HTTPNotFound(text="no review page here")
+        cameras = tuple(v.strip() for v in form.getall("camera", []) if isinstance(v, str) and v.strip())
+        town, village, note = (str(form.get(k, "")).strip() for k in ("town", "village", "note"))
+        wanted = ApproveRequest(cameras, town or None, village or None, user, note)
+        try:
+            if len(note) > MAX_NOTE or any(len(x) > MAX_NAME for x in (*cameras, town, village)):
+                raise UsageError(f"a note is at most {MAX_NOTE} characters, a name at most {MAX_NAME}")
+            approved = await deps.review_approve(wanted)
+        except UsageError as exc:
+            guard.refuse(request, user, "invalid", web.HTTPBadRequest(text=f"nothing approved: {exc}\n"))
+        log.info(
+            f"approved {len(approved)} baseline(s) on the web as {user}",
+            extra={"user": user, "remote": request.remote or "unknown", "cameras": ",".join(approved[:20]),
+                   "count": len(approved), "town": town, "village": village, "note": note},
+        )  # fmt: skip
+        raise web.HTTPSeeOther("/review")
 
     async def review_picture(request: web.Request) -> web.Response:
         kind = request.match_info["kind"]
@@ -162,6 +219,7 @@ def make_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/metrics", deps.metrics)
     app.router.add_get("/coverage", coverage)
     app.router.add_get("/review", review)
+    app.router.add_route("*", APPROVE_PATH, review_approve)  # any method: the guard refuses and logs the rest
     app.router.add_get("/review/{camera_id}/{kind}.jpg", review_picture)
     app.router.add_get("/api/coverage", coverage_json)
     app.router.add_get("/api/cameras", cameras)
