@@ -11,10 +11,13 @@ inert in the forms and round-trip exactly.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import logging
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,9 +27,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from escaping_helpers import Parsed, assert_inert, hostile
 from service_helpers import GROUP, camera_rows, free_port, write_inventory
+from system_helpers import need
 
 from camfleet.config import CamfleetConfig
 from camfleet.inventory.importer import import_inventory
@@ -42,6 +47,7 @@ from camfleet.web.guard import origin_of
 NET = 197  # cameras C197-0..5 on 127.40.197.x (nothing listens there): 东岭村 has the even ones, 西河村 the odd
 USER, PASSWORD = "ops", "web-Pass-7xq"
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def basic(user: str, password: str) -> str:
@@ -346,3 +352,113 @@ class _Forms(HTMLParser):
 def _forms(html: str) -> list[dict[str, str]]:
     """The hidden fields of each form of a page."""
     return _Forms(html).forms
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol (a websocket on 127.0.0.1): one page, with Basic
+    auth sent as an extra header, as a browser does once the person has typed the password."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.proc, self.ws, self.next_id = proc, ws, 0
+        self.events: list[dict[str, Any]] = []
+
+    async def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Send one command; its result (events that arrive meanwhile are kept)."""
+        self.next_id += 1
+        await self.ws.send_json({"id": self.next_id, "method": method, "params": params})
+        while True:
+            message = await asyncio.wait_for(self.ws.receive_json(), 30)
+            if message.get("id") == self.next_id:
+                assert "error" not in message, message
+                result: dict[str, Any] = message.get("result", {})
+                return result
+            self.events.append(message)
+
+    async def loaded(self, action: Any) -> None:
+        """Run ``action`` (a coroutine) and wait for the page it leads to to finish loading."""
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+        await action
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(await asyncio.wait_for(self.ws.receive_json(), 30))
+
+    async def text(self) -> str:
+        """The text of the page shown now."""
+        found = await self.call("Runtime.evaluate", expression="document.body.innerText", returnByValue=True)
+        return str(found["result"]["value"])
+
+
+@contextlib.asynccontextmanager
+async def chromium(tmp_path: Path, session: aiohttp.ClientSession) -> AsyncIterator[Browser]:
+    """Start headless Chromium with a DevTools port and attach to its page."""
+    need(CHROMIUM, "Debian package chromium is not installed")
+    profile = tmp_path / "chromium"
+    proc = await asyncio.create_subprocess_exec(
+        CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+        "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (profile / "DevToolsActivePort").exists():
+            assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
+            await asyncio.sleep(0.2)
+        port = (profile / "DevToolsActivePort").read_text().split()[0]
+        async with session.get(f"http://127.0.0.1:{port}/json/list") as reply:
+            page = next(t for t in await reply.json() if t["type"] == "page")
+        async with session.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+            browser = Browser(proc, ws)
+            await browser.call("Page.enable")
+            await browser.call("Network.enable")
+            await browser.call("Network.setExtraHTTPHeaders", headers={"Authorization": basic(USER, PASSWORD)})
+            yield browser
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+
+
+@pytest.mark.timeout(240)
+async def test_a_real_browser_approves_from_the_page_and_is_refused_from_another_site(
+    service: Running, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Headless Chromium opens /review, types a note and presses C197-1's approve button: the approval is
+    stored with the user and note and the browser lands on /review again, showing it as waiting for the poller
+    (so the page's own form passes the guard as a browser really posts it: Origin from the same-origin
+    referrer policy, token from the page). A page of another origin (another port) that posts the same form,
+    even with the real token and the browser's credentials, is refused as cross_site and nothing is stored."""
+    caplog.set_level(logging.INFO, logger="camfleet")
+    base = service.base
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as session, chromium(tmp_path, session) as browser:
+        await browser.loaded(browser.call("Page.navigate", url=f"{base}/review"))
+        press = """(() => { const form = [...document.querySelectorAll('form.approve')]
+              .find(f => f.querySelector('input[name=camera]')?.value === 'C197-1');
+            form.querySelector('input[name=note]').value = '浏览器批准';
+            form.querySelector('button').click(); })()"""
+        await browser.loaded(browser.call("Runtime.evaluate", expression=press))
+        assert service.approvals() == [("C197-1", USER, "浏览器批准")]
+        assert "已批准, 待生效" in await browser.text()
+        token = await page_token(session, base)
+
+        async def evil(_: web.Request) -> web.Response:
+            form = (f'<form method="post" action="{base}/review/approve"><input type="hidden" name="token" '
+                    f'value="{token}"><input type="hidden" name="camera" value="C197-4"></form>'
+                    "<script>document.forms[0].submit()</script>")  # fmt: skip
+            return web.Response(text=form, content_type="text/html")
+
+        other = web.Application()
+        other.router.add_get("/", evil)
+        server = TestServer(other, host="127.0.0.1")
+        await server.start_server()
+        elsewhere = str(server.make_url("/")).rstrip("/")
+        try:
+            caplog.clear()
+            await browser.loaded(browser.call("Page.navigate", url=f"{elsewhere}/"))
+            deadline = time.monotonic() + 30
+            while not refusals(caplog) and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+        finally:
+            await server.close()
+    logged = refusals(caplog)
+    assert [(x["reason"], x["user"], x["origin"]) for x in logged] == [("cross_site", USER, elsewhere)]
+    assert service.approvals() == [("C197-1", USER, "浏览器批准")]
