@@ -11,7 +11,9 @@ class WebConfig(Section):
     """Listen address and optional protection, in the spirit of the exporter toolkit's web config."""
 
     listen: str = Field("127.0.0.1:9870", title="Listen address", description="HOST:PORT to serve on.")
-    basic_auth_user: str = Field("", title="Basic auth user", description="Empty: no authentication.")
+    basic_auth_user: str = Field(
+        "", title="Basic auth user", description="Empty: no authentication, and the web's write actions are off."
+    )
     basic_auth_password_file: str = Field(
         "", title="Basic auth password file", description="File holding the password (never in this config)."
     )
