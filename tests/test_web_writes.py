@@ -34,6 +34,8 @@ from service_helpers import GROUP, camera_rows, free_port, write_inventory
 from system_helpers import need
 
 from camfleet.config import CamfleetConfig
+from camfleet.config.load import check_files
+from camfleet.errors import ConfigError
 from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
@@ -462,3 +464,21 @@ async def test_a_real_browser_approves_from_the_page_and_is_refused_from_another
     logged = refusals(caplog)
     assert [(x["reason"], x["user"], x["origin"]) for x in logged] == [("cross_site", USER, elsewhere)]
     assert service.approvals() == [("C197-1", USER, "浏览器批准")]
+
+
+async def test_an_empty_web_password_file_is_refused(tmp_path: Path) -> None:
+    """A Basic auth password file holding only white space would let anyone who knows the user name write:
+    ``config check`` names it, and the service refuses to start with the key named (nothing listens)."""
+    (tmp_path / "web.pass").write_text(" \n", encoding="utf-8")
+    cfg = CamfleetConfig.model_validate({
+        "database": {"url": f"sqlite:///{tmp_path / 'c.db'}"},
+        "web": {"basic_auth_user": USER, "basic_auth_password_file": str(tmp_path / "web.pass")},
+    })  # fmt: skip
+    problems, _ = check_files(cfg)
+    assert problems == [f"web.basic_auth_password_file: {tmp_path / 'web.pass'}: empty (an empty password would "
+                        "let anyone write)"]  # fmt: skip
+    svc = Service(cfg, listen=f"127.0.0.1:{free_port()}", configure_logging=False)
+    with pytest.raises(ConfigError, match=re.escape("web.basic_auth_password_file: empty")):
+        await svc.start()
+    assert svc.bound is None
+    await svc.stop()

@@ -110,6 +110,14 @@ def apply_environment(cfg: CamfleetConfig) -> CamfleetConfig:
     return cfg
 
 
+def _read_stripped(path: str) -> str:
+    """A small secret file's content without surrounding white space ("" when unreadable)."""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def check_files(cfg: CamfleetConfig) -> tuple[list[str], list[str]]:
     """What a start would find wrong with the files the config names, one ``key: problem`` line each: the
     credentials file (present, private, valid), the web password and TLS files; and warnings (the SQLite file's
@@ -131,6 +139,8 @@ def check_files(cfg: CamfleetConfig) -> tuple[list[str], list[str]]:
         name = getattr(web, key)
         if name and not os.access(name, os.R_OK):
             problems.append(f"web.{key}: {name}: {'cannot be read' if Path(name).exists() else 'not found'}")
+        elif name and key == "basic_auth_password_file" and not _read_stripped(name):
+            problems.append(f"web.{key}: {name}: empty (an empty password would let anyone write)")
     warnings: list[str] = []
     scheme, _, rest = cfg.database.url.partition("://")
     if scheme.startswith("sqlite") and rest.startswith("/") and rest not in ("/", "/:memory:"):

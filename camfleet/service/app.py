@@ -167,7 +167,7 @@ class Service:
         except OSError as exc:
             raise ConfigError(f"web.basic_auth_password_file: cannot read: {exc.strerror}") from None
         if not password:  # an empty password would let anyone who knows the user name write
-            raise ConfigError("web.basic_auth_password_file: the file is empty")
+            raise ConfigError("web.basic_auth_password_file: empty (an empty password would let anyone write)")
         return web_cfg.basic_auth_user, password
 
     def _ssl_context(self) -> ssl.SSLContext | None:
