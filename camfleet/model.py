@@ -321,6 +321,12 @@ class PointRecord:
     status: PointStatus = PointStatus.PLANNED
     installed_on: str = ""  # ISO date or empty
     accepted_on: str = ""  # ISO date or empty
+    site_type: str = ""  # key-location type (部位类型), one of the configured site types; empty: not given
+
+
+#: The key-location types (部位类型) a point may have, in the order reports show them; configurable under
+#: ``[coverage] site_types``. 其他 takes every point that is none of the named key locations.
+DEFAULT_SITE_TYPES = ("村口", "主路口", "学校", "河塘", "村部", "集市", "其他")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ MAX_CHANGE_LINES = 200  # a first import adds thousands of rows; the counts say 
 def _validated(file: str) -> Inventory:
     """The validated file, or every problem printed with its row and column and exit 1."""
     try:
-        return validate_file(file)
+        return validate_file(file, get_config().coverage.site_types)
     except InventoryError as exc:
         for problem in exc.problems:
             err_console.print(f"  {escape(str(problem))}", highlight=False, soft_wrap=True)

@@ -4,6 +4,7 @@ from pydantic import Field
 
 from camfleet.config.base import Section
 from camfleet.config.cluster import ClusterConfig
+from camfleet.config.coverage import CoverageConfig
 from camfleet.config.credentials_section import CredentialsConfig
 from camfleet.config.database import DatabaseConfig
 from camfleet.config.events import EventsConfig
@@ -24,3 +25,4 @@ class CamfleetConfig(Section):
     web: WebConfig = Field(default_factory=WebConfig, title="Web")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging")
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, title="Cluster")
+    coverage: CoverageConfig = Field(default_factory=CoverageConfig, title="Coverage")

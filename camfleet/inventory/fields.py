@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from collections.abc import Sequence
 
 from camfleet.model import POINT_STATUS_ALIASES, PointStatus
 
@@ -105,3 +106,10 @@ def parse_coordinate(text: str, column: str) -> float | None:
 def _swapped(value: float, column: str) -> bool:
     other_low, other_high = LON_RANGE if column == "lat" else LAT_RANGE
     return other_low <= value <= other_high
+
+
+def parse_site_type(text: str, allowed: Sequence[str]) -> str:
+    """A key-location type (部位类型) from the configured list; empty when not given."""
+    if text and text not in allowed:
+        raise ValueError(f"unknown site type {text!r} (expected one of {', '.join(allowed)})")
+    return text

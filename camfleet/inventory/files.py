@@ -30,6 +30,7 @@ COLUMNS: dict[str, str] = {
     "port": "端口",
     "credential": "凭据",
     "uplink": "上联",
+    "site_type": "部位类型",
 }
 REQUIRED_COLUMNS = ("town", "village", "point_id")
 _ALIASES = {alias: canon for canon, alias in COLUMNS.items()} | {c: c for c in COLUMNS}

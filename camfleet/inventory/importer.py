@@ -44,7 +44,7 @@ def _inventory_query() -> sa.Select[Any]:
         sa.select(
             POINT.c.point_id, TOWN.c.name.label("town"), VILLAGE.c.name.label("village"), POINT.c.name,
             POINT.c.lat, POINT.c.lon, POINT.c.program, POINT.c.status, POINT.c.installed_on, POINT.c.accepted_on,
-            POINT.c.retired_on,
+            POINT.c.retired_on, POINT.c.site_type,
             CAMERA.c.camera_id, CAMERA.c.host, CAMERA.c.port, CAMERA.c.credential, UPLINK.c.name.label("uplink"),
         )
         .select_from(POINT.join(VILLAGE).join(TOWN).outerjoin(CAMERA).outerjoin(UPLINK))
@@ -56,7 +56,7 @@ def _point_of(row: Any) -> PointRecord:
     return PointRecord(
         point_id=row.point_id, town=row.town, village=row.village, point_name=row.name, lat=row.lat,
         lon=row.lon, program=row.program, status=PointStatus(row.status),
-        installed_on=_iso(row.installed_on), accepted_on=_iso(row.accepted_on),
+        installed_on=_iso(row.installed_on), accepted_on=_iso(row.accepted_on), site_type=row.site_type,
     )  # fmt: skip
 
 
@@ -123,7 +123,7 @@ class _Writer:
             "point_id": p.point_id, "village_id": villages[(p.town, p.village)], "name": p.point_name,
             "lat": p.lat, "lon": p.lon, "program": p.program, "status": p.status.value,
             "installed_on": _date(p.installed_on), "accepted_on": _date(p.accepted_on),
-            "retired_on": self.retired_on(p),
+            "retired_on": self.retired_on(p), "site_type": p.site_type,
         }  # fmt: skip
 
     def points(self, plan: Plan) -> None:
@@ -213,7 +213,7 @@ def export_rows(url: str) -> list[dict[str, str]]:
                         "program": r.program, "point_status": r.status, "installed_on": _iso(r.installed_on),
                         "accepted_on": _iso(r.accepted_on), "camera_id": r.camera_id or "", "host": r.host or "",
                         "port": "" if r.port is None else str(r.port), "credential": r.credential or "",
-                        "uplink": r.uplink or "",
+                        "uplink": r.uplink or "", "site_type": r.site_type,
                     }
                 )  # fmt: skip
             return rows

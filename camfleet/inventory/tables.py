@@ -68,6 +68,7 @@ class Point(SQLModel, table=True):
     installed_on: dt.date | None = Field(default=None)
     accepted_on: dt.date | None = Field(default=None)
     retired_on: dt.date | None = Field(default=None)
+    site_type: str = Field(default="", max_length=32)
 
 
 class Camera(SQLModel, table=True):

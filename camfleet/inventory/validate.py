@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from camfleet.errors import InventoryError, InventoryProblem
 from camfleet.inventory import fields
 from camfleet.inventory.files import InventoryFile, InventoryRow, read_inventory_file
-from camfleet.model import CameraRecord, PointRecord, PointStatus
+from camfleet.model import DEFAULT_SITE_TYPES, CameraRecord, PointRecord, PointStatus
 
 POINT_COLUMNS = (
     "town", "village", "point_name", "lat", "lon", "program", "point_status", "installed_on", "accepted_on",
+    "site_type",
 )  # fmt: skip
 CAMERA_COLUMNS = ("camera_id", "host", "port", "credential", "uplink")
 MAX_LENGTH = {"town": 100, "village": 100, "point_id": 64, "point_name": 200, "program": 100, "camera_id": 64,
-              "uplink": 200}  # fmt: skip
+              "uplink": 200, "site_type": 32}  # fmt: skip
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "lat": lambda t: fields.parse_coordinate(t, "lat"),
@@ -61,8 +62,9 @@ class _Point:
 
 
 class _Validator:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, site_types: Sequence[str]) -> None:
         self.source = source
+        self.site_types = tuple(site_types)
         self.problems: list[InventoryProblem] = []
         self.points: dict[str, _Point] = {}
         self.cameras: list[CameraRecord] = []
@@ -97,6 +99,7 @@ class _Validator:
         values: dict[str, Any] = {c: row.get(c) for c in POINT_COLUMNS if c not in _PARSERS}
         for column, parser in _PARSERS.items():
             values[column] = self.parse(row, column, parser)
+        values["site_type"] = self.parse(row, "site_type", lambda t: fields.parse_site_type(t, self.site_types))
         seen = self.points.get(point_id)
         if seen is None:
             self.points[point_id] = _Point(row.line, values, has_camera)
@@ -154,16 +157,19 @@ class _Validator:
             point_id=point_id, town=v["town"], village=v["village"], point_name=v["point_name"],
             lat=v["lat"], lon=v["lon"], program=v["program"], status=status,
             installed_on=installed.isoformat() if installed else "",
-            accepted_on=accepted.isoformat() if accepted else "",
+            accepted_on=accepted.isoformat() if accepted else "", site_type=v["site_type"] or "",
         )  # fmt: skip
 
     def _coordinate_problem(self, line: int) -> bool:
         return any(p.row == line and p.column in ("lat", "lon") for p in self.problems)
 
 
-def validate_rows(parsed: InventoryFile) -> Inventory:
-    """Validate parsed rows; raise ``InventoryError`` listing every problem, else return the inventory."""
-    checker = _Validator(parsed.path)
+def validate_rows(parsed: InventoryFile, site_types: Sequence[str] = DEFAULT_SITE_TYPES) -> Inventory:
+    """Validate parsed rows; raise ``InventoryError`` listing every problem, else return the inventory.
+
+    ``site_types`` is the configured list of key-location types (``[coverage] site_types``): a ``site_type``
+    cell outside it is a problem that names the type."""
+    checker = _Validator(parsed.path, site_types)
     if not parsed.rows:
         # An empty inventory would retire every point: refuse it rather than guess.
         checker.problem(None, None, "no data rows (an inventory must list at least one point)")
@@ -176,6 +182,6 @@ def validate_rows(parsed: InventoryFile) -> Inventory:
     return Inventory(parsed.path, points, checker.cameras, dict(checker.camera_lines))
 
 
-def validate_file(path: str | os.PathLike[str]) -> Inventory:
+def validate_file(path: str | os.PathLike[str], site_types: Sequence[str] = DEFAULT_SITE_TYPES) -> Inventory:
     """Read and validate an inventory file (CSV or XLSX); raise ``InventoryError`` with every problem."""
-    return validate_rows(read_inventory_file(path))
+    return validate_rows(read_inventory_file(path), site_types)

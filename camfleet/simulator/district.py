@@ -36,6 +36,9 @@ _VILLAGE_A = "上下东西南北前后大小新老石竹桃李杨柳马牛龙凤
 _VILLAGE_B = "坞头岙塘坑湾桥岭源口山畈埠溪庄圩堰"
 _PLACES = ("村口", "主路口", "河塘", "学校", "村委会", "桥头", "文化礼堂", "祠堂", "停车场", "山塘水库", "十字路口",
            "公交站", "菜市场", "卫生室", "老年活动中心", "渡口")  # fmt: skip
+#: The key-location type (部位类型) of each place above; the rest are 其他.
+_SITE_TYPES = {"村口": "村口", "主路口": "主路口", "十字路口": "主路口", "学校": "学校", "河塘": "河塘",
+               "山塘水库": "河塘", "村委会": "村部", "菜市场": "集市"}  # fmt: skip
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits + "!#%+-_"
 
 
@@ -98,8 +101,10 @@ class _Builder:
         accepted = (
             installed + dt.timedelta(days=self.rng.randint(10, 60)) if installed and status == "accepted" else None
         )
+        place = name.removeprefix(base["village"]).rstrip(string.digits)
         return base | {
             "point_id": point_id, "point_name": name, "program": program, "point_status": status,
+            "site_type": _SITE_TYPES.get(place, "其他"),
             "lat": f"{centre[0] + self.rng.uniform(-0.006, 0.006):.6f}",
             "lon": f"{centre[1] + self.rng.uniform(-0.006, 0.006):.6f}",
             "installed_on": installed.isoformat() if installed else "",
