@@ -34,6 +34,7 @@ def _load_report(
     from camfleet.model import BaselineState
 
     now = time.time()
+    coverage_cfg = get_config().coverage
     if to_day is not None and from_day is None:
         fail("--to needs --from", code=EXIT_USAGE)
     span = window_between(from_day, to_day, now=now) if from_day is not None else parse_window(window, now=now)
@@ -54,7 +55,7 @@ def _load_report(
         store.close()
     return build_report(
         points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails,
-        doubtful=doubtful, provisional=provisional,
+        doubtful=doubtful, provisional=provisional, standards=coverage_cfg.standard, site_types=coverage_cfg.site_types,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import tzinfo
 
+from camfleet.config.coverage import StandardConfig
 from camfleet.coverage.core import cameras_by_point, point_covered
 from camfleet.coverage.history import (
     Availability,
@@ -31,9 +32,20 @@ from camfleet.coverage.report import (
     UnknownAreaError,
     VillageRow,
 )
+from camfleet.coverage.standards import Facts
+from camfleet.coverage.standards_report import History, judge_standards
 from camfleet.coverage.timeline import Cover, Timeline, camera_timeline, combine_timelines, cover_of, map_timeline
 from camfleet.coverage.window import DISTRICT_TZ, Window, day_bounds
-from camfleet.model import CameraRecord, CameraState, PointRecord, PointStatus, Reason, Status, Transition
+from camfleet.model import (
+    DEFAULT_SITE_TYPES,
+    CameraRecord,
+    CameraState,
+    PointRecord,
+    PointStatus,
+    Reason,
+    Status,
+    Transition,
+)
 
 States = Mapping[str, CameraState] | Iterable[CameraState]
 
@@ -102,6 +114,8 @@ def build_report(
     provisional: Collection[str] = (),
     top: int = 20,
     tz: tzinfo = DISTRICT_TZ,
+    standards: Sequence[StandardConfig] = (),
+    site_types: Sequence[str] = DEFAULT_SITE_TYPES,
 ) -> CoverageReport:
     """Build the coverage report for the planned points (of ``town`` / ``program`` when given).
 
@@ -111,6 +125,7 @@ def build_report(
     ``doubtful`` names the cameras whose baseline is doubtful (first pictures doubtful, no person approved):
     with the cameras whose status reason is ``needs_review`` they are counted as ``cameras_unreviewed``.
     ``provisional`` names the cameras whose baseline is provisional; the ``ok`` ones are ``cameras_provisional``.
+    ``standards`` are judged over the same scope and window (``site_types`` orders their matrix's columns).
     Raises ``UnknownAreaError`` when ``town`` or ``program`` names nothing, listing the known names.
     """
     chosen, all_towns, programs = _scope(points, town, program)
@@ -218,6 +233,12 @@ def build_report(
     report.trend = daily_trend([village_tl[k] for k in sorted(village_tl)], day_bounds(window, tz), window)
     report.progress = [build_progress(chosen, name, now) for name in programs]
     report.repairs = _repairs(scope_cams, point_of, state_map, thumbnails or {})
+    if standards:
+        facts = Facts(snap.cameras_at, snap.status_of, snap.point_cover)
+        history_tl = History(window, point_tl, cam_cover)
+        report.standards = judge_standards(
+            standards, site_types, dict(sorted(village_points.items())), all_towns, facts, state_map, history_tl
+        )
     return report
 
 

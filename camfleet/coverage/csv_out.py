@@ -12,6 +12,7 @@ import io
 
 from camfleet.coverage.fmt import covered_word
 from camfleet.coverage.report import CoverageReport
+from camfleet.coverage.standards import lack_words
 
 #: The header row, in order (documented in docs/coverage.md with the meaning of each column).
 CSV_COLUMNS = (
@@ -41,11 +42,29 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
 
+def _standard_cells(report: CoverageReport) -> tuple[list[str], dict[tuple[str, str], list[str]]]:
+    """Two columns per standard (达标: 是/否/未知; 缺项: what the village lacks), empty where it does not apply."""
+    headers: list[str] = []
+    cells: dict[tuple[str, str], list[str]] = {}
+    for i, result in enumerate(report.standards):
+        name = result.standard.name
+        headers += [f"{name}·达标", f"{name}·缺项"]
+        for town in result.towns:
+            for v in town.villages:
+                row = cells.setdefault((town.town, v.village), [""] * (2 * len(report.standards)))
+                row[2 * i] = covered_word(v.met)
+                row[2 * i + 1] = "、".join(lack_words(lack) for lack in v.lacks)
+    return headers, cells
+
+
 def render_csv(report: CoverageReport) -> bytes:
-    """The villages of the report as CSV bytes: UTF-8 with BOM, CRLF, header row first."""
+    """The villages of the report as CSV bytes: UTF-8 with BOM, CRLF, header row first. With standards
+    configured, two columns per standard follow the fixed ones."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    extra_headers, extra = _standard_cells(report)
+    blank = [""] * len(extra_headers)
+    writer.writerow([*CSV_COLUMNS, *extra_headers])
     for v in report.villages:
         k = v.kpis
         writer.writerow(
@@ -69,6 +88,7 @@ def render_csv(report: CoverageReport) -> bytes:
                 _pct(v.availability.unknown_fraction),
                 k.cameras_unreviewed,
                 k.cameras_provisional,
+                *extra.get((v.town, v.village), blank),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

@@ -248,6 +248,14 @@ def _town_links(report: CoverageReport) -> str:
     return "<nav>" + " ".join(links) + "</nav>"
 
 
+def _standards(report: CoverageReport) -> str:
+    if not report.standards:
+        return ""  # the page stays exactly as before without standards
+    from camfleet.coverage.standards_html import standards_sections
+
+    return standards_sections(report.standards)
+
+
 def render_html(report: CoverageReport, *, title: str, generated_at: float, town_filter_links: bool = False) -> str:
     """The report as one HTML document. ``town_filter_links`` adds ``?town=…`` links (for the live page)."""
     scope = report.town or "全区 district"
@@ -275,6 +283,7 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
         point_map(report.points),
         '<p class="small"><span class="good">● 覆盖 covered</span> <span class="bad">● 未覆盖 not covered</span> '
         '<span class="unk">● 未检测 unknown</span></p>',
+        _standards(report),
         f"<h2>无可用摄像机的村 villages without a working camera ({len(report.uncovered_villages)}"
         f" + 未检测 not checked {len(report.unknown_villages)})</h2>",
         _villages(report),

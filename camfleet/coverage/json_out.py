@@ -116,9 +116,10 @@ def _offender_json(o: Offender) -> JSON:
 
 
 def report_to_json(report: CoverageReport) -> JSON:
-    """The whole report; ``json.dumps(report_to_json(r), ensure_ascii=False)`` is the CLI's output."""
+    """The whole report; ``json.dumps(report_to_json(r), ensure_ascii=False)`` is the CLI's output. The
+    ``standards`` key is there only when standards are configured (otherwise the output is as before)."""
     w = report.window
-    return {
+    out = {
         "generated_at": iso(report.generated_at),
         "window": {"label": w.label, "start": iso(w.start), "end": iso(w.end), "seconds": round(w.seconds, 1)},
         "scope": {"town": report.town, "program": report.program},
@@ -174,3 +175,8 @@ def report_to_json(report: CoverageReport) -> JSON:
             for p in report.progress
         ],
     }
+    if report.standards:
+        from camfleet.coverage.standards_json import standards_json
+
+        out["standards"] = standards_json(report.standards)
+    return out

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from camfleet.coverage.history import Availability, Offender, Outage, TrendDay
 from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.progress import Progress
 from camfleet.coverage.window import Window
 from camfleet.errors import UsageError
+
+if TYPE_CHECKING:
+    from camfleet.coverage.standards_report import StandardResult
 
 #: The programmes planners ask about, in the order reports show them; others follow alphabetically.
 KNOWN_PROGRAMS = ("一村一探头", "农村小天网")
@@ -120,3 +124,5 @@ class CoverageReport:
     trend: list[TrendDay] = field(default_factory=list)
     progress: list[Progress] = field(default_factory=list)
     all_towns: tuple[str, ...] = ()
+    #: One per configured standard (``[[coverage.standard]]``); empty when none is configured.
+    standards: list[StandardResult] = field(default_factory=list)

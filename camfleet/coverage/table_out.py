@@ -127,3 +127,7 @@ def render_table(report: CoverageReport, console: Console) -> None:
             highlight=False,
             markup=False,
         )
+    if report.standards:
+        from camfleet.coverage.standards_table import render_standards
+
+        render_standards(report.standards, console)

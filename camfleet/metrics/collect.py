@@ -8,6 +8,7 @@ from camfleet.metrics.family import AnyFamily
 from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.poller import poller_families
 from camfleet.metrics.snapshot import MetricsSnapshot
+from camfleet.metrics.standards import standard_families
 from camfleet.metrics.villages import uplink_families, village_families
 
 
@@ -17,6 +18,7 @@ def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
     families.extend(camera_families(snapshot.targets, snapshot.states, snapshot.points))
     families.extend(baseline_families(snapshot.targets, snapshot.states, snapshot.taken_at, snapshot.review_within_s))
     families.extend(village_families(snapshot.points, snapshot.cameras, snapshot.states))
+    families.extend(standard_families(snapshot.standards, snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(uplink_families(snapshot.targets, snapshot.states))
     families.extend(poller_families(snapshot.poller, snapshot.taken_at))
     families.extend(ownership_families(snapshot.cluster))

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from camfleet import __version__
+from camfleet.config.coverage import StandardConfig
 from camfleet.errors import CamfleetError
 from camfleet.model import CameraRecord, CameraState, CameraTarget, PointRecord
 from camfleet.runtime.fleet import DB_BUCKETS
@@ -92,3 +93,4 @@ class MetricsSnapshot:
     taken_at: float = 0.0
     cluster: OwnershipStats | None = None  # this instance's share when several poll one fleet; None alone
     review_within_s: float = 24 * 3600.0  # config vision.review_within_h: a doubtful camera waits longer: overdue
+    standards: Sequence[StandardConfig] = ()  # [[coverage.standard]]: judged over points/cameras (the leader's)

@@ -103,7 +103,7 @@ class Service:
             self.cluster = ClusterMember(self.cfg, self.poller, self.store, targets)
             await self.cluster.start()
         self.metrics = MetricsCache(self._metrics_snapshot)
-        self.coverage = CoverageViews(self.store)
+        self.coverage = CoverageViews(self.store, coverage=lambda: self.cfg.coverage)
         self.review = ReviewViews(self.store)
         await self._start_web()
         self._tasks = [
@@ -189,10 +189,13 @@ class Service:
     def _metrics_snapshot(self) -> Any:
         within = self.cfg.vision.review_within_h * 3600.0
         if self.cluster is None:
-            return metrics_snapshot(self._fleet(), self.inventory, self.stats, review_within_s=within)
+            return metrics_snapshot(
+                self._fleet(), self.inventory, self.stats, review_within_s=within, standards=self.cfg.coverage.standard
+            )
         return metrics_snapshot(
-            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within
-        )
+            self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within,
+            self.cfg.coverage.standard,
+        )  # fmt: skip
 
     def _report_states(self) -> dict[str, CameraState]:
         """States for coverage: this poller's live ones; in a cluster, every instance's stored ones under them,

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from camfleet.config.coverage import CoverageConfig, StandardConfig
 from camfleet.coverage import build_report, parse_window, render_html, report_to_json
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
@@ -88,6 +89,7 @@ def metrics_snapshot(
     cluster: OwnershipStats | None = None,
     shared_states: Mapping[str, CameraState] | None = None,
     review_within_s: float = 24 * 3600.0,
+    standards: Sequence[StandardConfig] = (),
 ) -> MetricsSnapshot:
     """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
 
@@ -111,6 +113,7 @@ def metrics_snapshot(
         taken_at=time.time(),
         cluster=cluster,
         review_within_s=review_within_s,
+        standards=tuple(standards) if points else (),
     )
 
 
@@ -125,8 +128,15 @@ def camera_json(fleet: FleetState, camera_id: str) -> dict[str, Any] | None:
 class CoverageViews:
     """Builds coverage reports from the store's history and the poller's live states, cached briefly."""
 
-    def __init__(self, store: Store, window: str = "7d", max_age_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        window: str = "7d",
+        max_age_s: float = 15.0,
+        coverage: Callable[[], CoverageConfig] = CoverageConfig,
+    ) -> None:
         self.store = store
+        self.coverage = coverage  # the [coverage] section in force (read per build: a reload may change it)
         self.window = window
         self.max_age_s = max_age_s
         self._cache: dict[str | None, tuple[float, CoverageReport]] = {}
@@ -155,10 +165,11 @@ class CoverageViews:
         reviews = self.store.reviews()
         doubtful = [cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL]
         provisional = [cid for cid, r in reviews.items() if r.state is BaselineState.PROVISIONAL]
+        cfg = self.coverage()
         try:
             return build_report(
                 inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town,
-                doubtful=doubtful, provisional=provisional,
+                doubtful=doubtful, provisional=provisional, standards=cfg.standard, site_types=cfg.site_types,
             )  # fmt: skip
         except UnknownAreaError as exc:
             raise KeyError(town) from exc
