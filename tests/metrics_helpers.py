@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from camfleet.config.coverage import StandardConfig
 from camfleet.metrics import PROBE_BUCKETS
 from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
 from camfleet.model import (
@@ -134,7 +137,10 @@ def small_snapshot() -> MetricsSnapshot:
         version="0.1.0",
         python="3.11.2",
     )
-    return MetricsSnapshot(targets, states, points, cameras, poller, taken_at=NOW)
+    # One standard over both towns (村口 covered): 东村 (P1 村口, C1 ok) meets it, 西村 has no 村口.
+    points = [replace(p, site_type=p.point_name) for p in points]
+    standards = (StandardConfig(name="村口全覆盖", require_site_types=["村口"]),)
+    return MetricsSnapshot(targets, states, points, cameras, poller, taken_at=NOW, standards=standards)
 
 
 def exposed_metric_names() -> set[str]:

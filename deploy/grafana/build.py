@@ -94,6 +94,21 @@ def district_overview() -> db.Dashboard:
                 unit="percentunit",
             )
         )
+        .with_row(db.Row("覆盖标准 Coverage standards"))
+        .with_panel(
+            graph(
+                "达标村占比 Villages meeting each standard",
+                query("standard:camfleet_villages_met:ratio", "{{standard}}"),
+                unit="percentunit",
+            )
+        )
+        .with_panel(
+            statetimeline.Panel()
+            .title("镇街达标 Towns meeting their standard (1)")
+            .with_target(query(f"camfleet_standard_met{{{TOWN}}}", "{{standard}} {{town}}"))
+            .height(8)
+            .span(12)
+        )
     )
 
 
