@@ -1,0 +1,90 @@
+"""`camfleet coverage --format json` with coverage standards against without, in the same run.
+
+The synthetic district (5,500 cameras) with 30 days of history in SQLite, as ``coverage_cli.py`` builds it.
+Two configs: one with no standard (the baseline: today's command) and one with two standards, the pilot
+towns' high standard (村口, 主路口, 学校, 完好率 ≥ 95 %, availability ≥ 90 %) and a district-wide one
+(村口 in every village, 完好率 ≥ 80 %), which judges every village over the window. The two commands
+alternate, so that the machine's load falls on both alike. Target (standards issue): under 2 s.
+
+Run: .venv/bin/python benchmarks/coverage_standards_cli.py [--repeat 5] [--transitions 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from coverage_report import history
+
+from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.store import Store
+from camfleet.inventory.validate import validate_file
+from camfleet.simulator.district import generate_district, write_district
+
+STANDARDS = """
+[[coverage.standard]]
+name = "高标准全覆盖"
+towns = ["城关镇", "双溪镇"]
+require_site_types = ["村口", "主路口", "学校"]
+min_working_rate = 0.95
+min_availability = 0.9
+
+[[coverage.standard]]
+name = "村口全覆盖"
+require_site_types = ["村口"]
+min_working_rate = 0.8
+"""
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, bytes]:
+    """Wall time and stdout of ``cmd`` (which must exit 0)."""
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300)
+    return time.perf_counter() - t0, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--transitions", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv, _cred = write_district(generate_district(seed=7), Path(tmp) / "district.csv")
+        url = f"sqlite:///{tmp}/c.db"
+        inventory = validate_file(csv)
+        import_inventory(url, inventory)
+        now = time.time()
+        transitions, states = history(inventory.cameras, now, args.transitions)
+        with Store(url) as store:
+            store.append_transitions(transitions)
+            store.save_states(states.values())
+        plain, with_std = Path(tmp) / "plain.toml", Path(tmp) / "standards.toml"
+        plain.write_text("", encoding="utf-8")
+        with_std.write_text(STANDARDS, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "CAMFLEET_CONFIG"} | {"CAMFLEET_DATABASE_URL": url}
+        cmd = [sys.executable, "-m", "camfleet.cli", "--config"]
+        tail = ["coverage", "--format", "json", "--window", "30d"]
+        base: list[float] = []
+        std: list[float] = []
+        for _ in range(args.repeat):
+            base.append(run([*cmd, str(plain), *tail], env)[0])
+            seconds, out = run([*cmd, str(with_std), *tail], env)
+            std.append(seconds)
+        print(f"cameras {len(inventory.cameras)}, transitions {len(transitions)}; JSON with standards {len(out)} bytes")
+        b_med, s_med = statistics.median(base), statistics.median(std)
+        print(f"baseline: coverage --format json, no standard  {b_med:6.2f} s median, {max(base):.2f} max")
+        print(f"coverage --format json, two standards          {s_med:6.2f} s median, {max(std):.2f} max")
+        ratio = s_med / b_med
+        print(f"ratio {ratio:.2f}x; target < 2 s: {'met' if max(std) < 2 else 'NOT met'} (max)")
+
+
+if __name__ == "__main__":
+    main()
