@@ -37,6 +37,7 @@ Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -45,6 +46,7 @@ from pathlib import Path
 from scipy.stats import beta
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import vision_eval_helpers as ve
 import vision_fault_alt as va
 import vision_fault_helpers as vf
 import vision_scene_helpers as vs
@@ -202,7 +204,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="other seeds give other samples (0: the recorded figures)")
     parser.add_argument("--day-one", action="store_true", help="judge every sample with no baseline, against peers")
     parser.add_argument("--generator", choices=("default", *va.GENERATORS[1:], "both"), default="default")
+    parser.add_argument("--osd", action="store_true", help="every picture carries a camera's OSD (clock, name)")
     args = parser.parse_args()
+    if args.osd:
+        os.environ[ve.OSD_ENV] = "1"  # read by the workers' shoot(): they inherit the environment
     everyday = {k: v for k, v in splits.items() if k != "fresh11"}  # the honest split runs only when named
     chosen = everyday if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}

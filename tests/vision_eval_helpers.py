@@ -8,6 +8,8 @@ test compares the two). Everything is seeded: the same call builds the same byte
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +37,44 @@ class Sample:
     previous: bytes
 
 
+#: ``CAMFLEET_EVAL_OSD=1`` (``vision_eval.py --osd``): every picture the cameras send carries an on-screen display,
+#: as a field camera's does (clock and name, white with a dark outline, drawn after the lens, over any fault).
+OSD_ENV = "CAMFLEET_EVAL_OSD"
+#: Where the encoder puts its clock and name (the makes differ): top left / bottom right, top right / bottom left,
+#: both on the left; and the names it shows (channel names are pinyin or a number on these encoders).
+OSD_LAYOUTS = (("tl", "br"), ("tr", "bl"), ("tl", "bl"))
+OSD_NAMES = ("DONGCUN CUNKOU", "Camera 01", "YINHUI ZHEN 3", "CH07 XUEXIAO")
+
+
+def stamp_osd(image: Image, tick: int) -> Image:
+    """``image`` with the ``tick``-th OSD drawn on it (the layout, name and clock vary from tick to tick)."""
+    out = image.copy()
+    h, w = out.shape[:2]
+    scale = h / 720
+    when = dt.datetime(2026, 12, 6, 8, 0, 0) + dt.timedelta(seconds=97 * tick)
+    clock = when.strftime("%Y-%m-%d %a %H:%M:%S")
+    layout = OSD_LAYOUTS[tick % len(OSD_LAYOUTS)]
+    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.9 * scale, max(1, round(2 * scale))
+    for text, corner in ((clock, layout[0]), (OSD_NAMES[tick % len(OSD_NAMES)], layout[1])):
+        (tw, th), _ = cv2.getTextSize(text, font, size, thick)
+        x = int(24 * scale) if corner[1] == "l" else w - tw - int(24 * scale)
+        y = int(24 * scale) + th if corner[0] == "t" else h - int(24 * scale)
+        cv2.putText(out, text, (x, y), font, size, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(out, text, (x, y), font, size, (255, 255, 255), thick, cv2.LINE_AA)
+    return out
+
+
+def with_osd(image: Image) -> Image:
+    """``image`` stamped with an OSD when the evaluation asks for one (``OSD_ENV``), else as it is. Its clock and
+    layout follow from the picture (a sparse pixel sum), so a sample is the same bytes in any worker, any order."""
+    if os.environ.get(OSD_ENV) != "1":
+        return image
+    return stamp_osd(image, int(np.asarray(image[::61, ::67], np.int64).sum()))
+
+
 def shoot(image: Image, rng: Rng, noise: float, quality: int) -> bytes:
     """What the camera sends: fresh Gaussian sensor noise of ``noise`` levels, JPEG at ``quality``."""
-    noisy = image.astype(np.float32) + rng.normal(0.0, noise, image.shape).astype(np.float32)
+    noisy = with_osd(image).astype(np.float32) + rng.normal(0.0, noise, image.shape).astype(np.float32)
     ok, buf = cv2.imencode(".jpg", np.clip(noisy, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     return bytes(buf.tobytes())

@@ -92,7 +92,7 @@ def levels_alt(kind: str) -> int:
 def shoot_alt(image: Image, rng: Rng, noise: float, quality: int) -> bytes:
     """What the sensor and encoder make of ``image``: read noise plus shot noise (variance growing with the
     signal, ``noise`` levels at mid-grey), then JPEG at ``quality``."""
-    f = image.astype(np.float32)
+    f = ve.with_osd(image).astype(np.float32)
     read = 0.6 * noise
     shot = (noise * noise - read * read) / 128.0
     sigma = np.sqrt(read * read + shot * np.clip(f, 0, 255)).astype(np.float32)
