@@ -19,13 +19,15 @@ from camfleet.inventory.validate import validate_file
 
 
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
-    """After ``upgrade`` Alembic finds no difference between the database and the SQLModel tables."""
+    """After ``upgrade`` Alembic finds no difference between the database and the SQLModel tables: types and
+    server defaults included (0006 gave point.site_type a server default the model once lacked)."""
     assert db.upgrade(db_url) == (None, db.head_revision())
     assert db.upgrade(db_url) == (db.head_revision(), db.head_revision())  # idempotent
     engine = db.open_engine(db_url)
     try:
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+            opts = {"compare_type": True, "compare_server_default": True}
+            assert compare_metadata(MigrationContext.configure(conn, opts=opts), metadata) == []
     finally:
         engine.dispose()
 

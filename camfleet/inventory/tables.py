@@ -68,7 +68,9 @@ class Point(SQLModel, table=True):
     installed_on: dt.date | None = Field(default=None)
     accepted_on: dt.date | None = Field(default=None)
     retired_on: dt.date | None = Field(default=None)
-    site_type: str = Field(default="", max_length=32)
+    # Migration 0006's server default (it filled the points already there), declared here too so that model and
+    # database agree. As SQL text: Alembic renders a plain "" as no default at all and would report a difference.
+    site_type: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": sa.text("''")})
 
 
 class Camera(SQLModel, table=True):
