@@ -15,7 +15,7 @@ from standards_helpers import TOWN, base_village, down, ok, report, sp, standard
 from camfleet.config.coverage import CoverageConfig
 from camfleet.coverage import CSV_COLUMNS, render_csv, render_html, report_to_json
 from camfleet.coverage.standards import judge_now
-from camfleet.coverage.standards_report import BUILD, REPAIR
+from camfleet.coverage.standards_report import BUILD, CHECK, REPAIR
 from camfleet.metrics.standards import standard_families
 from camfleet.model import CameraRecord, CameraState, PointRecord, PointStatus, Status, Transition
 
@@ -62,6 +62,11 @@ def _rate_undecided(v: Village) -> None:
     _more_cameras(v, [down("x"), down("x"), None])
 
 
+def _rate_unchecked(v: Village) -> None:
+    # 2 ok, 3 unchecked of 5: 40 % now, nothing known broken to repair: only checks can decide it.
+    _more_cameras(v, [None, None, None])
+
+
 def _rate_enough(v: Village) -> None:
     # 2 ok of 4 (one at P12 unplaced in a type the standard needs): exactly 50 %: met.
     _more_cameras(v, [down("x"), down("x")])
@@ -73,11 +78,14 @@ CASES: list[tuple[str, Callable[[Village], None], bool | None, list[tuple[str, s
     ("site type unplanned", _unplanned, False, [("unplanned", "学校")], [(BUILD, "", "")]),
     ("planned, not built", _not_built, False, [("not_built", "学校")], [(BUILD, "P11", "")]),
     ("built, not working", _broken, False, [("broken", "学校")], [(REPAIR, "P11", "c11")]),
-    ("unknown", _unknown, None, [("unknown", "学校")], []),
+    # Never checked: confirm the camera (if it works, the cell is met).
+    ("unknown", _unknown, None, [("unknown", "学校")], [(CHECK, "P11", "c11")]),
     # The longest-broken camera first: c12 since 3 days, c14 since 2, c13 since 1; one repair reaches 3/5.
     ("working rate under the minimum", _rate_short, False, [("working_rate", "")], [(REPAIR, "P12", "c12")]),
     # Undecided, but one repair decides it whatever the unchecked camera shows (3 ok of 5 ≥ 50 %).
     ("working rate undecided", _rate_undecided, None, [("working_rate_unknown", "")], [(REPAIR, "P12", "c12")]),
+    # Nothing to repair: one of the unchecked cameras working would reach 3/5; the first by id is named.
+    ("working rate unchecked", _rate_unchecked, None, [("working_rate_unknown", "")], [(CHECK, "P12", "c12")]),
     ("working rate at the minimum", _rate_enough, True, [], []),
 ]
 
@@ -135,6 +143,36 @@ def test_todo_is_ranked_closest_village_first_repairs_before_builds() -> None:
         (2, "乙村", REPAIR, "学校", "c21"),
         (3, "乙村", BUILD, "村口", ""),
     ]
+
+
+def test_checks_rank_after_every_repair_and_build() -> None:
+    """甲村 needs one check (学校 never checked) and 乙村 a repair and a build, 丙村 a repair and, for 完好率 ≥ 75 %
+    with its other cameras unchecked, a check beyond that repair: the repairs and builds come first (乙村's
+    after 丙村's repair, by how many each village needs), then the checks by village; a check does not count as
+    a village's work."""
+    a, b, c = base_village("甲村", 1), base_village("乙村", 2), base_village("丙村", 3)
+    del a[2]["c11"]
+    b[0].pop(0)
+    b[1].pop(0)
+    del b[2]["c20"]
+    b[2]["c21"] = down("c21")
+    c[2]["c31"] = down("c31")
+    c[0].append(sp("P32", "丙村", "其他"))
+    c[1].extend([CameraRecord("c32", "P32", "127.30.3.3"), CameraRecord("c33", "P32", "127.30.3.4")])
+    # 丙村: 4 cameras, 1 ok (c30), c31 down, c32 and c33 unchecked; 75 % needs 3 ok: repair c31, check c32.
+    # 甲村: 2 cameras, c10 ok, c11 unchecked: 50 % now, 75 % needs both: the 学校 check (c11) already names it.
+    r = report(a[0] + b[0] + c[0], a[1] + b[1] + c[1], a[2] | b[2] | c[2], [standard(min_working_rate=0.75)])
+    todo = r.standards[0].towns[0].todo
+    assert [(t.rank, t.village, t.action, t.site_type, t.camera_id) for t in todo] == [
+        (1, "丙村", REPAIR, "学校", "c31"),
+        (2, "乙村", REPAIR, "学校", "c21"),
+        (3, "乙村", BUILD, "村口", ""),
+        (4, "丙村", CHECK, "", "c32"),  # checks by village name (丙 before 甲 in code point order)
+        (5, "甲村", CHECK, "学校", "c11"),
+    ]
+    assert todo[4].status == "unknown"
+    page = render_html(r, title="t", generated_at=NOW)
+    assert page.count("确认 check") == 3  # the list's title and two items
 
 
 def test_since_comes_from_history_and_availability_is_a_window_condition() -> None:

@@ -8,7 +8,7 @@ from html import escape
 
 from camfleet.coverage.fmt import covered_word, local, pct
 from camfleet.coverage.standards import BROKEN, CELL_ZH, NOT_BUILT, UNKNOWN, UNPLANNED, WORKING, lack_words, site_label
-from camfleet.coverage.standards_report import REPAIR, StandardResult, TownStanding
+from camfleet.coverage.standards_report import ACTION_ZH, StandardResult, TownStanding
 
 #: Cell colours (background, text): the legend and the tests use the same table.
 CELL_STYLE = {
@@ -98,7 +98,7 @@ def _todo(result: StandardResult) -> str:
     rows = []
     for t in result.towns:
         for item in t.todo:
-            what = "维修 repair" if item.action == REPAIR else "建设 build"
+            what = ACTION_ZH[item.action]
             site = site_label(item.site_type) if item.site_type else "完好率 working rate"
             since = local(item.since) if item.camera_id else ""
             rows.append(
@@ -132,6 +132,6 @@ def standards_sections(results: list[StandardResult]) -> str:
         parts.append(_towns(result))
         parts.append(_legend())
         parts.extend(_matrix(result, town) for town in result.towns)
-        parts.append(f"<h3>{_e(result.standard.name)} 待办 to do (建设 build / 维修 repair)</h3>")
+        parts.append(f"<h3>{_e(result.standard.name)} 待办 to do (维修 repair / 建设 build / 确认 check)</h3>")
         parts.append(_todo(result))
     return '<section class="standards">' + "".join(parts) + "</section>"

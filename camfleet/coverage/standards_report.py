@@ -7,11 +7,16 @@ The to-do list, per village short of the standard:
 * ``not_built``: build the first planned point of that type (by point id);
 * ``broken``: repair one camera of that type, the longest broken first;
 * a working rate under the minimum, or undecided: repair as many more known-broken cameras as reaching the
-  minimum needs without counting on the unchecked ones, the longest broken first (those already listed count).
+  minimum needs without counting on the unchecked ones, the longest broken first (those already listed count);
+* an ``unknown`` cell: check (确认) the first never-checked camera of that type: if it works, the cell is met;
+* a working rate that repairing every known-broken camera still leaves short or undecided: check as many
+  never-checked cameras as the minimum still needs (those already listed count).
 
-Unknown cells get no item (their cameras have to be checked first); a short availability gets none either
-(only time mends it). Items are ranked by how many the village needs in all (the villages
-closest to the standard first), repairs before builds, then by village and the standard's site-type order.
+A short availability gets no item: it is no work for anyone (only time mends it, and a repair it waits on is
+already listed); the village stays among those short of the standard with its 可用率不足. Items are ranked by
+how many repairs and builds the village needs in all (the villages closest to the standard first), repairs
+before builds, then by village and the standard's site-type order; checks come after every repair and build
+(a check is no crew's work, and the poller usually settles it at its next sweep), by village and site type.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from camfleet.coverage.standards import (
     BROKEN,
     EPSILON,
     NOT_BUILT,
+    UNKNOWN,
     UNPLANNED,
     Facts,
     Lack,
@@ -43,12 +49,14 @@ from camfleet.coverage.timeline import Timeline
 from camfleet.coverage.window import Window
 from camfleet.model import CameraState, PointRecord, Status
 
-BUILD, REPAIR = "build", "repair"
+BUILD, REPAIR, CHECK = "build", "repair", "check"
+#: How each action is shown in the table and on the page.
+ACTION_ZH = {BUILD: "建设 build", REPAIR: "维修 repair", CHECK: "确认 check"}
 
 
 @dataclass(frozen=True, slots=True)
 class Todo:
-    """One thing to build or repair. ``point_id`` empty: a new point; ``camera_id`` empty: a build."""
+    """One thing to build, repair or check. ``point_id`` empty: a new point; ``camera_id`` empty: a build."""
 
     rank: int
     action: str
@@ -149,7 +157,21 @@ def _todo_for(
                     out.append((state.since if state else 0.0, cam.camera_id, p.point_id, status.value))
         return sorted(out)
 
+    def unchecked(points: Sequence[PointRecord]) -> list[tuple[str, str]]:
+        return sorted(
+            (cam.camera_id, p.point_id)
+            for p in points
+            for cam in facts.cameras_at.get(p.point_id, ())
+            if facts.status_of.get(cam.camera_id, Status.UNKNOWN) is Status.UNKNOWN
+        )
+
+    def check(site_type: str, cam: str, point: str) -> Todo:
+        state = states.get(cam)
+        since = state.since if state else 0.0
+        return Todo(0, CHECK, now.town, now.village, site_type, point, cam, Status.UNKNOWN.value, since)
+
     chosen: set[str] = set()
+    checked: set[str] = set()
     for site_type in required_types(std):
         cell = now.cells[site_type]
         of_type = points_of_type(members, site_type)
@@ -162,6 +184,10 @@ def _todo_for(
             since, cam, point, status = broken(of_type)[0]
             chosen.add(cam)
             items.append(Todo(0, REPAIR, now.town, now.village, site_type, point, cam, status, since))
+        elif cell == UNKNOWN:
+            cam, point = unchecked(of_type)[0]
+            checked.add(cam)
+            items.append(check(site_type, cam, point))
     if std.min_working_rate is not None and now.cameras:
         needed = math.ceil(std.min_working_rate * now.cameras - EPSILON) - now.cameras_ok - len(chosen)
         for since, cam, point, status in broken(members):
@@ -170,17 +196,25 @@ def _todo_for(
             if cam not in chosen:
                 items.append(Todo(0, REPAIR, now.town, now.village, "", point, cam, status, since))
                 needed -= 1
+        needed -= len(checked)  # with every known-broken camera repaired, only unchecked ones can still lift it
+        for cam, point in unchecked(members):
+            if needed <= 0:
+                break
+            if cam not in checked:
+                items.append(check("", cam, point))
+                needed -= 1
     return items
 
 
 def _rank(std: StandardConfig, items: list[Todo]) -> list[Todo]:
-    per_village: dict[str, int] = {}
+    work: dict[str, int] = {}  # repairs and builds per village: how far it is from the standard
     for item in items:
-        per_village[item.village] = per_village.get(item.village, 0) + 1
+        work[item.village] = work.get(item.village, 0) + (item.action != CHECK)
     order = {t: i for i, t in enumerate(required_types(std))}
     items.sort(
         key=lambda t: (
-            per_village[t.village],
+            t.action == CHECK,
+            0 if t.action == CHECK else work[t.village],
             t.action != REPAIR,
             t.village,
             order.get(t.site_type, len(order)),
@@ -236,4 +270,15 @@ def judge_standards(
     return results
 
 
-__all__ = ["BROKEN", "BUILD", "REPAIR", "History", "StandardResult", "Todo", "TownStanding", "VillageStanding"]
+__all__ = [
+    "ACTION_ZH",
+    "BROKEN",
+    "BUILD",
+    "CHECK",
+    "REPAIR",
+    "History",
+    "StandardResult",
+    "Todo",
+    "TownStanding",
+    "VillageStanding",
+]

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from camfleet.coverage.fmt import covered_word, local, pct
 from camfleet.coverage.standards import lack_words, site_label
-from camfleet.coverage.standards_report import REPAIR, StandardResult
+from camfleet.coverage.standards_report import ACTION_ZH, StandardResult
 
 TODO_SHOWN = 20
 
@@ -69,7 +69,9 @@ def render_standards(results: list[StandardResult], console: Console) -> None:
                     Text("、".join(lack_words(lack) for lack in v.lacks)),
                 )
         console.print(short)
-        todo = Table(title=escape(f"{std.name} 待办 to do (建设 build / 维修 repair)"), title_justify="left")
+        todo = Table(
+            title=escape(f"{std.name} 待办 to do (维修 repair / 建设 build / 确认 check)"), title_justify="left"
+        )
         for header in ("#", "镇街", "行政村", "做 action", "部位", "点位", "摄像机"):
             todo.add_column(header)
         items = [item for t in result.towns for item in t.todo]
@@ -78,7 +80,7 @@ def render_standards(results: list[StandardResult], console: Console) -> None:
                 str(item.rank),
                 Text(item.town),
                 Text(item.village),
-                "维修 repair" if item.action == REPAIR else "建设 build",
+                ACTION_ZH[item.action],
                 Text(site_label(item.site_type) if item.site_type else "完好率 working rate"),
                 Text(item.point_id or "新点位 new point"),
                 Text(item.camera_id),
