@@ -38,7 +38,8 @@ def _interrupt(proc: subprocess.Popen[bytes], timeout_s: float) -> str:
 @pytest.mark.timeout(300)
 def test_demo_serves_metrics_and_coverage_then_stops_cleanly(tmp_path: Path) -> None:
     """The demo imports its district, polls it, serves /metrics, /coverage and the API, shows scenario faults,
-    and on SIGINT stops the poller and its simulator child (no process left behind)."""
+    judges its two stand-in pilot towns by the high standard on /coverage (a section and a matrix each), and
+    on SIGINT stops the poller and its simulator child (no process left behind)."""
     listen = f"127.0.0.1:{free_port()}"
     control = f"127.0.0.1:{free_port()}"
     proc = subprocess.Popen(
@@ -52,6 +53,8 @@ def test_demo_serves_metrics_and_coverage_then_stops_cleanly(tmp_path: Path) -> 
         assert metrics.count("camfleet_camera_up{") == 560
         page = _get(f"http://{listen}/coverage")[1]
         assert "<svg" in page and "镇" in page
+        assert "<h2>标准 standard: 高标准全覆盖</h2>" in page
+        assert "<h3>城关镇 · " in page and "<h3>双溪镇 · " in page and page.count('<table class="matrix">') == 2
         faults = json.loads(_get(f"http://{control}/faults")[1])["faults"]
         assert {f["kind"] for f in faults} >= {"offline", "uplink_down", "auth", "covered"}
 
@@ -126,3 +129,21 @@ def test_demo_at_its_default_size_exactly_as_the_readme_says(tmp_path: Path) -> 
     assert _get("http://127.0.0.1:9871/faults")[0] == 0, "the simulator child is still serving"
     for pid in rtsp_children + simulators:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def test_pilot_towns_are_the_stand_ins_or_the_first_towns(tmp_path: Path) -> None:
+    """The demo's standard names 城关镇 and 双溪镇 when the district has them, and fills up with its first towns
+    by name when another seed drew other names (never a town the district lacks)."""
+    from camfleet.cli.demo import demo_config, pilot_towns
+    from camfleet.inventory.files import write_inventory_file
+
+    def towns_of(*names: str) -> list[str]:
+        path = tmp_path / "district.csv"
+        write_inventory_file(path, [{"town": n, "village": f"{n}村", "point_id": f"P{i}"} for i, n in enumerate(names)])
+        return pilot_towns(path)
+
+    assert towns_of("金竹镇", "双溪镇", "城关镇", "白沙街道") == ["城关镇", "双溪镇"]
+    assert towns_of("金竹镇", "城关镇", "白沙街道") == ["城关镇", "白沙街道"]
+    assert towns_of("金竹镇", "白沙街道", "北塘镇") == ["北塘镇", "白沙街道"]
+    (std,) = demo_config(tmp_path, "127.0.0.1:1", ["城关镇", "白沙街道"]).coverage.standard
+    assert (std.towns, std.min_working_rate, std.min_availability) == (["城关镇", "白沙街道"], 0.95, None)
