@@ -49,24 +49,6 @@ class Status(enum.StrEnum):
         return self is Status.OK
 
 
-IMAGE_FAULTS: frozenset[Status] = frozenset(
-    {
-        Status.BLACK,
-        Status.COVERED,
-        Status.SPRAY,
-        Status.DEFOCUSED,
-        Status.DISPLACED,
-        Status.FROZEN,
-        Status.OVEREXPOSED,
-        Status.TOO_DARK,
-        Status.IR_CUT_STUCK,
-    }
-)
-
-#: Statuses in which the camera answered and accepted our credentials.
-UP_STATUSES: frozenset[Status] = IMAGE_FAULTS | {Status.OK, Status.DEGRADED, Status.CANNOT_JUDGE}
-
-
 class Reason(enum.StrEnum):
     """Why a camera has its status. Empty when the status says it all."""
 
@@ -98,14 +80,7 @@ class Reason(enum.StrEnum):
     UPLINK = "uplink"
 
 
-#: The words duty officers and planners read for each status and reason (reports, pages, alerts).
-STATUS_ZH: dict[Status, str] = {
-    Status.UNKNOWN: "未检测", Status.OK: "正常", Status.OFFLINE: "离线", Status.UPLINK_DOWN: "上联中断",
-    Status.AUTH_FAILED: "认证失败", Status.PROTOCOL_ERROR: "协议错误", Status.DEGRADED: "响应慢",
-    Status.BLACK: "黑屏", Status.COVERED: "遮挡", Status.SPRAY: "喷涂", Status.DEFOCUSED: "失焦",
-    Status.DISPLACED: "移位", Status.FROZEN: "画面冻结", Status.OVEREXPOSED: "过曝", Status.TOO_DARK: "过暗",
-    Status.IR_CUT_STUCK: "红外滤片卡滞", Status.CANNOT_JUDGE: "无法判断",
-}  # fmt: skip
+#: The words duty officers and planners read for each reason (reports, pages, alerts).
 REASON_ZH: dict[Reason, str] = {
     Reason.NONE: "", Reason.REFUSED: "拒绝连接", Reason.TIMEOUT: "超时", Reason.UNREACHABLE: "不可达",
     Reason.PASSWORD: "密码错误", Reason.CLOCK: "时钟偏差过大", Reason.NO_CREDENTIALS: "缺少凭据组",
@@ -137,6 +112,84 @@ class CheckKind(enum.StrEnum):
     IDENTITY = "identity"
     DISCOVERY = "discovery"
     FRAME = "frame"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusAlert:
+    """The alert rule that fires on a status, its labels, and the Alertmanager receiver those labels reach.
+
+    ``deploy/prometheus/build.py`` writes ``severity`` and ``scope`` into the rule (and the rule's ``status``
+    selector and Chinese names from every status naming it); ``tests/test_alert_rules.py`` asks amtool which
+    receiver ``deploy/alertmanager/alertmanager.yml`` routes those labels to and compares it with ``receiver``.
+    """
+
+    rule: str  # the alert's name in deploy/prometheus/camfleet.alerts.yml
+    severity: str  # critical (pages the duty officer) | warning
+    scope: str  # camera | village | town | poller
+    receiver: str  # command-centre | command-centre-urgent | camfleet-engineer | planners
+
+
+@dataclass(frozen=True, slots=True)
+class StatusInfo:
+    """Everything the product says about one ``Status``: the one table the rest reads (``STATUSES``)."""
+
+    zh: str  # the Chinese words duty officers and planners read (reports, pages, alerts)
+    up: bool  # reachable and authenticated: ``camfleet_camera_up`` = 1, counts towards 在线率
+    image_fault: bool  # a bad picture from a camera that answers (its own frame verdict)
+    rank: int | None  # root-cause priority group, worst first (``runtime.health.PRIORITY``; ties by word);
+    # None: never a check's verdict (uplink_down is the uplink rule's)
+    track: CheckKind | None  # the check kind a stored status is rebuilt into after a restart (None: nothing)
+    alert: StatusAlert | None  # the alert and its routing; None only with ``quiet`` saying why
+    quiet: str = ""  # why no alert rule fires on this status
+
+
+_CAMERA = "command-centre"  # the receiver of warning-level camera alerts (alertmanager.yml's default route)
+_IMAGE = StatusAlert("CamfleetCameraImageFault", "warning", "camera", _CAMERA)
+_L, _I, _F = CheckKind.LIVENESS, CheckKind.IDENTITY, CheckKind.FRAME
+
+#: One row per status, in ``Status`` order (the order alert selectors and name chains are generated in).
+STATUSES: dict[Status, StatusInfo] = {
+    Status.UNKNOWN: StatusInfo("未检测", False, False, 7, None, None, quiet="not checked yet: nothing to say"),
+    Status.OK: StatusInfo("正常", True, False, 6, _L, None, quiet="fine"),
+    Status.OFFLINE: StatusInfo(
+        "离线", False, False, 0, _L, StatusAlert("CamfleetCameraOffline", "warning", "camera", _CAMERA)
+    ),
+    Status.UPLINK_DOWN: StatusInfo(
+        "上联中断", False, False, None, _L,
+        StatusAlert("CamfleetUplinkDown", "critical", "village", "command-centre-urgent"),
+    ),
+    Status.AUTH_FAILED: StatusInfo(
+        "认证失败", False, False, 2, _I, StatusAlert("CamfleetCameraAuthFailed", "warning", "camera", _CAMERA)
+    ),
+    Status.PROTOCOL_ERROR: StatusInfo(
+        "协议错误", False, False, 1, _L, None,
+        quiet="no rule names it yet: the dashboards and reports show it",
+    ),
+    Status.DEGRADED: StatusInfo(
+        "响应慢", True, False, 4, _L, None, quiet="up, only slow: no rule names it; the dashboards and reports show it"
+    ),
+    Status.BLACK: StatusInfo("黑屏", True, True, 3, _F, _IMAGE),
+    Status.COVERED: StatusInfo("遮挡", True, True, 3, _F, _IMAGE),
+    Status.SPRAY: StatusInfo("喷涂", True, True, 3, _F, _IMAGE),
+    Status.DEFOCUSED: StatusInfo("失焦", True, True, 3, _F, _IMAGE),
+    Status.DISPLACED: StatusInfo("移位", True, True, 3, _F, _IMAGE),
+    Status.FROZEN: StatusInfo("画面冻结", True, True, 3, _F, _IMAGE),
+    Status.OVEREXPOSED: StatusInfo("过曝", True, True, 3, _F, _IMAGE),
+    Status.TOO_DARK: StatusInfo("过暗", True, True, 3, _F, _IMAGE),
+    Status.IR_CUT_STUCK: StatusInfo("红外滤片卡滞", True, True, 3, _F, _IMAGE),
+    Status.CANNOT_JUDGE: StatusInfo(
+        "无法判断", True, False, 5, _F, None,
+        quiet="a state, not a fault; CamfleetBaselineReviewOverdue counts the cameras waiting for a person",
+    ),
+}  # fmt: skip
+
+IMAGE_FAULTS: frozenset[Status] = frozenset(s for s, info in STATUSES.items() if info.image_fault)
+
+#: Statuses in which the camera answered and accepted our credentials.
+UP_STATUSES: frozenset[Status] = frozenset(s for s, info in STATUSES.items() if info.up)
+
+#: The words duty officers and planners read for each status (reports, pages, alerts).
+STATUS_ZH: dict[Status, str] = {s: info.zh for s, info in STATUSES.items()}
 
 
 class BaselineState(enum.StrEnum):

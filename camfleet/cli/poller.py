@@ -16,7 +16,7 @@ from rich.table import Table
 from camfleet.cli.app import EXIT_DATABASE, app, err_console, errors_as_messages, fail, get_config, out_console
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
-from camfleet.model import CameraState, CameraTarget, Status, status_words
+from camfleet.model import STATUS_ZH, CameraState, CameraTarget, Status, status_words
 from camfleet.runtime.camera_json import camera_json
 
 if TYPE_CHECKING:
@@ -81,13 +81,14 @@ def _summary(targets: list[CameraTarget], states: dict[str, CameraState]) -> Non
     for t in targets:
         towns.setdefault(t.town or "-", Counter())[str(states.get(t.camera_id, CameraState(t.camera_id)).status)] += 1
     by_town = Table(title="按镇街 Cameras by town")
-    columns = ("镇街 town", "摄像机 cameras", "正常 ok", "离线 offline", "上联中断 uplink_down", "其他故障 other")
+    named = (Status.OK, Status.OFFLINE, Status.UPLINK_DOWN)
+    columns = ("镇街 town", "摄像机 cameras", *(f"{STATUS_ZH[s]} {s}" for s in named), "其他故障 other")
     for col in columns:
         by_town.add_column(col, justify="left" if col == columns[0] else "right")
     for town, c in sorted(towns.items()):
         total = sum(c.values())
-        other = total - c["ok"] - c["offline"] - c["uplink_down"]
-        by_town.add_row(town, str(total), str(c["ok"]), str(c["offline"]), str(c["uplink_down"]), str(other))
+        shown = [c[str(s)] for s in named]
+        by_town.add_row(town, str(total), *(str(n) for n in shown), str(total - sum(shown)))
     out_console.print(by_town)
 
 

@@ -26,20 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from camfleet.config.poller import PollerConfig
-from camfleet.model import IMAGE_FAULTS, CameraState, CheckKind, ProbeResult, Reason, Status, Transition
+from camfleet.model import STATUSES, CameraState, CheckKind, ProbeResult, Reason, Status, Transition
 
 MIN_UPLINK_CAMERAS = 2
 
-#: Worst first: one root cause per camera.
-PRIORITY: tuple[Status, ...] = (
-    Status.OFFLINE,
-    Status.PROTOCOL_ERROR,
-    Status.AUTH_FAILED,
-    *sorted(IMAGE_FAULTS),
-    Status.DEGRADED,
-    Status.CANNOT_JUDGE,
-    Status.OK,
-    Status.UNKNOWN,
+#: Worst first: one root cause per camera. ``StatusInfo.rank`` in ``camfleet/model.py`` orders the groups
+#: (offline, protocol_error, auth_failed, image faults, degraded, cannot_judge, ok, unknown); a group's
+#: statuses (the image faults) follow their words. uplink_down has no rank: the uplink rule sets it.
+PRIORITY: tuple[Status, ...] = tuple(
+    sorted((s for s, info in STATUSES.items() if info.rank is not None), key=lambda s: (STATUSES[s].rank, s.value))
 )
 _RANK = {s: i for i, s in enumerate(PRIORITY)}
 
@@ -255,9 +250,7 @@ def _tracks_from_status(state: CameraState) -> dict[CheckKind, KindTrack]:
         return {}
     if status is Status.UPLINK_DOWN:
         return {CheckKind.LIVENESS: KindTrack(Verdict(Status.OFFLINE, Reason.UNREACHABLE, detail))}
-    if status in (Status.OK, Status.OFFLINE, Status.DEGRADED, Status.PROTOCOL_ERROR):
+    kind = STATUSES[status].track or CheckKind.FRAME
+    if kind is CheckKind.LIVENESS:
         return {CheckKind.LIVENESS: KindTrack(Verdict(status, reason, detail))}
-    tracks = {CheckKind.LIVENESS: KindTrack(Verdict(Status.OK))}
-    kind = CheckKind.IDENTITY if status is Status.AUTH_FAILED else CheckKind.FRAME
-    tracks[kind] = KindTrack(Verdict(status, reason, detail))
-    return tracks
+    return {CheckKind.LIVENESS: KindTrack(Verdict(Status.OK)), kind: KindTrack(Verdict(status, reason, detail))}
