@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from metrics_helpers import exposed_metric_names, recorded_metric_names, referenced_metric_names
 from system_helpers import missing
 
 PROM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
+ALERTMANAGER = PROM_DIR.parent / "alertmanager" / "alertmanager.yml"
 RULE_TESTS = sorted((PROM_DIR / "tests").glob("*.yml"))
 
 
@@ -107,10 +111,82 @@ def test_every_status_has_its_words_and_every_image_fault_its_alert_name() -> No
     """Every status and reason has its Chinese words (status_words would fail on one without), and the image-fault
     alert's summary names each image fault with exactly the words the reports use (it said 红外滤片卡滞 where the
     reports said 红外滤片故障)."""
-    from camfleet.model import IMAGE_FAULTS, REASON_ZH, STATUS_ZH, Reason, Status
+    from camfleet.model import IMAGE_FAULTS, REASON_ZH, STATUS_ZH, STATUSES, Reason, Status
 
-    assert set(STATUS_ZH) == set(Status) and all(STATUS_ZH.values())
+    assert set(STATUSES) == set(Status) and set(STATUS_ZH) == set(Status) and all(STATUS_ZH.values())
     assert set(REASON_ZH) == set(Reason)
     text = (PROM_DIR / "camfleet.alerts.yml").read_text(encoding="utf-8")
     named = dict(re.findall(r'eq \$labels\.status \\"(\w+)\\" }}([^{]+){{', text))
     assert named == {s.value: STATUS_ZH[s] for s in IMAGE_FAULTS}, named
+
+
+def _builder() -> ModuleType:
+    """deploy/prometheus/build.py, loaded as a module."""
+    spec = importlib.util.spec_from_file_location("camfleet_prometheus_build", PROM_DIR / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_status_has_a_row_with_its_routing() -> None:
+    """The status table has a row for every status, each with Chinese words and either an alert (rule, severity,
+    scope, receiver) or a written reason for having none; every image fault goes to the one image-fault rule and
+    is up; every status but uplink_down (the uplink rule's) has a root-cause rank."""
+    from camfleet.model import STATUSES, Status
+
+    assert list(STATUSES) == list(Status), "one row per status, in Status order"
+    for status, info in STATUSES.items():
+        assert info.zh and re.search(r"[\u4e00-\u9fff]", info.zh), status
+        assert (info.alert is None) != (not info.quiet), f"{status}: an alert, or a reason for none (not both)"
+        if info.alert is not None:
+            assert info.alert.severity in ("critical", "warning") and info.alert.rule.startswith("Camfleet"), status
+            assert info.alert.scope in ("camera", "village", "town", "poller"), status
+        if info.image_fault:
+            assert info.up and info.alert is not None and info.alert.rule == "CamfleetCameraImageFault", status
+        assert (info.rank is None) == (status is Status.UPLINK_DOWN), status
+
+
+def test_generated_alert_parts_match_the_status_table() -> None:
+    """camfleet.alerts.yml's status selectors, Chinese name chains, severity and scope labels, and the image-fault
+    names in docs/alerting.md are exactly what deploy/prometheus/build.py generates from the status table."""
+    for path, (committed, generated) in _builder().outputs().items():
+        assert committed == generated, f"{path.name}: run python deploy/prometheus/build.py"
+
+
+def test_alert_generator_follows_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed row changes the generated rules: a new Chinese name reaches the summary chain, another severity the
+    rule's label, a status leaving the image-fault rule its selector, so the check above can fail."""
+    from camfleet.model import STATUSES, Status
+
+    build = _builder()
+    text = (PROM_DIR / "camfleet.alerts.yml").read_text("utf-8")
+    monkeypatch.setitem(STATUSES, Status.FROZEN, replace(STATUSES[Status.FROZEN], zh="冻结"))
+    assert '\\"frozen\\" }}冻结{{' in build.render_alerts(text)
+    offline = STATUSES[Status.OFFLINE]
+    assert offline.alert is not None
+    monkeypatch.setitem(STATUSES, Status.OFFLINE, replace(offline, alert=replace(offline.alert, severity="critical")))
+    block = build.render_alerts(text).split("alert: CamfleetCameraOffline", 1)[1].split("- alert:", 1)[0]
+    assert "severity: critical" in block
+    monkeypatch.setitem(STATUSES, Status.SPRAY, replace(STATUSES[Status.SPRAY], alert=None, quiet="test"))
+    assert 'status=~"black|covered|defocused|' in build.render_alerts(text)
+    assert build.render_alerts(text) != text
+
+
+def test_each_status_alert_reaches_its_receiver() -> None:
+    """amtool routes each status alert's labels (alertname, severity, scope) through alertmanager.yml to exactly the
+    receiver the status table names."""
+    from camfleet.model import STATUSES
+
+    amtool = shutil.which("amtool")
+    if amtool is None:
+        missing("amtool not found: install Debian's `prometheus-alertmanager` package to check the routing")
+    alerts = {info.alert for info in STATUSES.values() if info.alert is not None}
+    assert len(alerts) >= 4
+    for alert in sorted(alerts, key=lambda a: a.rule):
+        labels = [f"alertname={alert.rule}", f"severity={alert.severity}", f"scope={alert.scope}"]
+        config = [f"--config.file={ALERTMANAGER}", f"--verify.receivers={alert.receiver}"]
+        result = subprocess.run(
+            [amtool, "config", "routes", "test", *config, *labels], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, f"{alert.rule}: {result.stdout}{result.stderr}"
