@@ -208,3 +208,45 @@ def test_any_label_value_round_trips(value: str) -> None:
     fam.add((value, value + "村"), 1.0)
     parsed = list(text_string_to_metric_families(render_families([fam])))
     assert parsed[0].samples[0].labels == {"town": value, "village": value + "村"}
+
+
+def test_each_poller_value_travels_from_its_declared_source() -> None:
+    """``poller_stats`` fills every declared ``PollerStats`` field from the fleet counter, service figure or fleet
+    attribute its declaration names, and the declared metric carries that value: distinct values at every source
+    come out under the right name (a misnamed source or a swapped field fails)."""
+    from camfleet.metrics.poller import poller_families
+    from camfleet.metrics.snapshot import poller_metrics, poller_sources
+    from camfleet.runtime.fleet import FleetState
+    from camfleet.service.views import ServiceStats, poller_stats
+
+    fleet, svc = FleetState(), ServiceStats()
+    roots = {"counters": fleet.counters, "svc": svc, "fleet": fleet}
+    sources = poller_sources()
+    assert {"db_write_dropped", "transitions", "loop_lag_s", "started_at"} <= set(sources)
+    expected: dict[str, float] = {}
+    for i, (name, source) in enumerate(sorted(sources.items()), start=2):
+        root, attr = source.split(".", 1)
+        value: float | bool = False if isinstance(getattr(roots[root], attr), bool) else i
+        setattr(roots[root], attr, value)
+        expected[name] = value
+    stats = poller_stats(fleet, svc)
+    assert {name: getattr(stats, name) for name in sources} == expected
+    text = render_families(poller_families(stats, 0.0))
+    exported = poller_metrics("gauge") + poller_metrics("counter")
+    assert len(exported) >= 13
+    for name, metric in exported:
+        assert _value(text, metric.name) == float(expected[name]), metric.name
+
+
+def test_docs_metrics_table_names_every_family() -> None:
+    """docs/metrics.md's tables name exactly the metric families /metrics exports (a new metric needs its row, a
+    removed one loses it)."""
+    import re
+    from pathlib import Path
+
+    from camfleet.metrics import collect
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text("utf-8")
+    documented = set(re.findall(r"^\| `(camfleet_\w+)`", doc, re.M))
+    exported = {f.name for f in collect(small_snapshot())}
+    assert documented == exported, sorted(documented ^ exported)

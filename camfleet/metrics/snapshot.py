@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TypeVar
 
 from camfleet import __version__
 from camfleet.config.coverage import StandardConfig
@@ -17,6 +18,8 @@ from camfleet.errors import CamfleetError
 from camfleet.model import CameraRecord, CameraState, CameraTarget, PointRecord
 from camfleet.runtime.fleet import DB_BUCKETS
 from camfleet.runtime.ownership import OwnershipStats
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,34 +50,115 @@ class Histogram:
 
 
 @dataclass(frozen=True, slots=True)
+class PollerMetric:
+    """How one ``PollerStats`` field is exported: a gauge or counter with no labels, its name and help."""
+
+    kind: str  # gauge | counter
+    name: str  # counters end in _total, as written in the text format
+    help: str
+
+
+def _from(source: str, default: _T, metric: PollerMetric | None = None) -> _T:
+    """A ``PollerStats`` field filled from ``source`` (``counters.x``: the fleet's ``FleetCounters``; ``svc.x``: the
+    service's ``ServiceStats``; ``fleet.x``: the ``FleetState``), exported as ``metric`` when it has one."""
+    meta: dict[str, object] = {"source": source}
+    if metric is not None:
+        meta["metric"] = metric
+    return field(default=default, metadata=meta)
+
+
+def _gauge(name: str, help_text: str, source: str, default: _T) -> _T:
+    return _from(source, default, PollerMetric("gauge", name, help_text))
+
+
+def _counter(name: str, help_text: str, source: str, default: _T) -> _T:
+    return _from(source, default, PollerMetric("counter", name, help_text))
+
+
+@dataclass(frozen=True, slots=True)
 class PollerStats:
     """The poller's own counters and gauges (all optional; a fresh poller has zeros).
 
     Keys of ``probes`` are ``(kind, result)`` with ``kind`` a ``CheckKind`` word and ``result`` the
     observed ``Status`` word of that probe; ``probe_duration`` is keyed by ``CheckKind`` words.
+
+    One place per value: a field declared with ``_gauge``/``_counter`` names where its value comes from and the
+    metric it becomes. ``service.views.poller_stats`` fills every field with a source and
+    ``metrics.poller.poller_families`` exports every field with a metric (gauges, then counters, each in the
+    order declared here: the exposition order). The labelled families and histograms are built by hand.
     """
 
     probes: Mapping[tuple[str, str], int] = field(default_factory=dict)
     probe_duration: Mapping[str, Histogram] = field(default_factory=dict)
-    sweep_duration_s: float = 0.0  # how long the last full pass over the fleet took
-    schedule_lag_s: float = 0.0  # how late the last dispatched check started, behind its due time
-    queue_depth: int = 0  # checks due and waiting for a slot
-    in_flight: int = 0  # probes running now
-    loop_lag_s: float = 0.0  # last measured event-loop lag
+    sweep_duration_s: float = _gauge(
+        "camfleet_sweep_duration_seconds",
+        "Time the last full pass over the fleet took.",
+        "counters.last_sweep_duration_s",
+        0.0,
+    )
+    schedule_lag_s: float = _gauge(
+        "camfleet_schedule_lag_seconds",
+        "How late the last dispatched check started, behind its due time.",
+        "counters.lag_s",
+        0.0,
+    )
+    queue_depth: int = _gauge(
+        "camfleet_scheduler_queue_depth", "Checks due and waiting for a free slot.", "counters.queue_depth", 0
+    )
+    in_flight: int = _gauge("camfleet_probes_in_flight", "Checks running now.", "counters.in_flight", 0)
+    loop_lag_s: float = _gauge(
+        "camfleet_event_loop_lag_seconds", "Last measured delay of the event loop.", "svc.loop_lag_s", 0.0
+    )
     db_write: Histogram = field(default_factory=lambda: Histogram.empty(DB_BUCKETS))
-    db_backlog: int = 0  # rows waiting to be written
-    db_write_failures: int = 0  # batches that failed to write
-    db_write_dropped: int = 0  # rows dropped because the buffer limit was reached
-    db_write_refused: int = 0  # camera states refused because their lease had moved to another instance
-    config_reloads_ok: int = 0
-    config_reloads_failed: int = 0
-    config_last_reload_ok: bool = True
-    config_last_reload_at: float = 0.0  # unix time of the last successful (re)load
+    db_backlog: int = _gauge(
+        "camfleet_db_write_backlog", "Rows waiting to be written to the database.", "counters.write_backlog", 0
+    )
+    config_last_reload_ok: bool = _gauge(
+        "camfleet_config_last_reload_successful",
+        "1 when the last configuration (re)load succeeded.",
+        "svc.last_reload_ok",
+        True,
+    )
+    config_last_reload_at: float = _gauge(
+        "camfleet_config_last_reload_success_timestamp_seconds",
+        "Unix time of the last successful configuration (re)load.",
+        "svc.last_reload_at",
+        0.0,
+    )
+    started_at: float = _gauge("camfleet_start_time_seconds", "Unix time the poller started.", "fleet.started_at", 0.0)
+    transitions: int = _counter("camfleet_transitions_total", "Camera status changes.", "counters.transitions", 0)
+    db_write_failures: int = _counter(
+        "camfleet_db_write_failures_total", "Batched database writes that failed.", "counters.write_failures", 0
+    )
+    db_write_dropped: int = _counter(
+        "camfleet_db_write_dropped_total",
+        "Rows dropped because the write buffer was full.",
+        "counters.write_dropped",
+        0,
+    )
+    db_write_refused: int = _counter(
+        "camfleet_db_write_refused_total",
+        "Camera states the database refused to store because their lease had moved to another instance.",
+        "counters.write_refused",
+        0,
+    )
+    config_reloads_ok: int = _from("svc.reloads_ok", 0)  # camfleet_config_reloads_total{result="success"}
+    config_reloads_failed: int = _from("svc.reloads_failed", 0)  # ... {result="failure"}
     web_write_refused: Mapping[str, int] = field(default_factory=dict)  # web write actions refused, by reason
-    transitions: int = 0  # camera status changes since start
-    started_at: float = 0.0  # unix time the poller started
     version: str = __version__
     python: str = platform.python_version()
+
+
+def poller_metrics(kind: str) -> list[tuple[str, PollerMetric]]:
+    """``(field name, metric)`` of every ``PollerStats`` field exported as a ``kind`` (gauge, counter), in order."""
+    found = [(f.name, f.metadata.get("metric")) for f in fields(PollerStats)]
+    return [(name, m) for name, m in found if isinstance(m, PollerMetric) and m.kind == kind]
+
+
+def poller_sources() -> dict[str, str]:
+    """Field name → source (``counters.write_dropped``, ``svc.loop_lag_s``, ``fleet.started_at``) of every
+    ``PollerStats`` field filled from the fleet or the service."""
+    return {f.name: str(f.metadata["source"]) for f in fields(PollerStats) if "source" in f.metadata}
 
 
 @dataclass(frozen=True, slots=True)

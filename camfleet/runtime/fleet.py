@@ -50,7 +50,8 @@ class Durations:
 
 @dataclass
 class FleetCounters:
-    """Poller self-metrics."""
+    """Poller self-metrics. A field reaches /metrics when a ``PollerStats`` field (``metrics/snapshot.py``) names it
+    as its source (``counters.write_dropped``) with the metric it becomes; nothing in between copies it."""
 
     probes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, result status) → count
     transitions: int = 0

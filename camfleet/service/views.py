@@ -17,7 +17,7 @@ from camfleet.config.coverage import CoverageConfig, StandardConfig
 from camfleet.coverage import build_report, parse_window, render_html, report_to_json
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
-from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
+from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats, poller_sources
 from camfleet.model import BaselineState, CameraRecord, CameraState, PointRecord
 from camfleet.runtime.camera_json import camera_json as target_json
 from camfleet.runtime.fleet import Durations, FleetState
@@ -52,29 +52,22 @@ def copy_states(fleet: FleetState) -> dict[str, CameraState]:
 
 
 def poller_stats(fleet: FleetState, svc: ServiceStats) -> PollerStats:
-    """Map the runtime's counters and the service's figures onto what the metrics layer renders."""
+    """The runtime's counters and the service's figures as the metrics layer renders them: every scalar field of
+    ``PollerStats`` is read from the source its declaration names (``counters.write_dropped``, ``svc.…``,
+    ``fleet.…``); the mappings and histograms are copied here."""
+    roots: dict[str, object] = {"counters": fleet.counters, "svc": svc, "fleet": fleet}
+    scalars = {name: getattr(roots[root], attr) for name, (root, attr) in _SOURCES.items()}
     c = fleet.counters
     return PollerStats(
         probes=dict(c.probes),
-        sweep_duration_s=c.last_sweep_duration_s,
-        schedule_lag_s=c.lag_s,
-        queue_depth=c.queue_depth,
-        in_flight=c.in_flight,
-        loop_lag_s=svc.loop_lag_s,
-        db_backlog=c.write_backlog,
-        db_write_failures=c.write_failures,
-        db_write_dropped=c.write_dropped,
-        db_write_refused=c.write_refused,
-        config_reloads_ok=svc.reloads_ok,
-        config_reloads_failed=svc.reloads_failed,
-        config_last_reload_ok=svc.last_reload_ok,
-        config_last_reload_at=svc.last_reload_at,
-        web_write_refused=dict(svc.web_write_refused),
-        transitions=c.transitions,
-        started_at=fleet.started_at,
         probe_duration={kind: _histogram(d) for kind, d in c.probe_duration.items()},
         db_write=_histogram(c.write_duration),
+        web_write_refused=dict(svc.web_write_refused),
+        **scalars,
     )
+
+
+_SOURCES = {name: tuple(source.split(".", 1)) for name, source in poller_sources().items()}
 
 
 def _histogram(durations: Durations) -> Histogram:
