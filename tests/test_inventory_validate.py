@@ -150,3 +150,24 @@ def test_shipped_example_inventory_is_valid() -> None:
     inv = validate_file(Path(__file__).resolve().parents[1] / "config" / "example-inventory.csv")
     assert (len(inv.points), len(inv.cameras)) == (5, 5)
     assert [p.status for p in inv.points].count(PointStatus.PLANNED) == 1
+
+
+def test_docs_column_table_matches_the_columns() -> None:
+    """docs/inventory.md's column table lists exactly the importer's columns with their Chinese aliases, in the
+    export's order, and calls required exactly the required ones (a new or renamed column fails it)."""
+    import re
+    from pathlib import Path
+
+    from camfleet.inventory.files import COLUMNS, REQUIRED_COLUMNS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "inventory.md").read_text("utf-8")
+    table = doc.split("| column | alias | rule |\n| --- | --- | --- |\n", 1)[1].split("\n\n", 1)[0]
+    documented: list[tuple[str, str]] = []
+    required: set[str] = set()
+    for row in table.splitlines():
+        names, aliases, rule = (cell.strip() for cell in row.strip("|").split("|", 2))
+        pairs = list(zip(re.split(r",\s*", names), re.split(r",\s*", aliases), strict=True))
+        documented += pairs
+        required |= {name for name, _ in pairs if rule.startswith("required")}
+    assert documented == list(COLUMNS.items())
+    assert required == set(REQUIRED_COLUMNS)
