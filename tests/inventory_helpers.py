@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from camfleet.inventory import db
-from camfleet.inventory.files import COLUMNS
+from camfleet.inventory.columns import COLUMNS, export_header
 
 
 def point(point_id: str, town: str = "青石镇", village: str = "下坞村", **extra: str) -> dict[str, str]:
@@ -45,7 +45,7 @@ def write_csv(path: Path, rows: list[dict[str, str]], *, encoding: str = "utf-8"
     """Write rows with canonical (or Chinese) headers in ``encoding`` (``utf-8-sig`` for a BOM)."""
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([COLUMNS[c] if chinese else c for c in COLUMNS])
+        writer.writerow(export_header(chinese=chinese))
         for row in rows:
             writer.writerow([row.get(c, "") for c in COLUMNS])
     return path

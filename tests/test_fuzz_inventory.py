@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from camfleet.errors import InventoryError
-from camfleet.inventory.files import COLUMNS, InventoryFile, InventoryRow, read_inventory_file, write_inventory_file
+from camfleet.inventory.columns import COLUMNS
+from camfleet.inventory.files import InventoryFile, InventoryRow, read_inventory_file, write_inventory_file
 from camfleet.inventory.validate import validate_rows
 
 FUZZ = settings(max_examples=120, deadline=3000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

@@ -1,6 +1,7 @@
 """Read and write inventory files: CSV (UTF-8, UTF-8 with BOM or GB18030, detected) and XLSX.
 
-This module only turns a file into rows of canonical column → text; validation lives in ``validate``.
+This module only turns a file into rows of canonical column → text; validation lives in ``validate``, the
+columns (names, Chinese aliases, export order) in ``columns``.
 """
 
 from __future__ import annotations
@@ -12,28 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from camfleet.errors import InventoryError, InventoryProblem
+from camfleet.inventory.columns import COLUMNS, HEADERS, REQUIRED_COLUMNS, export_header
 
-#: Canonical columns in file order, with the Chinese aliases planners' spreadsheets use.
-COLUMNS: dict[str, str] = {
-    "town": "镇街",
-    "village": "行政村",
-    "point_id": "点位编号",
-    "point_name": "点位名称",
-    "lat": "纬度",
-    "lon": "经度",
-    "program": "项目",
-    "point_status": "点位状态",
-    "installed_on": "安装日期",
-    "accepted_on": "验收日期",
-    "camera_id": "摄像机编号",
-    "host": "IP地址",
-    "port": "端口",
-    "credential": "凭据",
-    "uplink": "上联",
-    "site_type": "部位类型",
-}
-REQUIRED_COLUMNS = ("town", "village", "point_id")
-_ALIASES = {alias: canon for canon, alias in COLUMNS.items()} | {c: c for c in COLUMNS}
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -81,7 +62,7 @@ def _map_header(path: str, header: list[str]) -> list[str | None]:
     seen: set[str] = set()
     for raw in header:
         name = raw.strip().lstrip("\ufeff")
-        canon = _ALIASES.get(name) or _ALIASES.get(name.lower())
+        canon = HEADERS.get(name) or HEADERS.get(name.lower())
         if canon is not None and canon in seen:
             problems.append(InventoryProblem(path, 1, name, f"column {canon!r} appears twice"))
             canon = None
@@ -91,7 +72,9 @@ def _map_header(path: str, header: list[str]) -> list[str | None]:
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if missing:
         problems.append(
-            InventoryProblem(path, 1, None, "missing column(s): " + ", ".join(f"{c} ({COLUMNS[c]})" for c in missing))
+            InventoryProblem(
+                path, 1, None, "missing column(s): " + ", ".join(f"{c} ({COLUMNS[c].zh})" for c in missing)
+            )
         )
     if problems:
         raise InventoryError(problems)
@@ -171,21 +154,21 @@ def write_inventory_file(path: str | os.PathLike[str], rows: list[dict[str, str]
     Written to a temporary file and renamed, so a crash never leaves half a file.
     """
     p = Path(path)
-    header = [COLUMNS[c] if chinese else c for c in COLUMNS]
+    names = export_header(chinese=chinese)
     tmp = p.with_name(p.name + ".tmp")
     if p.suffix.lower() == ".xlsx":
         import openpyxl
 
         book = openpyxl.Workbook(write_only=True)
         sheet = book.create_sheet("inventory")
-        sheet.append(header)
+        sheet.append(names)
         for row in rows:
             sheet.append([row.get(c, "") for c in COLUMNS])
         book.save(tmp)
     else:
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(header)
+            writer.writerow(names)
             for row in rows:
                 writer.writerow([row.get(c, "") for c in COLUMNS])
     os.replace(tmp, p)

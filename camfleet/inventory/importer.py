@@ -15,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from camfleet.inventory import db
+from camfleet.inventory.columns import CAMERA_COLUMNS, COLUMNS, POINT_COLUMNS, Entity, copied, db_of, field_of
 from camfleet.inventory.diff import Plan, Snapshot, plan_import
-from camfleet.inventory.tables import CAMERA, POINT, TOWN, UPLINK, VILLAGE
+from camfleet.inventory.tables import CAMERA, POINT, TOWN, UPLINK, VILLAGE, metadata
 from camfleet.inventory.validate import Inventory
 from camfleet.model import CameraRecord, PointRecord, PointStatus
 
@@ -30,38 +31,38 @@ class ImportResult:
     applied: bool  # False for a dry run and for an import that changed nothing
 
 
-def _iso(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def _date(text: str) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+#: The point's columns as ``PointRecord`` has them (its identity first), the camera's besides its point.
+_POINT_FIELDS = ("point_id", *POINT_COLUMNS)
+#: The columns each table holds as they are; the rest (town, village, uplink) are rows found by name.
+_POINT_COPIED = copied(Entity.POINT)
+_CAMERA_COPIED = copied(Entity.CAMERA)
 
 
 def _inventory_query() -> sa.Select[Any]:
-    """Every point with its town, village and cameras (one row per camera; planned points once)."""
+    """Every point with its town, village and cameras (one row per camera; planned points once), each of the
+    file's columns labelled with its name, and the point's retirement date."""
+    selected = [metadata.tables[db_of(c)[0]].c[db_of(c)[1]].label(c) for c in COLUMNS]
     return (
-        sa.select(
-            POINT.c.point_id, TOWN.c.name.label("town"), VILLAGE.c.name.label("village"), POINT.c.name,
-            POINT.c.lat, POINT.c.lon, POINT.c.program, POINT.c.status, POINT.c.installed_on, POINT.c.accepted_on,
-            POINT.c.retired_on, POINT.c.site_type,
-            CAMERA.c.camera_id, CAMERA.c.host, CAMERA.c.port, CAMERA.c.credential, UPLINK.c.name.label("uplink"),
-        )
+        sa.select(*selected, POINT.c.retired_on)
         .select_from(POINT.join(VILLAGE).join(TOWN).outerjoin(CAMERA).outerjoin(UPLINK))
         .order_by(POINT.c.id, CAMERA.c.id)
-    )  # fmt: skip
+    )
 
 
 def _point_of(row: Any) -> PointRecord:
-    return PointRecord(
-        point_id=row.point_id, town=row.town, village=row.village, point_name=row.name, lat=row.lat,
-        lon=row.lon, program=row.program, status=PointStatus(row.status),
-        installed_on=_iso(row.installed_on), accepted_on=_iso(row.accepted_on), site_type=row.site_type,
-    )  # fmt: skip
+    cells = row._mapping
+    return PointRecord(**{field_of(c): COLUMNS[c].kind.from_db(cells[c]) for c in _POINT_FIELDS})
 
 
 def _camera_of(row: Any) -> CameraRecord:
-    return CameraRecord(row.camera_id, row.point_id, row.host, row.port, row.credential, row.uplink or "")
+    cells = row._mapping
+    record = {field_of(c): COLUMNS[c].kind.from_db(cells[c]) for c in CAMERA_COLUMNS}
+    return CameraRecord(point_id=row.point_id, **record)
+
+
+def _copied_row(record: PointRecord | CameraRecord, columns: tuple[str, ...]) -> dict[str, Any]:
+    """The table row's values of the columns kept as they are, keyed by the table's column names."""
+    return {db_of(c)[1]: COLUMNS[c].kind.to_db(getattr(record, field_of(c))) for c in columns}
 
 
 def load_snapshot(conn: sa.Connection) -> Snapshot:
@@ -119,12 +120,8 @@ class _Writer:
         return self.stored.retired_on.get(new.point_id, self.today)
 
     def point_row(self, p: PointRecord, villages: IdMap) -> dict[str, Any]:
-        return {
-            "point_id": p.point_id, "village_id": villages[(p.town, p.village)], "name": p.point_name,
-            "lat": p.lat, "lon": p.lon, "program": p.program, "status": p.status.value,
-            "installed_on": _date(p.installed_on), "accepted_on": _date(p.accepted_on),
-            "retired_on": self.retired_on(p), "site_type": p.site_type,
-        }  # fmt: skip
+        refs = {"village_id": villages[(p.town, p.village)], "retired_on": self.retired_on(p)}
+        return _copied_row(p, _POINT_COPIED) | refs
 
     def points(self, plan: Plan) -> None:
         wanted = plan.added_points + [new for _, new in plan.changed_points]
@@ -151,10 +148,7 @@ class _Writer:
 
         def row(c: CameraRecord) -> dict[str, Any]:
             uplink = uplinks[(c.uplink,)] if c.uplink else None
-            return {
-                "camera_id": c.camera_id, "point_id": points[c.point_id], "host": c.host, "port": c.port,
-                "credential": c.credential, "uplink_id": uplink,
-            }  # fmt: skip
+            return _copied_row(c, _CAMERA_COPIED) | {"point_id": points[c.point_id], "uplink_id": uplink}
 
         if plan.added_cameras:
             self.conn.execute(sa.insert(CAMERA), [row(c) for c in plan.added_cameras])
@@ -206,16 +200,8 @@ def export_rows(url: str) -> list[dict[str, str]]:
             db.require_current(conn)
             rows = []
             for r in conn.execute(_inventory_query()):
-                rows.append(
-                    {
-                        "town": r.town, "village": r.village, "point_id": r.point_id, "point_name": r.name,
-                        "lat": "" if r.lat is None else repr(r.lat), "lon": "" if r.lon is None else repr(r.lon),
-                        "program": r.program, "point_status": r.status, "installed_on": _iso(r.installed_on),
-                        "accepted_on": _iso(r.accepted_on), "camera_id": r.camera_id or "", "host": r.host or "",
-                        "port": "" if r.port is None else str(r.port), "credential": r.credential or "",
-                        "uplink": r.uplink or "", "site_type": r.site_type,
-                    }
-                )  # fmt: skip
+                cells = r._mapping
+                rows.append({c: info.kind.to_text(cells[c]) for c, info in COLUMNS.items()})
             return rows
     finally:
         engine.dispose()

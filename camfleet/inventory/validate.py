@@ -7,32 +7,29 @@ empty). A row whose camera columns are all empty is a point without a camera (ye
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from camfleet.errors import InventoryError, InventoryProblem
-from camfleet.inventory import fields
+from camfleet.inventory.columns import (
+    CAMERA_COLUMNS,
+    COLUMNS,
+    MAX_LENGTH,
+    POINT_COLUMNS,
+    REQUIRED_COLUMNS,
+    CellRules,
+    Entity,
+    field_of,
+)
 from camfleet.inventory.files import InventoryFile, InventoryRow, read_inventory_file
 from camfleet.model import DEFAULT_SITE_TYPES, CameraRecord, PointRecord, PointStatus
 
-POINT_COLUMNS = (
-    "town", "village", "point_name", "lat", "lon", "program", "point_status", "installed_on", "accepted_on",
-    "site_type",
-)  # fmt: skip
-CAMERA_COLUMNS = ("camera_id", "host", "port", "credential", "uplink")
-MAX_LENGTH = {"town": 100, "village": 100, "point_id": 64, "point_name": 200, "program": 100, "camera_id": 64,
-              "uplink": 200, "site_type": 32}  # fmt: skip
-
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "lat": lambda t: fields.parse_coordinate(t, "lat"),
-    "lon": lambda t: fields.parse_coordinate(t, "lon"),
-    "point_status": fields.parse_status,
-    "installed_on": fields.parse_date,
-    "accepted_on": fields.parse_date,
-}
+#: Required columns every point fills besides its identity (an empty one is named per point).
+_FILLED = tuple(c for c in REQUIRED_COLUMNS if COLUMNS[c].entity in (Entity.TOWN, Entity.VILLAGE))
+#: The camera's columns besides its identity, parsed on each camera row.
+_CAMERA_CELLS = tuple(c for c in CAMERA_COLUMNS if c != "camera_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +61,7 @@ class _Point:
 class _Validator:
     def __init__(self, source: str, site_types: Sequence[str]) -> None:
         self.source = source
-        self.site_types = tuple(site_types)
+        self.rules = CellRules(tuple(site_types))
         self.problems: list[InventoryProblem] = []
         self.points: dict[str, _Point] = {}
         self.cameras: list[CameraRecord] = []
@@ -74,9 +71,9 @@ class _Validator:
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(InventoryProblem(self.source, line, column, message))
 
-    def parse(self, row: InventoryRow, column: str, parser: Callable[[str], Any]) -> Any:
+    def parse(self, row: InventoryRow, column: str, parser: Callable[[str, CellRules], Any]) -> Any:
         try:
-            return parser(row.get(column))
+            return parser(row.get(column), self.rules)
         except ValueError as exc:
             self.problem(row.line, column, str(exc))
             return None
@@ -96,10 +93,7 @@ class _Validator:
             self.camera_row(point_id, row)
 
     def point_row(self, point_id: str, row: InventoryRow, has_camera: bool) -> None:
-        values: dict[str, Any] = {c: row.get(c) for c in POINT_COLUMNS if c not in _PARSERS}
-        for column, parser in _PARSERS.items():
-            values[column] = self.parse(row, column, parser)
-        values["site_type"] = self.parse(row, "site_type", lambda t: fields.parse_site_type(t, self.site_types))
+        values: dict[str, Any] = {c: self.parse(row, c, COLUMNS[c].parse) for c in POINT_COLUMNS}
         seen = self.points.get(point_id)
         if seen is None:
             self.points[point_id] = _Point(row.line, values, has_camera)
@@ -127,38 +121,32 @@ class _Validator:
             return
         else:
             self.camera_lines[camera_id] = row.line
-        host = self.parse(row, "host", fields.parse_host) if row.get("host") else None
-        if not row.get("host"):
-            self.problem(row.line, "host", "host is empty")
-        port = self.parse(row, "port", fields.parse_port)
-        credential = self.parse(row, "credential", fields.check_credential)
+        cells = {c: self.parse(row, c, COLUMNS[c].parse) for c in _CAMERA_CELLS}
+        host, port = cells["host"], cells["port"]
         if host is not None and port is not None:
             first = self.address_lines.setdefault((host, port), row.line)
             if first != row.line:
                 self.problem(row.line, "host", f"the same host and port as the camera on row {first}")
-        if camera_id and point_id and host is not None and port is not None and credential is not None:
-            self.cameras.append(CameraRecord(camera_id, point_id, host, port, credential, row.get("uplink")))
+        if camera_id and point_id and all(v is not None for v in cells.values()):
+            record = {field_of(c): v for c, v in cells.items()}
+            self.cameras.append(CameraRecord(camera_id=camera_id, point_id=point_id, **record))
 
     def finish_point(self, point_id: str, point: _Point) -> PointRecord:
         v = point.values
-        for column in ("town", "village"):
+        for column in _FILLED:
             if not v[column]:
                 self.problem(point.line, column, f"{column} is empty for point {point_id}")
         if (v["lat"] is None) != (v["lon"] is None) and not self._coordinate_problem(point.line):
             missing = "lat" if v["lat"] is None else "lon"
             self.problem(point.line, missing, "give both latitude and longitude, or neither")
-        installed: dt.date | None = v["installed_on"]
-        accepted: dt.date | None = v["accepted_on"]
+        installed: str | None = v["installed_on"]  # ISO dates: they sort as the dates do
+        accepted: str | None = v["accepted_on"]
         if installed and accepted and accepted < installed:
             self.problem(point.line, "accepted_on", f"accepted on {accepted}, before installed on {installed}")
         # An empty status means what the row shows: a camera is there (installed), or not yet (planned).
         status = v["point_status"] or (PointStatus.INSTALLED if point.has_camera else PointStatus.PLANNED)
-        return PointRecord(
-            point_id=point_id, town=v["town"], village=v["village"], point_name=v["point_name"],
-            lat=v["lat"], lon=v["lon"], program=v["program"], status=status,
-            installed_on=installed.isoformat() if installed else "",
-            accepted_on=accepted.isoformat() if accepted else "", site_type=v["site_type"] or "",
-        )  # fmt: skip
+        record = {field_of(c): value for c, value in v.items()} | {field_of("point_status"): status}
+        return PointRecord(point_id=point_id, **record)
 
     def _coordinate_problem(self, line: int) -> bool:
         return any(p.row == line and p.column in ("lat", "lon") for p in self.problems)
