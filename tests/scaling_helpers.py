@@ -231,7 +231,7 @@ def dump_metrics(path: str, poller: Any, coord: Any) -> None:
     from camfleet.metrics.render import render_snapshot
     from camfleet.metrics.snapshot import MetricsSnapshot, PollerStats
 
-    stats = PollerStats(db_write_refused=poller.writer.refused)
+    stats = PollerStats(db_write_refused=poller.fleet.counters.write_refused)
     snapshot = MetricsSnapshot(targets=dict(poller.fleet.targets), states=dict(poller.fleet.states), points=[],
                                cameras=[], poller=stats, cluster=coord.stats(), taken_at=time.time())  # fmt: skip
     tmp = Path(path + ".tmp")

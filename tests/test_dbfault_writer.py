@@ -11,8 +11,10 @@ from dbfault_helpers import wait_for
 
 from camfleet.errors import DatabaseError
 from camfleet.model import CameraState, Status, Transition
+from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.sink import MemorySink
 from camfleet.runtime.writer import StateWriter
+from camfleet.service.views import ServiceStats, poller_stats
 
 
 def transitions(first: int, count: int) -> list[Transition]:
@@ -58,10 +60,29 @@ async def test_failed_batches_are_kept_in_order_and_written_once() -> None:
     for n in range(3):
         w.record(["C0"], transitions(n * 5, 5))
         assert await w.flush() is False
-    assert w.backlog == 15 + 1 and w.failures == 3
+    assert w.backlog == 15 + 1 and w.counters.write_failures == 3
     sink.failing = False
     assert await w.flush() is True
-    assert sink.transitions == transitions(0, 15) and w.backlog == 0 and w.dropped == 0
+    assert sink.transitions == transitions(0, 15) and w.backlog == 0 and w.counters.write_dropped == 0
+
+
+async def test_the_writers_counts_reach_the_metrics_with_nothing_copying_them() -> None:
+    """The writer counts into the fleet's counters it is given: a metrics snapshot taken right after a flush, with
+    no poller tick in between to copy anything, shows the backlog, the drops and the failure, then the stored
+    batch in the write-duration histogram and the backlog gone."""
+    fleet = FleetState()
+    sink = MemorySink()
+    sink.failing = True
+    states = {"C0": CameraState("C0")}
+    w = StateWriter(sink, states, interval_s=0.1, buffer_limit=3, clock=lambda: 1.0, counters=fleet.counters)
+    w.record(["C0"], transitions(0, 5))
+    assert await w.flush() is False
+    stats = poller_stats(fleet, ServiceStats())
+    assert (stats.db_backlog, stats.db_write_dropped, stats.db_write_failures, stats.db_write.count) == (3 + 1, 2, 1, 0)
+    sink.failing = False
+    assert await w.flush() is True
+    stats = poller_stats(fleet, ServiceStats())
+    assert (stats.db_backlog, stats.db_write_dropped, stats.db_write_failures, stats.db_write.count) == (0, 2, 1, 1)
 
 
 async def test_buffer_limit_drops_oldest_and_counts_them() -> None:
@@ -72,7 +93,7 @@ async def test_buffer_limit_drops_oldest_and_counts_them() -> None:
     w.record([], transitions(0, 8))
     assert await w.flush() is False
     w.record([], transitions(8, 7))
-    assert w.dropped == 5 and len(w.pending) == 10
+    assert w.counters.write_dropped == 5 and len(w.pending) == 10
     sink.failing = False
     await w.flush()
     assert sink.transitions == transitions(5, 10)
@@ -122,7 +143,7 @@ async def test_unexpected_sink_errors_do_not_end_the_writer_task() -> None:
     w.record(["C0"], transitions(0, 3))
     stop = asyncio.Event()
     task = asyncio.create_task(w.run(stop))
-    await wait_for(lambda: w.failures >= 2 or task.done(), 10, "two failed flushes")
+    await wait_for(lambda: w.counters.write_failures >= 2 or task.done(), 10, "two failed flushes")
     assert not task.done() and len(w.pending) == 3 and "cursor" in w.last_error
     sink.failing = False
     await wait_for(lambda: not w.pending, 10, "the kept batch to be written")
@@ -157,7 +178,7 @@ async def test_a_flush_cancelled_by_shutdown_keeps_its_batch_and_is_no_failure(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert w.failures == 0 and w.backlog == 5 + 1
+    assert w.counters.write_failures == 0 and w.backlog == 5 + 1
     assert "interrupted by shutdown" in caplog.text and "write failed" not in caplog.text
     await asyncio.sleep(0.4)  # the cancelled write's thread finishes
     assert await w.flush() is True and w.backlog == 0

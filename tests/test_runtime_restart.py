@@ -139,8 +139,9 @@ async def test_database_outage_keeps_everything_until_it_returns() -> None:
         await poller.writer.flush()
         written = list(sink.transitions)
         fleet.add_fault(Fault(kind="offline", cameras=("V0050-2",)))
-        await until(lambda: poller.writer.failures > 0 and status(poller, "V0050-2") is Status.OFFLINE, "outage")
-        await until(lambda: poller.fleet.counters.write_backlog > 0, "backlog counted")
+        counters = poller.fleet.counters
+        await until(lambda: counters.write_failures > 0 and status(poller, "V0050-2") is Status.OFFLINE, "outage")
+        await until(lambda: counters.write_backlog > 0, "backlog counted")
         assert sink.transitions == written  # nothing lands while the database is away
         sink.failing = False
         offline = ("V0050-2", Status.OFFLINE)
@@ -150,4 +151,4 @@ async def test_database_outage_keeps_everything_until_it_returns() -> None:
     assert key == [(t.camera_id, t.from_status, t.to_status) for t in announced]
     assert offline in [(t.camera_id, t.to_status) for t in sink.transitions[len(written) :]]
     assert isinstance(sink.states["V0050-2"], CameraState) and sink.states["V0050-2"].status is Status.OFFLINE
-    assert poller.writer.backlog == 0 and poller.writer.dropped == 0
+    assert poller.writer.backlog == 0 and poller.fleet.counters.write_dropped == 0

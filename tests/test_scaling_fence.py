@@ -119,12 +119,12 @@ async def test_the_writer_drops_counts_and_logs_refused_states(store: Store, cap
     w.record(states, [])
     with caplog.at_level(logging.WARNING, logger="camfleet.runtime.writer"):
         assert await w.flush() is True
-    assert (w.refused, w.backlog, w.failures) == (2, 0, 0)
+    assert (w.counters.write_refused, w.backlog, w.counters.write_failures) == (2, 0, 0)
     assert set(store.load_states()) == {"C2"}
     assert "東/一: 2 camera state write(s) refused: the lease moved (held at epoch 1, now epoch 2, owner b)" in (
         caplog.text
     )
-    text = render_families(poller_families(PollerStats(db_write_refused=w.refused), 0.0))
+    text = render_families(poller_families(PollerStats(db_write_refused=w.counters.write_refused), 0.0))
     assert "camfleet_db_write_refused_total 2" in text
 
 

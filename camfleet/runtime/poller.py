@@ -105,6 +105,7 @@ class Poller:
             interval_s=cfg.database.write_interval_s,
             buffer_limit=cfg.database.buffer_limit,
             clock=clock,
+            counters=self.fleet.counters,  # the writer counts into the poller's counters: /metrics reads them
         )
         self.runner = CheckRunner(cfg.poller, probes, self.ctx, self.health, self.fleet, self.writer, clock)
         if self.frames is not None:
@@ -357,14 +358,8 @@ class Poller:
         self._wake.set()
 
     def _sync_counters(self) -> None:
-        c = self.fleet.counters
-        c.queue_depth = self.runner.waiting + self.schedule.overdue(self.clock())
-        c.write_backlog = self.writer.backlog
-        c.write_dropped = self.writer.dropped
-        c.write_failures = self.writer.failures
-        c.write_refused = self.writer.refused
-        c.write_duration = self.writer.durations
-        c.last_write_at = self.writer.last_write_at
+        """The one gauge measured rather than counted (the writer counts into ``fleet.counters`` itself)."""
+        self.fleet.counters.queue_depth = self.runner.waiting + self.schedule.overdue(self.clock())
 
     # ------------------------------------------------------------------ one-off sweep
     async def sweep_once(self, checks: str = "liveness", progress: Progress | None = None) -> dict[str, CameraState]:

@@ -4,12 +4,14 @@ The loop never waits for the database: ``record()`` only marks and appends. A fl
 writes it through ``asyncio.to_thread`` in one transaction (transitions and states together; transitions
 carry an idempotency key, so a batch retried after a lost acknowledgement is not doubled) and, when the
 database fails, puts it back in front of anything newer. Transitions are kept up to ``buffer_limit``
-(oldest dropped first, counted in ``dropped``); states are one per camera, so they need no limit.
-Nothing is counted as written until the sink returned.
+(oldest dropped first, counted in ``write_dropped``); states are one per camera, so they need no limit.
+Nothing is counted as written until the sink returned. The writer counts straight into the poller's
+``FleetCounters`` (``write_backlog``, ``write_dropped``, ``write_failures``, ``write_refused``,
+``write_duration``, ``last_write_at``), which ``/metrics`` reads: nothing copies them in between.
 
 A cluster member sets ``fence``: each batch then carries its lease epochs and the database refuses the
 states of cameras whose lease moved to another owner (``inventory/fence.py``). Those states are dropped,
-not retried (the camera is someone else's now), counted in ``refused`` and logged by unit.
+not retried (the camera is someone else's now), counted in ``write_refused`` and logged by unit.
 """
 
 from __future__ import annotations
@@ -24,14 +26,14 @@ from dataclasses import replace
 
 from camfleet.errors import CamfleetError
 from camfleet.model import CameraState, RefusedWrite, Transition, WriteFence
-from camfleet.runtime.fleet import DB_BUCKETS, Durations
+from camfleet.runtime.fleet import FleetCounters
 from camfleet.runtime.sink import StateSink
 
 log = logging.getLogger(__name__)
 
 
 class StateWriter:
-    """Buffers and writes; ``backlog`` is what a metric shows while the database is away."""
+    """Buffers and writes, counting into ``counters`` (the poller's; a writer of its own when not given)."""
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class StateWriter:
         interval_s: float,
         buffer_limit: int,
         clock: Callable[[], float],
+        counters: FleetCounters | None = None,
     ) -> None:
         self.sink = sink
         self.states = states
@@ -49,12 +52,10 @@ class StateWriter:
         self.clock = clock
         self.pending: deque[Transition] = deque()
         self.dirty: set[str] = set()
-        self.dropped = 0
-        self.failures = 0
-        self.last_write_at = 0.0
-        self.durations = Durations(DB_BUCKETS)  # how long each stored batch took (failed ones not counted)
+        #: write_backlog (= ``backlog``), write_dropped, write_failures, write_refused (camera states the database
+        #: refused: their lease had moved to another owner), write_duration (stored batches only), last_write_at
+        self.counters = counters if counters is not None else FleetCounters()
         self.last_error = ""
-        self.refused = 0  # camera states the database refused: their lease had moved to another owner
         #: a cluster member's fencing tokens, asked for at each flush (None: write unfenced, one instance)
         self.fence: Callable[[], WriteFence] | None = None
         self._lock = asyncio.Lock()
@@ -73,13 +74,18 @@ class StateWriter:
     def _trim(self) -> None:
         while len(self.pending) > self.buffer_limit:
             self.pending.popleft()
-            self.dropped += 1
+            self.counters.write_dropped += 1
+        self._count_backlog()
+
+    def _count_backlog(self) -> None:
+        self.counters.write_backlog = self.backlog
 
     async def flush(self) -> bool:
         """Write what is buffered; True when everything got written (or there is no sink)."""
         if self.sink is None:
             self.pending.clear()
             self.dirty.clear()
+            self._count_backlog()
             return True
         async with self._lock:
             return await self._flush(self.sink)
@@ -89,6 +95,7 @@ class StateWriter:
         self.pending.clear()
         ids = set(self.dirty)
         self.dirty.clear()
+        self._count_backlog()
         # Copies: the loop keeps mutating the live states while the thread writes.
         snapshot = [replace(self.states[c], scores=dict(self.states[c].scores)) for c in ids if c in self.states]
         refused: Sequence[RefusedWrite] | None = None
@@ -102,7 +109,7 @@ class StateWriter:
                     refused = await asyncio.to_thread(sink.write_batch, batch, snapshot)
                 else:
                     refused = await asyncio.to_thread(sink.write_batch, batch, snapshot, self.fence())
-                self.durations.observe(time.monotonic() - started)
+                self.counters.write_duration.observe(time.monotonic() - started)
         except CamfleetError as exc:
             self._restore(batch, ids, exc)
             return False
@@ -117,13 +124,13 @@ class StateWriter:
             log.info("write interrupted by shutdown; the batch is kept for the final flush",
                      extra={"backlog": self.backlog})  # fmt: skip
             raise
-        self.last_write_at = self.clock()
+        self.counters.last_write_at = self.clock()
         for r in refused or ():
             self._note_refused(r)
         return True
 
     def _note_refused(self, r: RefusedWrite) -> None:
-        self.refused += len(r.cameras)
+        self.counters.write_refused += len(r.cameras)
         log.warning(
             "%s: %d camera state write(s) refused: the lease moved (held at epoch %s, now epoch %s, owner %s)",
             r.unit or "(no unit)", len(r.cameras), r.held_epoch, r.epoch, r.owner or "none",
@@ -132,7 +139,7 @@ class StateWriter:
         )  # fmt: skip
 
     def _restore(self, batch: list[Transition], ids: set[str], exc: BaseException) -> None:
-        self.failures += 1
+        self.counters.write_failures += 1
         self.last_error = str(exc) or exc.__class__.__name__
         self._keep(batch, ids)
         log.warning("database write failed; keeping the batch", extra={"backlog": self.backlog, "error": str(exc)})
