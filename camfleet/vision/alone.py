@@ -172,13 +172,16 @@ def _judge_alone(
     frozen = frozen_verdict(signature, previous, scores)
     if frozen is not None:
         return frozen
-    if blind or (stats.uniform_fraction >= COVER_UNIFORM and stats.edge_density < COVER_EDGES):
+    # The cover rules look past the OSD (``features.osd_mask``): a camera draws its clock and name over a cover too.
+    edges, flat = extra.get("edge_density_bare", stats.edge_density), extra.get("uniform_bare", stats.uniform_fraction)
+    bare_blind = flat >= BLIND_UNIFORM and edges < BLIND_EDGES
+    if blind or bare_blind or (flat >= COVER_UNIFORM and edges < COVER_EDGES):
         if stats.brightness < DARK_BRIGHTNESS:
             detail = "dark, flat picture with no edge: covered, or a dead illuminator; a person must look"
             return Verdict(Status.COVERED, scores=scores, detail=detail)
         return Verdict(Status.COVERED, scores=scores, detail="flat picture with no edge: the lens is covered")
     milky = extra.get("veil", 0.0) / max(1.0, extra.get("p99", 255.0))
-    featureless = extra.get("textured_cells", 1.0) < MILKY_TEXTURED and stats.edge_density < MILKY_EDGES
+    featureless = extra.get("textured_bare", extra.get("textured_cells", 1.0)) < MILKY_TEXTURED and edges < MILKY_EDGES
     if milky >= MILKY_VEIL and featureless and stats.brightness >= MILKY_BRIGHTNESS:
         scores["milky"] = round(milky, 3)
         detail = "milky, with almost no texture: a translucent cover (a bag, a film) on the lens, or thick fog"
@@ -197,7 +200,7 @@ def _judge_alone(
     scores["textured_cells"] = round(textured, 3)
     if free >= SPRAY_COAT_FREE and repeat < SPRAY_REPEAT:
         return Verdict(Status.SPRAY, scores=scores, detail="flat blotches in a textured picture: paint on the lens")
-    if textured < MIN_TEXTURED and stats.edge_density < MIN_EDGES:
+    if extra.get("textured_bare", textured) < MIN_TEXTURED and edges < MIN_EDGES:
         detail = "almost no texture (fog, a wall, a cover?): nothing to judge by with no baseline; a person must look"
         return Verdict(Status.CANNOT_JUDGE, Reason.NEEDS_REVIEW, scores, detail)
     soft = _softer_than_peers(stats, peers, mode, scores)

@@ -103,6 +103,8 @@ def compute_features(
     hist = np.bincount(gray.ravel(), minlength=256)
     blocks = _block_std(gray)
     means = _block_mean(gray, blocks.shape)
+    osd = Osd.find(edges, blocks.shape)
+    scene = osd.scene_blocks(blocks)  # the day-one measures of the scene leave the OSD's text lines out
     stats = FrameStats(
         width=full_width or bgr.shape[1],
         height=full_height or bgr.shape[0],
@@ -121,15 +123,98 @@ def compute_features(
             "dark_fraction": float(np.count_nonzero(gray <= DARK)) / gray.size,
             "grey_share": grey_share,
             "blue_cast": blue,
-            **alone_features(gray, signature.cells, hist),
+            **alone_features(gray, signature.cells, osd.scene_hist(gray, hist), osd.cells),
             "veil": veil(small),
-            "coat_edge": coat_edge(blocks),
-            "coat_repeat": coat_repeat(blocks),
-            **_blotches(gray, blocks, means),
+            "coat_edge": coat_edge(scene),
+            "coat_repeat": coat_repeat(scene),
+            **_blotches(gray, scene, means),
             **near_cover(gray, blocks, edges, means, small),
+            **osd.bare_features(edges, blocks, signature.cells),
         },
     )
     return stats, signature
+
+
+#: The OSD: every field camera draws its clock and name after the lens, sharp, in a line along the top or bottom of
+#: the picture, over whatever the lens shows — a cover too. A line of text is a run of edges this much wider than
+#: tall (glyphs joined across their gaps), at most OSD_LINE_HEIGHT of the picture's height, in the top or bottom
+#: OSD_BAND of it, and apart from the scene's own edges (a healthy scene's edges join into one large component).
+OSD_BAND = 0.2
+OSD_LINE_HEIGHT = 0.1
+OSD_LINE_ASPECT = 3.0
+OSD_LINE_WIDTH = 0.08
+#: Glyphs are joined across gaps of this share of the width (a space between words at 320 px: 3-5 px).
+OSD_JOIN = 1 / 48
+
+
+def osd_mask(edges: U8Array) -> BoolArray:
+    """The pixels of the text lines an encoder draws over the picture (``OSD_*``), padded by a pixel; all False
+    when there are none (or the scene's own edges run into them, as on a textured view: nothing to leave out)."""
+    h, w = edges.shape
+    join = max(3, round(w * OSD_JOIN))
+    joined = cv2.dilate(edges, np.ones((3, join), np.uint8))
+    _, _, boxes, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    x, y, bw, bh = boxes[1:, 0], boxes[1:, 1], boxes[1:, 2], boxes[1:, 3]
+    band = OSD_BAND * h
+    line = (bh <= OSD_LINE_HEIGHT * h) & (bw >= OSD_LINE_ASPECT * bh) & (bw >= OSD_LINE_WIDTH * w)
+    at_edge = (y + bh <= band) | (y >= h - band)
+    mask = np.zeros((h, w), np.bool_)
+    for i in np.flatnonzero(line & at_edge):
+        x0, y0 = max(0, int(x[i]) - 1), max(0, int(y[i]) - 1)
+        mask[y0 : int(y[i] + bh[i]) + 1, x0 : int(x[i] + bw[i]) + 1] = True
+    return mask
+
+
+#: A block under the OSD is neither flat nor textured for the scene's measures (between FLAT/COAT_BLOCK_STD and
+#: COAT_BESIDE_STD): its letters are not the scene's texture, and the scene behind them is not seen.
+OSD_BLOCK_STD = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Osd:
+    """The OSD's text lines found in one analysis picture (``osd_mask``): their pixels, and the blocks of
+    ``_block_std``'s grid and the cells of the signature's grid they touch. All False when none was found."""
+
+    pixels: BoolArray
+    blocks: BoolArray
+    cells: BoolArray
+
+    @classmethod
+    def find(cls, edges: U8Array, block_shape: tuple[int, ...]) -> Osd:
+        mask = osd_mask(edges)
+        bh, bw = block_shape[0], block_shape[1]
+        if not mask.any():
+            return cls(mask, np.zeros((bh, bw), np.bool_), np.zeros((GRID_SIZE[1], GRID_SIZE[0]), np.bool_))
+        share = mask.astype(np.float32)
+        blocks = np.asarray(cv2.resize(share, (bw, bh), interpolation=cv2.INTER_AREA) > 0, np.bool_)
+        cells = np.asarray(cv2.resize(share, GRID_SIZE, interpolation=cv2.INTER_AREA) > 0, np.bool_)
+        return cls(mask, blocks, cells)
+
+    def scene_blocks(self, std: FloatArray) -> FloatArray:
+        """``std`` (``_block_std``) with the OSD's blocks neither flat nor textured (OSD_BLOCK_STD)."""
+        if not self.blocks.any():
+            return std
+        return np.asarray(np.where(self.blocks, np.float32(OSD_BLOCK_STD), std), np.float32)
+
+    def scene_hist(self, gray: U8Array, hist: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        """The luma histogram without the OSD's pixels (its white letters would pass for a lit part of a dark
+        picture: 1-3 % of the pixels, the 99th percentile's share)."""
+        if not self.pixels.any():
+            return hist
+        return np.asarray(hist - np.bincount(gray[self.pixels], minlength=256), np.intp)  # the OSD's few pixels out
+
+    def bare_features(self, edges: U8Array, blocks: FloatArray, cells: FloatArray) -> dict[str, float]:
+        """The cover rules' measures with the OSD left out: edge density, the share of flat blocks and of
+        textured cells over the rest of the picture, and ``osd_share``, the picture's share under the text
+        lines. With no OSD found they equal the whole picture's."""
+        rest = ~self.pixels
+        free_blocks, free_cells = blocks[~self.blocks], cells[..., 1][~self.cells]
+        return {
+            "osd_share": float(np.count_nonzero(self.pixels)) / self.pixels.size,
+            "edge_density_bare": float(np.count_nonzero(edges[rest])) / max(1, int(np.count_nonzero(rest))),
+            "uniform_bare": float(np.count_nonzero(free_blocks < FLAT_BLOCK_STD)) / max(1, free_blocks.size),
+            "textured_bare": float(np.count_nonzero(free_cells >= TEXTURED_CELL_STD)) / max(1, free_cells.size),
+        }
 
 
 def _blotches(gray: U8Array, blocks: FloatArray, means: FloatArray) -> dict[str, float]:
@@ -529,7 +614,9 @@ def _edge_sharp(full: FloatArray, half: FloatArray, half_gray: FloatArray) -> fl
     return _strong(full_tiles[keep], STRONG_EDGES) / max(_strong(half_tiles[keep], STRONG_EDGES), 1e-3)
 
 
-def alone_features(gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp]) -> dict[str, float]:
+def alone_features(
+    gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp], osd_cells: BoolArray | None = None
+) -> dict[str, float]:
     """What judging a picture with no baseline of its own needs (``vision/alone.py``), and its peers compare.
 
     ``edge_sharp``: the sharpest edges' gradient at the analysis scale over the same at half that scale. A
@@ -539,8 +626,9 @@ def alone_features(gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp])
     tile are left out (``_edge_sharp``: the OSD drawn sharp over a blurred picture). ``edge_sharp2``: the
     whole picture's ratio one octave lower (a strong blur). ``edge_aniso``: how much the sharpest edges' ratio
     (at the analysis scale over two octaves lower) depends on their orientation (``_edge_aniso``: motion blur).
-    ``crisp``: median over textured cells of Laplacian² / std². ``p01``/``p99``: the 1st and 99th luma
-    percentiles (a veil lifts the first)."""
+    ``crisp``: median over textured cells of Laplacian² / std², the cells under the OSD (``osd_cells``) left
+    out: its letters stay crisp over a blurred picture. ``p01``/``p99``: the 1st and 99th luma percentiles of
+    ``hist`` (a veil lifts the first)."""
     g = gray.astype(np.float32)
     h, w = g.shape
     half = np.asarray(cv2.resize(g, (max(8, w // 2), max(8, h // 2)), interpolation=cv2.INTER_AREA), np.float32)
@@ -550,7 +638,8 @@ def alone_features(gray: U8Array, cells: FloatArray, hist: npt.NDArray[np.intp])
     half_g, quarter_g = _strong(half_m, STRONG_EDGES), _strong(quarter_s[0], STRONG_EDGES)
     oriented = [_oriented_strong(*each) for each in (full_s, quarter_s)]
     textured = cells[..., 1] >= TEXTURED_CELL_STD
-    crisp = cells[..., 4][textured] / cells[..., 1][textured] ** 2
+    scene = textured if osd_cells is None else textured & ~osd_cells
+    crisp = cells[..., 4][scene] / cells[..., 1][scene] ** 2
     cumulative = np.cumsum(hist) / max(1, int(hist.sum()))
     return {
         "edge_sharp": _edge_sharp(full_m, half_m, half),
