@@ -20,12 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coverage_report import history
+from coverage_report import district_db
 
-from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
-from camfleet.inventory.validate import validate_file
-from camfleet.simulator.district import generate_district, write_district
 
 
 def timed(repeat: int, cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -44,17 +41,10 @@ def main() -> None:
     parser.add_argument("--transitions", type=int, default=50_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        csv, _cred = write_district(generate_district(seed=7), Path(tmp) / "district.csv")
-        url = f"sqlite:///{tmp}/c.db"
-        inventory = validate_file(csv)
-        import_inventory(url, inventory)
-        now = time.time()
-        transitions, states = history(inventory.cameras, now, args.transitions)
+        url, inventory, transitions = district_db(Path(tmp), args.transitions)
         with Store(url) as store:
-            store.append_transitions(transitions)
-            store.save_states(states.values())
             t0 = time.perf_counter()
-            loaded = store.load_transitions(now - 30 * 86400)
+            loaded = store.load_transitions(time.time() - 30 * 86400)
             load_s = time.perf_counter() - t0
         env = {**os.environ, "CAMFLEET_DATABASE_URL": url}
         cli = [sys.executable, "-m", "camfleet.cli"]

@@ -18,15 +18,18 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
 from camfleet.coverage import build_report, parse_window, render_csv, render_html, render_table, report_to_json
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.files import InventoryFile, InventoryRow
-from camfleet.inventory.validate import validate_rows
+from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.store import Store
+from camfleet.inventory.validate import Inventory, validate_file, validate_rows
 from camfleet.model import CameraRecord, CameraState, PointRecord, Status, Transition
-from camfleet.simulator.district import generate_district
+from camfleet.simulator.district import generate_district, write_district
 
 DAY = 86400.0
 FAULTS = (
@@ -77,6 +80,21 @@ def history(
         states[cam.camera_id] = CameraState(cam.camera_id, status, since=since)
     transitions.sort(key=lambda tr: tr.at)
     return transitions, states
+
+
+def district_db(tmp: Path, transitions: int) -> tuple[str, Inventory, list[Transition]]:
+    """The synthetic district (seed 7) imported into a SQLite database in ``tmp`` through the real importer, with
+    ``transitions`` transitions of history over 30 days and the states they end in: (its URL, the inventory, the
+    transitions)."""
+    csv, _cred = write_district(generate_district(seed=7), tmp / "district.csv")
+    url = f"sqlite:///{tmp}/c.db"
+    inventory = validate_file(csv)
+    import_inventory(url, inventory)
+    made, states = history(inventory.cameras, time.time(), transitions)
+    with Store(url) as store:
+        store.append_transitions(made)
+        store.save_states(states.values())
+    return url, inventory, made
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:

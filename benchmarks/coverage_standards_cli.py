@@ -22,12 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from coverage_report import history
-
-from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.store import Store
-from camfleet.inventory.validate import validate_file
-from camfleet.simulator.district import generate_district, write_district
+from coverage_report import district_db
 
 STANDARDS = """
 [[coverage.standard]]
@@ -57,15 +52,7 @@ def main() -> None:
     parser.add_argument("--transitions", type=int, default=50_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        csv, _cred = write_district(generate_district(seed=7), Path(tmp) / "district.csv")
-        url = f"sqlite:///{tmp}/c.db"
-        inventory = validate_file(csv)
-        import_inventory(url, inventory)
-        now = time.time()
-        transitions, states = history(inventory.cameras, now, args.transitions)
-        with Store(url) as store:
-            store.append_transitions(transitions)
-            store.save_states(states.values())
+        url, inventory, transitions = district_db(Path(tmp), args.transitions)
         plain, with_std = Path(tmp) / "plain.toml", Path(tmp) / "standards.toml"
         plain.write_text("", encoding="utf-8")
         with_std.write_text(STANDARDS, encoding="utf-8")
