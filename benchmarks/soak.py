@@ -5,10 +5,11 @@ Run: .venv/bin/python benchmarks/soak.py [--minutes 30] [--cameras 300] [--out s
 The simulator runs in a child process (``SimulatorProcess``) with a scenario whose faults come and go every
 minute (offline, blackhole, malformed XML, oversized replies, wrong password, reboot, a village uplink).
 The poller runs with shortened intervals (liveness 10 s; identity 15 s, so a 40 s wrong-password window is
-always checked) and writes to SQLite. Every minute it samples RSS, open file
-descriptors, asyncio tasks and the write backlog. At the end it checks that (a) every transition the poller
-announced is in the database exactly once and (b) every injected fault produced its transition into the
-expected status, and back out of it.
+always checked) and writes to SQLite. Every minute it samples RSS, open file descriptors, asyncio tasks and
+the write backlog, and over the minute the full (generation-2) garbage collections, the longest of them, the
+loop's longest lag and the size of the collector's oldest generation. At the end it checks that (a) every
+transition the poller announced is in the database exactly once and (b) every injected fault produced its
+transition into the expected status, and back out of it.
 
 ``--trace M1,M2,...``: tracemalloc (3 frames) from the start, a snapshot at each of those minutes; the result lists
 the 15 source lines whose live memory grew most from the first snapshot to each later one (tracemalloc's own
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -93,14 +95,69 @@ def scenario(rows: list[dict[str, str]], minutes: int, directory: Path) -> tuple
     return path, injected
 
 
-def sample(poller: Poller, started: float) -> dict[str, float]:
-    """RSS (MiB), open fds, asyncio tasks, write backlog and transitions so far."""
+class Watch:
+    """Full (generation-2) garbage collections — how many, the longest in wall milliseconds — and the loop's
+    lag (how late a 100 ms sleep wakes, at most), each since the last ``take()``."""
+
+    def __init__(self) -> None:
+        self.full = 0
+        self.full_max_ms = 0.0
+        self.lag_max_ms = 0.0
+        self._t0 = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.full += 1
+            self.full_max_ms = max(self.full_max_ms, (time.perf_counter() - self._t0) * 1000)
+
+    async def _tick(self) -> None:
+        while True:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.1)
+            self.lag_max_ms = max(self.lag_max_ms, (time.perf_counter() - t0 - 0.1) * 1000)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._tick())
+
+    async def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def take(self) -> dict[str, float]:
+        out = {"gc_full": self.full, "gc_full_max_ms": round(self.full_max_ms, 1), "lag_max_ms": round(self.lag_max_ms)}
+        self.full, self.full_max_ms, self.lag_max_ms = 0, 0.0, 0.0
+        return out
+
+
+def sample(poller: Poller, started: float, watch: Watch) -> dict[str, float]:
+    """RSS (MiB), open fds, asyncio tasks, write backlog and transitions so far; full collections, their longest
+    pause and the loop's longest lag over the minute; objects in the collector's oldest generation (not frozen);
+    the 1-minute load average."""
     rss = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                if line.startswith("VmRSS:"))  # fmt: skip
     c = poller.fleet.counters
     return {"minute": round((time.monotonic() - started) / 60, 1), "rss_mib": round(rss / 1024, 1),
             "fds": len(os.listdir("/proc/self/fd")), "tasks": len(asyncio.all_tasks()),
-            "backlog": c.write_backlog, "transitions": c.transitions, "failures": c.write_failures}  # fmt: skip
+            "backlog": c.write_backlog, "transitions": c.transitions, "failures": c.write_failures,
+            **watch.take(), "old_gen_objects": len(gc.get_objects(2)),
+            "load1": round(os.getloadavg()[0], 2)}  # fmt: skip
+
+
+def soak_config(url: str) -> CamfleetConfig:
+    """The soak's poller settings: shortened intervals, SQLite at ``url``, pictures off."""
+    return CamfleetConfig.model_validate({
+        "poller": {"liveness_interval_s": 10, "identity_interval_s": 15, "discovery_interval_s": 300,
+                   "recheck_delay_s": 2, "call_timeout_s": 3, "connect_timeout_s": 2, "concurrency": 64},
+        "database": {"url": url, "write_interval_s": 2}, "vision": {"enabled": False},
+    })  # fmt: skip
 
 
 def check_injected(injected: list[Injected], stored: list[Transition], sim_start: float) -> list[str]:
@@ -139,27 +196,26 @@ async def soak(minutes: int, cameras: int, out: Path | None, trace: tuple[int, .
     sim = SimulatorProcess(inventory, scenario=scen, control=("127.0.0.1", 19871), log_file=work / "sim.log")
     sim_start = time.time()
     sim.start()
-    cfg = CamfleetConfig.model_validate({
-        "poller": {"liveness_interval_s": 10, "identity_interval_s": 15, "discovery_interval_s": 300,
-                   "recheck_delay_s": 2, "call_timeout_s": 3, "connect_timeout_s": 2, "concurrency": 64},
-        "database": {"url": url, "write_interval_s": 2}, "vision": {"enabled": False},
-    })  # fmt: skip
+    cfg = soak_config(url)
     store = Store(url)
     poller = Poller(cfg, store.load_targets(), load_credentials("", inventory), store)
     announced: list[Transition] = []
     poller.subscribe(announced.append)
     samples = []
     started = time.monotonic()
+    watch = Watch()
+    watch.start()
     try:
         await poller.start()
         for minute in range(1, minutes + 1):
             await asyncio.sleep(60)
-            samples.append(sample(poller, started))
+            samples.append(sample(poller, started, watch))
             print(json.dumps(samples[-1]), flush=True)
             if minute in trace:
                 snapshots[minute] = work / f"memory-{minute}.snapshot"
                 tracemalloc.take_snapshot().dump(str(snapshots[minute]))
     finally:
+        await watch.stop()
         await poller.stop()
         sim.stop()
     stored = await asyncio.to_thread(store.load_transitions, 0.0)
