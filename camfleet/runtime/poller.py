@@ -42,7 +42,7 @@ from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.frames import FrameChecks
-from camfleet.runtime.gcfreeze import thaw, timed_freeze
+from camfleet.runtime.gcfreeze import FULL_COLLECTION_S, thaw, timed_collect, timed_freeze
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
 from camfleet.runtime.sink import PictureSink, StateSink
@@ -124,6 +124,8 @@ class Poller:
         self._background: list[asyncio.Task[None]] = []
         #: When to freeze the process's objects (``gcfreeze``): once every camera has had each check.
         self._freeze_at: float | None = None
+        #: When to run the next full collection (``gcfreeze``): only while the fleet is frozen.
+        self._collect_at: float | None = None
 
     def _claim_of(self, camera_id: str) -> tuple[Status, ...]:
         """The faults the camera's own tamper events claim now (none while its claim is not known)."""
@@ -173,7 +175,7 @@ class Poller:
         self._sync_counters()
         await self.onvif.close()
         thaw()  # the clients dropped below hold reference cycles: let the collector free them
-        self._freeze_at = None
+        self._freeze_at = self._collect_at = None
         # The per-camera client handles are bound to the session just closed: a later sweep or start() opens
         # a new session and must build new handles (symptom: "RuntimeError: Session is closed" as
         # protocol_error on every authenticated call of a second sweep_once).
@@ -300,8 +302,20 @@ class Poller:
             return
         self._freeze_at = None
         frozen, pause_ms = timed_freeze()
+        self._collect_at = self.clock() + FULL_COLLECTION_S
         log.info("froze %d long-lived objects out of the garbage collector's walks (%.0f ms)",
                  frozen, pause_ms)  # fmt: skip
+
+    def _collect_if_due(self) -> None:
+        """A full collection every ``FULL_COLLECTION_S`` while the fleet is frozen: the closed connections'
+        cycles would otherwise wait for CPython's rare full collections (``gcfreeze``). Not while thawed: a
+        full collection would then walk every camera's client and state (the long pause the freeze avoids)."""
+        if self._collect_at is None or self._freeze_at is not None or self.clock() < self._collect_at:
+            return
+        found, wall_ms, cpu_ms = timed_collect()
+        self._collect_at = self.clock() + FULL_COLLECTION_S
+        log.info("full garbage collection: %d unreachable objects freed, %.0f ms (%.0f ms CPU)",
+                 found, wall_ms, cpu_ms)  # fmt: skip
 
     def rng_delay(self) -> float:
         """A short random delay (seconds) for checks brought forward, so they do not start together."""
@@ -317,6 +331,7 @@ class Poller:
                 task.add_done_callback(self._tasks.discard)
             self._sync_counters()
             self._freeze_if_due()
+            self._collect_if_due()
             next_due = self.schedule.next_due()
             delay = 1.0 if next_due is None else min(max(next_due - self.clock(), 0.0), 1.0)
             self._wake.clear()
