@@ -132,6 +132,8 @@ def small_snapshot() -> MetricsSnapshot:
         config_last_reload_at=NOW - 3600,
         web_write_refused={"cross_site": 2, "token": 0, "wrong_credentials": 1},
         transitions=13,
+        gc_full_collections=4,
+        gc_full_last_s=0.035,
         db_write_failures=1,
         started_at=NOW - 7200,
         version="0.1.0",

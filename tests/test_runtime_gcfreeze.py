@@ -145,8 +145,9 @@ async def test_frozen_poller_runs_a_timed_full_collection_that_frees_closed_tran
 ) -> None:
     """With a fake clock and the automatic collector off: a closed connection's transport (and a plain cycle)
     dropped after the freeze is still alive just before ``FULL_COLLECTION_S`` has passed, and freed by the
-    poller's own full collection once it has, which logs its pause; the next one is due a whole interval
-    later. (Before this collection existed, nothing freed them until CPython's rare full collection.)"""
+    poller's own full collection once it has, which logs its pause and counts it for /metrics; the next one is
+    due a whole interval later. (Before this collection existed, nothing freed them until CPython's rare full
+    collection.)"""
     specs = village_specs(8, {"白沙村": 2})
     fleet = SimulatedFleet(specs)
     now = [5_000.0]
@@ -179,6 +180,7 @@ async def test_frozen_poller_runs_a_timed_full_collection_that_frees_closed_tran
                 if plain() is None and transport() is None:
                     break
             assert plain() is None and transport() is None
+            assert poller.fleet.counters.gc_full_collections == 1 and poller.fleet.counters.gc_full_last_s > 0
             assert any("full garbage collection" in r.getMessage() and "ms CPU" in r.getMessage()
                        for r in caplog.records)  # fmt: skip
             again = dropped_cycle()

@@ -113,6 +113,12 @@ class PollerStats:
     db_backlog: int = _gauge(
         "camfleet_db_write_backlog", "Rows waiting to be written to the database.", "counters.write_backlog", 0
     )
+    gc_full_last_s: float = _gauge(
+        "camfleet_gc_full_collection_last_seconds",
+        "Event-loop stall of the poller's last timed full garbage collection.",
+        "counters.gc_full_last_s",
+        0.0,
+    )
     config_last_reload_ok: bool = _gauge(
         "camfleet_config_last_reload_successful",
         "1 when the last configuration (re)load succeeded.",
@@ -134,6 +140,12 @@ class PollerStats:
         "camfleet_db_write_dropped_total",
         "Rows dropped because the write buffer was full.",
         "counters.write_dropped",
+        0,
+    )
+    gc_full_collections: int = _counter(
+        "camfleet_gc_full_collections_total",
+        "The poller's timed full garbage collections.",
+        "counters.gc_full_collections",
         0,
     )
     db_write_refused: int = _counter(

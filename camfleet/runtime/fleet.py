@@ -72,6 +72,8 @@ class FleetCounters:
     last_write_at: float = 0.0
     probe_duration: dict[str, Durations] = field(default_factory=dict)  # check kind → how long its checks took
     write_duration: Durations = field(default_factory=lambda: Durations(DB_BUCKETS))  # batched writes
+    gc_full_collections: int = 0  # the poller's own timed full garbage collections (``runtime/gcfreeze.py``)
+    gc_full_last_s: float = 0.0  # the loop's stall in the last of them, wall seconds
 
 
 @dataclass

@@ -17,9 +17,9 @@ connection leaves its asyncio transport in a cycle with its own bound read callb
 whose closures hold their own scope. Young cycles die in the young collections; a transport that lived
 through them (a kept-alive connection) reaches the oldest generation and waits for a full collection, which
 ``GC_THRESHOLDS`` and CPython's own rule (no full collection until a quarter of the old objects are new) make
-rare: a soak at 1,000 cameras grew by ~0.07 MiB a minute that way (docs/reliability.md, "Soak"). So once the
+rare: soaks at 1,000 cameras grew by 0.07–0.34 MiB a minute that way (docs/reliability.md, "Soak"). So once the
 fleet is frozen the poller also runs one full collection every ``FULL_COLLECTION_S``: it walks only what came
-after the freeze, and its pause is logged.
+after the freeze; its pause is logged and exported (``camfleet_gc_full_collection_last_seconds``).
 """
 
 from __future__ import annotations

@@ -314,6 +314,8 @@ class Poller:
             return
         found, wall_ms, cpu_ms = timed_collect()
         self._collect_at = self.clock() + FULL_COLLECTION_S
+        self.fleet.counters.gc_full_collections += 1
+        self.fleet.counters.gc_full_last_s = wall_ms / 1000
         log.info("full garbage collection: %d unreachable objects freed, %.0f ms (%.0f ms CPU)",
                  found, wall_ms, cpu_ms)  # fmt: skip
 
