@@ -1,4 +1,6 @@
-"""[vision]: how pictures are judged."""
+"""[vision]: the picture checks' settings (decode scale, workers, baseline learning, fault hysteresis, review,
+evidence). Not the rules' thresholds: those are constants of ``vision/verdict.py`` and ``vision/alone.py``, each
+beside its rule (docs/vision.md, docs/day-one.md)."""
 
 from pydantic import Field
 
