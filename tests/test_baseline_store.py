@@ -73,8 +73,9 @@ def test_approvals_are_numbered_and_read_after_an_id(db_url: str) -> None:
 
 
 def test_migration_0005_upgrades_a_0004_database_and_goes_back(db_url: str, tmp_path: Path) -> None:
-    """A database at 0004 holding an inventory is upgraded to 0005: the three tables appear, the inventory
-    is kept; downgrading to 0004 drops exactly those tables."""
+    """A database at 0004 holding an inventory is upgraded to the head (0005 and after): the three tables appear,
+    the inventory is kept; downgrading to 0004 (through 0006, which drops a column of ``point`` while cameras
+    refer to it) drops exactly those tables."""
     from alembic import command
 
     import_inventory(db_url, validate_file(write_csv(tmp_path / "inv.csv", small_inventory())))
@@ -83,7 +84,7 @@ def test_migration_0005_upgrades_a_0004_database_and_goes_back(db_url: str, tmp_
         with engine.begin() as conn:
             command.downgrade(db.alembic_config(conn), "0004")
         assert not NEW_TABLES & set(sa.inspect(engine).get_table_names())
-        assert db.upgrade(db_url) == ("0004", "0005")
+        assert db.upgrade(db_url) == ("0004", db.HEAD_REVISION)
         assert set(sa.inspect(engine).get_table_names()) >= NEW_TABLES
         with Store(db_url) as store:
             assert len(store.load_cameras()) == 5 and store.reviews() == {}
@@ -95,8 +96,8 @@ def test_migration_0005_upgrades_a_0004_database_and_goes_back(db_url: str, tmp_
 
 
 def test_db_upgrade_command_brings_a_0004_file_to_0005(sqlite_url: str, tmp_path: Path) -> None:
-    """``camfleet db upgrade`` on a SQLite file left at 0004 by the previous release says so and lands at
-    0005, after which the store opens and writes a review."""
+    """``camfleet db upgrade`` on a SQLite file left at 0004 by an earlier release says so and lands at the
+    head, after which the store opens and writes a review."""
     from alembic import command
 
     db.upgrade(sqlite_url)
@@ -109,7 +110,7 @@ def test_db_upgrade_command_brings_a_0004_file_to_0005(sqlite_url: str, tmp_path
     out = subprocess.run([sys.executable, "-m", "camfleet.cli", "db", "upgrade"], capture_output=True, text=True,
                          env=env, timeout=120, check=False)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "from 0004 to 0005" in out.stdout
+    assert f"from 0004 to {db.HEAD_REVISION}" in out.stdout
     with Store(sqlite_url) as store:
         store.put_reviews([BaselineReview("C1", BaselineState.PROVISIONAL, since=1.0, updated_at=1.0)])
         assert store.reviews()["C1"].state is BaselineState.PROVISIONAL

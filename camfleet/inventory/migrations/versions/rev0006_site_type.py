@@ -25,6 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop point.site_type."""
-    with op.batch_alter_table("point") as batch:
-        batch.drop_column("site_type")
+    """Drop point.site_type. In place (ALTER TABLE … DROP COLUMN, SQLite ≥ 3.35 too): a batch rebuild would drop
+    and recreate ``point``, which the cameras' foreign keys refuse while the inventory is in it."""
+    op.drop_column("point", "site_type")
