@@ -9,42 +9,11 @@ town has been in its current verdict.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
 from camfleet.coverage.standards import ANY, Verdict, all_of, rate_verdict
-from camfleet.coverage.timeline import Timeline, combine_timelines
+from camfleet.coverage.timeline import Timeline, append_change, combine_timelines, fold_timelines, merged_events
 from camfleet.model import PointRecord
-
-V = TypeVar("V")
-W = TypeVar("W")
-
-
-def _append(out: Timeline[W], at: float, value: W) -> None:
-    if out[-1][1] != value:
-        out.append((at, value))
-
-
-def _events(timelines: Sequence[Timeline[V]]) -> Iterator[tuple[float, int, V]]:
-    return heapq.merge(
-        *[[(at, i, v) for at, v in tl[1:]] for i, tl in enumerate(timelines)], key=lambda e: (e[0], e[1])
-    )
-
-
-def fold_timelines(timelines: Sequence[Timeline[V]], start: float, fn: Callable[[list[V]], W]) -> Timeline[W]:
-    """``fn`` of the timelines' values at every instant (all timelines begin at ``start``)."""
-    current = [tl[0][1] for tl in timelines]
-    out: Timeline[W] = [(start, fn(current))]
-    pending: float | None = None
-    for at, index, value in _events(timelines):
-        if pending is not None and at != pending:
-            _append(out, pending, fn(current))
-        current[index] = value
-        pending = at
-    if pending is not None:
-        _append(out, pending, fn(current))
-    return out
 
 
 def rate_timeline(cameras: Sequence[Timeline[Verdict]], start: float, minimum: float | None) -> Timeline[Verdict]:
@@ -58,16 +27,16 @@ def rate_timeline(cameras: Sequence[Timeline[Verdict]], start: float, minimum: f
     ok, unknown, n = current.count(True), current.count(None), len(current)
     out: Timeline[Verdict] = [(start, rate_verdict(ok, unknown, n, minimum))]
     pending: float | None = None
-    for at, index, value in _events(cameras):
+    for at, index, value in merged_events(cameras):
         if pending is not None and at != pending:
-            _append(out, pending, rate_verdict(ok, unknown, n, minimum))
+            append_change(out, pending, rate_verdict(ok, unknown, n, minimum))
         old = current[index]
         ok += (value is True) - (old is True)
         unknown += (value is None) - (old is None)
         current[index] = value
         pending = at
     if pending is not None:
-        _append(out, pending, rate_verdict(ok, unknown, n, minimum))
+        append_change(out, pending, rate_verdict(ok, unknown, n, minimum))
     return out
 
 

@@ -9,7 +9,7 @@ derived without loading the whole history (see ``camera_timeline``).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -18,6 +18,7 @@ from camfleet.coverage.window import Window
 from camfleet.model import CameraState, Status, Transition
 
 V = TypeVar("V")
+W = TypeVar("W")
 Timeline = list[tuple[float, V]]
 Cover = bool | None  # True covered, False not covered, None unknown (never checked)
 
@@ -109,25 +110,36 @@ def combine_timelines(timelines: Sequence[Timeline[Cover]], start: float) -> Tim
         return [(start, False)]
     if len(timelines) == 1:
         return list(timelines[0])
-    current: list[Cover] = [tl[0][1] for tl in timelines]
-    out: Timeline[Cover] = [(start, combine(current))]
-    events = heapq.merge(*[[(at, i, v) for at, v in tl[1:]] for i, tl in enumerate(timelines)], key=_event_key)
+    return fold_timelines(timelines, start, combine)
+
+
+def fold_timelines(timelines: Sequence[Timeline[V]], start: float, fn: Callable[[list[V]], W]) -> Timeline[W]:
+    """``fn`` of the timelines' values at every instant (all timelines begin at ``start``), one entry per change
+    of its value: the events of every timeline merged in time, those at one instant applied together."""
+    current = [tl[0][1] for tl in timelines]
+    out: Timeline[W] = [(start, fn(current))]
     pending: float | None = None
-    for at, index, value in events:
+    for at, index, value in merged_events(timelines):
         if pending is not None and at != pending:
-            _append(out, pending, combine(current))
+            append_change(out, pending, fn(current))
         current[index] = value
         pending = at
     if pending is not None:
-        _append(out, pending, combine(current))
+        append_change(out, pending, fn(current))
     return out
 
 
-def _event_key(event: tuple[float, int, Cover]) -> tuple[float, int]:
+def merged_events(timelines: Sequence[Timeline[V]]) -> Iterator[tuple[float, int, V]]:
+    """Every change of the timelines after their start, as (time, timeline index, value), in time order."""
+    return heapq.merge(*[[(at, i, v) for at, v in tl[1:]] for i, tl in enumerate(timelines)], key=_event_key)
+
+
+def _event_key(event: tuple[float, int, object]) -> tuple[float, int]:
     return event[0], event[1]
 
 
-def _append(out: Timeline[Cover], at: float, value: Cover) -> None:
+def append_change(out: Timeline[W], at: float, value: W) -> None:
+    """Append ``(at, value)`` to ``out`` unless the value is the one it already ends with."""
     if out[-1][1] != value:
         out.append((at, value))
 
