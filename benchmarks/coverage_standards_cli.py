@@ -6,7 +6,10 @@ towns' high standard (村口, 主路口, 学校, 完好率 ≥ 95 %, availabilit
 (村口 in every village, 完好率 ≥ 80 %), which judges every village over the window. The two commands
 alternate, so that the machine's load falls on both alike. Target (standards issue): under 2 s.
 
-Run: .venv/bin/python benchmarks/coverage_standards_cli.py [--repeat 5] [--transitions 50000]
+``--against DIR``: also time the command with standards from another checkout of camfleet (``git worktree add
+DIR COMMIT``), interleaved with the others, for a before/after ratio measured in the same run.
+
+Run: .venv/bin/python benchmarks/coverage_standards_cli.py [--repeat 5] [--transitions 50000] [--against DIR]
 """
 
 from __future__ import annotations
@@ -39,10 +42,10 @@ min_working_rate = 0.8
 """
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, bytes]:
+def run(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, bytes]:
     """Wall time and stdout of ``cmd`` (which must exit 0)."""
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300)
+    done = subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300, cwd=cwd)
     return time.perf_counter() - t0, done.stdout
 
 
@@ -50,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--transitions", type=int, default=50_000)
+    parser.add_argument("--against", type=Path, help="another camfleet checkout to time the same command from")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url, inventory, transitions = district_db(Path(tmp), args.transitions)
@@ -61,16 +65,25 @@ def main() -> None:
         tail = ["coverage", "--format", "json", "--window", "30d"]
         base: list[float] = []
         std: list[float] = []
+        other: list[float] = []
+        # `python -m` puts the working directory first on the path: run the other checkout from a neutral one.
+        other_env = env | {"PYTHONPATH": str(args.against.resolve())} if args.against else env
         for _ in range(args.repeat):
             base.append(run([*cmd, str(plain), *tail], env)[0])
             seconds, out = run([*cmd, str(with_std), *tail], env)
             std.append(seconds)
+            if args.against:
+                other.append(run([*cmd, str(with_std), *tail], other_env, cwd=tmp)[0])
         print(f"cameras {len(inventory.cameras)}, transitions {len(transitions)}; JSON with standards {len(out)} bytes")
         b_med, s_med = statistics.median(base), statistics.median(std)
         print(f"baseline: coverage --format json, no standard  {b_med:6.2f} s median, {max(base):.2f} max")
         print(f"coverage --format json, two standards          {s_med:6.2f} s median, {max(std):.2f} max")
         ratio = s_med / b_med
         print(f"ratio {ratio:.2f}x; target < 2 s: {'met' if max(std) < 2 else 'NOT met'} (max)")
+        if other:
+            o_med = statistics.median(other)
+            print(f"{args.against}: two standards             {o_med:6.2f} s median, {max(other):.2f} max")
+            print(f"this checkout / {args.against}: {s_med / o_med:.2f}x")
 
 
 if __name__ == "__main__":

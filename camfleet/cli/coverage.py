@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -119,6 +120,9 @@ def coverage(
         file_mode = -1
     if not 0 <= file_mode <= 0o777:
         fail(f"--mode {mode!r}: expected octal permissions such as 0644 or 0640", code=EXIT_USAGE)
+    # The report's ~220,000 tracked objects all live until the command exits: the collector's passes over
+    # them free under 700 (import-time cycles) and took a third of the command's time on 5,500 cameras.
+    gc.disable()
     with errors_as_messages():
         report = _load_report(town, program, window, from_day, to_day)
         data = _render(report, fmt, to_file=output is not None)

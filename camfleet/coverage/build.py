@@ -210,18 +210,15 @@ def build_report(
 
     point_of = {c.camera_id: p for p in chosen for c in cams_at.get(p.point_id, ())}
     all_outages = [o for items in cam_outages.values() for o in items]
-    for name in sorted({p.town for p in chosen}):
-        members = [p for p in chosen if p.town == name]
-        report.towns.append(
-            _area(
-                name,
-                members,
-                snap,
-                programs,
-                [av for k, av in village_av.items() if k[0] == name],
-                [o for o in all_outages if point_of[o.camera_id].town == name],
-            )
-        )
+    town_points: dict[str, list[PointRecord]] = defaultdict(list)
+    for p in chosen:
+        town_points[p.town].append(p)
+    town_outages: dict[str, list[Outage]] = defaultdict(list)
+    for o in all_outages:
+        town_outages[point_of[o.camera_id].town].append(o)
+    for name in sorted(town_points):
+        town_av = [av for k, av in village_av.items() if k[0] == name]
+        report.towns.append(_area(name, town_points[name], snap, programs, town_av, town_outages[name]))
     report.district = _area(town or "", chosen, snap, programs, list(village_av.values()), all_outages)
 
     longest = sorted(all_outages, key=lambda o: (-o.duration_s(window.end), o.camera_id))[:top]
