@@ -204,10 +204,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="other seeds give other samples (0: the recorded figures)")
     parser.add_argument("--day-one", action="store_true", help="judge every sample with no baseline, against peers")
     parser.add_argument("--generator", choices=("default", *va.GENERATORS[1:], "both"), default="default")
-    parser.add_argument("--osd", action="store_true", help="every picture carries a camera's OSD (clock, name)")
+    parser.add_argument(
+        "--osd", nargs="?", const="latin", choices=("latin", "zh"),
+        help="every picture carries a camera's OSD (clock, name): Latin letters, or in Chinese (--osd zh)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.osd:
-        os.environ[ve.OSD_ENV] = "1"  # read by the workers' shoot(): they inherit the environment
+        # read by the workers' shoot(): they inherit the environment
+        os.environ[ve.OSD_ENV] = "zh" if args.osd == "zh" else "1"
     everyday = {k: v for k, v in splits.items() if k != "fresh11"}  # the honest split runs only when named
     chosen = everyday if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}

@@ -38,8 +38,13 @@ class Sample:
 
 
 #: ``CAMFLEET_EVAL_OSD=1`` (``vision_eval.py --osd``): every picture the cameras send carries an on-screen display,
-#: as a field camera's does (clock and name, white with a dark outline, drawn after the lens, over any fault).
+#: as a field camera's does (clock and name, white with a dark outline, drawn after the lens, over any fault);
+#: ``=zh`` (``--osd zh``): in Chinese, as most of a county's cameras are set up (年月日, 星期, the point's name).
 OSD_ENV = "CAMFLEET_EVAL_OSD"
+#: The Chinese OSD's glyphs (Debian's fonts-noto-cjk).
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+OSD_NAMES_ZH = ("殷汇镇东村村口", "梅街镇 02 学校", "双溪镇西湾村主路口 01", "通道 07")
+WEEKDAYS_ZH = "一二三四五六日"
 #: Where the encoder puts its clock and name (the makes differ): top left / bottom right, top right / bottom left,
 #: both on the left; and the names it shows (channel names are pinyin or a number on these encoders).
 OSD_LAYOUTS = (("tl", "br"), ("tr", "bl"), ("tl", "bl"))
@@ -64,12 +69,40 @@ def stamp_osd(image: Image, tick: int) -> Image:
     return out
 
 
+def stamp_osd_zh(image: Image, tick: int) -> Image:
+    """``image`` with the ``tick``-th Chinese OSD: ``2026年12月06日 星期日 08:01:37`` and a point's name, in one of
+    the layouts above, 26–34 px high at 720 lines (the makes differ), white with a dark outline."""
+    from PIL import Image as PilImage
+    from PIL import ImageDraw, ImageFont
+
+    if not os.path.exists(CJK_FONT):
+        raise SystemExit(f"--osd zh needs the Chinese OSD's glyphs: {CJK_FONT} (Debian: fonts-noto-cjk)")
+    h, w = image.shape[:2]
+    scale = h / 720
+    size = max(8, round((26 + 2 * (tick % 5)) * scale))
+    font = ImageFont.truetype(CJK_FONT, size)
+    when = dt.datetime(2026, 12, 6, 8, 0, 0) + dt.timedelta(seconds=97 * tick)
+    clock = when.strftime("%Y年%m月%d日 星期") + WEEKDAYS_ZH[when.weekday()] + when.strftime(" %H:%M:%S")
+    layout = OSD_LAYOUTS[tick % len(OSD_LAYOUTS)]
+    picture = PilImage.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    draw = ImageDraw.Draw(picture)
+    margin, stroke = int(24 * scale), max(1, round(2 * scale))
+    for text, corner in ((clock, layout[0]), (OSD_NAMES_ZH[tick % len(OSD_NAMES_ZH)], layout[1])):
+        width = draw.textlength(text, font=font)
+        x = margin if corner[1] == "l" else w - margin - width
+        y = margin if corner[0] == "t" else h - margin - size
+        draw.text((x, y), text, font=font, fill=(255, 255, 255), stroke_width=stroke, stroke_fill=(0, 0, 0))
+    return np.asarray(cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR), np.uint8)
+
+
 def with_osd(image: Image) -> Image:
     """``image`` stamped with an OSD when the evaluation asks for one (``OSD_ENV``), else as it is. Its clock and
     layout follow from the picture (a sparse pixel sum), so a sample is the same bytes in any worker, any order."""
-    if os.environ.get(OSD_ENV) != "1":
+    which = os.environ.get(OSD_ENV)
+    if which not in ("1", "zh"):
         return image
-    return stamp_osd(image, int(np.asarray(image[::61, ::67], np.int64).sum()))
+    tick = int(np.asarray(image[::61, ::67], np.int64).sum())
+    return stamp_osd_zh(image, tick) if which == "zh" else stamp_osd(image, tick)
 
 
 def shoot(image: Image, rng: Rng, noise: float, quality: int) -> bytes:
