@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,14 +102,17 @@ async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
     """`camfleet check HOST:PORT --credential G --json` against a covered camera with no stored baseline: the
     picture is judged with no baseline and is `covered` (the day-one rules; before them it could not be judged
     and read `camera_only`), the camera's events claim covered too → `agree`; the text output says the same in
-    one line; no password anywhere in the output."""
+    one line and gives the time of the check in the configured zone (UTC here); no password anywhere in the
+    output."""
     s = spec("CHK-ev", 47, 1, "检查村")
     fleet = SimulatedFleet([s])
     fleet.add_fault(Fault("covered", cameras=("CHK-ev",), material="dark_cloth"))  # too dark as well
     creds = write_credentials(tmp_path / "c.toml")
     env = {"CAMFLEET_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "CAMFLEET_CREDENTIALS_FILE": str(creds),
            "CAMFLEET_CONFIG": str(tmp_path / "absent.toml")}  # fmt: skip
-    (tmp_path / "absent.toml").write_text("[poller]\ncall_timeout_s = 3.0\n", encoding="utf-8")
+    (tmp_path / "absent.toml").write_text(
+        '[poller]\ncall_timeout_s = 3.0\n[display]\ntimezone = "UTC"\n', encoding="utf-8"
+    )
     async with running(fleet):
         rc, out, err = await camfleet_cli("check", f"{s.host}:{s.port}", "--credential", GROUP, "--json", env=env)
         rc_text, text, _ = await camfleet_cli("check", f"{s.host}:{s.port}", "--credential", GROUP, env=env)
@@ -117,6 +121,7 @@ async def test_check_cli_reports_the_camera_claim(tmp_path: Path) -> None:
     assert "covered" in doc["camera_events"]["claim"] and doc["camera_events"]["agreement"] == "agree"
     assert doc["picture"]["verdict"] == "covered"
     assert "camera events: covered, too_dark (camfleet: covered) → agree" in text, text
+    assert re.search(r"检查时间 checked at: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n", text), text
     assert PASSWORD not in out + err + text
     assert rc == rc_text
     assert not fleet.cameras["CHK-ev"].subscriptions  # unsubscribed after reading

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,8 @@ async def test_check_of_a_mistyped_camera_id_names_the_close_ones(tmp_path: Path
 @pytest.mark.timeout(180)
 async def test_sweep_by_default_authenticates_and_liveness_says_it_did_not(tmp_path: Path, sqlite_url: str) -> None:
     """`sweep --once` with no --checks answers "which cameras work?": a camera with a changed password reads
-    auth_failed; `--checks liveness` (reach only) reads it ok and its summary says credentials were not checked."""
+    auth_failed; `--checks liveness` (reach only) reads it ok and its summary says credentials were not checked,
+    and when the sweep finished in Beijing time (the default display zone)."""
     env = _setup(tmp_path, sqlite_url)
     fleet = SimulatedFleet(village_specs(NET, {"北坡村": 4, "南湾村": 2}))
     fleet.add_fault(Fault(kind="auth", cameras=("V0020-2",)))
@@ -158,4 +160,5 @@ async def test_sweep_by_default_authenticates_and_liveness_says_it_did_not(tmp_p
     assert doc["checks"] == "identity"
     assert doc["counts"] == {"ok": 5, "auth_failed": 1}
     assert "按状态 Cameras by status" in out_l and "正常 ok" in out_l
+    assert re.search(r"巡检完成 sweep finished: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST\n", out_l), out_l
     assert "liveness only: each camera was reached, not authenticated" in err_l

@@ -61,8 +61,22 @@ def _root(
 
 
 def get_config() -> CamfleetConfig:
-    """The config named by --config / the environment / the default locations."""
-    return load_config(state.config_path)
+    """The config named by --config / the environment / the default locations; its display zone becomes the one
+    this command writes times in."""
+    from camfleet.config.display import set_display_zone
+
+    cfg = load_config(state.config_path)
+    set_display_zone(cfg.display.zone())
+    return cfg
+
+
+def shown_time(ts: float) -> str:
+    """``2026-12-06 15:09:00 CST``: a moment for people, in the display zone (``[display] timezone``)."""
+    from datetime import datetime
+
+    from camfleet.config.display import display_zone
+
+    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

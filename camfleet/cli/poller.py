@@ -6,6 +6,7 @@ import asyncio
 import difflib
 import ipaddress
 import json
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +14,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from camfleet.cli.app import EXIT_DATABASE, app, err_console, errors_as_messages, fail, get_config, out_console
+from camfleet.cli.app import (
+    EXIT_DATABASE,
+    app,
+    err_console,
+    errors_as_messages,
+    fail,
+    get_config,
+    out_console,
+    shown_time,
+)
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
 from camfleet.model import STATUS_ZH, CameraState, CameraTarget, Status, status_words
@@ -69,8 +79,9 @@ def _sweep(
     return states
 
 
-def _summary(targets: list[CameraTarget], states: dict[str, CameraState]) -> None:
+def _summary(targets: list[CameraTarget], states: dict[str, CameraState], finished: float) -> None:
     counts = Counter(str(states[t.camera_id].status) for t in targets if t.camera_id in states)
+    out_console.print(f"巡检完成 sweep finished: {shown_time(finished)}", highlight=False, markup=False)
     by_status = Table(title="按状态 Cameras by status")
     by_status.add_column("状态 status")
     by_status.add_column("摄像机 cameras", justify="right")
@@ -131,7 +142,7 @@ def sweep(
     if not targets:
         err_console.print("the inventory has no cameras: run `camfleet inventory import FILE` first")
         return
-    _summary(targets, states)
+    _summary(targets, states, time.time())
     if checks == "liveness":
         err_console.print(LIVENESS_ONLY, highlight=False, markup=False, soft_wrap=True)
 
@@ -207,12 +218,13 @@ def check(
         creds = load_credentials(cfg.credentials.file)
         _command_logging(cfg, creds)
         target, baseline = _target_for(camera, credential, cfg)
+        started = time.time()
         result = asyncio.run(diagnose(target, cfg, creds, baseline))
         events = _camera_events(target, cfg, creds, result)
     if json_out:
         print(json.dumps({**_diagnosis_json(result), "camera_events": events}, ensure_ascii=False))
     else:
-        _print_diagnosis(result)
+        _print_diagnosis(result, started)
         _print_events(events)
     if result.status is not Status.OK:
         raise typer.Exit(1)
@@ -263,7 +275,8 @@ def _diagnosis_json(d: Diagnosis) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _print_diagnosis(d: Diagnosis) -> None:
+def _print_diagnosis(d: Diagnosis, started: float) -> None:
+    out_console.print(f"检查时间 checked at: {shown_time(started)}", highlight=False, markup=False)
     table = Table(title=f"{d.camera_id} ({d.host}:{d.port})")
     for col in ("step", "result", "ms", "detail"):
         table.add_column(col, justify="right" if col == "ms" else "left")

@@ -7,6 +7,7 @@ from camfleet.config.cluster import ClusterConfig
 from camfleet.config.coverage import CoverageConfig
 from camfleet.config.credentials_section import CredentialsConfig
 from camfleet.config.database import DatabaseConfig
+from camfleet.config.display import DisplayConfig
 from camfleet.config.events import EventsConfig
 from camfleet.config.logging_section import LoggingConfig
 from camfleet.config.poller import PollerConfig
@@ -26,3 +27,4 @@ class CamfleetConfig(Section):
     logging: LoggingConfig = Field(default_factory=LoggingConfig, title="Logging")
     cluster: ClusterConfig = Field(default_factory=ClusterConfig, title="Cluster")
     coverage: CoverageConfig = Field(default_factory=CoverageConfig, title="Coverage")
+    display: DisplayConfig = Field(default_factory=DisplayConfig, title="Display")

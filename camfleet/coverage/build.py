@@ -35,7 +35,7 @@ from camfleet.coverage.report import (
 from camfleet.coverage.standards import Facts
 from camfleet.coverage.standards_report import History, judge_standards
 from camfleet.coverage.timeline import Cover, Timeline, camera_timeline, combine_timelines, cover_of, map_timeline
-from camfleet.coverage.window import DISTRICT_TZ, Window, day_bounds
+from camfleet.coverage.window import Window, day_bounds
 from camfleet.model import (
     DEFAULT_SITE_TYPES,
     CameraRecord,
@@ -113,7 +113,7 @@ def build_report(
     doubtful: Collection[str] = (),
     provisional: Collection[str] = (),
     top: int = 20,
-    tz: tzinfo = DISTRICT_TZ,
+    tz: tzinfo | None = None,
     standards: Sequence[StandardConfig] = (),
     site_types: Sequence[str] = DEFAULT_SITE_TYPES,
 ) -> CoverageReport:

@@ -1,11 +1,12 @@
-"""Small formatting helpers shared by the renderers (times in the district's calendar)."""
+"""Small formatting helpers shared by the renderers (times for people in the display zone, for machines ISO
+with the district's fixed +08:00 offset)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from camfleet.config.display import DISTRICT_TZ, display_zone
 from camfleet.coverage.kpi import Kpis
-from camfleet.coverage.window import DISTRICT_TZ
 
 
 def iso(ts: float | None) -> str | None:
@@ -16,10 +17,10 @@ def iso(ts: float | None) -> str | None:
 
 
 def local(ts: float | None) -> str:
-    """``2026-11-27 18:02`` in the district's calendar, or an em dash."""
+    """``2026-11-27 18:02`` in the display zone (``[display] timezone``), or an em dash."""
     if not ts:
         return "—"
-    return datetime.fromtimestamp(ts, DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def pct(value: float | None, digits: int = 1) -> str:

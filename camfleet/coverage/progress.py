@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from camfleet.coverage.window import DISTRICT_TZ
+from camfleet.config.display import display_zone
 from camfleet.model import PointRecord, PointStatus
 
 
@@ -78,7 +78,7 @@ def build_progress(points: Sequence[PointRecord], program: str, now: float) -> P
     dated = set(installed) | set(accepted)
     if not dated:
         return Progress(program, len(planned), [], undated_installed, undated_accepted)
-    now_month = datetime.fromtimestamp(now, DISTRICT_TZ).strftime("%Y-%m")
+    now_month = datetime.fromtimestamp(now, display_zone()).strftime("%Y-%m")
     months: list[ProgressMonth] = []
     inst_total, acc_total = undated_installed, undated_accepted
     for month in _months_between(min(dated), max(max(dated), now_month)):

@@ -1,19 +1,19 @@
 """Report windows: "the last 7 days" or "from one date to another", as unix-time bounds.
 
-Days and months are the district's local calendar (China Standard Time, UTC+8, no daylight saving) so a
-daily trend or a monthly progress row means the same day to every reader, whatever the server's zone.
+Days and months are the district's local calendar (``[display] timezone``, China Standard Time by default) so
+a daily trend or a monthly progress row means the same day to every reader, whatever the server's zone.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
+from camfleet.config.display import DISTRICT_TZ, display_zone
 from camfleet.errors import UsageError
 
-#: The district's calendar for days and months in reports.
-DISTRICT_TZ: tzinfo = timezone(timedelta(hours=8), "CST")
+__all__ = ["DISTRICT_TZ", "Window", "WindowError", "day_bounds", "parse_window", "window_between"]
 
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _WINDOW_RE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -56,12 +56,14 @@ def _parse_day(text: str, option: str) -> date:
         raise WindowError(f"{option} {text!r}: expected a date like 2026-11-01") from None
 
 
-def window_between(from_day: str, to_day: str | None, *, now: float, tz: tzinfo = DISTRICT_TZ) -> Window:
-    """From the start of ``from_day`` to the end of ``to_day`` (both inclusive, local days).
+def window_between(from_day: str, to_day: str | None, *, now: float, tz: tzinfo | None = None) -> Window:
+    """From the start of ``from_day`` to the end of ``to_day`` (both inclusive, local days: ``tz``, else the
+    display zone).
 
     Without ``to_day`` the window ends ``now``; an end in the future is cut at ``now`` because the
     future has no history yet.
     """
+    tz = tz or display_zone()
     first = _parse_day(from_day, "--from")
     start = datetime(first.year, first.month, first.day, tzinfo=tz).timestamp()
     if to_day is None:
@@ -78,8 +80,10 @@ def window_between(from_day: str, to_day: str | None, *, now: float, tz: tzinfo 
     return Window(start=start, end=end, label=label)
 
 
-def day_bounds(window: Window, tz: tzinfo = DISTRICT_TZ) -> list[tuple[str, float, float]]:
-    """The local days a window touches: ``(iso_day, start, end)`` each clipped to the window."""
+def day_bounds(window: Window, tz: tzinfo | None = None) -> list[tuple[str, float, float]]:
+    """The local days (``tz``, else the display zone) a window touches: ``(iso_day, start, end)`` each clipped
+    to the window."""
+    tz = tz or display_zone()
     day = datetime.fromtimestamp(window.start, tz).date()
     out: list[tuple[str, float, float]] = []
     while True:

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from camfleet.config import CamfleetConfig, CredentialStore, load_config, load_credentials
+from camfleet.config.display import set_display_zone
 from camfleet.errors import CamfleetError, ConfigError
 from camfleet.inventory.store import Store
 from camfleet.log import setup_logging
@@ -87,6 +88,7 @@ class Service:
         """Open the store, load the inventory, start polling, listen; then tell systemd we are ready."""
         self.credentials = load_credentials(self.cfg.credentials.file)
         self._auth = self._basic_auth()
+        set_display_zone(self.cfg.display.zone())
         if self.configure_logging:
             web_secret = [self._auth[1]] if self._auth else []
             setup_logging(self.cfg.logging.level, self.cfg.logging.format, [*self.credentials.secrets(), *web_secret])
@@ -313,6 +315,7 @@ class Service:
         self.cfg = cfg
         self.credentials = credentials
         self.poller.ctx.credentials = credentials
+        set_display_zone(cfg.display.zone())
         retimed = self.poller.apply_pacing(cfg.poller)
         if retimed:
             log.info("check intervals changed", extra={"kinds": ",".join(str(k) for k in retimed)})
@@ -367,6 +370,7 @@ APPLIED_ON_RELOAD = frozenset(
     {
         "credentials.file",
         "web.district",
+        "display.timezone",
         *(f"poller.{k}" for k in ("liveness_interval_s", "identity_interval_s", "discovery_interval_s",
                                   "frame_interval_s", "jitter", "recheck_delay_s", "dead_after_s",
                                   "dead_backoff_max_s")),
