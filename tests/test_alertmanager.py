@@ -67,7 +67,8 @@ def test_routes(labels: list[str], receiver: str) -> None:
 
 
 def test_templates_render_bilingual(tmp_path: Path) -> None:
-    """The notification templates render a group in Chinese and English, naming the village and cameras."""
+    """The email templates render a group in Chinese and English, naming the village and cameras, times in
+    Beijing time (09:30 UTC reads 17:30)."""
     data = {
         "receiver": "command-centre",
         "status": "firing",
@@ -112,7 +113,7 @@ def test_templates_render_bilingual(tmp_path: Path) -> None:
     text = result.stdout
     assert text.startswith("[告警 FIRING:1] CamfleetCameraOffline 城关镇 东村")
     assert "告警中 Firing (1):\n- 摄像机离线 / Camera offline: C1\n  离线。\n  Offline.\n  摄像机 camera: C1" in text
-    assert "已恢复 Resolved (1):" in text and "恢复 resolved: 2026-11-27 09:30:00 UTC" in text
+    assert "已恢复 Resolved (1):" in text and "恢复 resolved: 2026-11-27 17:30 北京时间" in text
 
 
 def _free_port() -> int:
@@ -169,10 +170,22 @@ def _running(config: Path, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+#: The shipped config's 企业微信 API root, and a closed loopback port standing in for it: tests never reach out.
+WECHAT_API = "wechat_api_url: https://qyapi.weixin.qq.com/cgi-bin/"
+NOWHERE = "wechat_api_url: http://127.0.0.1:9/cgi-bin/"
+
+
 @pytest.fixture
 def alertmanager(tmp_path: Path) -> Iterator[str]:
-    """A real Alertmanager with the shipped config."""
-    with _running(CONFIG, tmp_path) as base:
+    """A real Alertmanager with the shipped config (its WeChat Work API moved to a closed loopback port)."""
+    text = CONFIG.read_text(encoding="utf-8")
+    assert text.count(WECHAT_API) == 1
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(
+        text.replace(WECHAT_API, NOWHERE).replace("  - templates/*.tmpl", f"  - {AM_DIR}/templates/*.tmpl"),
+        encoding="utf-8",
+    )
+    with _running(config, tmp_path) as base:
         yield base
 
 
@@ -290,6 +303,7 @@ def _mail_config(tmp_path: Path, smtp_port: int) -> Path:
         ("smtp_smarthost: 127.0.0.1:25", f"smtp_smarthost: 127.0.0.1:{smtp_port}"),
         ("group_wait: 30s", "group_wait: 0s"),
         ("  - templates/*.tmpl", f"  - {AM_DIR}/templates/*.tmpl"),
+        (WECHAT_API, NOWHERE),
     ):
         assert text.count(old) == 1, old
         text = text.replace(old, new)
