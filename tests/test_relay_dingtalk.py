@@ -104,8 +104,10 @@ def _amtool() -> str:
             }
         ],
         [offline(f"C{i}") for i in range(7)],
+        [offline(alertname="CamfleetCameraClockDrift")],
+        [{**offline(), "labels": {"alertname": "CamfleetBaselineReviewOverdue", "instance": "127.0.0.1:9870"}}],
     ],
-    ids=["offline", "firing-and-resolved", "image-fault", "uplink-down", "storm"],
+    ids=["offline", "firing-and-resolved", "image-fault", "uplink-down", "storm", "no-status", "review"],
 )
 def test_relay_says_what_the_alertmanager_template_says(alerts: list[dict[str, Any]], tmp_path: Path) -> None:
     """The relay's lines for DingTalk equal the `camfleet.phone` template's text for WeChat Work, rendered by

@@ -91,13 +91,16 @@ def _where(a: Alert) -> str:
 
 
 def evidence(a: Alert, web_url: str) -> str:
-    """Where to look: an ``evidence_url`` annotation, the camera in camfleet, the town's coverage, the graph."""
+    """Where to look: an ``evidence_url`` annotation, the camera in camfleet, the town's coverage, the review
+    page, else the graph that fired."""
     if a.annotations.get("evidence_url"):
         return a.annotations["evidence_url"]
     if a.labels.get("camera"):
         return f"{web_url}/api/cameras/{quote_plus(a.labels['camera'])}"
     if a.labels.get("town"):
         return f"{web_url}/coverage?town={quote_plus(a.labels['town'])}"
+    if a.labels.get("alertname") == "CamfleetBaselineReviewOverdue":
+        return f"{web_url}/review"
     return a.generator_url
 
 
@@ -109,7 +112,7 @@ def alert_lines(a: Alert, zone: tzinfo, web_url: str) -> list[str]:
         lines.append(f"摄像机：{lab['camera']}")
     elif lab.get("uplink"):
         lines.append(f"上联：{lab['uplink']}")
-    if lab.get("status") or lab.get("camera") or lab.get("alertname") == "CamfleetUplinkDown":
+    if lab.get("status") or lab.get("alertname") in _RULE_STATUS:  # clock drift, flapping: the title says it
         lines.append(f"状态：{status_zh(lab)}")
     lines.append(f"开始：{moment(a.starts_at, zone)}")
     if a.status == "resolved":
