@@ -1,5 +1,5 @@
 """The store the runtime, metrics and coverage use: inventory reads, camera state, history, baselines,
-evidence pictures, acceptance pictures, baseline reviews and approvals.
+evidence pictures, acceptance pictures, baseline reviews and approvals, maintenance windows.
 
 All methods are synchronous (the asyncio runtime calls them through ``asyncio.to_thread``); the engine's
 connection pool is thread-safe. Bulk writes are single Core statements with dialect upserts. Every
@@ -25,9 +25,11 @@ from camfleet.inventory.tables import (
     BASELINE_REVIEW,
     CAMERA_STATE,
     EVIDENCE,
+    MAINTENANCE,
     REFERENCE_PICTURE,
     TRANSITION,
 )
+from camfleet.maintenance import MaintenanceWindow, Scope
 from camfleet.model import (
     Approval,
     BaselineReview,
@@ -409,3 +411,39 @@ class Store:
         ap = BASELINE_APPROVAL.c
         rows = self._read(sa.select(BASELINE_APPROVAL).where(ap.id > after_id).order_by(ap.id))
         return [Approval(r.camera_id, r.at, r.by, r.note, r.id) for r in rows]
+
+    # --- maintenance windows -------------------------------------------------------------------------
+
+    def add_maintenance(self, window: MaintenanceWindow) -> int:
+        """Append a window (its ``id`` is ignored: the database numbers it); returns its id."""
+        row = {"scope": window.scope.value, "target": window.target, "starts_at": window.starts_at,
+               "ends_at": window.ends_at, "reason": window.reason, "created_by": window.created_by,
+               "created_at": window.created_at, "ended_at": window.ended_at}  # fmt: skip
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            return int(conn.execute(sa.insert(MAINTENANCE).returning(MAINTENANCE.c.id), row).scalar_one())
+
+    def maintenance(self, *, current_at: float | None = None, window_id: int | None = None) -> list[MaintenanceWindow]:
+        """Windows oldest first: all of them; with ``current_at`` those not over by then (active, or yet to start)
+        and not ended; with ``window_id`` that one. A scope word written by a newer camfleet is skipped."""
+        m = MAINTENANCE.c
+        query = sa.select(MAINTENANCE).order_by(m.id)
+        if current_at is not None:
+            query = query.where(m.ends_at > current_at, m.ended_at.is_(None))
+        if window_id is not None:
+            query = query.where(m.id == window_id)
+        scopes = {s.value: s for s in Scope}
+        return [
+            MaintenanceWindow(scopes[r.scope], r.target, r.starts_at, r.ends_at, r.reason, r.created_by,
+                              r.created_at, r.ended_at, r.id)
+            for r in self._read(query)
+            if r.scope in scopes
+        ]  # fmt: skip
+
+    def end_maintenance(self, window_id: int, at: float) -> MaintenanceWindow | None:
+        """Stop window ``window_id`` at ``at`` unless it already ended; returns it as stored afterwards (None:
+        no such window)."""
+        m = MAINTENANCE.c
+        with db.mapped_errors(self.url), self._engine.begin() as conn:
+            conn.execute(sa.update(MAINTENANCE).where(m.id == window_id, m.ended_at.is_(None)).values(ended_at=at))
+        found = self.maintenance(window_id=window_id)
+        return found[0] if found else None

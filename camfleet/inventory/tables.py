@@ -192,6 +192,26 @@ class BaselineApprovalRow(SQLModel, table=True):
     note: str = Field(default="", sa_type=sa.Text)
 
 
+class MaintenanceRow(SQLModel, table=True):
+    """A maintenance window (``camfleet maintenance add``): alerts on its camera, village or uplink are held from
+    ``starts_at`` to ``ends_at``, or to ``ended_at`` when ``camfleet maintenance end`` stopped it early.
+
+    ``target`` is a camera id, ``town/village`` or an uplink name, as text without a foreign key: the inventory is
+    replaced whole by an import, and a window is history (who stopped alerts, when and why)."""
+
+    __tablename__ = "maintenance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16)
+    target: str = Field(max_length=256)
+    starts_at: float = Field(default=0.0)
+    ends_at: float = Field(default=0.0, index=True)
+    reason: str = Field(default="", sa_type=sa.Text)
+    created_by: str = Field(default="", sa_type=sa.Text)
+    created_at: float = Field(default=0.0)
+    ended_at: float | None = Field(default=None)
+
+
 # Core handles for bulk statements (the ORM classes above define them; Core is ~15x faster for bulk).
 TOWN = metadata.tables["town"]
 VILLAGE = metadata.tables["village"]
@@ -205,3 +225,4 @@ EVIDENCE = metadata.tables["evidence"]
 REFERENCE_PICTURE = metadata.tables["reference_picture"]
 BASELINE_REVIEW = metadata.tables["baseline_review"]
 BASELINE_APPROVAL = metadata.tables["baseline_approval"]
+MAINTENANCE = metadata.tables["maintenance"]
