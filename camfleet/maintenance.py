@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from camfleet.errors import UsageError
 from camfleet.model import CameraTarget
@@ -107,6 +108,27 @@ def beijing(ts: float) -> str:
 def iso(ts: float | None) -> str | None:
     """ISO 8601 with the +08:00 offset, to the second (None stays None)."""
     return None if ts is None else datetime.fromtimestamp(ts, BEIJING).isoformat(timespec="seconds")
+
+
+def state_of(w: MaintenanceWindow, now: float) -> str:
+    """``planned``, ``active``, ``ended`` (stopped early by ``maintenance end``) or ``over``."""
+    if w.ended_at is not None and w.ended_at <= w.ends_at:
+        return "ended"
+    if w.ends_at <= now:
+        return "over"
+    return "active" if w.active(now) else "planned"
+
+
+def window_json(w: MaintenanceWindow, now: float) -> dict[str, Any]:
+    """One window for scripts (``maintenance list --format json``, ``/api/coverage``): unix times, and ISO times
+    with the +08:00 offset; ``town``/``village`` of a village window, else null."""
+    town, village = w.place
+    return {
+        "id": w.id, "scope": w.scope.value, "target": w.target, "town": town or None, "village": village or None,
+        "state": state_of(w, now), "starts_at": w.starts_at, "ends_at": w.ends_at, "ended_at": w.ended_at,
+        "starts": iso(w.starts_at), "ends": iso(w.ends_at), "ended": iso(w.ended_at), "reason": w.reason,
+        "created_by": w.created_by, "created_at": w.created_at, "created": iso(w.created_at),
+    }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

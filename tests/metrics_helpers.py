@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from camfleet.config.coverage import StandardConfig
+from camfleet.maintenance import MaintenanceWindow, Scope
 from camfleet.metrics import PROBE_BUCKETS
 from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
 from camfleet.model import (
@@ -142,7 +143,17 @@ def small_snapshot() -> MetricsSnapshot:
     # One standard over both towns (村口 covered): 东村 (P1 村口, C1 ok) meets it, 西村 has no 村口.
     points = [replace(p, site_type=p.point_name) for p in points]
     standards = (StandardConfig(name="村口全覆盖", require_site_types=["村口"]),)
-    return MetricsSnapshot(targets, states, points, cameras, poller, taken_at=NOW, standards=standards)
+    # Works on C1 (its alerts held) and on 北村's uplink (C7, C8: the uplink and, every camera held, the village);
+    # a window ended early and one yet to start hold nothing.
+    maintenance = (
+        MaintenanceWindow(Scope.CAMERA, "C1", NOW - 600, NOW + 3000, "立杆更换", "王工", NOW - 600, id=1),
+        MaintenanceWindow(Scope.UPLINK, "北村-光猫", NOW - 60, NOW + 7200, "换光猫", "李工", NOW - 60, id=2),
+        MaintenanceWindow(Scope.CAMERA, "C4", NOW - 600, NOW + 600, "x", "王工", NOW - 600, NOW - 300, id=3),
+        MaintenanceWindow(Scope.VILLAGE, "城关镇/西村", NOW + 60, NOW + 600, "x", "王工", NOW - 600, id=4),
+    )
+    return MetricsSnapshot(
+        targets, states, points, cameras, poller, taken_at=NOW, standards=standards, maintenance=maintenance
+    )
 
 
 def exposed_metric_names() -> set[str]:

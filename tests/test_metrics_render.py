@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metrics_helpers import ODD_VILLAGE, small_snapshot
+from metrics_helpers import NOW, ODD_VILLAGE, small_snapshot
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from system_helpers import missing
@@ -250,3 +250,17 @@ def test_docs_metrics_table_names_every_family() -> None:
     documented = set(re.findall(r"^\| `(camfleet_\w+)`", doc, re.M))
     exported = {f.name for f in collect(small_snapshot())}
     assert documented == exported, sorted(documented ^ exported)
+
+
+def test_maintenance_series_hold_what_the_active_windows_cover(text: str) -> None:
+    """The small fleet's active windows (C1's works, 北村's uplink) give exactly these series: C1, C7 and C8 held;
+    北村 held as a village (all its cameras are behind the uplink) and as an uplink; the ended window (C4) and the
+    window not started yet (城关镇/西村) hold nothing. Each active window is listed with its end."""
+    assert {s["camera"] for s in _series(text, "camfleet_camera_in_maintenance")} == {"C1", "C7", "C8"}
+    assert _series(text, "camfleet_village_in_maintenance") == [{"town": "河口街道", "village": "北村"}]
+    assert _series(text, "camfleet_uplink_in_maintenance") == [
+        {"uplink": "北村-光猫", "town": "河口街道", "village": "北村"}
+    ]
+    windows = {s["window"]: s for s in _series(text, "camfleet_maintenance_window_end_timestamp_seconds")}
+    assert set(windows) == {"1", "2"} and windows["2"] == {"window": "2", "scope": "uplink", "target": "北村-光猫"}
+    assert _value(text, "camfleet_maintenance_window_end_timestamp_seconds", window="1") == NOW + 3000

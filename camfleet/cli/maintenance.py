@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,7 +17,7 @@ from rich.text import Text
 from camfleet.cli.app import EXIT_USAGE, app, errors_as_messages, fail, get_config
 from camfleet.cli.app import out_console as out
 from camfleet.cli.baseline import approver
-from camfleet.maintenance import SCOPE_ZH, MaintenanceWindow, Scope, beijing, iso, parse_time
+from camfleet.maintenance import SCOPE_ZH, Scope, beijing, parse_time, state_of, window_json
 
 if TYPE_CHECKING:
     from camfleet.inventory.store import Store
@@ -35,25 +35,6 @@ def _store() -> Store:
     from camfleet.inventory.store import Store
 
     return Store(get_config().database.url)
-
-
-def _state(w: MaintenanceWindow, now: float) -> str:
-    if w.ended_at is not None and w.ended_at <= w.ends_at:
-        return "ended"
-    if w.ends_at <= now:
-        return "over"
-    return "active" if w.active(now) else "planned"
-
-
-def window_json(w: MaintenanceWindow, now: float) -> dict[str, Any]:
-    """One window for scripts: unix times and ISO times with the +08:00 offset."""
-    town, village = w.place
-    return {
-        "id": w.id, "scope": w.scope.value, "target": w.target, "town": town or None, "village": village or None,
-        "state": _state(w, now), "starts_at": w.starts_at, "ends_at": w.ends_at, "ended_at": w.ended_at,
-        "starts": iso(w.starts_at), "ends": iso(w.ends_at), "ended": iso(w.ended_at), "reason": w.reason,
-        "created_by": w.created_by, "created_at": w.created_at, "created": iso(w.created_at),
-    }  # fmt: skip
 
 
 @maintenance_app.command("add")
@@ -130,7 +111,7 @@ def list_(
         # Numbers, states and times stay on one line; the target, reason and who fold into what width is left.
         table.add_column(col, no_wrap=col[0] in "#状自至", overflow="fold", justify="right" if col == "#" else "left")
     for w in windows:
-        state = _state(w, now)
+        state = state_of(w, now)
         times = ([beijing(w.starts_at)] if show_from else []) + [beijing(w.until)]
         table.add_row(str(w.id), state, Text(f"{SCOPE_ZH[w.scope]} {w.target}"), *times, Text(w.reason),
                       Text(w.created_by))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from camfleet.metrics.baselines import baseline_families
 from camfleet.metrics.cameras import camera_families
 from camfleet.metrics.family import AnyFamily
+from camfleet.metrics.maintenance import maintenance_families
 from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.poller import poller_families
 from camfleet.metrics.snapshot import MetricsSnapshot
@@ -13,13 +14,19 @@ from camfleet.metrics.villages import uplink_families, village_families
 
 
 def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
-    """Every family in exposition order: cameras, villages, uplinks, the poller's own metrics, its cluster share."""
+    """Every family in exposition order: cameras, villages, uplinks, maintenance, the poller's own metrics, its
+    cluster share."""
     families: list[AnyFamily] = []
     families.extend(camera_families(snapshot.targets, snapshot.states, snapshot.points))
     families.extend(baseline_families(snapshot.targets, snapshot.states, snapshot.taken_at, snapshot.review_within_s))
     families.extend(village_families(snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(standard_families(snapshot.standards, snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(uplink_families(snapshot.targets, snapshot.states))
+    families.extend(
+        maintenance_families(
+            snapshot.maintenance, snapshot.targets, snapshot.points, snapshot.cameras, snapshot.taken_at
+        )
+    )
     families.extend(poller_families(snapshot.poller, snapshot.taken_at))
     families.extend(ownership_families(snapshot.cluster))
     return families

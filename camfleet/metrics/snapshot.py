@@ -15,6 +15,7 @@ from typing import TypeVar
 from camfleet import __version__
 from camfleet.config.coverage import StandardConfig
 from camfleet.errors import CamfleetError
+from camfleet.maintenance import MaintenanceWindow
 from camfleet.model import CameraRecord, CameraState, CameraTarget, PointRecord
 from camfleet.runtime.fleet import DB_BUCKETS
 from camfleet.runtime.ownership import OwnershipStats
@@ -190,3 +191,4 @@ class MetricsSnapshot:
     cluster: OwnershipStats | None = None  # this instance's share when several poll one fleet; None alone
     review_within_s: float = 24 * 3600.0  # config vision.review_within_h: a doubtful camera waits longer: overdue
     standards: Sequence[StandardConfig] = ()  # [[coverage.standard]]: judged over points/cameras (the leader's)
+    maintenance: Sequence[MaintenanceWindow] = ()  # stored windows not over yet; which are active: at taken_at
