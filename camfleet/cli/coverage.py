@@ -52,11 +52,14 @@ def _load_report(
         doubtful = [cid for cid, r in reviews.items() if r.state is BaselineState.DOUBTFUL]
         # ok on the no-baseline rules alone so far: the report says how much of "working" that is.
         provisional = [cid for cid, r in reviews.items() if r.state is BaselineState.PROVISIONAL]
+        # Planned works: listed, and named beside the cameras they cover (which still count as not working).
+        maintenance = store.maintenance(current_at=now)
     finally:
         store.close()
     return build_report(
         points, cameras, states, transitions, now=now, window=span, town=town, program=program, thumbnails=thumbnails,
         doubtful=doubtful, provisional=provisional, standards=coverage_cfg.standard, site_types=coverage_cfg.site_types,
+        maintenance=maintenance,
     )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import tzinfo
 
 from camfleet.config.coverage import StandardConfig
@@ -36,6 +37,7 @@ from camfleet.coverage.standards import Facts
 from camfleet.coverage.standards_report import History, judge_standards
 from camfleet.coverage.timeline import Cover, Timeline, camera_timeline, combine_timelines, cover_of, map_timeline
 from camfleet.coverage.window import Window, day_bounds
+from camfleet.maintenance import MaintenanceWindow, Scope, held, holding
 from camfleet.model import (
     DEFAULT_SITE_TYPES,
     CameraRecord,
@@ -116,6 +118,7 @@ def build_report(
     tz: tzinfo | None = None,
     standards: Sequence[StandardConfig] = (),
     site_types: Sequence[str] = DEFAULT_SITE_TYPES,
+    maintenance: Sequence[MaintenanceWindow] = (),
 ) -> CoverageReport:
     """Build the coverage report for the planned points (of ``town`` / ``program`` when given).
 
@@ -126,6 +129,8 @@ def build_report(
     with the cameras whose status reason is ``needs_review`` they are counted as ``cameras_unreviewed``.
     ``provisional`` names the cameras whose baseline is provisional; the ``ok`` ones are ``cameras_provisional``.
     ``standards`` are judged over the same scope and window (``site_types`` orders their matrix's columns).
+    ``maintenance``: stored windows; those active at ``now`` are listed and named beside the cameras they cover in
+    the repair list. A camera under maintenance still counts as not working in every KPI.
     Raises ``UnknownAreaError`` when ``town`` or ``program`` names nothing, listing the known names.
     """
     chosen, all_towns, programs = _scope(points, town, program)
@@ -230,6 +235,9 @@ def build_report(
     report.trend = daily_trend([village_tl[k] for k in sorted(village_tl)], day_bounds(window, tz), window)
     report.progress = [build_progress(chosen, name, now) for name in programs]
     report.repairs = _repairs(scope_cams, point_of, state_map, thumbnails or {})
+    active = [w for w in maintenance if w.active(now)]
+    if active:
+        _add_maintenance(report, active, scope_cams, point_of, town is None and program is None)
     if standards:
         facts = Facts(snap.cameras_at, snap.status_of, snap.point_cover)
         history_tl = History(window, point_tl, cam_cover)
@@ -237,6 +245,32 @@ def build_report(
             standards, site_types, dict(sorted(village_points.items())), all_towns, facts, state_map, history_tl
         )
     return report
+
+
+def _add_maintenance(
+    report: CoverageReport,
+    active: Sequence[MaintenanceWindow],
+    cams: Sequence[CameraRecord],
+    point_of: Mapping[str, PointRecord],
+    everything: bool,
+) -> None:
+    """List the active windows touching the scope (all of them for the whole district), name the window beside
+    each camera of the repair list it covers, and note the villages held."""
+    now = report.generated_at
+    targets = {c.camera_id: c.target(point_of[c.camera_id]) for c in cams}
+    places = {(v.town, v.village) for v in report.villages}
+    here = held(active, targets, now)
+    touching = [
+        w for w in active
+        if everything or (w.place in places if w.scope is Scope.VILLAGE else any(
+            holding([w], t, now) is not None for t in targets.values()))
+    ]  # fmt: skip
+    report.maintenance = sorted(touching, key=lambda w: (w.until, w.id))
+    report.held_villages = frozenset(here.villages)
+    report.repairs = [
+        replace(r, maintenance=holding(active, targets[r.camera_id], now)) if r.camera_id in here.cameras else r
+        for r in report.repairs
+    ]
 
 
 def unreviewed(states: Mapping[str, CameraState], doubtful: Collection[str] = ()) -> frozenset[str]:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from camfleet.coverage.fmt import covered_word, duration, local, pct, provisional_line, unreviewed_line
 from camfleet.coverage.report import ALL, CoverageReport, RepairItem
 from camfleet.coverage.svg import point_map, town_bars, trend_chart
+from camfleet.maintenance import SCOPE_ZH
 from camfleet.model import status_words
 
 MAX_THUMBNAIL_BYTES = 256 * 1024
@@ -34,8 +35,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bad{color:#c62828;font-weight:600}.good{color:#2e7d32}.unk{color:#777}
 nav a{margin-right:10px}img.thumb{max-width:160px;max-height:90px}
 .bar{background:#eee;width:160px;height:10px;display:inline-block}
-.bar span{background:#2e7d32;height:10px;display:block}
+.bar span{background:#2e7d32;height:10px;display:block}.maint{color:#8d6e00}
 """
+MAINT_SPAN = ' <span class="maint">维护中 under maintenance</span>'
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
 
@@ -164,11 +166,16 @@ def _villages(report: CoverageReport) -> str:
             ", ".join(f"{status_words(s)} {n}" for s, n in v.kpis.cameras_by_status.items()) or "无摄像机 no camera"
         )
         css = "bad" if v.covered is False else "unk"
+        held = (
+            ' <span class="maint">维护中 under maintenance</span>'
+            if (v.town, v.village) in report.held_villages
+            else ""
+        )
         rows.append(
             [
                 _e(v.town),
                 _e(v.village),
-                f'<span class="{css}">{_e(covered_word(v.covered))}</span>',
+                f'<span class="{css}">{_e(covered_word(v.covered))}</span>{held}',
                 str(v.kpis.points_planned),
                 str(v.kpis.cameras),
                 _e(statuses),
@@ -181,13 +188,16 @@ def _villages(report: CoverageReport) -> str:
 def _repair_row(r: RepairItem) -> list[str]:
     uri = thumbnail_uri(r.thumbnail)
     thumb = f'<img class="thumb" alt="{_e(r.camera_id)}" src="{uri}">' if uri else ""
-    what = status_words(r.status, r.reason)
+    what = _e(status_words(r.status, r.reason))
+    if r.maintenance is not None:
+        until = local(r.maintenance.until)
+        what += f'<br><span class="maint">维护中 under maintenance, 至 until {_e(until)} (#{r.maintenance.id})</span>'
     return [
         _e(r.camera_id),
         _e(r.town),
         _e(r.village),
         _e(f"{r.point_name} ({r.point_id})"),
-        _e(what),
+        what,
         _e(r.detail),
         _e(local(r.since)),
         thumb,
@@ -243,6 +253,25 @@ def _progress(report: CoverageReport) -> str:
     return "".join(parts)
 
 
+def _maintenance(report: CoverageReport) -> str:
+    """The active maintenance windows: their alerts are held; their cameras still count as not working."""
+    head = f"<h2>维护窗口 maintenance windows ({len(report.maintenance)})</h2>"
+    if not report.maintenance:
+        return head + '<p class="muted">没有生效的维护窗口。No maintenance window is active.</p>'
+    rows = [
+        [str(w.id), _e(f"{SCOPE_ZH[w.scope]} {w.scope.value}"), _e(w.target), _e(local(w.until)), _e(w.reason),
+         _e(w.created_by)]
+        for w in report.maintenance
+    ]  # fmt: skip
+    note = (
+        '<p class="small muted">维护期间告警暂停; 摄像机仍按实际状态计入在线率和完好率。'
+        "Alerts are held during a window; its cameras still count as they are in the online and working rates.</p>"
+    )
+    return (
+        head + _table(["#", "范围 scope", "对象 target", "至 until (北京时间)", "原因 reason", "登记 by"], rows) + note
+    )
+
+
 def _town_links(report: CoverageReport) -> str:
     links = ['<a href="?">全区 all</a>'] + [f'<a href="?town={_e(quote(t))}">{_e(t)}</a>' for t in report.all_towns]
     return "<nav>" + " ".join(links) + "</nav>"
@@ -284,6 +313,7 @@ def render_html(report: CoverageReport, *, title: str, generated_at: float, town
         '<p class="small"><span class="good">● 覆盖 covered</span> <span class="bad">● 未覆盖 not covered</span> '
         '<span class="unk">● 未检测 unknown</span></p>',
         _standards(report),
+        _maintenance(report),
         f"<h2>无可用摄像机的村 villages without a working camera ({len(report.uncovered_villages)}"
         f" + 未检测 not checked {len(report.unknown_villages)})</h2>",
         _villages(report),

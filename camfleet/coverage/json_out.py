@@ -12,6 +12,7 @@ from camfleet.coverage.fmt import iso, rate
 from camfleet.coverage.history import Availability, Offender
 from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.report import AreaSummary, CoverageReport, OutageRow, PointRow, VillageRow
+from camfleet.maintenance import window_json
 
 JSON = dict[str, Any]
 
@@ -142,9 +143,12 @@ def report_to_json(report: CoverageReport) -> JSON:
                 "detail": r.detail,
                 "since": iso(r.since),
                 "has_thumbnail": r.thumbnail is not None,
+                "maintenance_window": r.maintenance.id if r.maintenance is not None else None,
             }
             for r in report.repairs
         ],
+        "maintenance": [window_json(m, report.generated_at) for m in report.maintenance],
+        "held_villages": [{"town": t, "village": v} for t, v in sorted(report.held_villages)],
         "longest_outages": [_outage_json(o, w.end) for o in report.longest_outages],
         "offenders": {
             "by_outage_time": [_offender_json(o) for o in report.offenders_by_time],

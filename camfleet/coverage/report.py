@@ -10,6 +10,7 @@ from camfleet.coverage.kpi import Kpis
 from camfleet.coverage.progress import Progress
 from camfleet.coverage.window import Window
 from camfleet.errors import UsageError
+from camfleet.maintenance import MaintenanceWindow
 
 if TYPE_CHECKING:
     from camfleet.coverage.standards_report import StandardResult
@@ -89,6 +90,8 @@ class RepairItem:
     detail: str
     since: float
     thumbnail: bytes | None = None
+    #: the active maintenance window that covers the camera (it still counts as not working: planners want the truth)
+    maintenance: MaintenanceWindow | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +129,7 @@ class CoverageReport:
     all_towns: tuple[str, ...] = ()
     #: One per configured standard (``[[coverage.standard]]``); empty when none is configured.
     standards: list[StandardResult] = field(default_factory=list)
+    #: The maintenance windows active at ``generated_at`` that touch the scope, ending first first.
+    maintenance: list[MaintenanceWindow] = field(default_factory=list)
+    #: Villages of the scope whose alerts a window holds (a village window, or every camera held).
+    held_villages: frozenset[tuple[str, str]] = frozenset()

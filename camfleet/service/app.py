@@ -26,6 +26,7 @@ from camfleet.config.display import set_display_zone
 from camfleet.errors import CamfleetError, ConfigError
 from camfleet.inventory.store import Store
 from camfleet.log import setup_logging
+from camfleet.maintenance import MaintenanceWindow, beijing
 from camfleet.metrics.cache import MetricsCache
 from camfleet.metrics.handler import make_metrics_handler
 from camfleet.model import CameraState
@@ -48,6 +49,9 @@ from camfleet.web import ApproveRequest, WebDeps, WriteGuard, make_app, parse_li
 log = logging.getLogger("camfleet.service")
 
 STOP_DEADLINE_S = 7.0  # in-flight probes get this long; the whole stop stays under systemd's 10 s promise
+#: How often the maintenance windows are re-read: a window added or ended reaches /metrics within this (and the
+#: rules' evaluation after it). Which stored windows are active is decided at each scrape.
+MAINTENANCE_REFRESH_S = 15.0
 
 
 class Service:
@@ -82,6 +86,9 @@ class Service:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.bound: tuple[str, int] | None = None
+        self.windows: tuple[MaintenanceWindow, ...] = ()  # stored windows not over yet (re-read periodically)
+        self.maintenance_refresh_s = MAINTENANCE_REFRESH_S
+        self._active_windows: set[int] = set()
 
     # ------------------------------------------------------------------ start
     async def start(self) -> None:
@@ -98,6 +105,7 @@ class Service:
             self.solo = SoloClaim(self.cfg.database.url, self.request_stop)
             await self.solo.start()
         targets = await self._load_inventory()
+        await self._refresh_maintenance()
         # With [vision] enabled the poller builds its own frame checks (process pool, baselines, evidence).
         self.poller = Poller(self.cfg, [] if clustered else targets, self.credentials, self.store)
         await self.poller.start()
@@ -105,12 +113,13 @@ class Service:
             self.cluster = ClusterMember(self.cfg, self.poller, self.store, targets)
             await self.cluster.start()
         self.metrics = MetricsCache(self._metrics_snapshot)
-        self.coverage = CoverageViews(self.store, coverage=lambda: self.cfg.coverage)
+        self.coverage = CoverageViews(self.store, coverage=lambda: self.cfg.coverage, maintenance=lambda: self.windows)
         self.review = ReviewViews(self.store)
         await self._start_web()
         self._tasks = [
             asyncio.create_task(self._loop_lag(), name="camfleet-loop-lag"),
             asyncio.create_task(self._status_lines(), name="camfleet-status"),
+            asyncio.create_task(self._maintenance_loop(), name="camfleet-maintenance"),
         ]
         interval = watchdog_interval_s()
         if interval:
@@ -192,11 +201,12 @@ class Service:
         within = self.cfg.vision.review_within_h * 3600.0
         if self.cluster is None:
             return metrics_snapshot(
-                self._fleet(), self.inventory, self.stats, review_within_s=within, standards=self.cfg.coverage.standard
-            )
+                self._fleet(), self.inventory, self.stats, review_within_s=within, standards=self.cfg.coverage.standard,
+                maintenance=self.windows,
+            )  # fmt: skip
         return metrics_snapshot(
             self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within,
-            self.cfg.coverage.standard,
+            self.cfg.coverage.standard, self.windows,
         )  # fmt: skip
 
     def _report_states(self) -> dict[str, CameraState]:
@@ -275,6 +285,35 @@ class Service:
         while True:
             await asyncio.sleep(period_s)
             self.notifier.status(self._status_text())
+
+    async def _maintenance_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.maintenance_refresh_s)
+            await self._refresh_maintenance()
+
+    async def _refresh_maintenance(self) -> None:
+        """Re-read the windows not over yet; log each window that began or stopped holding alerts since the last
+        look (who, what, until when, why). A database away keeps the windows last read."""
+        assert self.store is not None
+        now = time.time()
+        try:
+            windows = await asyncio.to_thread(self.store.maintenance, current_at=now)
+        except CamfleetError as exc:
+            log.warning("could not read the maintenance windows; keeping the last ones", extra={"error": str(exc)})
+            return
+        self.windows = tuple(windows)
+        active = {w.id: w for w in windows if w.active(now)}
+        for w in active.values():
+            if w.id not in self._active_windows:
+                log.info(
+                    f"maintenance window {w.id} holds alerts: {w.scope.value} {w.target} until {beijing(w.until)}",
+                    extra={"window": w.id, "scope": w.scope.value, "target": w.target, "by": w.created_by,
+                           "until": beijing(w.until), "reason": w.reason},
+                )  # fmt: skip
+        for window_id in sorted(self._active_windows - set(active)):
+            log.info(f"maintenance window {window_id} is over: its alerts are no longer held",
+                     extra={"window": window_id})  # fmt: skip
+        self._active_windows = set(active)
 
     # ------------------------------------------------------------------ signals
     def install_signal_handlers(self) -> None:

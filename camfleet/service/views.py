@@ -17,6 +17,7 @@ from camfleet.config.coverage import CoverageConfig, StandardConfig
 from camfleet.coverage import build_report, parse_window, render_html, report_to_json
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
+from camfleet.maintenance import MaintenanceWindow
 from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats, poller_sources
 from camfleet.model import BaselineState, CameraRecord, CameraState, PointRecord
 from camfleet.runtime.camera_json import camera_json as target_json
@@ -83,6 +84,7 @@ def metrics_snapshot(
     shared_states: Mapping[str, CameraState] | None = None,
     review_within_s: float = 24 * 3600.0,
     standards: Sequence[StandardConfig] = (),
+    maintenance: Sequence[MaintenanceWindow] = (),
 ) -> MetricsSnapshot:
     """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
 
@@ -107,6 +109,7 @@ def metrics_snapshot(
         cluster=cluster,
         review_within_s=review_within_s,
         standards=tuple(standards) if points else (),
+        maintenance=tuple(maintenance),
     )
 
 
@@ -127,8 +130,10 @@ class CoverageViews:
         window: str = "7d",
         max_age_s: float = 15.0,
         coverage: Callable[[], CoverageConfig] = CoverageConfig,
+        maintenance: Callable[[], Sequence[MaintenanceWindow]] = tuple,
     ) -> None:
         self.store = store
+        self.maintenance = maintenance  # the windows the service last read (not over yet)
         self.coverage = coverage  # the [coverage] section in force (read per build: a reload may change it)
         self.window = window
         self.max_age_s = max_age_s
@@ -163,6 +168,7 @@ class CoverageViews:
             return build_report(
                 inventory.points, inventory.cameras, states, transitions, now=now, window=window, town=town,
                 doubtful=doubtful, provisional=provisional, standards=cfg.standard, site_types=cfg.site_types,
+                maintenance=self.maintenance(),
             )  # fmt: skip
         except UnknownAreaError as exc:
             raise KeyError(town) from exc
