@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from camfleet.metrics import MetricsCache, MetricsSnapshot, PollerStats, make_metrics_handler
 from camfleet.metrics.client import SnapshotCollector
 from camfleet.metrics.render import GZIP_LEVEL, render_snapshot
-from camfleet.metrics.snapshot import PROBE_BUCKETS, Histogram
+from camfleet.metrics.snapshot import Histogram
 from camfleet.model import (
     CameraRecord,
     CameraState,
@@ -40,6 +40,7 @@ from camfleet.model import (
     Reason,
     Status,
 )
+from camfleet.runtime.fleet import PROBE_BUCKETS
 
 STATUS_MIX = [
     (Status.OK, 0.9),

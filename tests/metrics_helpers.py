@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from camfleet.config.coverage import StandardConfig
 from camfleet.maintenance import MaintenanceWindow, Scope
 from camfleet.metrics import PROBE_BUCKETS
-from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats
+from camfleet.metrics.process import read_process
+from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats, ProcessStats
 from camfleet.model import (
     BaselineState,
     CameraRecord,
@@ -152,8 +154,22 @@ def small_snapshot() -> MetricsSnapshot:
         MaintenanceWindow(Scope.VILLAGE, "城关镇/西村", NOW + 60, NOW + 600, "x", "王工", NOW - 600, id=4),
     )
     return MetricsSnapshot(
-        targets, states, points, cameras, poller, taken_at=NOW, standards=standards, maintenance=maintenance
+        targets,
+        states,
+        points,
+        cameras,
+        poller,
+        taken_at=NOW,
+        standards=standards,
+        maintenance=maintenance,
+        process=_process(),
     )
+
+
+@functools.cache
+def _process() -> ProcessStats:
+    """The test process's own series, read once (every snapshot shows the same values), under a 1 GiB limit."""
+    return replace(read_process(), memory_max_bytes=float(2**30))
 
 
 def exposed_metric_names() -> set[str]:
@@ -178,7 +194,7 @@ def recorded_metric_names(rules_text: str) -> set[str]:
 
 
 def referenced_metric_names(promql: str) -> set[str]:
-    """camfleet metric names (and recording-rule names) a PromQL expression mentions."""
+    """camfleet and process metric names (and recording-rule names) a PromQL expression mentions."""
     import re
 
-    return set(re.findall(r"\b(?:[a-z_]+:)?camfleet_[a-z_]+(?::[a-z_]+)?\b", promql))
+    return set(re.findall(r"\b(?:[a-z_]+:)?(?:camfleet|process)_[a-z_]+(?::[a-z_]+)?\b", promql))

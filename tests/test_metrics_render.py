@@ -247,7 +247,7 @@ def test_docs_metrics_table_names_every_family() -> None:
     from camfleet.metrics import collect
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text("utf-8")
-    documented = set(re.findall(r"^\| `(camfleet_\w+)`", doc, re.M))
+    documented = set(re.findall(r"^\| `((?:camfleet|process|python)_\w+)`", doc, re.M))
     exported = {f.name for f in collect(small_snapshot())}
     assert documented == exported, sorted(documented ^ exported)
 

@@ -47,6 +47,15 @@ class VisionConfig(Section):
         description="A camera whose first pictures were doubtful should be looked at by a person within this "
         "many hours; longer counts in camfleet_baseline_review_overdue_cameras (alert CamfleetBaselineReviewOverdue).",
     )
+    cannot_judge_alert_h: float = Field(
+        72.0,
+        gt=0,
+        le=24 * 365,
+        title="Alert on cannot_judge after (hours)",
+        description="A camera whose pictures cannot be judged (featureless scene, no baseline yet) for longer than "
+        "this many hours raises CamfleetCameraCannotJudge (exported as camfleet_cannot_judge_alert_after_seconds). "
+        "Cameras waiting for a person's review have their own deadline, review_within_h.",
+    )
     evidence_dir: str = Field(
         "", title="Evidence directory", description="Where fault thumbnails are kept; empty: beside the database."
     )

@@ -7,6 +7,9 @@ per-camera series: the state is what Grafana needs to show how much of the fleet
 ``camfleet_baseline_review_overdue_cameras`` counts the cameras doubtful for longer than
 ``vision.review_within_h`` (the alert ``CamfleetBaselineReviewOverdue`` fires on it);
 ``camfleet_baseline_cameras{state}`` counts the cameras per state, every state present.
+``camfleet_cannot_judge_alert_after_seconds`` is ``vision.cannot_judge_alert_h``: the alert
+``CamfleetCameraCannotJudge`` compares each camera's time in ``cannot_judge`` with it, so the time is configured
+in camfleet.toml, not in the rule.
 """
 
 from __future__ import annotations
@@ -49,3 +52,13 @@ def baseline_families(
     )
     late.add((), float(overdue))
     return [per_camera, totals, late]
+
+
+def judging_families(cannot_judge_alert_s: float) -> list[Family]:
+    """The configured time a camera may stay ``cannot_judge`` before the alert rule names it."""
+    after = gauge(
+        "camfleet_cannot_judge_alert_after_seconds",
+        "How long a camera may stay cannot_judge before CamfleetCameraCannotJudge fires (vision.cannot_judge_alert_h).",
+    )
+    after.add((), cannot_judge_alert_s)
+    return [after]

@@ -1,7 +1,7 @@
 """Per-camera series: at most eight per camera here (the ninth, the baseline state, is in ``baselines.py``), plus
 one static ``camfleet_camera_info``.
 
-Static attributes (town, village, point, programme, vendor, model, firmware, uplink) live only in the
+Static attributes (town, village, point, programme, vendor, model, firmware, serial, uplink) live only in the
 info series; everything else carries just ``camera`` and is joined in PromQL with
 ``* on(camera) group_left(town, village) camfleet_camera_info``.
 
@@ -31,7 +31,10 @@ SHARPNESS_SCORE_KEY = "sharpness_ratio"
 #: ``camfleet_events_agreement_cameras`` outcomes: the five agreements, and cameras whose claim is not known.
 AGREEMENT_OUTCOMES = (*(a.value for a in Agreement), "unknown")
 
-INFO_LABELS = ("camera", "town", "village", "point", "point_name", "program", "uplink", "vendor", "model", "firmware")
+#: ``firmware`` and ``serial`` change when a camera is re-flashed or swapped: alert CamfleetCameraIdentityChanged.
+INFO_LABELS = (
+    "camera", "town", "village", "point", "point_name", "program", "uplink", "vendor", "model", "firmware", "serial"
+)  # fmt: skip
 
 
 def _column(family: Family, keys: list[tuple[str, ...]], values: Sequence[float | None]) -> Family:
@@ -157,4 +160,5 @@ def _info_labels(target: CameraTarget, state: CameraState, point_names: Mapping[
         ident.vendor if ident else "",
         ident.model if ident else "",
         ident.firmware if ident else "",
+        ident.serial if ident else "",
     )

@@ -162,6 +162,25 @@ class PollerStats:
     python: str = platform.python_version()
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessFamily:
+    """One family read from the poller's process by prometheus_client's collectors (``metrics/process.py``)."""
+
+    name: str  # a counter's ends in _total, as written
+    type: str  # gauge | counter
+    help: str
+    labelnames: tuple[str, ...]
+    rows: tuple[tuple[tuple[str, ...], float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessStats:
+    """The poller's process as read when the snapshot was taken: its standard families and its memory limit."""
+
+    families: tuple[ProcessFamily, ...] = ()
+    memory_max_bytes: float | None = None  # the cgroup's limit (MemoryMax=); None: unlimited or unknown
+
+
 def poller_metrics(kind: str) -> list[tuple[str, PollerMetric]]:
     """``(field name, metric)`` of every ``PollerStats`` field exported as a ``kind`` (gauge, counter), in order."""
     found = [(f.name, f.metadata.get("metric")) for f in fields(PollerStats)]
@@ -192,3 +211,5 @@ class MetricsSnapshot:
     review_within_s: float = 24 * 3600.0  # config vision.review_within_h: a doubtful camera waits longer: overdue
     standards: Sequence[StandardConfig] = ()  # [[coverage.standard]]: judged over points/cameras (the leader's)
     maintenance: Sequence[MaintenanceWindow] = ()  # stored windows not over yet; which are active: at taken_at
+    process: ProcessStats = field(default_factory=ProcessStats)  # read in the poller's process, on the loop
+    cannot_judge_alert_s: float = 72 * 3600.0  # config vision.cannot_judge_alert_h, exported for the alert rule

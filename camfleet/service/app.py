@@ -199,14 +199,16 @@ class Service:
 
     def _metrics_snapshot(self) -> Any:
         within = self.cfg.vision.review_within_h * 3600.0
+        unjudged = self.cfg.vision.cannot_judge_alert_h * 3600.0
         if self.cluster is None:
             return metrics_snapshot(
                 self._fleet(), self.inventory, self.stats, review_within_s=within, standards=self.cfg.coverage.standard,
                 maintenance=self.windows,
+                cannot_judge_alert_s=unjudged,
             )  # fmt: skip
         return metrics_snapshot(
             self._fleet(), self.inventory, self.stats, self.cluster.stats(), self.cluster.shared_states, within,
-            self.cfg.coverage.standard, self.windows,
+            self.cfg.coverage.standard, self.windows, unjudged,
         )  # fmt: skip
 
     def _report_states(self) -> dict[str, CameraState]:

@@ -18,6 +18,7 @@ from camfleet.coverage import build_report, parse_window, render_html, report_to
 from camfleet.coverage.report import CoverageReport
 from camfleet.inventory.store import Store
 from camfleet.maintenance import MaintenanceWindow
+from camfleet.metrics.process import read_process
 from camfleet.metrics.snapshot import Histogram, MetricsSnapshot, PollerStats, poller_sources
 from camfleet.model import BaselineState, CameraRecord, CameraState, PointRecord
 from camfleet.runtime.camera_json import camera_json as target_json
@@ -85,6 +86,7 @@ def metrics_snapshot(
     review_within_s: float = 24 * 3600.0,
     standards: Sequence[StandardConfig] = (),
     maintenance: Sequence[MaintenanceWindow] = (),
+    cannot_judge_alert_s: float = 72 * 3600.0,
 ) -> MetricsSnapshot:
     """One instant of the fleet for /metrics (taken on the loop; rendered elsewhere).
 
@@ -110,6 +112,8 @@ def metrics_snapshot(
         review_within_s=review_within_s,
         standards=tuple(standards) if points else (),
         maintenance=tuple(maintenance),
+        process=read_process(),
+        cannot_judge_alert_s=cannot_judge_alert_s,
     )
 
 
