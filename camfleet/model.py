@@ -80,6 +80,10 @@ class Reason(enum.StrEnum):
     UPLINK = "uplink"
 
 
+#: protocol_error reasons that say the picture could not be fetched (alert CamfleetCameraSnapshotFailed); the
+#: others (malformed, oversized, wrong_type, http_error) say the camera's SOAP is broken (CamfleetCameraProtocolError).
+SNAPSHOT_REASONS: tuple[Reason, ...] = (Reason.SNAPSHOT_ERROR, Reason.NOT_A_JPEG, Reason.NO_SNAPSHOT_URI)
+
 #: The words duty officers and planners read for each reason (reports, pages, alerts).
 REASON_ZH: dict[Reason, str] = {
     Reason.NONE: "", Reason.REFUSED: "拒绝连接", Reason.TIMEOUT: "超时", Reason.UNREACHABLE: "不可达",
@@ -161,12 +165,13 @@ STATUSES: dict[Status, StatusInfo] = {
     Status.AUTH_FAILED: StatusInfo(
         "认证失败", False, False, 2, _I, StatusAlert("CamfleetCameraAuthFailed", "warning", "camera", _CAMERA)
     ),
+    # protocol_error's SNAPSHOT_REASONS are CamfleetCameraSnapshotFailed's, written by hand in camfleet.alerts.yml:
+    # a picture that cannot be fetched is another fix than broken SOAP.
     Status.PROTOCOL_ERROR: StatusInfo(
-        "协议错误", False, False, 1, _L, None,
-        quiet="no rule names it yet: the dashboards and reports show it",
+        "协议错误", False, False, 1, _L, StatusAlert("CamfleetCameraProtocolError", "warning", "camera", _CAMERA)
     ),
     Status.DEGRADED: StatusInfo(
-        "响应慢", True, False, 4, _L, None, quiet="up, only slow: no rule names it; the dashboards and reports show it"
+        "响应慢", True, False, 4, _L, StatusAlert("CamfleetCameraDegraded", "warning", "camera", _CAMERA)
     ),
     Status.BLACK: StatusInfo("黑屏", True, True, 3, _F, _IMAGE),
     Status.COVERED: StatusInfo("遮挡", True, True, 3, _F, _IMAGE),
@@ -177,9 +182,9 @@ STATUSES: dict[Status, StatusInfo] = {
     Status.OVEREXPOSED: StatusInfo("过曝", True, True, 3, _F, _IMAGE),
     Status.TOO_DARK: StatusInfo("过暗", True, True, 3, _F, _IMAGE),
     Status.IR_CUT_STUCK: StatusInfo("红外滤片卡滞", True, True, 3, _F, _IMAGE),
+    # needs_review is CamfleetBaselineReviewOverdue's (a person's deadline); others alert after cannot_judge_alert_h
     Status.CANNOT_JUDGE: StatusInfo(
-        "无法判断", True, False, 5, _F, None,
-        quiet="a state, not a fault; CamfleetBaselineReviewOverdue counts the cameras waiting for a person",
+        "无法判断", True, False, 5, _F, StatusAlert("CamfleetCameraCannotJudge", "warning", "camera", _CAMERA)
     ),
 }  # fmt: skip
 

@@ -190,3 +190,44 @@ def test_each_status_alert_reaches_its_receiver() -> None:
             [amtool, "config", "routes", "test", *config, *labels], capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, f"{alert.rule}: {result.stdout}{result.stderr}"
+
+
+def _alert_blocks() -> dict[str, str]:
+    """Each alert of camfleet.alerts.yml: its name and the text of its rule."""
+    text = (PROM_DIR / "camfleet.alerts.yml").read_text(encoding="utf-8")
+    blocks = re.split(r"\n\s+- alert: ", text)[1:]
+    return {block.split("\n", 1)[0]: block for block in blocks}
+
+
+def test_every_alert_links_its_runbook_section() -> None:
+    """Every alert's runbook_url is camfleet's /runbook page at the external label camfleet_url, with the fragment of
+    the alert's own section; docs/runbook.md has exactly one section per alert (no more, no fewer), each saying what it
+    means, what to check first and who fixes it; prometheus.yml sets the label."""
+    from camfleet.web.runbook import anchor
+
+    runbook = (PROM_DIR.parent.parent / "docs" / "runbook.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", runbook, re.M | re.S))
+    alerts = _alert_blocks()
+    assert len(alerts) >= 23
+    assert sorted(sections) == sorted(alerts)
+    for name, block in alerts.items():
+        url = re.search(r'^\s+runbook_url: "\{\{ \$externalLabels\.camfleet_url \}\}/runbook#(\S+)"$', block, re.M)
+        assert url, f"{name}: no runbook_url"
+        assert url.group(1) == anchor(name), f"{name}: links #{url.group(1)}, its section is #{anchor(name)}"
+        for part in ("What it means.", "Check first.", "Who fixes it."):
+            assert part in sections[name], f"{name}: runbook section lacks {part!r}"
+    config = (PROM_DIR / "prometheus.yml").read_text(encoding="utf-8")
+    labels = config.split("  external_labels:\n", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r'^    camfleet_url: "http://[^"/]+"$', labels, re.M), "prometheus.yml sets no camfleet_url"
+
+
+def test_snapshot_and_protocol_rules_split_protocol_errors_by_reason() -> None:
+    """protocol_error is two alerts: the snapshot reasons of the status table go to CamfleetCameraSnapshotFailed, every
+    other reason to CamfleetCameraProtocolError, so one camera never raises both and none falls between."""
+    from camfleet.model import SNAPSHOT_REASONS
+
+    alerts = _alert_blocks()
+    snapshot = re.search(r'status="protocol_error", reason=~"([^"]+)"', alerts["CamfleetCameraSnapshotFailed"])
+    protocol = re.search(r'status="protocol_error", reason!~"([^"]+)"', alerts["CamfleetCameraProtocolError"])
+    assert snapshot and protocol
+    assert snapshot.group(1) == protocol.group(1) == "|".join(SNAPSHOT_REASONS)

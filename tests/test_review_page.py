@@ -50,6 +50,7 @@ PICTURES = {
     ("C191-3", "reference"): jpeg((0, 200, 200)),  # yellow: peer C191-3's acceptance picture
     ("C191-5", "learned"): jpeg((200, 0, 200)),  # magenta: peer C191-5's learned view (from its evidence)
 }
+EVIDENCE = jpeg((9, 9, 9))  # C191-5's evidence thumbnail (the fault it showed a day ago)
 
 
 def fill(url: str) -> None:
@@ -69,7 +70,7 @@ def fill(url: str) -> None:
             ReferencePicture("C191-3", PICTURES[("C191-3", "reference")], "C191-3.jpg", now),
         ])  # fmt: skip
         store.put_evidence([
-            Evidence("C191-5", now - 86400, Status.COVERED, thumbnail=jpeg((9, 9, 9)),
+            Evidence("C191-5", now - 86400, Status.COVERED, thumbnail=EVIDENCE,
                      reference=PICTURES[("C191-5", "learned")]),
         ])  # fmt: skip
 
@@ -96,7 +97,8 @@ def check_page(html: str) -> list[str]:
 async def test_review_page_behind_basic_auth(tmp_path: Path) -> None:
     """A running service with Basic auth: /review and its pictures answer 401 without the password; with it
     the page lists the doubtful cameras before the provisional one, with reasons, town and village, and every
-    picture it shows is served as the stored JPEG, byte for byte; a missing picture is 404."""
+    picture it shows is served as the stored JPEG, byte for byte; a missing picture is 404. A camera's newest
+    evidence thumbnail is served at /cameras/<id>/evidence.jpg the same way."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(6, NET))
     url = f"sqlite:///{tmp_path / 'c.db'}"
     import_inventory(url, validate_file(inventory))
@@ -140,6 +142,18 @@ async def test_review_page_behind_basic_auth(tmp_path: Path) -> None:
             for missing in ("/review/C191-2/latest.jpg", "/review/C191-2/reference.jpg", "/review/C191-0/raw.jpg"):
                 async with session.get(base + missing) as reply:
                     assert reply.status == 404, missing
+            # the camera detail dashboard's evidence thumbnail: the newest stored one, 404 without
+            async with session.get(f"{base}/cameras/C191-5/evidence.jpg") as reply:
+                assert reply.status == 200 and reply.content_type == "image/jpeg"
+                assert await reply.read() == EVIDENCE
+            for missing in ("/cameras/C191-0/evidence.jpg", "/cameras/C999/evidence.jpg"):
+                async with session.get(base + missing) as reply:
+                    assert reply.status == 404, missing
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as anonymous,
+            anonymous.get(f"{base}/cameras/C191-5/evidence.jpg") as reply,
+        ):
+            assert reply.status == 401
     finally:
         await svc.stop()
         await fleet.stop()

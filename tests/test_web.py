@@ -110,3 +110,44 @@ def test_parse_listen() -> None:
             assert bad in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+
+
+async def test_runbook_page_has_a_section_per_alert() -> None:
+    """/runbook serves docs/runbook.md as HTML with an anchor per alert heading (the alerts' runbook_url fragments),
+    raw HTML in the Markdown escaped, behind the same Basic auth as the rest."""
+    import re
+    from pathlib import Path
+
+    from camfleet.web.runbook import runbook_markdown
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "runbook.md").read_text("utf-8")
+    assert runbook_markdown() == doc, "the packaged runbook is docs/runbook.md"
+    headings = re.findall(r"^## (Camfleet\w+)$", doc, re.M)
+    assert len(headings) >= 20
+    async with TestClient(TestServer(make_app(_deps()), host="127.0.0.1")) as client:
+        page = await client.get("/runbook")
+        assert page.status == 200 and page.content_type == "text/html"
+        text = await page.text()
+        assert set(re.findall(r'<h2 id="([^"]+)">', text)) == {h.lower() for h in headings}
+        assert "村网络运营商" in text and "<script" not in text
+        assert "/runbook" in await (await client.get("/")).text()
+    async with TestClient(TestServer(make_app(_deps(auth=("prom", "s3cret"))), host="127.0.0.1")) as client:
+        assert (await client.get("/runbook")).status == 401
+
+
+async def test_evidence_picture_route() -> None:
+    """/cameras/<id>/evidence.jpg serves the camera's newest evidence thumbnail as a JPEG, 404 for a camera without
+    one, and 404 when the service offers no evidence at all."""
+    jpeg = b"\xff\xd8\xff\xe0evidence\xff\xd9"
+
+    async def evidence(camera_id: str) -> bytes | None:
+        return jpeg if camera_id == "C1" else None
+
+    deps = _deps()
+    async with TestClient(TestServer(make_app(deps), host="127.0.0.1")) as client:
+        assert (await client.get("/cameras/C1/evidence.jpg")).status == 404
+    deps.evidence_picture = evidence
+    async with TestClient(TestServer(make_app(deps), host="127.0.0.1")) as client:
+        found = await client.get("/cameras/C1/evidence.jpg")
+        assert found.status == 200 and found.content_type == "image/jpeg" and await found.read() == jpeg
+        assert (await client.get("/cameras/C2/evidence.jpg")).status == 404

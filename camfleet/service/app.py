@@ -152,6 +152,7 @@ class Service:
             basic_auth=auth,
             review_html=self._review_html,
             review_picture=self._review_picture,
+            evidence_picture=self._evidence_picture,
             review_approve=self._review_approve,
             guard=WriteGuard(auth, self.stats.web_write_refused),
         )
@@ -236,6 +237,12 @@ class Service:
     async def _review_approve(self, wanted: ApproveRequest) -> list[str]:
         assert self.review is not None
         return await self.review.approve(wanted)
+
+    async def _evidence_picture(self, camera_id: str) -> bytes | None:
+        if self.store is None or camera_id not in self._fleet().targets:
+            return None
+        found = await asyncio.to_thread(self.store.latest_evidence, [camera_id])
+        return found.get(camera_id)
 
     async def _review_picture(self, camera_id: str, kind: str) -> bytes | None:
         assert self.review is not None

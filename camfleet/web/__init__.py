@@ -1,4 +1,4 @@
-"""The aiohttp web application: /metrics, /coverage, /review, /-/healthy, /-/ready and the JSON API.
+"""The aiohttp web application: /metrics, /coverage, /review, /runbook, /-/healthy, /-/ready and the JSON API.
 
 The app knows nothing of the poller's internals: the service hands it a ``WebDeps`` of callables.
 Everything that costs CPU at fleet scale (metrics rendering, coverage building) is done by those callables
@@ -24,6 +24,7 @@ from aiohttp import web
 from camfleet.config.web import parse_listen
 from camfleet.errors import UsageError
 from camfleet.web.guard import WriteGuard
+from camfleet.web.runbook import runbook_html
 
 __all__ = ["ApproveRequest", "WebDeps", "WriteGuard", "make_app", "parse_listen"]
 
@@ -67,6 +68,8 @@ class WebDeps:
     review_html: Callable[[str | None], Awaitable[str]] | None = None
     #: (camera id, "latest" | "reference" | "learned") -> JPEG bytes, None when there is no such picture
     review_picture: Callable[[str, str], Awaitable[bytes | None]] | None = None
+    #: camera id -> its newest evidence thumbnail (JPEG, kept when a fault was confirmed), None when it has none
+    evidence_picture: Callable[[str], Awaitable[bytes | None]] | None = None
     #: store an approval; returns the camera ids approved; ``UsageError`` for unknown cameras or area
     review_approve: Callable[[ApproveRequest], Awaitable[list[str]]] | None = None
     #: the guard of the write actions (None: one is made from ``basic_auth``)
@@ -198,10 +201,21 @@ def make_app(deps: WebDeps) -> web.Application:
         # Pictures change when the poller writes or a person imports: a short private cache only.
         return web.Response(body=data, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
 
+    async def evidence_picture(request: web.Request) -> web.Response:
+        data = await deps.evidence_picture(request.match_info["camera_id"]) if deps.evidence_picture else None
+        if data is None:
+            raise web.HTTPNotFound(text="no evidence picture for this camera")
+        # The camera detail dashboard shows it: a new fault's picture should appear within a minute.
+        return web.Response(body=data, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
+
+    async def runbook(_: web.Request) -> web.Response:
+        return web.Response(text=runbook_html(), content_type="text/html", charset="utf-8")
+
     async def index(_: web.Request) -> web.Response:
         links = [
             "/coverage",
             "/review",
+            "/runbook",
             "/metrics",
             "/api/cameras",
             "/api/villages",
@@ -221,6 +235,8 @@ def make_app(deps: WebDeps) -> web.Application:
     app.router.add_get("/review", review)
     app.router.add_route("*", APPROVE_PATH, review_approve)  # any method: the guard refuses and logs the rest
     app.router.add_get("/review/{camera_id}/{kind}.jpg", review_picture)
+    app.router.add_get("/runbook", runbook)
+    app.router.add_get("/cameras/{camera_id}/evidence.jpg", evidence_picture)
     app.router.add_get("/api/coverage", coverage_json)
     app.router.add_get("/api/cameras", cameras)
     app.router.add_get("/api/cameras/{camera_id}", camera)

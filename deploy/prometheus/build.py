@@ -4,7 +4,7 @@ Run ``python deploy/prometheus/build.py`` after adding or changing a status: for
 (``StatusInfo.alert``) it rewrites, in ``camfleet.alerts.yml``,
 
 - the rule's ``camfleet_camera_status{status…}`` selector: ``status="offline"`` for one status,
-  ``status=~"black|covered|…"`` for several (in ``Status`` order);
+  ``status=~"black|covered|…"`` for several (in ``Status`` order); matchers after it are the rule's own;
 - the chain of Chinese names in its summary (``{{ if eq $labels.status \\"black\\" }}黑屏{{ else if … }}``), when
   the rule has one;
 - its ``severity`` and ``scope`` labels;
@@ -33,7 +33,8 @@ ALERTS = ROOT / "deploy" / "prometheus" / "camfleet.alerts.yml"
 ALERTING_DOC = ROOT / "docs" / "alerting.md"
 IMAGE_RULE = "CamfleetCameraImageFault"
 
-_SELECTOR = re.compile(r'camfleet_camera_status\{status=~?"[^"]*"\}')
+# the status matcher only: a rule may add others after it (``reason!~"…"``), which are kept
+_SELECTOR = re.compile(r'camfleet_camera_status\{status=~?"[^"]*"(?=[,}])')
 _CHAIN = re.compile(r'\{\{ if eq \$labels\.status \\"[^\n]*?\{\{ else \}\}\{\{ \$labels\.status \}\}\{\{ end \}\}')
 _DOC_NAMES = re.compile(r"(\| `" + IMAGE_RULE + r"` \|[^\n]*?names it in Chinese )\([^)]*\)")
 
@@ -84,7 +85,7 @@ def _render_rule(name: str, block: str) -> str:
     assert alert is not None
     if any(STATUSES[s].alert != alert for s in statuses):
         raise SystemExit(f"{name}: its statuses disagree on severity, scope or receiver in STATUSES")
-    block = _SELECTOR.sub(lambda _: selector(statuses), block)
+    block = _SELECTOR.sub(lambda _: selector(statuses)[:-1], block)
     block = _CHAIN.sub(lambda _: name_chain(statuses), block)
     block = re.sub(r"(?m)^(\s+severity: )\w+$", lambda m: m.group(1) + alert.severity, block, count=1)
     return re.sub(r"(?m)^(\s+scope: )\w+$", lambda m: m.group(1) + alert.scope, block, count=1)
