@@ -107,3 +107,79 @@ def test_the_four_dashboards_and_their_kpis() -> None:
         for panel in board["panels"]:
             refs = [t["refId"] for t in panel.get("targets", [])]
             assert len(refs) == len(set(refs)) and "" not in refs
+
+
+def _links(panel: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A panel's panel-link URLs and data-link URLs."""
+    data = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("links") or []
+    return [lk["url"] for lk in panel.get("links") or []], [lk["url"] for lk in data]
+
+
+def test_every_panel_links_down_the_drill_down() -> None:
+    """Every panel links where it leads: district panels to the town and village view (with the town chosen), its
+    panels to the camera view (town and village), a camera's panels back to its village, the poller's to the runbook;
+    tables naming a village or camera and the town bars link each row to it; every variable a link uses exists in the
+    dashboard it is on (data fields aside), and every dashboard linked exists."""
+    import re
+
+    expected = {
+        "camfleet-district": "/d/camfleet-village/?${town:queryparam}&",
+        "camfleet-village": "/d/camfleet-camera/?${town:queryparam}&${village:queryparam}&",
+        "camfleet-camera": "/d/camfleet-village/?${town:queryparam}&${village:queryparam}&",
+        "camfleet-poller": "${camfleet_url}/runbook",
+    }
+    uids = {b["uid"] for b in BOARDS.values()}
+    row_links: dict[str, list[str]] = {}
+    for board in BOARDS.values():
+        names = {v["name"] for v in board["templating"]["list"]}
+        for panel in board["panels"]:
+            if panel["type"] == "row":
+                continue
+            panel_links, data_links = _links(panel)
+            assert panel_links and all(u.startswith(expected[board["uid"]]) for u in panel_links), panel["title"]
+            for url in panel_links + data_links:
+                assert set(re.findall(r"/d/([\w-]+)/", url)) <= uids, url
+                used = {m for m in re.findall(r"\$\{(\w+)", url) if not m.startswith("__")}
+                assert used <= names, f"{board['uid']} {panel['title']}: {url} uses {used - names}"
+            row_links[f"{board['uid']} {panel['title']}"] = data_links
+    uplinks = row_links["camfleet-district 上联中断 Uplinks down"]
+    assert any("var-village=${__data.fields.village}" in u for u in uplinks)
+    cameras = row_links["camfleet-village 故障摄像机 Cameras not ok"]
+    assert cameras and "/d/camfleet-camera/" in cameras[0] and "var-camera=${__data.fields.camera}" in cameras[0]
+    bars = [u for k, v in row_links.items() if "by town" in k for u in v]
+    assert len(bars) == 3 and all("var-town=${__field.labels.town}" in u for u in bars)
+
+
+def test_poller_links_reach_runbook_sections_that_exist() -> None:
+    """The poller panels' runbook links name sections docs/runbook.md has (the same anchors as the alerts')."""
+    import re
+
+    from camfleet.web.runbook import anchor
+
+    runbook = (ROOT / "docs" / "runbook.md").read_text("utf-8")
+    sections = {anchor(h) for h in re.findall(r"^## (\S+)$", runbook, re.M)}
+    poller = next(b for b in BOARDS.values() if b["uid"] == "camfleet-poller")
+    fragments = {u.split("#", 1)[1] for p in poller["panels"] for u in _links(p)[0] if "#" in u}
+    assert {"camfleetpollermemoryhigh", "camfleetpollerfiledescriptorshigh", "camfleetsweepsbehind"} <= fragments
+    assert fragments <= sections
+
+
+def test_camera_dashboard_shows_the_latest_evidence_picture() -> None:
+    """The camera dashboard has an HTML text panel showing the camera's evidence picture from the route camfleet's web
+    service serves (/cameras/<id>/evidence.jpg), at the camfleet_url the dashboard asks for."""
+    from camfleet.web import WebDeps, make_app
+
+    camera = next(b for b in BOARDS.values() if b["uid"] == "camfleet-camera")
+    assert "camfleet_url" in {v["name"] for v in camera["templating"]["list"]}
+    shown = [p for p in camera["panels"] if p["type"] == "text" and p["options"]["mode"] == "html"]
+    assert len(shown) == 1
+    content = shown[0]["options"]["content"]
+    src = "${camfleet_url}/cameras/${camera:percentencode}/evidence.jpg"
+    assert f'<img src="{src}"' in content
+
+    async def unused(_: object = None) -> Any:
+        return None
+
+    app = make_app(WebDeps(unused, unused, unused, list, lambda _: None, lambda: True))
+    routes = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+    assert src.removeprefix("${camfleet_url}").replace("${camera:percentencode}", "{camera_id}") in routes

@@ -5,8 +5,12 @@ Run ``python deploy/grafana/build.py`` after changing a panel: it rewrites ``dep
 
 Four dashboards: "District overview" for the command centre and planners (在线率 / 完好率 / 覆盖率, cameras by
 status, villages without a working camera, towns side by side), "Town and village" to drill down (chained
-town / village variables), "Camera detail" for one camera, and "Poller health" for the engineer who runs
-camfleet.
+town / village variables), "Camera detail" for one camera (with its latest evidence picture, served by camfleet),
+and "Poller health" for the engineer who runs camfleet.
+
+Every panel links where it leads (``DEFAULT_LINKS``, unless the panel has its own): district panels to the town and
+village view, its panels to the camera view, a camera's panels back up to its village, the poller's to the runbook
+section of the alert on what they show; rows of tables and town bars link to their own town, village or camera.
 """
 
 from __future__ import annotations
@@ -17,10 +21,45 @@ from pathlib import Path
 
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.builders import statetimeline, table
+from grafana_foundation_sdk.builders import text as text_panel
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from panels import TOWN, graph, quantile, query, rate_stat, status_bars, town_bars, variables  # beside this script
+from grafana_foundation_sdk.models.text import TextMode
+from panels import (  # beside this script
+    CAMERA_VIEW,
+    TOWN,
+    TOWN_VIEW,
+    VILLAGE_VIEW,
+    camfleet_url,
+    graph,
+    link,
+    quantile,
+    query,
+    rate_stat,
+    runbook,
+    status_bars,
+    to_camera,
+    to_village,
+    town_bars,
+    variables,
+)
 
 OUT_DIR = Path(__file__).resolve().parent / "dashboards"
+
+#: Each dashboard's panel links, for every panel without links of its own: one level down the drill-down (a camera's
+#: panels one level up), the poller's to the runbook.
+DEFAULT_LINKS = {
+    "camfleet-district": [link("镇街/行政村 Town and village", TOWN_VIEW)],
+    "camfleet-village": [link("摄像机详情 Camera detail", CAMERA_VIEW)],
+    "camfleet-camera": [link("所在行政村 Its village", VILLAGE_VIEW)],
+    "camfleet-poller": [runbook()],
+}
+
+#: The camera's newest evidence picture, as camfleet's web service serves it (Basic auth: the browser asks once).
+EVIDENCE_HTML = (
+    '<a href="${camfleet_url}/cameras/${camera:percentencode}/evidence.jpg" target="_blank">'
+    '<img src="${camfleet_url}/cameras/${camera:percentencode}/evidence.jpg" '
+    'alt="${camera}: 尚无证据图片 no evidence picture yet" style="max-width:100%;max-height:100%"></a>'
+)
 
 
 def district_overview() -> db.Dashboard:
@@ -62,6 +101,7 @@ def district_overview() -> db.Dashboard:
                     as_table=True,
                 )
             )
+            .data_links([to_village()])
             .height(10)
             .span(8)
         )
@@ -69,6 +109,7 @@ def district_overview() -> db.Dashboard:
             table.Panel()
             .title("上联中断 Uplinks down")
             .with_target(query(f"camfleet_uplink_up{{{TOWN}}} == 0", instant=True, as_table=True))
+            .data_links([to_village()])
             .height(10)
             .span(8)
         )
@@ -118,12 +159,22 @@ def camera_detail() -> db.Dashboard:
     dash = db.Dashboard("camfleet — 摄像机详情 Camera detail").uid("camfleet-camera").tags(["camfleet"])
     dash = variables(dash.refresh("1m").time("now-24h", "now").timezone("browser"), "town", "village", "camera")
     return (
-        dash.with_panel(
+        camfleet_url(dash)
+        .with_panel(
             table.Panel()
             .title("位置与设备 Location and device")
             .with_target(query(f"camfleet_camera_info{{{cam}}}", instant=True, as_table=True))
-            .height(5)
-            .span(24)
+            .height(8)
+            .span(16)
+        )
+        .with_panel(
+            text_panel.Panel()
+            .title("最新证据图片 Latest evidence picture")
+            .description("The picture camfleet kept when it last confirmed a fault of this camera (camfleet_url).")
+            .mode(TextMode.HTML)
+            .content(EVIDENCE_HTML)
+            .height(8)
+            .span(8)
         )
         .with_panel(
             statetimeline.Panel()
@@ -192,6 +243,15 @@ def town_village() -> db.Dashboard:
                 query(f"sum by (town, village) (camfleet_village_cameras{{{area}}})", instant=True, as_table=True)
             )
             .with_target(query(f"camfleet_village_cameras_up{{{area}}}", instant=True, as_table=True))
+            .data_links(
+                [
+                    link(
+                        "摄像机详情 Cameras of the village",
+                        "/d/camfleet-camera/?var-town=${__data.fields.town}&var-village=${__data.fields.village}"
+                        "&${__url_time_range}",
+                    )
+                ]
+            )
             .height(9)
             .span(12)
         )
@@ -207,6 +267,7 @@ def town_village() -> db.Dashboard:
                     as_table=True,
                 )
             )
+            .data_links([to_camera()])
             .height(10)
             .span(24)
         )
@@ -230,7 +291,7 @@ def town_village() -> db.Dashboard:
 def poller_health() -> db.Dashboard:
     """The poller itself: is it keeping up, and what does it cost."""
     dash = db.Dashboard("camfleet — 巡检服务 Poller health").uid("camfleet-poller").tags(["camfleet"])
-    dash = variables(dash.refresh("30s").time("now-6h", "now").timezone("browser"))
+    dash = camfleet_url(variables(dash.refresh("30s").time("now-6h", "now").timezone("browser")))
     rate = "$__rate_interval"
     return (
         dash.with_panel(
@@ -239,6 +300,7 @@ def poller_health() -> db.Dashboard:
                 query('up{job="camfleet"}', "up {{instance}}"),
                 query('scrape_duration_seconds{job="camfleet"}', "scrape s {{instance}}"),
                 span=8,
+                links=[runbook("camfleetpollerdown")],
             )
         )
         .with_panel(
@@ -251,7 +313,11 @@ def poller_health() -> db.Dashboard:
         )
         .with_panel(
             graph(
-                "落后计划 Lag behind schedule", query("camfleet_schedule_lag_seconds", "{{instance}}"), unit="s", span=8
+                "落后计划 Lag behind schedule",
+                query("camfleet_schedule_lag_seconds", "{{instance}}"),
+                unit="s",
+                span=8,
+                links=[runbook("camfleetsweepsbehind")],
             )
         )
         .with_panel(
@@ -298,6 +364,7 @@ def poller_health() -> db.Dashboard:
                     "write p95 s",
                 ),
                 span=8,
+                links=[runbook("camfleetdatabasebacklog")],
             )
         )
         .with_panel(
@@ -320,6 +387,26 @@ def poller_health() -> db.Dashboard:
                 query("camfleet_config_last_reload_successful", "last ok"),
                 query(f"sum by (result) (increase(camfleet_config_reloads_total[{rate}]))", "{{result}}"),
                 span=12,
+                links=[runbook("camfleetconfigreloadfailed")],
+            )
+        )
+        .with_panel(
+            graph(
+                "内存 Memory: resident vs the unit's limit",
+                query('process_resident_memory_bytes{job="camfleet"}', "resident {{instance}}"),
+                query('camfleet_cgroup_memory_max_bytes{job="camfleet"}', "MemoryMax {{instance}}"),
+                unit="bytes",
+                span=12,
+                links=[runbook("camfleetpollermemoryhigh")],
+            )
+        )
+        .with_panel(
+            graph(
+                "打开文件 Open files vs the limit",
+                query('process_open_fds{job="camfleet"}', "open {{instance}}"),
+                query('process_max_fds{job="camfleet"}', "LimitNOFILE {{instance}}"),
+                span=12,
+                links=[runbook("camfleetpollerfiledescriptorshigh")],
             )
         )
     )
@@ -339,15 +426,23 @@ def render_all() -> dict[str, str]:
     }
 
 
+def _json(builder: object) -> object:
+    return json.loads(json.dumps(builder, cls=JSONEncoder))
+
+
 def _numbered(board: db.Dashboard) -> dict[str, object]:
-    """The dashboard as JSON data with unique panel ids and per-panel query refIds (A, B, …).
+    """The dashboard as JSON data with unique panel ids and per-panel query refIds (A, B, …), and the dashboard's
+    ``DEFAULT_LINKS`` on every panel without links of its own.
 
     The SDK leaves every panel id at 0 and every refId empty; Grafana then mixes up panels and queries.
     """
     data: dict[str, object] = json.loads(json.dumps(board.build(), cls=JSONEncoder))
     panels = data.get("panels")
     assert isinstance(panels, list)
+    links = [_json(lk.build()) for lk in DEFAULT_LINKS[str(data["uid"])]]
     for number, panel in enumerate(panels, start=1):
+        if panel.get("type") != "row" and not panel.get("links"):
+            panel["links"] = links
         panel["id"] = number
         for index, target in enumerate(panel.get("targets", [])):
             target["refId"] = chr(ord("A") + index)
