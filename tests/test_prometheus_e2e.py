@@ -55,7 +55,8 @@ async def _firing(session: aiohttp.ClientSession, prom: str) -> list[dict[str, o
 async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
     """Prometheus scrapes /metrics every second; one camera goes offline in the simulator; the shipped rule
     fires with the camera's town and village joined from camfleet_camera_info, and no other camera alarms. The
-    check and database-write duration histograms the dashboards plot are filled (they were exported empty)."""
+    check and database-write duration histograms the dashboards plot are filled (they were exported empty), and the
+    poller's process series reach Prometheus."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(4, NET))
     import_inventory(f"sqlite:///{tmp_path / 'c.db'}", validate_file(inventory))
     cfg = CamfleetConfig.model_validate(
@@ -111,10 +112,13 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
                 if firing:
                     break
                 await asyncio.sleep(1)
-            # The durations the poller-health dashboard plots: the checks' and the batched writes'.
+            # The durations the poller-health dashboard plots: the checks' and the batched writes'; and the process
+            # series the memory and open-file alerts divide.
             for query in ('camfleet_probe_duration_seconds_count{kind="liveness"}',
                           "camfleet_db_write_duration_seconds_count",
-                          'camfleet_probe_duration_seconds_bucket{kind="liveness",le="+Inf"}'):  # fmt: skip
+                          'camfleet_probe_duration_seconds_bucket{kind="liveness",le="+Inf"}',
+                          'process_resident_memory_bytes{job="camfleet"}',
+                          'process_open_fds{job="camfleet"} / process_max_fds{job="camfleet"} * 1e6'):  # fmt: skip
                 async with session.get(f"{base}/api/v1/query", params={"query": query}) as r:
                     found = (await r.json())["data"]["result"]
                 observed[query] = float(found[0]["value"][1]) if found else 0.0
