@@ -49,8 +49,7 @@ def _tools() -> None:
 
 
 def _rules(tmp: Path) -> list[Path]:
-    """The shipped rule files with short `for:` windows; a rule with no runbook_url gets one (the pipeline's
-    runbook line needs one to show)."""
+    """The shipped rule files with short `for:` windows."""
     out = []
     for name in ("camfleet.rules.yml", "camfleet.alerts.yml"):
         lines, alert = [], ""
@@ -60,25 +59,20 @@ def _rules(tmp: Path) -> list[Path]:
             found = re.match(r"      - alert: (\w+)", block)
             alert = found.group(1) if found else ""
             window = OFFLINE_FOR if alert == "CamfleetCameraOffline" else "2s"
-            block = re.sub(r"(?m)^(\s*)for: .*$", rf"\g<1>for: {window}", block)
-            if alert and "runbook_url:" not in block:
-                runbook = f"https://camfleet.example/docs/runbook.md#{alert.lower()}"
-                block = block.replace(
-                    "        annotations:\n", f"        annotations:\n          runbook_url: {runbook}\n"
-                )
-            lines.append(block)
+            lines.append(re.sub(r"(?m)^(\s*)for: .*$", rf"\g<1>for: {window}", block))
         (tmp / name).write_text("".join(lines), encoding="utf-8")
         out.append(tmp / name)
     return out
 
 
-def _runbook(rules: Path, alert: str) -> str:
-    """The runbook_url the rule file gives ``alert``."""
+def _runbook(rules: Path, alert: str, camfleet_url: str) -> str:
+    """The runbook_url the rule file gives ``alert``, as Prometheus renders it with ``camfleet_url`` as its
+    external label."""
     block = re.split(r"(?m)^(?=      - alert: )", rules.read_text(encoding="utf-8"))
     mine = next(b for b in block if b.startswith(f"      - alert: {alert}\n"))
     found = re.search(r"runbook_url: *(.+)", mine)
     assert found, alert
-    return found.group(1).strip().strip("\"'")
+    return found.group(1).strip().strip("\"'").replace("{{ $externalLabels.camfleet_url }}", camfleet_url)
 
 
 def _am_config(tmp: Path, wechat: str, relay: str) -> Path:
@@ -173,7 +167,8 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
     listen, prom_port, am_port, relay_port = f"127.0.0.1:{free_port()}", free_port(), free_port(), free_port()
     rules = _rules(tmp_path)
     (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "global: {scrape_interval: 1s, evaluation_interval: 1s, "
+        f"external_labels: {{camfleet_url: 'http://{listen}'}}}}\n"
         f"rule_files: [{', '.join(str(r) for r in rules)}]\n"
         f"alerting:\n  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]\n"
         f"scrape_configs:\n  - job_name: camfleet\n    static_configs: [{{targets: ['{listen}']}}]\n",
@@ -227,7 +222,8 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
             await fleet.stop()
     assert not wechat.problems and not ding.problems, (wechat.problems, ding.problems)
 
-    runbook = _runbook(rules[1], "CamfleetCameraOffline")
+    runbook = _runbook(rules[1], "CamfleetCameraOffline", f"http://{listen}")
+    assert runbook == f"http://{listen}/runbook#camfleetcameraoffline", runbook
     assert [len(first[0]), len(first[1])] == [1, 1], first
     for text in (first[0][0], first[1][0]):
         assert text.startswith(("【告警】摄像机离线", "**【告警】摄像机离线**")), text
@@ -244,5 +240,5 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
     for text in (new_wechat[0], new_ding[0]):
         assert "【告警·紧急】村级上联中断" in text and "青石镇 西河村" in text and "状态：上联中断" in text, text
         assert not re.search(rf"C{NET}-[135]", text), text
-        assert f"处置：{_runbook(rules[1], 'CamfleetUplinkDown')}" in text
+        assert f"处置：{_runbook(rules[1], 'CamfleetUplinkDown', f'http://{listen}')}" in text
     assert wechat.messages[1]["touser"] == DUTY_USER and wechat.messages[1]["toparty"] == PARTY
