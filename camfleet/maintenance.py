@@ -5,8 +5,8 @@ A window is stored by ``camfleet maintenance add`` (``inventory/store.py``), rea
 ``unless``, and listed on the coverage page. This module holds the value type, the time words the command
 accepts, and which cameras, villages and uplinks a set of windows covers at an instant (pure, no I/O).
 
-Times without an offset are Beijing time (China Standard Time, UTC+8, no daylight saving: the same calendar as
-the coverage reports).
+Times without an offset are in the display zone (``[display] timezone``, Asia/Shanghai by default: the same
+calendar as the coverage reports).
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from typing import Any
 
+from camfleet.config.display import display_zone
 from camfleet.errors import UsageError
 from camfleet.model import CameraTarget
 
-#: Beijing time: naive times given on the command line are read in it, tables show it.
-BEIJING: tzinfo = timezone(timedelta(hours=8), "CST")
 #: The longest window: a forgotten window would hold alerts for good, so a longer job takes a second window.
 MAX_WINDOW_S = 90 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -82,7 +81,8 @@ def village_target(town: str, village: str) -> str:
 
 
 def parse_time(text: str, *, base: float, option: str) -> float:
-    """Unix time of ``text``: an ISO date-time (Beijing time unless it has an offset; a date alone is its
+    """Unix time of ``text``: an ISO date-time (the display zone, ``[display] timezone``, unless it has an offset; a
+    date alone is its
     midnight) or a duration after ``base`` (``4h``, ``2d``, ``1h30m``; units s, m, h, d, w).
     ``UsageError`` naming ``option`` and the text otherwise."""
     word = text.strip().lower()
@@ -92,22 +92,22 @@ def parse_time(text: str, *, base: float, option: str) -> float:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"{option} {text!r}: expected a date-time like 2026-12-08T18:00 (Beijing time unless an offset is "
+            f"{option} {text!r}: expected a date-time like 2026-12-08T18:00 (local time unless an offset is "
             "given) or a duration like 4h, 2d, 1h30m"
         ) from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=BEIJING)
+        when = when.replace(tzinfo=display_zone())
     return when.timestamp()
 
 
-def beijing(ts: float) -> str:
-    """``2026-12-08 18:00`` in Beijing time."""
-    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M")
+def local(ts: float) -> str:
+    """``2026-12-08 18:00 CST`` in the display zone (``[display] timezone``, China Standard Time by default)."""
+    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def iso(ts: float | None) -> str | None:
-    """ISO 8601 with the +08:00 offset, to the second (None stays None)."""
-    return None if ts is None else datetime.fromtimestamp(ts, BEIJING).isoformat(timespec="seconds")
+    """ISO 8601 with the display zone's offset (+08:00 by default), to the second (None stays None)."""
+    return None if ts is None else datetime.fromtimestamp(ts, display_zone()).isoformat(timespec="seconds")
 
 
 def state_of(w: MaintenanceWindow, now: float) -> str:

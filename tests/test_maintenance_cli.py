@@ -1,4 +1,4 @@
-"""``camfleet maintenance add|list|end`` as a person runs them: windows stored with who and when, Beijing time
+"""``camfleet maintenance add|list|end`` as a person runs them: windows stored with who and when, local time
 in the table and offsets in JSON, unknown targets named with exit 2 and nothing stored."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from inventory_helpers import small_inventory, write_csv
 from typer.testing import CliRunner
 
 from camfleet.cli import app
+from camfleet.config.display import DISTRICT_TZ as BEIJING
 from camfleet.inventory.store import Store
-from camfleet.maintenance import BEIJING, Scope, beijing
+from camfleet.maintenance import Scope, local
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_add_each_scope_then_list_and_end(env: str) -> None:
     """A camera, a village (镇/村 and --town/--village) and an uplink window are stored with the reason and who;
-    the table lists them in Beijing time; `end` stops one, which then leaves the default list but stays in --all."""
+    the table lists them in local time (CST by default); `end` stops one, which then leaves the default list but
+    stays in --all."""
     before = time.time()
     code, out, err = run(
         "maintenance", "add", "--camera", "C1", "--until", "4h", "--reason", "立杆更换", "--by", "王工"
@@ -59,8 +61,8 @@ def test_add_each_scope_then_list_and_end(env: str) -> None:
     assert before <= windows[0].created_at <= time.time()
     assert abs(windows[0].ends_at - windows[0].starts_at - 4 * 3600) < 1
     code, out, _ = run("maintenance", "list")
-    assert code == 0 and "立杆更换" in out and "青石镇/上坞村" in out and "Beijing time" in out
-    assert beijing(windows[0].ends_at) in out
+    assert code == 0 and "立杆更换" in out and "青石镇/上坞村" in out and " CST" in out
+    assert local(windows[0].ends_at) in out
     code, out, _ = run("maintenance", "end", "1")
     assert code == 0 and "maintenance window 1 (camera C1) ended at" in out
     assert "already over" in run("maintenance", "end", "1")[1]
@@ -73,7 +75,7 @@ def test_add_each_scope_then_list_and_end(env: str) -> None:
 
 def test_list_json_keeps_unix_and_offset_times(env: str) -> None:
     """JSON gives each window's unix times and ISO times with +08:00, the town and village of a village
-    window, and its state; a naive --until is read as Beijing time."""
+    window, and its state; a naive --until is read in the display zone (Beijing time by default)."""
     day = (datetime.now(BEIJING) + timedelta(days=10)).date().isoformat()
     assert run("maintenance", "add", "--village", "石门村", "--until", f"{day}T03:04", "--reason", "r")[0] == 0
     code, out, _ = run("maintenance", "list", "--format", "json")

@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 from inventory_helpers import small_inventory, write_csv
 
+from camfleet.config.display import DISTRICT_TZ as BEIJING
 from camfleet.errors import UsageError
 from camfleet.inventory import db
 from camfleet.inventory import maintenance as ops
 from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
-from camfleet.maintenance import BEIJING, MaintenanceWindow, Scope, held, holding, parse_time, village_target
+from camfleet.maintenance import MaintenanceWindow, Scope, held, holding, parse_time, village_target
 from camfleet.model import CameraTarget
 
 NOW = 1_796_600_000.0
@@ -179,3 +180,21 @@ def test_holding_names_the_window_that_lasts_longest() -> None:
     short, long = _window(Scope.CAMERA, "C1", id=1), _window(Scope.VILLAGE, "青石镇/下坞村", end=NOW + 9999, id=2)
     assert holding([short, long], _targets()["C1"], NOW) == long
     assert holding([short, long], _targets()["C3"], NOW) is None
+
+
+def test_naive_times_follow_the_configured_display_zone() -> None:
+    """With ``[display] timezone = "Asia/Urumqi"`` (UTC+6) a naive time on the command line is read in that zone and
+    shown in it, not in Beijing time: the district's one zone for people, whatever it is."""
+    from zoneinfo import ZoneInfo
+
+    from camfleet.config.display import display_zone, set_display_zone
+    from camfleet.maintenance import local
+
+    before = display_zone()
+    set_display_zone(ZoneInfo("Asia/Urumqi"))
+    try:
+        at = parse_time("2026-12-08T18:00", base=0, option="--until")
+        assert at == datetime.fromisoformat("2026-12-08T12:00+00:00").timestamp()
+        assert local(at) == "2026-12-08 18:00 +06"
+    finally:
+        set_display_zone(before)

@@ -17,7 +17,7 @@ from rich.text import Text
 from camfleet.cli.app import EXIT_USAGE, app, errors_as_messages, fail, get_config
 from camfleet.cli.app import out_console as out
 from camfleet.cli.baseline import approver
-from camfleet.maintenance import SCOPE_ZH, Scope, beijing, parse_time, state_of, window_json
+from camfleet.maintenance import SCOPE_ZH, Scope, local, parse_time, state_of, window_json
 
 if TYPE_CHECKING:
     from camfleet.inventory.store import Store
@@ -40,7 +40,7 @@ def _store() -> Store:
 @maintenance_app.command("add")
 def add(
     until: Annotated[
-        str, typer.Option("--until", help="End: 2026-12-08T18:00 (Beijing time unless an offset is given) or 4h, 2d.")
+        str, typer.Option("--until", help="End: 2026-12-08T18:00 (local time unless an offset is given) or 4h, 2d.")
     ],
     reason: Annotated[str, typer.Option("--reason", help="Why (shown with the window and on /coverage).")],
     camera: Annotated[str | None, typer.Option("--camera", help="One camera id.")] = None,
@@ -79,9 +79,11 @@ def add(
             if scope is Scope.VILLAGE:
                 target = resolve_village(store, town.strip() if town else None, target)
             w = store_window(store, scope, target, starts_at=starts_at, ends_at=ends_at, reason=reason, by=who, now=now)
-    when = f"from {beijing(w.starts_at)} " if w.starts_at > now else ""
-    out.print(f"maintenance window {w.id}: {w.scope.value} {w.target} {when}until {beijing(w.ends_at)} (Beijing "
-              f"time), by {who} at {beijing(now)}: {w.reason}", highlight=False, markup=False)  # fmt: skip
+    when = f"from {local(w.starts_at)} " if w.starts_at > now else ""
+    out.print(
+        f"maintenance window {w.id}: {w.scope.value} {w.target} {when}until {local(w.ends_at)}, by {who} at "
+        f"{local(now)}: {w.reason}", highlight=False, markup=False,
+    )  # fmt: skip
 
 
 @maintenance_app.command("list")
@@ -91,7 +93,7 @@ def list_(
 ) -> None:
     """List maintenance windows: active and planned ones, or with --all every window ever stored.
 
-    The table shows Beijing time; JSON gives unix times and ISO times with their +08:00 offset.
+    The table shows local time ([display] timezone); JSON gives unix times and ISO times with their offset.
     """
     if fmt not in ("table", "json"):
         fail(f"--format {fmt!r}: expected table or json", code=EXIT_USAGE)
@@ -104,7 +106,7 @@ def list_(
     if not windows:
         out.print("no maintenance window" + ("" if every else " active or planned (--all for the history)"))
         return
-    table = Table(title=f"维护窗口 maintenance windows ({len(windows)}), 北京时间 Beijing time", title_justify="left")
+    table = Table(title=f"维护窗口 maintenance windows ({len(windows)})", title_justify="left")
     show_from = any(w.starts_at > now or every for w in windows)
     columns = ("#", "状态", "对象 target", *(("自 from",) if show_from else ()), "至 until", "原因 reason", "登记 by")
     for col in columns:
@@ -112,7 +114,7 @@ def list_(
         table.add_column(col, no_wrap=col[0] in "#状自至", overflow="fold", justify="right" if col == "#" else "left")
     for w in windows:
         state = state_of(w, now)
-        times = ([beijing(w.starts_at)] if show_from else []) + [beijing(w.until)]
+        times = ([local(w.starts_at)] if show_from else []) + [local(w.until)]
         table.add_row(str(w.id), state, Text(f"{SCOPE_ZH[w.scope]} {w.target}"), *times, Text(w.reason),
                       Text(w.created_by))  # fmt: skip
     out.print(table)
@@ -127,7 +129,7 @@ def end(window_id: Annotated[int, typer.Argument(help="The window's number (see 
     with errors_as_messages(), _store() as store:
         w, ended = end_window(store, window_id, now=now)
     if not ended:
-        out.print(f"maintenance window {w.id} was already over at {beijing(w.until)}", highlight=False, markup=False)
+        out.print(f"maintenance window {w.id} was already over at {local(w.until)}", highlight=False, markup=False)
         return
-    out.print(f"maintenance window {w.id} ({w.scope.value} {w.target}) ended at {beijing(now)}",
+    out.print(f"maintenance window {w.id} ({w.scope.value} {w.target}) ended at {local(now)}",
               highlight=False, markup=False)  # fmt: skip

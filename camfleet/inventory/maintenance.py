@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from camfleet.errors import UsageError
-from camfleet.maintenance import MAX_WINDOW_S, MaintenanceWindow, Scope, beijing, village_target
+from camfleet.maintenance import MAX_WINDOW_S, MaintenanceWindow, Scope, local, village_target
 from camfleet.model import PointStatus
 
 if TYPE_CHECKING:  # the CLI imports this module for --help, which must start without SQLAlchemy
@@ -64,7 +64,7 @@ def add(
     if len(reason) > MAX_REASON:
         raise UsageError(f"--reason: at most {MAX_REASON} characters; nothing stored")
     if ends_at <= max(starts_at, now):
-        raise UsageError(f"--until {beijing(ends_at)} is not after the start ({beijing(max(starts_at, now))}); "
+        raise UsageError(f"--until {local(ends_at)} is not after the start ({local(max(starts_at, now))}); "
                          "nothing stored")  # fmt: skip
     if ends_at - starts_at > MAX_WINDOW_S:
         raise UsageError(f"a window lasts at most {MAX_WINDOW_S // 86400} days; add another when the works go on; "

@@ -26,7 +26,7 @@ from camfleet.config.display import set_display_zone
 from camfleet.errors import CamfleetError, ConfigError
 from camfleet.inventory.store import Store
 from camfleet.log import setup_logging
-from camfleet.maintenance import MaintenanceWindow, beijing
+from camfleet.maintenance import MaintenanceWindow, local
 from camfleet.metrics.cache import MetricsCache
 from camfleet.metrics.handler import make_metrics_handler
 from camfleet.model import CameraState
@@ -315,9 +315,9 @@ class Service:
         for w in active.values():
             if w.id not in self._active_windows:
                 log.info(
-                    f"maintenance window {w.id} holds alerts: {w.scope.value} {w.target} until {beijing(w.until)}",
+                    f"maintenance window {w.id} holds alerts: {w.scope.value} {w.target} until {local(w.until)}",
                     extra={"window": w.id, "scope": w.scope.value, "target": w.target, "by": w.created_by,
-                           "until": beijing(w.until), "reason": w.reason},
+                           "until": local(w.until), "reason": w.reason},
                 )  # fmt: skip
         for window_id in sorted(self._active_windows - set(active)):
             log.info(f"maintenance window {window_id} is over: its alerts are no longer held",
