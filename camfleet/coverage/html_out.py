@@ -267,9 +267,7 @@ def _maintenance(report: CoverageReport) -> str:
         '<p class="small muted">维护期间告警暂停; 摄像机仍按实际状态计入在线率和完好率。'
         "Alerts are held during a window; its cameras still count as they are in the online and working rates.</p>"
     )
-    return (
-        head + _table(["#", "范围 scope", "对象 target", "至 until (北京时间)", "原因 reason", "登记 by"], rows) + note
-    )
+    return head + _table(["#", "范围 scope", "对象 target", "至 until", "原因 reason", "登记 by"], rows) + note
 
 
 def _town_links(report: CoverageReport) -> str:
