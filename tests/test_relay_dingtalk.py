@@ -19,13 +19,13 @@ from system_helpers import missing
 from typer.testing import CliRunner
 
 from camfleet.cli import app as cli_app
-from camfleet.model import STATUS_ZH, Status
+from camfleet.model import REASON_ZH, STATUS_ZH, Reason, Status
 from camfleet.relay.dingtalk import MAX_BODY, Robot, make_app
-from camfleet.relay.message import Payload, markdown, render
+from camfleet.relay.message import RULE_STATUS, Payload, markdown, render
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "deploy" / "alertmanager" / "templates"
 BEIJING = timezone(timedelta(hours=8))
-RUNBOOK = "https://camfleet.example/docs/runbook.md#camfleetcameraoffline"
+RUNBOOK = "http://10.0.0.5:9870/runbook#camfleetcameraoffline"
 
 
 def offline(camera: str = "C42-1", state: str = "firing", **more: str) -> dict[str, Any]:
@@ -106,8 +106,9 @@ def _amtool() -> str:
         [offline(f"C{i}") for i in range(7)],
         [offline(alertname="CamfleetCameraClockDrift")],
         [{**offline(), "labels": {"alertname": "CamfleetBaselineReviewOverdue", "instance": "127.0.0.1:9870"}}],
+        [{**offline(), "annotations": {}}],
     ],
-    ids=["offline", "firing-and-resolved", "image-fault", "uplink-down", "storm", "no-status", "review"],
+    ids=["offline", "firing-and-resolved", "image-fault", "uplink-down", "storm", "no-status", "review", "no-summary"],
 )
 def test_relay_says_what_the_alertmanager_template_says(alerts: list[dict[str, Any]], tmp_path: Path) -> None:
     """The relay's lines for DingTalk equal the `camfleet.phone` template's text for WeChat Work, rendered by
@@ -130,6 +131,24 @@ def test_template_names_every_status_in_chinese() -> None:
     for status, zh in STATUS_ZH.items():
         if status not in (Status.OK, Status.UNKNOWN):
             assert f'eq $s "{status}" }}}}{zh}{{{{' in text, status
+
+
+def test_template_names_every_reason_in_chinese() -> None:
+    """The template's reason chain has each reason of REASON_ZH (camfleet/model.py) with its Chinese words."""
+    text = (TEMPLATES / "camfleet.tmpl").read_text(encoding="utf-8")
+    for reason, zh in REASON_ZH.items():
+        if reason is not Reason.NONE:
+            assert f'eq . "{reason}" }}}}{zh}{{{{' in text, reason
+
+
+def test_template_and_relay_give_rules_the_same_status() -> None:
+    """The statuses the template gives rules whose alerts carry no `status` label are the relay's RULE_STATUS
+    (each status's own rule in STATUSES, and the snapshot rule's protocol_error)."""
+    text = (TEMPLATES / "camfleet.tmpl").read_text(encoding="utf-8")
+    chain = re.findall(r'eq \$a ((?:"\w+" ?)+)}}{{ \$s = "(\w+)" }}', text)
+    in_template = {name: status for names, status in chain for name in re.findall(r'"(\w+)"', names)}
+    assert in_template == RULE_STATUS
+    assert RULE_STATUS["CamfleetCameraSnapshotFailed"] == RULE_STATUS["CamfleetCameraProtocolError"] == "protocol_error"
 
 
 def _robot(base: str, secret: str = DING_SECRET) -> Robot:

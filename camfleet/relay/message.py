@@ -13,15 +13,15 @@ from urllib.parse import quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from camfleet.model import REASON_ZH, STATUS_ZH, Reason, Status
+from camfleet.model import REASON_ZH, STATUS_ZH, STATUSES, Reason, Status
 
 #: Alerts listed per message (a phone screen; the rest are counted).
 MAX_LISTED = 5
-#: The status a camera rule implies when its series carries no `status` label.
-_RULE_STATUS = {
-    "CamfleetCameraOffline": "offline",
-    "CamfleetCameraAuthFailed": "auth_failed",
-    "CamfleetUplinkDown": "uplink_down",
+#: The status a rule implies when its series carries no `status` label: each status's own rule in STATUSES (the
+#: image faults' rule keeps the label), and the snapshot rule, which splits protocol_error by reason.
+RULE_STATUS: dict[str, str] = {
+    **{i.alert.rule: s.value for s, i in STATUSES.items() if i.alert is not None and not i.image_fault},
+    "CamfleetCameraSnapshotFailed": Status.PROTOCOL_ERROR.value,
 }
 _FRACTION = re.compile(r"\.\d+")
 _BEIJING = timedelta(hours=8)
@@ -63,9 +63,14 @@ def _zh(summary: str) -> str:
     return summary.split(" / ", 1)[0].split("\n", 1)[0]
 
 
+def rule_status(labels: dict[str, str]) -> str:
+    """The status an alert is about: its `status` label, else the one its rule implies ("" for none)."""
+    return labels.get("status") or RULE_STATUS.get(labels.get("alertname", ""), "")
+
+
 def status_zh(labels: dict[str, str]) -> str:
-    """The camera's status in Chinese, with the reason when the rule keeps it (auth)."""
-    word = labels.get("status") or _RULE_STATUS.get(labels.get("alertname", ""), "")
+    """The status in Chinese, with the reason when the rule keeps it (auth, protocol, snapshot)."""
+    word = rule_status(labels)
     try:
         text = STATUS_ZH[Status(word)]
     except ValueError:
@@ -105,15 +110,19 @@ def evidence(a: Alert, web_url: str) -> str:
 
 
 def alert_lines(a: Alert, zone: tzinfo, web_url: str) -> list[str]:
-    """One alert's lines: where, camera or uplink, status, since (and resolved), evidence, runbook."""
+    """One alert's lines: where, camera or uplink, status (how long), identity now, since (and resolved),
+    evidence, runbook."""
     lab = a.labels
     lines = [f"▶ {_where(a)}"]
     if lab.get("camera"):
         lines.append(f"摄像机：{lab['camera']}")
     elif lab.get("uplink"):
         lines.append(f"上联：{lab['uplink']}")
-    if lab.get("status") or lab.get("alertname") in _RULE_STATUS:  # clock drift, flapping: the title says it
-        lines.append(f"状态：{status_zh(lab)}")
+    if rule_status(lab):  # clock drift, flapping, identity, review: the title says it
+        since = a.annotations.get("duration_zh", "")
+        lines.append(f"状态：{status_zh(lab)}" + (f"，已 {since}" if since else ""))
+    if lab.get("firmware") or lab.get("serial"):  # identity changed: what the camera says it is now
+        lines.append(f"现为：固件 {lab.get('firmware') or '—'}，序列号 {lab.get('serial') or '—'}")
     lines.append(f"开始：{moment(a.starts_at, zone)}")
     if a.status == "resolved":
         lines.append(f"恢复：{moment(a.ends_at, zone)}")
@@ -130,7 +139,9 @@ def title(p: Payload) -> str:
     count = len(p.alerts) + p.truncated_alerts
     more = f" 共 {count} 条" if count > 1 else ""
     first = p.alerts[0]
-    return f"【{state}{urgent}】{_zh(first.annotations.get('summary', first.labels.get('alertname', '')))}{more}"
+    summary = first.annotations.get("summary", "")
+    name = _zh(summary) if summary else first.labels.get("alertname", "")  # as the template: no summary, the name
+    return f"【{state}{urgent}】{name}{more}"
 
 
 def render(p: Payload, zone: tzinfo, web_url: str) -> tuple[str, list[list[str]]]:
