@@ -1,7 +1,7 @@
 """The duty room's phones, end to end: the simulator → `camfleet` polling it → a real Prometheus with the shipped
 rules → a real Alertmanager with the shipped config and templates → 企业微信 (Alertmanager's own WeChat
 receiver) and 钉钉 (through `camfleet relay dingtalk`, a child process) → stand-ins for both APIs that check the
-requests as the real services do."""
+requests as the real services do. A camera under a maintenance window reaches neither."""
 
 from __future__ import annotations
 
@@ -25,8 +25,11 @@ from service_helpers import camera_rows, free_port, write_inventory
 from system_helpers import need
 
 from camfleet.config import CamfleetConfig
+from camfleet.inventory import maintenance as windows
 from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.store import Store
 from camfleet.inventory.validate import validate_file
+from camfleet.maintenance import Scope
 from camfleet.service.app import Service
 from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.inventory_specs import specs_from_inventory
@@ -35,6 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 PROM = shutil.which("prometheus")
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 NET = 176  # cameras C176-0..5 on 127.40.176.x: 东岭村 has the even ones, 西河村 the odd ones
+#: Under a maintenance window, offline with C176-0: in another village, so that its message, were it sent, would be
+#: a group of its own with its own 3 s wait (in C176-0's group it could wait for the next 5-minute interval).
+HELD = f"C{NET}-3"
 PARTY, DUTY_USER = "2", "duty-officer"
 #: Offline waits longer than the rest in the test copy: while an uplink's cameras are confirmed one by one they
 #: read offline for a second or two before the uplink rule names the uplink (15 minutes in the shipped rule).
@@ -147,14 +153,28 @@ def _texts(wechat: Inbox, ding: Inbox) -> tuple[list[str], list[str]]:
     return [m["text"]["content"] for m in wechat.messages], [m["markdown"]["text"] for m in ding.messages]
 
 
+async def _series(session: aiohttp.ClientSession, prom: str, query: str) -> list[dict[str, Any]]:
+    """The instant vector Prometheus gives ``query`` now."""
+    async with session.get(f"{prom}/api/v1/query", params={"query": query}) as reply:
+        result: list[dict[str, Any]] = (await reply.json())["data"]["result"]
+        return result
+
+
 @pytest.mark.timeout(300)
 async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: Path) -> None:
-    """One camera goes offline: WeChat Work and DingTalk each get exactly one message, in Chinese, naming the
-    town, village, point and camera, 状态：离线, the time it started in Beijing time (UTC+8: within two minutes
-    of now), the evidence link and the rule's runbook link. Then a village's uplink goes down: each gets exactly
-    one more message, 【告警·紧急】 for the village and its uplink, and none for its three cameras."""
+    """Two cameras go offline at once, one of them (C176-3) under a maintenance window stored before the service
+    starts: WeChat Work and DingTalk each get exactly one message, for the other, in Chinese, naming the town,
+    village, point and camera, 状态：离线, the time it started in Beijing time (UTC+8: within two minutes of now),
+    the evidence link and the rule's runbook link; none names C176-3, though Prometheus holds it offline and held
+    for longer than the rule's `for:`, and has no alert for it. Then a village's uplink goes down: each gets
+    exactly one more message, 【告警·紧急】 for the village and its uplink, and none for its three cameras."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(6, NET))
     import_inventory(f"sqlite:///{tmp_path / 'c.db'}", validate_file(inventory))
+    # stored before the service starts, which reads the windows once at start (then every 15 s)
+    now = time.time()
+    with Store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+        windows.add(store, Scope.CAMERA, HELD, starts_at=now, ends_at=now + 3600, reason="立杆更换", by="王工",
+                    now=now)  # fmt: skip
     cfg = CamfleetConfig.model_validate(
         {
             "database": {"url": f"sqlite:///{tmp_path / 'c.db'}", "write_interval_s": 0.5},
@@ -202,10 +222,18 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
                 assert await _ready(session, f"http://127.0.0.1:{am_port}/-/ready"), logs[1].read_text()
                 assert await _ready(session, f"http://127.0.0.1:{prom_port}/-/ready", 90), logs[0].read_text()
 
-            fleet.add_fault(Fault(kind="offline", cameras=(f"C{NET}-0",)))
+            fleet.add_fault(Fault(kind="offline", cameras=(f"C{NET}-0", HELD)))
             await _until(lambda: bool(wechat.messages and ding.messages), 120, "no offline message", logs)
             await asyncio.sleep(8)  # anything more (one per receiver, a second group) would arrive by now
             first = _texts(wechat, ding)
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+                prom, held = f"http://127.0.0.1:{prom_port}", f'camera="{HELD}"'
+                # scraped offline 12+ times in the last 20 s: past the 10 s `for:`, so only the window holds it
+                offline_held = await _series(
+                    session, prom, f'sum(count_over_time(camfleet_camera_status{{{held},status="offline"}}[20s]))'
+                )
+                held_now = await _series(session, prom, f"camfleet_camera_in_maintenance{{{held}}} == 1")
+                held_alerts = await _series(session, prom, f"ALERTS{{{held}}}")
 
             fleet.add_fault(Fault(kind="uplink_down", village="西河村"))
             await _until(
@@ -221,6 +249,7 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
             await svc.stop()
             await fleet.stop()
     assert not wechat.problems and not ding.problems, (wechat.problems, ding.problems)
+    assert not any(HELD in text for texts in second for text in texts), second
 
     runbook = _runbook(rules[1], "CamfleetCameraOffline", f"http://{listen}")
     assert runbook == f"http://{listen}/runbook#camfleetcameraoffline", runbook
@@ -242,3 +271,6 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
         assert not re.search(rf"C{NET}-[135]", text), text
         assert f"处置：{_runbook(rules[1], 'CamfleetUplinkDown', f'http://{listen}')}" in text
     assert wechat.messages[1]["touser"] == DUTY_USER and wechat.messages[1]["toparty"] == PARTY
+    # the held camera was offline past `for:`, its window active, and Prometheus had no alert for it
+    assert len(offline_held) == 1 and int(offline_held[0]["value"][1]) >= 12, offline_held
+    assert len(held_now) == 1 and held_alerts == [], (held_now, held_alerts)
