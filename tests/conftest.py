@@ -1,12 +1,15 @@
-"""Shared fixtures: a fresh PostgreSQL database per test when the server answers, temp SQLite otherwise."""
+"""Shared fixtures: a fresh PostgreSQL database per test when the server answers, temp SQLite otherwise; the
+promtool binary."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from system_helpers import missing
 
 PG_ADMIN_DSN = os.environ.get("CAMFLEET_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -63,3 +66,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """The promtool binary; the tests skip, saying why, only when it is not installed (fail under CI)."""
+    path = shutil.which("promtool")
+    if path is None:
+        missing("promtool not found: install Debian's `prometheus` package to check the rules")
+    return path

@@ -4,12 +4,8 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
-from system_helpers import missing
 
 PROM_DIR = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
 ALERTS = PROM_DIR / "camfleet.alerts.yml"
@@ -31,15 +27,6 @@ HELD = {
     "CamfleetVillageWithoutWorkingCamera": "camfleet_village_in_maintenance",
 }
 _HOLD = re.compile(r"\s*unless on \([^)]*\) camfleet_\w+_in_maintenance == 1")
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    """The promtool binary; the tests skip, saying why, only when it is not installed."""
-    path = shutil.which("promtool")
-    if path is None:
-        missing("promtool not found: install Debian's `prometheus` package to check the rules")
-    return path
 
 
 def _rules() -> dict[str, str]:

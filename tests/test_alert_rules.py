@@ -19,15 +19,6 @@ ALERTMANAGER = PROM_DIR.parent / "alertmanager" / "alertmanager.yml"
 RULE_TESTS = sorted((PROM_DIR / "tests").glob("*.yml"))
 
 
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    """The promtool binary; the tests skip, saying why, only when it is not installed."""
-    path = shutil.which("promtool")
-    if path is None:
-        missing("promtool not found: install Debian's `prometheus` package to check the rules")
-    return path
-
-
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=PROM_DIR)
 

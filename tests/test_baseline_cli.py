@@ -10,10 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from inventory_helpers import small_inventory, write_csv
-from typer.testing import CliRunner
+from cli_helpers import run, small_inventory_db
 
-from camfleet.cli import app
 from camfleet.inventory.store import Store
 from camfleet.model import BaselineReview, BaselineState
 
@@ -21,19 +19,7 @@ from camfleet.model import BaselineReview, BaselineState
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A SQLite database holding ``small_inventory`` (C1–C5 in 下坞村, 上坞村 and 石门村), through the env var."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
-    monkeypatch.delenv("SUDO_USER", raising=False)
-    url = f"sqlite:///{tmp_path}/fleet.db"
-    monkeypatch.setenv("CAMFLEET_DATABASE_URL", url)
-    assert run("inventory", "import", str(write_csv(tmp_path / "inv.csv", small_inventory())))[0] == 0
-    return url
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process: exit code, stdout, stderr."""
-    result = CliRunner().invoke(app, list(args), terminal_width=200)
-    return result.exit_code, result.stdout, result.stderr
+    return small_inventory_db(tmp_path, monkeypatch)
 
 
 def picture(seed: int, ext: str = ".jpg", width: int = 640) -> bytes:

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 from inventory_helpers import sha256, small_inventory, write_csv
-from typer.testing import CliRunner
 
-from camfleet.cli import app
 from camfleet.inventory.db import head_revision
 
 
@@ -22,12 +21,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
     monkeypatch.setenv("CAMFLEET_DATABASE_URL", f"sqlite:///{tmp_path}/fleet.db")
     return tmp_path / "fleet.db"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process: exit code, stdout, stderr."""
-    result = CliRunner().invoke(app, list(args), terminal_width=200)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_rejected_file_lists_every_problem_and_leaves_the_database_byte_identical(env: Path, tmp_path: Path) -> None:

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from inventory_helpers import small_inventory, write_csv
-from typer.testing import CliRunner
+from cli_helpers import run, small_inventory_db
 
-from camfleet.cli import app
 from camfleet.config.display import DISTRICT_TZ as BEIJING
 from camfleet.inventory.store import Store
 from camfleet.maintenance import Scope, local
@@ -21,19 +19,7 @@ from camfleet.maintenance import Scope, local
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A SQLite database holding ``small_inventory`` (C1–C5 in 下坞村, 上坞村 and 石门村), through the env var."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CAMFLEET_CONFIG", raising=False)
-    monkeypatch.delenv("SUDO_USER", raising=False)
-    url = f"sqlite:///{tmp_path}/fleet.db"
-    monkeypatch.setenv("CAMFLEET_DATABASE_URL", url)
-    assert run("inventory", "import", str(write_csv(tmp_path / "inv.csv", small_inventory())))[0] == 0
-    return url
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process: exit code, stdout, stderr."""
-    result = CliRunner().invoke(app, list(args), terminal_width=200)
-    return result.exit_code, result.stdout, result.stderr
+    return small_inventory_db(tmp_path, monkeypatch)
 
 
 def test_add_each_scope_then_list_and_end(env: str) -> None:
