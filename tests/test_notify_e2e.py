@@ -21,21 +21,17 @@ import aiohttp
 import pytest
 from chat_helpers import AGENT_ID, CORP_ID, CORP_SECRET, DING_SECRET, DING_TOKEN, Inbox, dingtalk_app, serving
 from chat_helpers import wechat_app as wechat_standin
+from prom_helpers import PROM, REPO, prometheus_config, service_config, short_rules, start, start_prometheus, stop
 from service_helpers import camera_rows, free_port, write_inventory
 from system_helpers import need
 
-from camfleet.config import CamfleetConfig
 from camfleet.inventory import maintenance as windows
-from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
-from camfleet.inventory.validate import validate_file
 from camfleet.maintenance import Scope
 from camfleet.service.app import Service
 from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.inventory_specs import specs_from_inventory
 
-REPO = Path(__file__).resolve().parents[1]
-PROM = shutil.which("prometheus")
 AM = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 NET = 176  # cameras C176-0..5 on 127.40.176.x: 东岭村 has the even ones, 西河村 the odd ones
 #: Under a maintenance window, offline with C176-0: in another village, so that its message, were it sent, would be
@@ -52,23 +48,6 @@ def _tools() -> None:
     """Skip (fail under CI) without Prometheus or Alertmanager."""
     need(PROM, "Debian package prometheus is not installed")
     need(AM, "Debian package prometheus-alertmanager is not installed")
-
-
-def _rules(tmp: Path) -> list[Path]:
-    """The shipped rule files with short `for:` windows."""
-    out = []
-    for name in ("camfleet.rules.yml", "camfleet.alerts.yml"):
-        lines, alert = [], ""
-        text = (REPO / "deploy" / "prometheus" / name).read_text(encoding="utf-8")
-        blocks = re.split(r"(?m)^(?=      - alert: )", text)
-        for block in blocks:
-            found = re.match(r"      - alert: (\w+)", block)
-            alert = found.group(1) if found else ""
-            window = OFFLINE_FOR if alert == "CamfleetCameraOffline" else "2s"
-            lines.append(re.sub(r"(?m)^(\s*)for: .*$", rf"\g<1>for: {window}", block))
-        (tmp / name).write_text("".join(lines), encoding="utf-8")
-        out.append(tmp / name)
-    return out
 
 
 def _runbook(rules: Path, alert: str, camfleet_url: str) -> str:
@@ -105,19 +84,6 @@ def _secret_file(path: Path, text: str) -> str:
     path.write_text(text + "\n", encoding="utf-8")
     path.chmod(0o600)
     return str(path)
-
-
-def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=env, start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 async def _until(check: Callable[[], bool], seconds: float, what: str, logs: list[Path]) -> None:
@@ -169,31 +135,15 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
     for longer than the rule's `for:`, and has no alert for it. Then a village's uplink goes down: each gets
     exactly one more message, 【告警·紧急】 for the village and its uplink, and none for its three cameras."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(6, NET))
-    import_inventory(f"sqlite:///{tmp_path / 'c.db'}", validate_file(inventory))
+    cfg = service_config(tmp_path, inventory)
     # stored before the service starts, which reads the windows once at start (then every 15 s)
     now = time.time()
-    with Store(f"sqlite:///{tmp_path / 'c.db'}") as store:
+    with Store(cfg.database.url) as store:
         windows.add(store, Scope.CAMERA, HELD, starts_at=now, ends_at=now + 3600, reason="立杆更换", by="王工",
                     now=now)  # fmt: skip
-    cfg = CamfleetConfig.model_validate(
-        {
-            "database": {"url": f"sqlite:///{tmp_path / 'c.db'}", "write_interval_s": 0.5},
-            "credentials": {"file": str(tmp_path / "district.credentials.toml")},
-            "poller": {"liveness_interval_s": 1.0, "recheck_delay_s": 0.2, "call_timeout_s": 1.0,
-                       "connect_timeout_s": 0.5},
-            "vision": {"enabled": False},
-        }
-    )  # fmt: skip
     listen, prom_port, am_port, relay_port = f"127.0.0.1:{free_port()}", free_port(), free_port(), free_port()
-    rules = _rules(tmp_path)
-    (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s, "
-        f"external_labels: {{camfleet_url: 'http://{listen}'}}}}\n"
-        f"rule_files: [{', '.join(str(r) for r in rules)}]\n"
-        f"alerting:\n  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]\n"
-        f"scrape_configs:\n  - job_name: camfleet\n    static_configs: [{{targets: ['{listen}']}}]\n",
-        encoding="utf-8",
-    )
+    rules = short_rules(tmp_path, {"CamfleetCameraOffline": OFFLINE_FOR})
+    config = prometheus_config(tmp_path, rules, listen, alertmanager_port=am_port, camfleet_url=f"http://{listen}")
     (tmp_path / "relay.toml").write_text("", encoding="utf-8")
     logs = [tmp_path / n for n in ("prom.log", "am.log", "relay.log")]
     wechat, ding = Inbox(), Inbox()
@@ -207,16 +157,14 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
             await svc.start()
             relay_env = {**os.environ, "CAMFLEET_CONFIG": str(tmp_path / "relay.toml")}
             hook = _secret_file(tmp_path / "hook", f"{ding_url}/robot/send?access_token={DING_TOKEN}")
-            procs.append(_start([sys.executable, "-m", "camfleet.cli", "relay", "dingtalk",
+            procs.append(start([sys.executable, "-m", "camfleet.cli", "relay", "dingtalk",
                                  "--listen", f"127.0.0.1:{relay_port}", "--webhook-file", hook,
                                  "--secret-file", _secret_file(tmp_path / "ding-secret", DING_SECRET)],
                                 logs[2], relay_env))  # fmt: skip
-            procs.append(_start([AM or "alertmanager", f"--config.file={_am_config(tmp_path, wechat_url, relay_url)}",
+            procs.append(start([AM or "alertmanager", f"--config.file={_am_config(tmp_path, wechat_url, relay_url)}",
                                  f"--storage.path={tmp_path / 'am'}", f"--web.listen-address=127.0.0.1:{am_port}",
                                  "--cluster.listen-address=", "--log.level=info"], logs[1]))  # fmt: skip
-            procs.append(_start([PROM or "prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-                                 f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{prom_port}"], logs[0]))  # fmt: skip
+            procs.append(start_prometheus(config, prom_port, logs[0]))
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
                 assert await _ready(session, f"{relay_url}/-/healthy"), logs[2].read_text()
                 assert await _ready(session, f"http://127.0.0.1:{am_port}/-/ready"), logs[1].read_text()
@@ -245,7 +193,7 @@ async def test_offline_camera_and_uplink_down_reach_both_phones_once(tmp_path: P
             second = _texts(wechat, ding)
         finally:
             for proc in reversed(procs):
-                _stop(proc)
+                stop(proc)
             await svc.stop()
             await fleet.stop()
     assert not wechat.problems and not ding.problems, (wechat.problems, ding.problems)

@@ -4,26 +4,18 @@ evaluates the shipped alert rules, and fires CamfleetCameraOffline for the camer
 from __future__ import annotations
 
 import asyncio
-import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import aiohttp
 import pytest
+from prom_helpers import PROM, prometheus_config, service_config, short_rules, start_prometheus, stop
 from service_helpers import camera_rows, free_port, write_inventory
 from system_helpers import need
 
-from camfleet.config import CamfleetConfig
-from camfleet.inventory.importer import import_inventory
-from camfleet.inventory.validate import validate_file
 from camfleet.service.app import Service
 from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.inventory_specs import specs_from_inventory
-
-REPO = Path(__file__).resolve().parents[1]
-PROM = shutil.which("prometheus")
 
 
 @pytest.fixture(autouse=True)
@@ -33,16 +25,6 @@ def _prometheus() -> None:
 
 
 NET = 42
-
-
-def _rules_with_short_windows(tmp: Path) -> list[str]:
-    """The shipped rule files, with every `for:` shortened to 2s so that the test does not wait 15 minutes."""
-    names = []
-    for name in ("camfleet.rules.yml", "camfleet.alerts.yml"):
-        text = (REPO / "deploy" / "prometheus" / name).read_text(encoding="utf-8")
-        (tmp / name).write_text(re.sub(r"(?m)^(\s*)for: .*$", r"\1for: 2s", text), encoding="utf-8")
-        names.append(str(tmp / name))
-    return names
 
 
 async def _firing(session: aiohttp.ClientSession, prom: str) -> list[dict[str, object]]:
@@ -58,33 +40,14 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
     check and database-write duration histograms the dashboards plot are filled (they were exported empty), and the
     poller's process series reach Prometheus."""
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(4, NET))
-    import_inventory(f"sqlite:///{tmp_path / 'c.db'}", validate_file(inventory))
-    cfg = CamfleetConfig.model_validate(
-        {
-            "database": {"url": f"sqlite:///{tmp_path / 'c.db'}", "write_interval_s": 0.5},
-            "credentials": {"file": str(tmp_path / "district.credentials.toml")},
-            "poller": {"liveness_interval_s": 1.0, "recheck_delay_s": 0.2, "call_timeout_s": 1.0,
-                       "connect_timeout_s": 0.5},
-            "vision": {"enabled": False},
-        }
-    )  # fmt: skip
+    cfg = service_config(tmp_path, inventory)
     listen = f"127.0.0.1:{free_port()}"
     prom_port = free_port()
-    rules = _rules_with_short_windows(tmp_path)
-    (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: [{', '.join(rules)}]\n"
-        f"scrape_configs:\n  - job_name: camfleet\n    static_configs: [{{targets: ['{listen}']}}]\n",
-        encoding="utf-8",
-    )
+    config = prometheus_config(tmp_path, short_rules(tmp_path), listen)
     fleet = SimulatedFleet(specs_from_inventory(inventory))
     await fleet.start()
     svc = Service(cfg, listen=listen, configure_logging=False)
-    prom = subprocess.Popen(
-        [PROM or "prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-         f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{prom_port}"],
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "prom.log").open("wb"),
-    )  # fmt: skip
+    prom = start_prometheus(config, prom_port, tmp_path / "prom.log")
     base = f"http://127.0.0.1:{prom_port}"
     observed: dict[str, float] = {}
     try:
@@ -123,12 +86,7 @@ async def test_real_prometheus_fires_camera_offline(tmp_path: Path) -> None:
                     found = (await r.json())["data"]["result"]
                 observed[query] = float(found[0]["value"][1]) if found else 0.0
     finally:
-        prom.terminate()
-        try:
-            prom.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait()
+        stop(prom)
         await svc.stop()
         await fleet.stop()
     assert len(firing) == 1, firing

@@ -4,30 +4,23 @@ another camera going offline alerts; ending the window in the database (no resta
 from __future__ import annotations
 
 import asyncio
-import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from prom_helpers import PROM, prometheus_config, service_config, short_rules, start_prometheus, stop
 from service_helpers import camera_rows, free_port, write_inventory
 from system_helpers import need
 
-from camfleet.config import CamfleetConfig
 from camfleet.inventory import maintenance as windows
-from camfleet.inventory.importer import import_inventory
 from camfleet.inventory.store import Store
-from camfleet.inventory.validate import validate_file
 from camfleet.maintenance import Scope
 from camfleet.service.app import Service
 from camfleet.simulator import Fault, SimulatedFleet
 from camfleet.simulator.inventory_specs import specs_from_inventory
 
-REPO = Path(__file__).resolve().parents[1]
-PROM = shutil.which("prometheus")
 NET = 147  # cameras C147-0..3 on 127.40.147.x: 东岭村 has the even ones, 西河村 the odd ones
 HELD, LOUD = "C147-0", "C147-1"
 
@@ -36,16 +29,6 @@ HELD, LOUD = "C147-0", "C147-1"
 def _prometheus() -> None:
     """Skip (fail under CI) without Prometheus."""
     need(PROM, "Debian package prometheus is not installed")
-
-
-def _rules_with_short_windows(tmp: Path) -> list[str]:
-    """The shipped rule files, with every `for:` shortened to 2s so that the test does not wait 15 minutes."""
-    names = []
-    for name in ("camfleet.rules.yml", "camfleet.alerts.yml"):
-        text = (REPO / "deploy" / "prometheus" / name).read_text(encoding="utf-8")
-        (tmp / name).write_text(re.sub(r"(?m)^(\s*)for: .*$", r"\1for: 2s", text), encoding="utf-8")
-        names.append(str(tmp / name))
-    return names
 
 
 async def _get(session: aiohttp.ClientSession, url: str, **params: str) -> Any:
@@ -81,39 +64,21 @@ async def test_real_prometheus_holds_the_camera_under_maintenance(tmp_path: Path
     for C147-1 only, and C147-0 stays neither pending nor firing while its offline status is well past `for:`.
     /api/coverage lists the window and names it beside C147-0 in the repair list. The window is ended in the
     database while the service runs: within seconds the alert fires for C147-0 too."""
-    db_url = f"sqlite:///{tmp_path / 'c.db'}"
     inventory = write_inventory(tmp_path / "district.csv", camera_rows(4, NET))
-    import_inventory(db_url, validate_file(inventory))
+    cfg = service_config(tmp_path, inventory)
+    db_url = cfg.database.url
     now = time.time()
     with Store(db_url) as store:
         window = windows.add(store, Scope.CAMERA, HELD, starts_at=now, ends_at=now + 3600, reason="立杆更换",
                              by="王工", now=now)  # fmt: skip
-    cfg = CamfleetConfig.model_validate(
-        {
-            "database": {"url": db_url, "write_interval_s": 0.5},
-            "credentials": {"file": str(tmp_path / "district.credentials.toml")},
-            "poller": {"liveness_interval_s": 1.0, "recheck_delay_s": 0.2, "call_timeout_s": 1.0,
-                       "connect_timeout_s": 0.5},
-            "vision": {"enabled": False},
-        }
-    )  # fmt: skip
     listen = f"127.0.0.1:{free_port()}"
     prom_port = free_port()
-    (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: [{', '.join(_rules_with_short_windows(tmp_path))}]\n"
-        f"scrape_configs:\n  - job_name: camfleet\n    static_configs: [{{targets: ['{listen}']}}]\n",
-        encoding="utf-8",
-    )
+    config = prometheus_config(tmp_path, short_rules(tmp_path), listen)
     fleet = SimulatedFleet(specs_from_inventory(inventory))
     await fleet.start()
     svc = Service(cfg, listen=listen, configure_logging=False)
     svc.maintenance_refresh_s = 1.0  # the shipped 15 s would only make the test wait
-    prom = subprocess.Popen(
-        [PROM or "prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-         f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{prom_port}"],
-        stdout=subprocess.DEVNULL, stderr=(tmp_path / "prom.log").open("wb"),
-    )  # fmt: skip
+    prom = start_prometheus(config, prom_port, tmp_path / "prom.log")
     base = f"http://127.0.0.1:{prom_port}"
     query = f"{base}/api/v1/query"
     try:
@@ -162,12 +127,7 @@ async def test_real_prometheus_holds_the_camera_under_maintenance(tmp_path: Path
                 windows.end(store, window.id, now=time.time())
             await _until(f"the alert for {HELD} after its window", lambda: _alerts_firing_for(session, base, HELD), 60)
     finally:
-        prom.terminate()
-        try:
-            prom.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait()
+        stop(prom)
         await svc.stop()
         await fleet.stop()
 
