@@ -7,7 +7,8 @@ towns' high standard (村口, 主路口, 学校, 完好率 ≥ 95 %, availabilit
 alternate, so that the machine's load falls on both alike. Target (standards issue): under 2 s.
 
 ``--against DIR``: also time the command with standards from another checkout of camfleet (``git worktree add
-DIR COMMIT``), interleaved with the others, for a before/after ratio measured in the same run.
+DIR COMMIT``), interleaved with the others, for a before/after ratio measured in the same run (both must be at
+the same schema revision: the database is built once, by this checkout).
 
 Run: .venv/bin/python benchmarks/coverage_standards_cli.py [--repeat 5] [--transitions 50000] [--against DIR]
 """
