@@ -1,4 +1,5 @@
-"""The systemd unit: `systemd-analyze verify` is clean and its security exposure is at most 2.0."""
+"""The systemd units (the service, the DingTalk relay): `systemd-analyze verify` is clean and their security
+exposure is at most 2.0."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from system_helpers import need
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = REPO / "deploy" / "systemd" / "camfleet.service"
+RELAY = REPO / "deploy" / "systemd" / "camfleet-relay-dingtalk.service"
+UNITS = pytest.mark.parametrize("shipped", [UNIT, RELAY], ids=lambda p: p.name)
 
 
 @pytest.fixture(autouse=True)
@@ -20,27 +23,29 @@ def _systemd_analyze() -> None:
     need(shutil.which("systemd-analyze"), "systemd-analyze is not installed (Debian package systemd)")
 
 
-def _unit_for_this_machine(tmp_path: Path) -> Path:
+def _unit_for_this_machine(tmp_path: Path, shipped: Path = UNIT) -> Path:
     """The unit with ExecStart pointing at this environment's camfleet, so that verify can resolve it."""
     exe = Path(sys.executable).with_name("camfleet")
     assert exe.exists(), f"console script not installed at {exe}"
-    text = UNIT.read_text(encoding="utf-8").replace("/usr/local/bin/camfleet", str(exe))
-    out = tmp_path / "camfleet.service"
+    text = shipped.read_text(encoding="utf-8").replace("/usr/local/bin/camfleet", str(exe))
+    out = tmp_path / shipped.name
     out.write_text(text, encoding="utf-8")
     return out
 
 
-def test_unit_verifies_clean(tmp_path: Path) -> None:
-    """`systemd-analyze verify` reports nothing and exits 0 for the shipped unit."""
-    unit = _unit_for_this_machine(tmp_path)
+@UNITS
+def test_unit_verifies_clean(tmp_path: Path, shipped: Path) -> None:
+    """`systemd-analyze verify` reports nothing and exits 0 for each shipped unit."""
+    unit = _unit_for_this_machine(tmp_path, shipped)
     proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "camfleet.service" not in proc.stderr, proc.stderr
+    assert shipped.name not in proc.stderr, proc.stderr
 
 
-def test_unit_exposure_at_most_two(tmp_path: Path) -> None:
-    """`systemd-analyze security --offline` rates the unit's exposure at or under 2.0 (threshold is in tenths)."""
-    unit = _unit_for_this_machine(tmp_path)
+@UNITS
+def test_unit_exposure_at_most_two(tmp_path: Path, shipped: Path) -> None:
+    """`systemd-analyze security --offline` rates each unit's exposure at or under 2.0 (threshold is in tenths)."""
+    unit = _unit_for_this_machine(tmp_path, shipped)
     proc = subprocess.run(
         ["systemd-analyze", "security", "--offline=true", "--threshold=20", str(unit)],
         capture_output=True,
@@ -97,3 +102,14 @@ def test_unit_documentation_is_installed_by_the_package(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("camfleet-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith(".data/data/share/doc/camfleet/operations.md") for n in names), names[-20:]
+
+
+def test_relay_unit_reads_its_secrets_as_credentials() -> None:
+    """The relay's robot URL and secret reach it through LoadCredential (readable by its dynamic user alone, as the
+    relay's mode check wants) and its command line names the credential files, never a secret."""
+    text = RELAY.read_text(encoding="utf-8")
+    assert "LoadCredential=dingtalk-url:/etc/camfleet/dingtalk.url" in text
+    assert "LoadCredential=dingtalk-secret:/etc/camfleet/dingtalk.secret" in text
+    assert "--webhook-file ${CREDENTIALS_DIRECTORY}/dingtalk-url" in text
+    assert "--secret-file ${CREDENTIALS_DIRECTORY}/dingtalk-secret" in text
+    assert "DynamicUser=yes" in text and "access_token" not in text
