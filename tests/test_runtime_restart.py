@@ -18,7 +18,11 @@ from camfleet.runtime.poller import Poller
 from camfleet.runtime.sink import MemorySink
 from camfleet.simulator import Fault, SimulatedFleet
 
-CFG = fast_config(liveness_interval_s=0.4, fail_threshold=2, recover_threshold=2)
+_FAST = fast_config(liveness_interval_s=0.4, fail_threshold=2, recover_threshold=2)
+#: Reach, answers and the uplink rule only: a first picture judged during B's run (when its frame check falls there
+#: on a loaded box) is held back as ok → cannot_judge for want of peers, by design, and is not what these tests
+#: are about (it failed the restart test once in five suite runs).
+CFG = _FAST.model_copy(update={"vision": _FAST.vision.model_copy(update={"enabled": False})})
 
 
 async def until(cond: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
