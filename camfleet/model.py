@@ -57,6 +57,8 @@ class Reason(enum.StrEnum):
     REFUSED = "refused"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
+    NVR = "nvr"  # an NVR channel whose recorder does not answer: one fault, the recorder's
+    VIDEO_LOSS = "video_loss"  # an NVR channel whose camera sends the recorder no picture (the recorder answers)
     # auth_failed
     PASSWORD = "password"
     CLOCK = "clock"
@@ -87,6 +89,7 @@ SNAPSHOT_REASONS: tuple[Reason, ...] = (Reason.SNAPSHOT_ERROR, Reason.NOT_A_JPEG
 #: The words duty officers and planners read for each reason (reports, pages, alerts).
 REASON_ZH: dict[Reason, str] = {
     Reason.NONE: "", Reason.REFUSED: "拒绝连接", Reason.TIMEOUT: "超时", Reason.UNREACHABLE: "不可达",
+    Reason.NVR: "录像机离线", Reason.VIDEO_LOSS: "视频丢失",
     Reason.PASSWORD: "密码错误", Reason.CLOCK: "时钟偏差过大", Reason.NO_CREDENTIALS: "缺少凭据组",
     Reason.MALFORMED: "应答格式错误", Reason.OVERSIZED: "应答过大", Reason.WRONG_TYPE: "应答类型错误",
     Reason.HTTP_ERROR: "HTTP 错误", Reason.SLOW: "响应过慢", Reason.SNAPSHOT_ERROR: "抓图失败",
@@ -224,9 +227,26 @@ POINT_STATUS_ALIASES: dict[str, PointStatus] = {
 }
 
 
+class Access(enum.StrEnum):
+    """How camfleet reaches a camera (接入方式)."""
+
+    ONVIF = "onvif"  # an ONVIF device service (a camera, or a recorder when the row has a channel)
+    RTSP = "rtsp"  # ONVIF switched off: RTSP alone (OPTIONS, DESCRIBE, one keyframe)
+
+
+#: The words spreadsheets use for each access mode.
+ACCESS_ALIASES: dict[str, Access] = {"ONVIF": Access.ONVIF, "RTSP": Access.RTSP, "仅RTSP": Access.RTSP}
+
+#: The RTSP port an RTSP-only row means when its port is empty (RFC 2326).
+RTSP_PORT = 554
+
+
 @dataclass(frozen=True, slots=True)
 class CameraTarget:
-    """What the poller needs to reach one camera. ``credential`` is a group name, never a password."""
+    """What the poller needs to reach one camera. ``credential`` is a group name, never a password.
+
+    A camera behind an NVR/DVR has a ``channel`` (1-based): ``host``/``port`` are then the recorder's, shared by
+    its other channels. An RTSP-only camera (``access`` rtsp) has ``port`` = its RTSP port and ``rtsp_path``."""
 
     camera_id: str
     host: str
@@ -237,6 +257,14 @@ class CameraTarget:
     village: str = ""
     point_id: str = ""
     program: str = ""
+    channel: int | None = None
+    access: Access = Access.ONVIF
+    rtsp_path: str = ""
+
+    @property
+    def recorder(self) -> str:
+        """``host:port`` of the recorder this camera is a channel of; empty for a standalone camera."""
+        return f"{self.host}:{self.port}" if self.channel is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +425,9 @@ class CameraRecord:
     port: int = 80
     credential: str = ""
     uplink: str = ""  # empty in the file means: the village
+    channel: int | None = None  # NVR/DVR channel (通道号), 1-based; None: a standalone camera
+    access: Access = Access.ONVIF  # 接入方式
+    rtsp_path: str = ""  # an RTSP-only camera's stream path (RTSP路径), starting with "/"
 
     def target(self, point: PointRecord) -> CameraTarget:
         """What the poller needs, with the village as the uplink when none is given."""
@@ -410,6 +441,9 @@ class CameraRecord:
             village=point.village,
             point_id=point.point_id,
             program=point.program,
+            channel=self.channel,
+            access=self.access,
+            rtsp_path=self.rtsp_path,
         )
 
 

@@ -45,7 +45,7 @@ def test_head_revision_constant_matches_the_migrations() -> None:
 
     script = ScriptDirectory(str(db.MIGRATIONS_DIR))
     assert db.head_revision() == script.get_current_head()
-    assert db.migration_revisions() == {"0001", "0002", "0003", "0004", "0005", "0006", "0007"}
+    assert db.migration_revisions() == {"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"}
 
 
 def test_commands_reading_a_current_database_do_not_import_alembic(sqlite_url: str) -> None:

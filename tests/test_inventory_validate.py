@@ -140,7 +140,14 @@ def test_same_address_twice_and_empty_file_are_refused(tmp_path: Path) -> None:
     """Two cameras at one host:port is a copy-paste error; a file with no rows would retire everything."""
     rows = [point("P1") | camera("C1", "127.10.0.1"), point("P1") | camera("C2", "127.10.0.1")]
     found = problems_of(write_csv(tmp_path / "dup.csv", rows))
-    assert found == [(3, "host", "the same host and port as the camera on row 2")]
+    assert found == [
+        (
+            3,
+            "host",
+            "the same host and port as the camera on row 2, and this row has no channel: rows may share "
+            "an address only as channels of one NVR",
+        )
+    ]
     found = problems_of(write_csv(tmp_path / "empty.csv", []))
     assert len(found) == 1 and "no data rows" in found[0][2]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from camfleet.inventory import fields
-from camfleet.model import DEFAULT_SITE_TYPES, PointStatus
+from camfleet.model import DEFAULT_SITE_TYPES, Access, PointStatus
 
 
 class Entity(enum.StrEnum):
@@ -71,6 +71,7 @@ TEXT = Kind(lambda v: v, lambda v: v or "", lambda v: v or "")
 NUMBER = Kind(lambda v: v, lambda v: v, lambda v: "" if v is None else repr(v))  # float | None
 WHOLE = Kind(lambda v: v, lambda v: v, lambda v: "" if v is None else str(v))  # int
 DATE = Kind(_date, _iso, _iso)  # an ISO date in the record, a date in the database
+ACCESS = Kind(lambda v: v.value, Access, lambda v: v or "")  # Access in the record, its word in the database
 STATUS = Kind(lambda v: v.value, PointStatus, lambda v: v)  # PointStatus in the record, its word in the database
 
 
@@ -120,6 +121,9 @@ COLUMNS: dict[str, ColumnInfo] = {
     "credential": ColumnInfo("凭据", _C, lambda t, r: fields.check_credential(t)),
     "uplink": ColumnInfo("上联", _C, max_length=200, db="uplink_group.name"),
     "site_type": ColumnInfo("部位类型", _P, lambda t, r: fields.parse_site_type(t, r.site_types), max_length=32),
+    "channel": ColumnInfo("通道号", _C, lambda t, r: fields.parse_channel(t), WHOLE),
+    "access": ColumnInfo("接入方式", _C, lambda t, r: fields.parse_access(t), ACCESS),
+    "rtsp_path": ColumnInfo("RTSP路径", _C, lambda t, r: fields.parse_rtsp_path(t)),
 }  # fmt: skip
 
 #: The columns a file must have (its header names them, in English or Chinese).

@@ -8,12 +8,15 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from camfleet.model import POINT_STATUS_ALIASES, PointStatus
+from camfleet.model import ACCESS_ALIASES, POINT_STATUS_ALIASES, Access, PointStatus
 
 CREDENTIAL_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _DATE_SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_RTSP_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,499}$")
+#: Channels a recorder may have: the largest NVRs sold have 256.
+MAX_CHANNEL = 256
 # China's extent in WGS-84 degrees, generous at the edges; catches swapped or projected coordinates.
 LAT_RANGE = (18.0, 54.0)
 LON_RANGE = (73.0, 136.0)
@@ -112,4 +115,39 @@ def parse_site_type(text: str, allowed: Sequence[str]) -> str:
     """A key-location type (部位类型) from the configured list; empty when not given."""
     if text and text not in allowed:
         raise ValueError(f"unknown site type {text!r} (expected one of {', '.join(allowed)})")
+    return text
+
+
+def parse_channel(text: str) -> int | None:
+    """An NVR/DVR channel number 1–256 (通道号; None when empty: a standalone camera)."""
+    if not text:
+        return None
+    try:
+        channel = int(text)
+    except ValueError:
+        raise ValueError(f"channel {text!r} is not a whole number") from None
+    if not 1 <= channel <= MAX_CHANNEL:
+        raise ValueError(f"channel {channel} is outside 1–{MAX_CHANNEL} (channels count from 1)")
+    return channel
+
+
+def parse_access(text: str) -> Access:
+    """onvif (the default when empty) or rtsp (ONVIF switched off), in any case."""
+    if not text:
+        return Access.ONVIF
+    found = ACCESS_ALIASES.get(text.upper()) or ACCESS_ALIASES.get(text)
+    if found is None:
+        raise ValueError(f"unknown access {text!r} (expected onvif or rtsp)")
+    return found
+
+
+def parse_rtsp_path(text: str) -> str:
+    """An RTSP stream path such as /Streaming/Channels/101 (empty when not given). A whole URL, which may carry a
+    user and password, is refused without repeating it."""
+    if not text:
+        return ""
+    if "://" in text or not text.startswith("/"):
+        raise ValueError("rtsp_path must be the path alone, starting with '/' (no scheme, host or user; not shown)")
+    if not _RTSP_PATH.match(text):
+        raise ValueError("rtsp_path has characters a URL path cannot hold, or is longer than 500 (value not shown)")
     return text

@@ -85,6 +85,10 @@ class Camera(SQLModel, table=True):
     port: int = Field(default=80)
     credential: str = Field(default="", max_length=64)
     uplink_id: int | None = Field(default=None, foreign_key="uplink_group.id")
+    # Migration 0008's columns, with its server defaults (the cameras already there are standalone ONVIF ones).
+    channel: int | None = Field(default=None)
+    access: str = Field(default="onvif", max_length=8, sa_column_kwargs={"server_default": sa.text("'onvif'")})
+    rtsp_path: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": sa.text("''")})
 
 
 class CameraStateRow(SQLModel, table=True):

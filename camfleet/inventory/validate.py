@@ -24,7 +24,7 @@ from camfleet.inventory.columns import (
     field_of,
 )
 from camfleet.inventory.files import InventoryFile, InventoryRow, read_inventory_file
-from camfleet.model import DEFAULT_SITE_TYPES, CameraRecord, PointRecord, PointStatus
+from camfleet.model import DEFAULT_SITE_TYPES, RTSP_PORT, Access, CameraRecord, PointRecord, PointStatus
 
 #: Required columns every point fills besides its identity (an empty one is named per point).
 _FILLED = tuple(c for c in REQUIRED_COLUMNS if COLUMNS[c].entity in (Entity.TOWN, Entity.VILLAGE))
@@ -66,7 +66,8 @@ class _Validator:
         self.points: dict[str, _Point] = {}
         self.cameras: list[CameraRecord] = []
         self.camera_lines: dict[str, int] = {}
-        self.address_lines: dict[tuple[str, int], int] = {}
+        # (host, port) → [(row, channel, credential group, uplink), …]: rows sharing an address are NVR channels
+        self.address_rows: dict[tuple[str, int], list[tuple[int, int | None, str | None, str]]] = {}
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(InventoryProblem(self.source, line, column, message))
@@ -122,14 +123,53 @@ class _Validator:
         else:
             self.camera_lines[camera_id] = row.line
         cells = {c: self.parse(row, c, COLUMNS[c].parse) for c in _CAMERA_CELLS}
+        self.access_rules(row, cells)
         host, port = cells["host"], cells["port"]
         if host is not None and port is not None:
-            first = self.address_lines.setdefault((host, port), row.line)
-            if first != row.line:
-                self.problem(row.line, "host", f"the same host and port as the camera on row {first}")
-        if camera_id and point_id and all(v is not None for v in cells.values()):
+            self.address_rule(row, (host, port), cells)
+        if camera_id and point_id and all(v is not None for c, v in cells.items() if c != "channel"):
             record = {field_of(c): v for c, v in cells.items()}
             self.cameras.append(CameraRecord(camera_id=camera_id, point_id=point_id, **record))
+
+    def access_rules(self, row: InventoryRow, cells: dict[str, Any]) -> None:
+        """An RTSP-only camera has a stream path and no channel (its port, when empty, is RTSP's 554); an ONVIF
+        row has no stream path (camfleet asks the camera or recorder for its streams)."""
+        access = cells["access"]
+        if access is Access.RTSP:
+            if not row.get("port"):
+                cells["port"] = RTSP_PORT
+            if row.get("channel"):
+                self.problem(row.line, "channel", "a channel on an RTSP-only row (access rtsp): NVR channels are "
+                             "reached through the recorder's ONVIF service; leave access empty or onvif")  # fmt: skip
+            if not row.get("rtsp_path"):
+                self.problem(row.line, "rtsp_path", "an RTSP-only camera (access rtsp) needs its stream path")
+        elif access is Access.ONVIF and row.get("rtsp_path"):
+            self.problem(row.line, "rtsp_path", "rtsp_path is for RTSP-only cameras (access rtsp); an ONVIF "
+                         "camera or recorder names its own streams")  # fmt: skip
+
+    def address_rule(self, row: InventoryRow, address: tuple[str, int], cells: dict[str, Any]) -> None:
+        """Rows may share a host and port only as channels of one recorder: each with its own channel, all with
+        the recorder's credential group and uplink (the recorder is reached once, with one login)."""
+        channel = cells["channel"]
+        shared = self.address_rows.setdefault(address, [])
+        where = "the recorder at this host and port"
+        for line, other_channel, credential, uplink in shared:
+            if channel is None or other_channel is None:
+                which = "this row" if channel is None else f"row {line}"
+                self.problem(row.line, "host", f"the same host and port as the camera on row {line}, and {which} "
+                             "has no channel: rows may share an address only as channels of one NVR")  # fmt: skip
+                break
+            if channel == other_channel:
+                self.problem(row.line, "channel", f"channel {channel} of {where} is also on row {line}")
+                break
+            if cells["credential"] is not None and cells["credential"] != credential:
+                self.problem(row.line, "credential", f"{where} has another credential group on row {line}: "
+                             "a recorder logs in once, with one group")  # fmt: skip
+                break
+            if row.get("uplink") != uplink:
+                self.problem(row.line, "uplink", f"{where} is behind another uplink on row {line}")
+                break
+        shared.append((row.line, channel, cells["credential"], row.get("uplink")))
 
     def finish_point(self, point_id: str, point: _Point) -> PointRecord:
         v = point.values
