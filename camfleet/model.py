@@ -262,6 +262,12 @@ class CameraTarget:
     rtsp_path: str = ""
 
     @property
+    def own_events(self) -> bool:
+        """camfleet can read the camera's own tamper events: it is an ONVIF device of its own. A channel's would be
+        its recorder's (not the camera's lens), and an RTSP-only camera has no events service."""
+        return self.access is Access.ONVIF and self.channel is None
+
+    @property
     def recorder(self) -> str:
         """``host:port`` of the recorder this camera is a channel of; empty for a standalone camera."""
         return f"{self.host}:{self.port}" if self.channel is not None else ""
@@ -288,6 +294,7 @@ class MediaProfile:
     height: int
     snapshot_uri: str = ""
     stream_uri: str = ""
+    source: str = ""  # its video source's token: on a recorder, which channel the profile shows
 
 
 @dataclass(frozen=True, slots=True)

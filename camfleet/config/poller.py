@@ -40,6 +40,13 @@ class PollerConfig(Section):
         title="Per-uplink concurrency",
         description="Most probes in flight at once behind one uplink (a village router).",
     )
+    per_recorder_pictures: int = Field(
+        2,
+        ge=1,
+        le=64,
+        title="Pictures per recorder",
+        description="Most pictures fetched at once through one NVR/DVR (a recorder serves few snapshots at once).",
+    )
     connect_timeout_s: float = Field(
         3.0, gt=0, le=60, title="Connect timeout (s)", description="TCP connect deadline per call."
     )

@@ -10,6 +10,7 @@ from camfleet.config.credentials import Credential, CredentialStore
 from camfleet.config.poller import PollerConfig
 from camfleet.model import CameraTarget, DeviceIdentity, MediaProfile, ProbeResult
 from camfleet.onvif.client import CameraClient, OnvifClientFactory
+from camfleet.probe.recorder import RecorderShare
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class ProbeContext:
     clients: dict[str, CameraClient] = field(default_factory=dict)
     media: dict[str, MediaInfo] = field(default_factory=dict)
     identities: dict[str, DeviceIdentity] = field(default_factory=dict)
+    recorders: RecorderShare = field(default_factory=RecorderShare)  # readings shared by a recorder's channels
     clock: Callable[[], float] = time.time
 
     def credential(self, target: CameraTarget) -> Credential | None:
@@ -39,8 +41,10 @@ class ProbeContext:
         return self.credentials.get(target.credential)
 
     def client(self, target: CameraTarget) -> CameraClient:
-        """The camera's client handle, rebuilt when its address or credential group changed."""
-        cached = self.clients.get(target.camera_id)
+        """The camera's client handle, rebuilt when its address or credential group changed. The channels of one
+        recorder share the recorder's handle (keyed ``@host:port``): one clock offset, one media address."""
+        key = f"@{target.recorder}" if target.channel is not None else target.camera_id
+        cached = self.clients.get(key)
         credential = self.credential(target)
         if cached is not None and (cached.host, cached.port, cached.credential) == (
             target.host,
@@ -53,7 +57,7 @@ class ProbeContext:
             # Same device behind a new address: keep the clock offset, re-discover media.
             fresh.clock_offset_s = cached.clock_offset_s
             self.media.pop(target.camera_id, None)
-        self.clients[target.camera_id] = fresh
+        self.clients[key] = fresh
         return fresh
 
     def forget(self, camera_id: str) -> None:
@@ -61,6 +65,7 @@ class ProbeContext:
         self.clients.pop(camera_id, None)
         self.media.pop(camera_id, None)
         self.identities.pop(camera_id, None)
+        self.recorders.forget(camera_id)
 
 
 #: The signature every probe has, the optional frame probe included.

@@ -63,12 +63,35 @@ async def _media_xaddr(client: CameraClient, target: CameraTarget) -> str:
 
 def _profile(raw: Any) -> MediaProfile:
     resolution = getattr(getattr(raw, "VideoEncoderConfiguration", None), "Resolution", None)
+    source = getattr(getattr(raw, "VideoSourceConfiguration", None), "SourceToken", None)
     return MediaProfile(
         token=str(raw.token),
         name=str(getattr(raw, "Name", "") or ""),
         width=int(getattr(resolution, "Width", 0) or 0),
         height=int(getattr(resolution, "Height", 0) or 0),
+        source=str(source or ""),
     )
+
+
+def channel_profiles(profiles: tuple[MediaProfile, ...], channel: int) -> tuple[MediaProfile, ...]:
+    """A recorder's profiles that show ``channel``: those of its channel-th video source.
+
+    Recorder quirk: ONVIF has no channel number, only video source tokens. Hikvision-style tokens end in the
+    1-based channel (``VideoSource_16``), and then the number is what counts, gaps and all; Dahua-style tokens
+    count from 0 (``00000``), and others are names, so otherwise the channel is the source's position in the
+    order the recorder lists its profiles."""
+    sources = list(dict.fromkeys(p.source for p in profiles if p.source))
+    numbers = [n for s in sources if (n := _trailing_number(s)) is not None]
+    if len(numbers) == len(sources) and len(set(numbers)) == len(numbers) and min(numbers, default=0) >= 1:
+        wanted = next((s for s, n in zip(sources, numbers, strict=True) if n == channel), None)
+    else:
+        wanted = sources[channel - 1] if channel <= len(sources) else None
+    return tuple(p for p in profiles if wanted is not None and p.source == wanted)
+
+
+def _trailing_number(token: str) -> int | None:
+    digits = len(token) - len(token.rstrip("0123456789"))
+    return int(token[-digits:]) if digits else None
 
 
 async def _uri(client: CameraClient, operation: str, token: str, **extra: Any) -> str:
@@ -89,11 +112,20 @@ async def discover(target: CameraTarget, ctx: ProbeContext) -> MediaInfo:
         client.forget_media()
         client.media_xaddr = xaddr
     profiles = tuple(_profile(p) for p in (await client.call("media", "GetProfiles") or []))
+    if target.channel is not None:
+        shown = channel_profiles(profiles, target.channel)
+        if not shown:
+            sources = len({p.source for p in profiles if p.source})
+            raise DeviceProtocolError(
+                f"the recorder has no video source for channel {target.channel} ({sources} sources)",
+                reason="wrong_type",
+            )
+        profiles = shown
     chosen = choose_profile(profiles)
     if chosen is not None:
         snapshot = await _uri(client, "GetSnapshotUri", chosen.token)
         stream = await _uri(client, "GetStreamUri", chosen.token, StreamSetup=_STREAM_SETUP)
-        chosen = MediaProfile(chosen.token, chosen.name, chosen.width, chosen.height, snapshot, stream)
+        chosen = MediaProfile(chosen.token, chosen.name, chosen.width, chosen.height, snapshot, stream, chosen.source)
         profiles = tuple(chosen if p.token == chosen.token else p for p in profiles)
     info = MediaInfo(media_xaddr=xaddr, profiles=profiles, chosen=chosen, discovered_at=ctx.clock())
     ctx.media[target.camera_id] = info
@@ -107,7 +139,7 @@ async def probe_discovery(target: CameraTarget, ctx: ProbeContext) -> ProbeResul
     try:
         info = await discover(target, ctx)
     except DeviceError as exc:
-        offset = ctx.clients[target.camera_id].clock_offset_s if target.camera_id in ctx.clients else None
+        offset = ctx.client(target).clock_offset_s
         return failed(target, CheckKind.DISCOVERY, exc, started_at, time.perf_counter() - t0, offset)
     chosen = info.chosen
     detail = f"profile {chosen.token} {chosen.width}x{chosen.height}" if chosen else "no media profile"

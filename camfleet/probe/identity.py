@@ -30,7 +30,15 @@ def identity_changes(old: DeviceIdentity | None, new: DeviceIdentity) -> list[st
 
 
 async def probe_identity(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
-    """Who the camera says it is; proves the credentials (and the clock) work."""
+    """Who the camera says it is; proves the credentials (and the clock) work. A recorder's channel takes its
+    recorder's answer (``probe/recorder.py``): the camera behind a channel has no ONVIF identity of its own."""
+    if target.channel is not None:
+        interval = ctx.cfg.identity_interval_s
+        return await ctx.recorders.read(target, CheckKind.IDENTITY, interval, ctx.clock(), lambda t: _ask(t, ctx))
+    return await _ask(target, ctx)
+
+
+async def _ask(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
     started_at = ctx.clock()
     t0 = time.perf_counter()
     client = ctx.client(target)

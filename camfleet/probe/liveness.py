@@ -11,7 +11,15 @@ from camfleet.probe.outcome import failed
 
 
 async def probe_liveness(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
-    """One clock read. Slower than ``degraded_latency_s`` → degraded/slow; failures are values."""
+    """One clock read. Slower than ``degraded_latency_s`` → degraded/slow; failures are values. A recorder's
+    channel takes its recorder's reading (``probe/recorder.py``): one call per recorder per interval."""
+    if target.channel is not None:
+        interval = ctx.cfg.liveness_interval_s
+        return await ctx.recorders.read(target, CheckKind.LIVENESS, interval, ctx.clock(), lambda t: _clock(t, ctx))
+    return await _clock(target, ctx)
+
+
+async def _clock(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
     client = ctx.client(target)
     started_at = ctx.clock()
     t0 = time.perf_counter()

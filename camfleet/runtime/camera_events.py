@@ -117,8 +117,10 @@ class CameraEvents:
 
     # ------------------------------------------------------------------ membership
     def add_cameras(self, camera_ids: Sequence[str], now: float) -> None:
-        """Schedule each camera's first round, spread evenly over one interval."""
-        order = [cid for cid in camera_ids if cid not in self.due]
+        """Schedule each camera's first round, spread evenly over one interval (cameras whose own events cannot be
+        read, ``CameraTarget.own_events``, are left out)."""
+        targets = self.fleet.targets
+        order = [cid for cid in camera_ids if cid not in self.due and (t := targets.get(cid)) and t.own_events]
         self.rng.shuffle(order)
         for i, camera_id in enumerate(order):
             self.due[camera_id] = now + self.cfg.interval_s * (i + self.rng.random()) / max(len(order), 1)
@@ -272,7 +274,7 @@ class CameraEvents:
     async def sweep(self, targets: Sequence[CameraTarget]) -> None:
         """One round for every camera (a one-off sweep: subscribe, read the current state)."""
         tasks = []
-        for i, t in enumerate(targets):
+        for i, t in enumerate(t for t in targets if t.own_events):
             tasks.append(asyncio.create_task(self._round(t)))
             if i % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)  # see START_BATCH

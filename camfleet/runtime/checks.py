@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -19,7 +20,8 @@ Subscriber = Callable[[Transition], None]
 
 
 class CheckRunner:
-    """Limits: one global semaphore and one per uplink (a village router carries few calls at once)."""
+    """Limits: one global semaphore, one per uplink (a village router carries few calls at once) and, for
+    pictures, one per recorder (an NVR serves few snapshots at once; its channels' other checks are shared)."""
 
     def __init__(
         self,
@@ -40,6 +42,7 @@ class CheckRunner:
         self.clock = clock
         self.global_limit = asyncio.Semaphore(cfg.concurrency)
         self.uplink_limits: dict[str, asyncio.Semaphore] = {}
+        self.recorder_limits: dict[str, asyncio.Semaphore] = {}
         self.subscribers: list[Subscriber] = []
         self.waiting = 0
 
@@ -47,6 +50,16 @@ class CheckRunner:
         sem = self.uplink_limits.get(uplink)
         if sem is None:
             sem = self.uplink_limits[uplink] = asyncio.Semaphore(self.cfg.per_uplink_concurrency)
+        return sem
+
+    def _recorder_limit(
+        self, target: CameraTarget, kind: CheckKind
+    ) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+        if kind is not CheckKind.FRAME or not target.recorder:
+            return contextlib.nullcontext()
+        sem = self.recorder_limits.get(target.recorder)
+        if sem is None:
+            sem = self.recorder_limits[target.recorder] = asyncio.Semaphore(self.cfg.per_recorder_pictures)
         return sem
 
     def should_skip(self, camera_id: str, kind: CheckKind) -> bool:
@@ -68,8 +81,9 @@ class CheckRunner:
         self.waiting += 1
         entered = False
         try:
-            # Uplink first, then global: a check queued behind a busy village must not hold a global slot.
-            async with self._uplink_limit(target.uplink), self.global_limit:
+            # Uplink and recorder first, then global: a check queued behind a busy village or NVR must not hold a
+            # global slot.
+            async with self._uplink_limit(target.uplink), self._recorder_limit(target, kind), self.global_limit:
                 self.waiting -= 1
                 entered = True
                 if due is not None:

@@ -74,6 +74,11 @@ def _human(seconds: float) -> str:
 def _hint(target: CameraTarget, exc: DeviceError, offset: float | None, source: str) -> tuple[str, str]:
     status, reason = status_of(exc)
     where = f"{target.host}:{target.port}"
+    if target.channel is not None and status is Status.OFFLINE:
+        return "the recorder does not answer", (
+            f"no answer from recorder {where}: every channel on it is dark; check the recorder's power and the "
+            "village uplink"
+        )
     if reason is Reason.REFUSED:
         return "connection refused", f"nothing listens on {where}: is the camera powered and ONVIF on this port?"
     if status is Status.OFFLINE:
@@ -107,6 +112,8 @@ class _Steps:
     def fail(self, name: str, exc: DeviceError, t0: float) -> None:
         self.out.steps.append(Step(name, False, (time.perf_counter() - t0) * 1000, str(exc)))
         self.out.status, self.out.reason = status_of(exc)
+        if self.target.channel is not None and self.out.status is Status.OFFLINE:
+            self.out.reason = Reason.NVR  # the poller's words for a channel whose recorder does not answer
         offset = self.ctx.client(self.target).clock_offset_s
         self.out.verdict, self.out.hint = _hint(self.target, exc, offset, self.source)
 
@@ -118,8 +125,10 @@ class _Steps:
 async def diagnose(
     target: CameraTarget, cfg: CamfleetConfig, credentials: CredentialStore, baseline: Baseline | None = None
 ) -> Diagnosis:
-    """Run the steps: TCP connect, clock, auth + identity, profiles, snapshot URI, snapshot fetch (+ verdict)."""
+    """Run the steps: TCP connect, clock, auth + identity, profiles, snapshot URI, snapshot fetch (+ verdict).
+    For a recorder's channel the first three are the recorder's and the profiles are the channel's."""
     out = Diagnosis(target.camera_id, target.host, target.port)
+    device = "recorder " if target.channel is not None else ""
     if baseline is not None:
         out.baseline_modes = [m for m in sorted(baseline.modes) if baseline.ready(m) is not None]
     async with OnvifClientFactory(cfg.poller) as factory:
@@ -127,23 +136,24 @@ async def diagnose(
         client = ctx.client(target)
         steps = _Steps(out, target, ctx, credentials.source)
         try:
-            await steps.run("tcp connect", _connect(target, cfg.poller.connect_timeout_s))
-            reading = await steps.run("clock", client.get_system_date_and_time())
+            await steps.run(f"{device}tcp connect", _connect(target, cfg.poller.connect_timeout_s))
+            reading = await steps.run(f"{device}clock", client.get_system_date_and_time())
             offset = reading.offset_s
             steps.note(f"offset {offset:+.1f} s" if offset is not None else "the camera gives no UTC time")
             if offset is not None and abs(offset) > cfg.poller.clock_skew_limit_s:
                 out.hint = f"clock is {_human(offset)} {'behind' if offset < 0 else 'ahead'}: fix NTP on the camera"
             t0 = time.perf_counter()
-            ready = await steps.run("auth + identity", ready_client(target, ctx))
+            ready = await steps.run(f"{device}auth + identity", ready_client(target, ctx))
             try:
                 reply = await ready.call("device", "GetDeviceInformation")
             except DeviceError as exc:
                 out.steps.pop()
-                steps.fail("auth + identity", exc, t0)
+                steps.fail(f"{device}auth + identity", exc, t0)
                 raise
             out.steps[-1].ms = (time.perf_counter() - t0) * 1000
             steps.note(" ".join(str(getattr(reply, k, "") or "") for k in _IDENTITY_FIELDS).strip())
-            info = await steps.run("profiles", discover(target, ctx))
+            channel = f"channel {target.channel} " if target.channel is not None else ""
+            info = await steps.run(f"{channel}profiles", discover(target, ctx))
             steps.note(", ".join(f"{p.token} {p.width}x{p.height}" for p in info.profiles) or "no profiles")
             uri = info.chosen.snapshot_uri if info.chosen else ""
             stream = info.chosen.stream_uri if info.chosen else ""
@@ -195,7 +205,11 @@ async def _picture(
     out.steps.append(Step(step, True, (time.perf_counter() - t0) * 1000, detail))
     out.picture, out.picture_reason, out.picture_detail = verdict.status, verdict.reason, verdict.detail
     out.scores = dict(verdict.scores)
-    if verdict.status.is_image_fault:
+    if target.channel is not None and verdict.status is Status.BLACK:  # the recorder's "no video" screen
+        out.status, out.reason = Status.OFFLINE, Reason.VIDEO_LOSS
+        out.verdict = f"the recorder answers but shows no picture on channel {target.channel} (video loss)"
+        out.hint = "check the camera on this channel: its power, and its cable or PoE port on the recorder"
+    elif verdict.status.is_image_fault:
         out.status, out.reason = verdict.status, verdict.reason
         out.verdict = f"the picture is {verdict.status}: {verdict.detail}"
         out.hint = "look at the camera on site (lens, housing, aim); `camfleet baseline reset` if it was re-aimed"

@@ -24,6 +24,7 @@ store.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -78,6 +79,17 @@ class FaultPictures:
     reason: Reason
     thumbnail: bytes
     reference: bytes
+
+
+def video_loss(target: CameraTarget, result: ProbeResult) -> ProbeResult:
+    """A recorder's channel whose picture is black has lost its camera's signal: the recorder answers and draws
+    its own "no video" screen (black on the recorders simulated and on most DVRs). ``offline``/``video_loss``:
+    the camera or its cable, not the recorder; a black lens cap on a channel reads the same, and the runbook
+    says so."""
+    if target.channel is None or result.status is not Status.BLACK:
+        return result
+    detail = f"the recorder shows no picture on channel {target.channel} ({result.detail or 'black'})"
+    return dataclasses.replace(result, status=Status.OFFLINE, reason=Reason.VIDEO_LOSS, detail=detail)
 
 
 def reduction_for(width: int, configured: int) -> int:
@@ -172,8 +184,7 @@ class FrameChecks:
             try:
                 info = await discover(target, ctx)
             except DeviceError as exc:
-                client = ctx.clients.get(target.camera_id)
-                offset = client.clock_offset_s if client is not None else None
+                offset = ctx.client(target).clock_offset_s
                 return failed(target, CheckKind.FRAME, exc, started_at, time.perf_counter() - t0, offset)
         memory = self.memory(target.camera_id)
         first_sight = memory.previous is None
@@ -189,7 +200,7 @@ class FrameChecks:
             result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
             taken += 1
         await self._keep_pictures(target.camera_id, memory, result)
-        return result
+        return video_loss(target, result)
 
     def _waits(self, camera_id: str) -> int:
         found = self.reviews.cameras.get(camera_id)

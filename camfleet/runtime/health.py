@@ -13,10 +13,13 @@ sprayed one, never alarms. Recovery takes ``recover_threshold`` ok frames, as fo
 The camera's own status is the worst confirmed verdict, in ``PRIORITY`` order; with liveness offline
 nothing else counts. A camera whose first picture is not fine yet (a fault awaiting confirmation, or not
 judged: held back for its peers or its events) shows ``cannot_judge`` meanwhile, not liveness's ``ok``.
-The uplink rule then applies: when every camera behind an uplink (at least ``MIN_UPLINK_CAMERAS``) is
-confirmed offline, they all show ``uplink_down``/``uplink``; the first answer from any of them lifts it
-and each returns to its own status. Every change of a camera's shown status is a ``Transition``;
-``flap_threshold`` changes within ``flap_window_s`` mark it flapping.
+The uplink rule then applies: when every camera behind an uplink is confirmed offline, and they are at least
+``MIN_UPLINK_DEVICES`` devices (the channels of one recorder are one device: a lone dead NVR is the NVR's
+fault, ``offline``/``nvr``, not the uplink's), they all show ``uplink_down``/``uplink``; the first answer from
+any of them lifts it and each returns to its own status. A channel whose picture is gone while its recorder
+answers (``offline``/``video_loss``, the one ``offline`` a picture check may give) is an answer, not an outage.
+Every change of a camera's shown status is a ``Transition``; ``flap_threshold`` changes within ``flap_window_s``
+mark it flapping.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass, replace
 from camfleet.config.poller import PollerConfig
 from camfleet.model import STATUSES, CameraState, CheckKind, ProbeResult, Reason, Status, Transition
 
-MIN_UPLINK_CAMERAS = 2
+MIN_UPLINK_DEVICES = 2
 
 #: Worst first: one root cause per camera. ``StatusInfo.rank`` in ``camfleet/model.py`` orders the groups
 #: (offline, protocol_error, auth_failed, image faults, degraded, cannot_judge, ok, unknown); a group's
@@ -74,6 +77,7 @@ class HealthMachine:
         self.states: dict[str, CameraState] = {}
         self.tracks: dict[str, dict[CheckKind, KindTrack]] = {}
         self.uplink_of: dict[str, str] = dict(uplinks or {})
+        self.device_of: dict[str, str] = {}  # a recorder's channel → the recorder (host:port); standalone: absent
         self.members: dict[str, set[str]] = {}
         self.uplink_down: set[str] = set()
         self._flaps: dict[str, deque[float]] = {}
@@ -81,8 +85,13 @@ class HealthMachine:
             self.members.setdefault(uplink, set()).add(camera_id)
 
     # ------------------------------------------------------------------ membership and restart
-    def add_camera(self, camera_id: str, uplink: str, stored: CameraState | None = None) -> None:
-        """Track a camera; ``stored`` resumes it from the database without re-announcing its status."""
+    def add_camera(self, camera_id: str, uplink: str, stored: CameraState | None = None, *, recorder: str = "") -> None:
+        """Track a camera; ``stored`` resumes it from the database without re-announcing its status; ``recorder``
+        names the recorder (host:port) a channel is on."""
+        if recorder:
+            self.device_of[camera_id] = recorder
+        else:
+            self.device_of.pop(camera_id, None)
         old = self.uplink_of.get(camera_id)
         if old is not None and old != uplink:
             self.members.get(old, set()).discard(camera_id)
@@ -105,6 +114,7 @@ class HealthMachine:
         self.states.pop(camera_id, None)
         self.tracks.pop(camera_id, None)
         self._flaps.pop(camera_id, None)
+        self.device_of.pop(camera_id, None)
 
     def unsettled(self, camera_id: str) -> list[CheckKind]:
         """Kinds of this camera with a verdict awaiting confirmation."""
@@ -122,11 +132,13 @@ class HealthMachine:
         if state is None:
             return []
         _record_facts(state, result, now)
-        if result.kind is not CheckKind.LIVENESS and result.status is Status.OFFLINE:
+        video_loss = result.reason is Reason.VIDEO_LOSS
+        if result.kind is not CheckKind.LIVENESS and result.status is Status.OFFLINE and not video_loss:
             return []  # reachability is liveness's call; the next liveness check will see it
         track = self.tracks[result.camera_id].setdefault(result.kind, KindTrack(Verdict()))
         self._advance(state, track, Verdict(result.status, result.reason, result.detail), result.kind)
-        changed = self._uplink_update(result.camera_id, answered=result.status is not Status.OFFLINE)
+        answered = result.status is not Status.OFFLINE or video_loss
+        changed = self._uplink_update(result.camera_id, answered=answered)
         changed.add(result.camera_id)
         return [t for cid in sorted(changed) if (t := self._settle(cid, now)) is not None]
 
@@ -181,9 +193,9 @@ class HealthMachine:
         if answered and uplink in self.uplink_down:
             self.uplink_down.discard(uplink)
             return set(members)
-        if uplink in self.uplink_down or len(members) < MIN_UPLINK_CAMERAS:
+        if uplink in self.uplink_down or len({self.device_of.get(m, m) for m in members}) < MIN_UPLINK_DEVICES:
             return set()
-        if all(self.own_verdict(m).status is Status.OFFLINE for m in members):
+        if all(_unreachable(self.own_verdict(m)) for m in members):
             self.uplink_down.add(uplink)
             return set(members)
         return set()
@@ -191,7 +203,7 @@ class HealthMachine:
     def shown_verdict(self, camera_id: str) -> Verdict:
         """The status the world sees: the own verdict, or uplink_down when the uplink rule holds."""
         own = self.own_verdict(camera_id)
-        if own.status is Status.OFFLINE and self.uplink_of.get(camera_id) in self.uplink_down:
+        if _unreachable(own) and self.uplink_of.get(camera_id) in self.uplink_down:
             return Verdict(
                 Status.UPLINK_DOWN, Reason.UPLINK, f"every camera behind {self.uplink_of[camera_id]} is offline"
             )
@@ -226,6 +238,11 @@ class HealthMachine:
                 yield camera_id
 
 
+def _unreachable(verdict: Verdict) -> bool:
+    """Offline for want of an answer (a channel's video loss is the recorder's answer)."""
+    return verdict.status is Status.OFFLINE and verdict.reason is not Reason.VIDEO_LOSS
+
+
 def _record_facts(state: CameraState, result: ProbeResult, now: float) -> None:
     """Latency, clock offset, identity and scores: facts, kept whatever the verdict."""
     state.last_probe_at = now
@@ -250,6 +267,11 @@ def _tracks_from_status(state: CameraState) -> dict[CheckKind, KindTrack]:
         return {}
     if status is Status.UPLINK_DOWN:
         return {CheckKind.LIVENESS: KindTrack(Verdict(Status.OFFLINE, Reason.UNREACHABLE, detail))}
+    if reason is Reason.VIDEO_LOSS:  # the recorder answered; the channel's picture said it
+        return {
+            CheckKind.LIVENESS: KindTrack(Verdict(Status.OK)),
+            CheckKind.FRAME: KindTrack(Verdict(status, reason, detail)),
+        }
     kind = STATUSES[status].track or CheckKind.FRAME
     if kind is CheckKind.LIVENESS:
         return {CheckKind.LIVENESS: KindTrack(Verdict(status, reason, detail))}

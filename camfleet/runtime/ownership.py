@@ -361,7 +361,7 @@ class PollerBinding:
                 stored = {}
             for cid in arriving:
                 if cid in stored:
-                    poller.health.add_camera(cid, new[cid].uplink, stored[cid])
+                    poller.health.add_camera(cid, new[cid].uplink, stored[cid], recorder=new[cid].recorder)
         poller.update_targets(list(new.values()))
         self.owned = owned
         if leaving:

@@ -136,7 +136,9 @@ class Poller:
     def _claim_pending(self, camera_id: str) -> bool:
         """Camera events are read but this camera's not yet (a failed read counts as read: no wait for ever)."""
         state = self.health.states.get(camera_id)
-        return self.events is not None and state is not None and state.camera_events is None
+        target = self.fleet.targets.get(camera_id)
+        offered = target is not None and target.own_events  # a channel or RTSP-only camera: nothing to wait for
+        return self.events is not None and offered and state is not None and state.camera_events is None
 
     def _model_of(self, camera_id: str) -> str:
         """The camera's model from its identity check (empty while unknown): its peers are of the same model."""
@@ -152,7 +154,7 @@ class Poller:
             # Resume from the database so a restart does not re-announce faults already recorded.
             stored = await asyncio.to_thread(self.sink.load_states)
         for t in self.fleet.targets.values():
-            self.health.add_camera(t.camera_id, t.uplink, stored.get(t.camera_id))
+            self.health.add_camera(t.camera_id, t.uplink, stored.get(t.camera_id), recorder=t.recorder)
         if self.pictures is not None:
             # Before the first frame check: a restart judges against what was learned before it.
             await self.pictures.load()
@@ -266,7 +268,7 @@ class Poller:
         for camera_id, target in new.items():
             old = self.fleet.targets.get(camera_id)
             self.fleet.targets[camera_id] = target
-            self.health.add_camera(camera_id, target.uplink)
+            self.health.add_camera(camera_id, target.uplink, recorder=target.recorder)
             if old is not None and old != target and self._running:
                 readdressed = True
                 self.ctx.media.pop(camera_id, None)
