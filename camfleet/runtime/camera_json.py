@@ -40,6 +40,9 @@ def camera_json(target: CameraTarget, state: CameraState | None) -> dict[str, An
         "uplink": target.uplink,
         "host": target.host,
         "port": target.port,
+        "access": str(target.access),
+        "channel": target.channel,  # null for a standalone camera
+        "recorder": target.recorder or None,  # host:port of the NVR a channel is on
         "latency_ms": round(s.latency_s * 1000, 1) if s.last_probe_at else None,
         "clock_offset_s": s.clock_offset_s,
         "detail": s.detail,
