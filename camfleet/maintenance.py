@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from camfleet.config.display import display_zone
+from camfleet.config.display import display_zone, iso_time, shown_time
 from camfleet.errors import UsageError
 from camfleet.model import CameraTarget
 
@@ -102,12 +102,12 @@ def parse_time(text: str, *, base: float, option: str) -> float:
 
 def local(ts: float) -> str:
     """``2026-12-08 18:00 CST`` in the display zone (``[display] timezone``, China Standard Time by default)."""
-    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M %Z")
+    return shown_time(ts, zone_name=True)
 
 
 def iso(ts: float | None) -> str | None:
     """ISO 8601 with the display zone's offset (+08:00 by default), to the second (None stays None)."""
-    return None if ts is None else datetime.fromtimestamp(ts, display_zone()).isoformat(timespec="seconds")
+    return iso_time(ts)
 
 
 def state_of(w: MaintenanceWindow, now: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from pydantic import Field, field_validator
 
@@ -55,3 +55,17 @@ def set_display_zone(zone: tzinfo) -> None:
 def display_zone() -> tzinfo:
     """The zone people are shown times in (China Standard Time until a config sets another)."""
     return _shown[0]
+
+
+def shown_time(ts: float | None, *, zone_name: bool = False) -> str:
+    """``2026-11-27 18:02`` (``… CST`` with ``zone_name``) in the display zone; an em dash for never (None, 0)."""
+    if not ts:
+        return "—"
+    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M %Z" if zone_name else "%Y-%m-%d %H:%M")
+
+
+def iso_time(ts: float | None, zone: tzinfo | None = None) -> str | None:
+    """ISO 8601 with ``zone``'s offset (default the display zone), to the second; None for never (None, 0)."""
+    if not ts:
+        return None
+    return datetime.fromtimestamp(ts, zone or display_zone()).isoformat(timespec="seconds")

@@ -3,24 +3,18 @@ with the district's fixed +08:00 offset)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from camfleet.config.display import DISTRICT_TZ, display_zone
+from camfleet.config.display import DISTRICT_TZ, iso_time, shown_time
 from camfleet.coverage.kpi import Kpis
 
 
 def iso(ts: float | None) -> str | None:
     """ISO 8601 with the district's offset, to the second; None stays None (and 0 means never)."""
-    if not ts:
-        return None
-    return datetime.fromtimestamp(ts, DISTRICT_TZ).isoformat(timespec="seconds")
+    return iso_time(ts, DISTRICT_TZ)
 
 
 def local(ts: float | None) -> str:
     """``2026-11-27 18:02`` in the display zone (``[display] timezone``), or an em dash."""
-    if not ts:
-        return "—"
-    return datetime.fromtimestamp(ts, display_zone()).strftime("%Y-%m-%d %H:%M")
+    return shown_time(ts)
 
 
 def pct(value: float | None, digits: int = 1) -> str:
