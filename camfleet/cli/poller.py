@@ -26,7 +26,7 @@ from camfleet.cli.app import (
 )
 from camfleet.config import CamfleetConfig, CredentialStore, load_credentials
 from camfleet.errors import DatabaseError
-from camfleet.model import STATUS_ZH, CameraState, CameraTarget, Status, status_words
+from camfleet.model import STATUS_ZH, Access, CameraState, CameraTarget, Status, status_words
 from camfleet.runtime.camera_json import camera_json
 
 if TYPE_CHECKING:
@@ -210,7 +210,8 @@ def check(
         str | None, typer.Option("--credential", help="Credential group (for host[:port], or to try another).")
     ] = None,
 ) -> None:
-    """Diagnose one camera step by step: connect, clock, auth, identity, profiles, snapshot."""
+    """Diagnose one camera step by step: connect, clock, auth, identity, profiles, snapshot (an RTSP-only camera:
+    OPTIONS, DESCRIBE, one keyframe)."""
     from camfleet.runtime.diagnose import diagnose
 
     with errors_as_messages():
@@ -236,6 +237,8 @@ def _camera_events(
     """The camera's own tamper events, read once, against the picture verdict; None when not read."""
     if not cfg.events.enabled or d.status in (Status.OFFLINE, Status.AUTH_FAILED, Status.UPLINK_DOWN):
         return None
+    if target.access is Access.RTSP:
+        return None  # an RTSP-only camera has no events service: nothing to read, nothing to report
     from camfleet.runtime.camera_events import agreement_of, read_claim
 
     reading = asyncio.run(read_claim(target, cfg, creds))

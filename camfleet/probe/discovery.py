@@ -11,11 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from camfleet.errors import DeviceError, DeviceNotSupported, DeviceProtocolError
-from camfleet.model import CameraTarget, CheckKind, MediaProfile, ProbeResult, Status
+from camfleet.model import Access, CameraTarget, CheckKind, MediaProfile, ProbeResult, Status
 from camfleet.onvif.client import CameraClient
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import MediaInfo, ProbeContext
 from camfleet.probe.outcome import failed
+from camfleet.probe.rtsp_checks import rtsp_discover
 
 MIN_WIDTH = 320
 _STREAM_SETUP = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
@@ -106,6 +107,8 @@ async def _uri(client: CameraClient, operation: str, token: str, **extra: Any) -
 
 async def discover(target: CameraTarget, ctx: ProbeContext) -> MediaInfo:
     """Run the discovery calls and cache the findings; raises ``DeviceError``."""
+    if target.access is Access.RTSP:
+        return await rtsp_discover(target, ctx)  # no media service: the inventory's stream path, DESCRIBEd
     client = await ready_client(target, ctx)
     xaddr = await _media_xaddr(client, target)
     if xaddr != client.media_xaddr:

@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 from camfleet.errors import DeviceError
-from camfleet.model import CameraTarget, CheckKind, DeviceIdentity, ProbeResult, Status
+from camfleet.model import Access, CameraTarget, CheckKind, DeviceIdentity, ProbeResult, Status
 from camfleet.probe.auth import ready_client
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.outcome import failed
+from camfleet.probe.rtsp_checks import rtsp_identity
 
 
 def _text(reply: Any, name: str) -> str:
@@ -32,6 +33,8 @@ def identity_changes(old: DeviceIdentity | None, new: DeviceIdentity) -> list[st
 async def probe_identity(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
     """Who the camera says it is; proves the credentials (and the clock) work. A recorder's channel takes its
     recorder's answer (``probe/recorder.py``): the camera behind a channel has no ONVIF identity of its own."""
+    if target.access is Access.RTSP:
+        return await rtsp_identity(target, ctx)  # no device service: DESCRIBE, the stream's codec and size
     if target.channel is not None:
         interval = ctx.cfg.identity_interval_s
         return await ctx.recorders.read(target, CheckKind.IDENTITY, interval, ctx.clock(), lambda t: _ask(t, ctx))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import time
 
 from camfleet.errors import DeviceError
-from camfleet.model import CameraTarget, CheckKind, ProbeResult, Reason, Status
+from camfleet.model import Access, CameraTarget, CheckKind, ProbeResult, Reason, Status
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.outcome import failed
+from camfleet.probe.rtsp_checks import rtsp_liveness
 
 
 async def probe_liveness(target: CameraTarget, ctx: ProbeContext) -> ProbeResult:
     """One clock read. Slower than ``degraded_latency_s`` → degraded/slow; failures are values. A recorder's
     channel takes its recorder's reading (``probe/recorder.py``): one call per recorder per interval."""
+    if target.access is Access.RTSP:
+        return await rtsp_liveness(target, ctx)  # no device service: one RTSP OPTIONS
     if target.channel is not None:
         interval = ctx.cfg.liveness_interval_s
         return await ctx.recorders.read(target, CheckKind.LIVENESS, interval, ctx.clock(), lambda t: _clock(t, ctx))

@@ -5,7 +5,8 @@ look the same, and a camera whose stream refuses its credentials was reported as
 of ``auth_failed``. After a failed open the worker asks the camera itself (RFC 2326): a DESCRIBE without
 credentials and, when challenged, one answering the challenge (Digest, or Basic when that is all the camera
 offers). A 401 to the answer means the credentials are refused. Blocking, with a deadline: it runs in the
-picture worker that ran FFmpeg. No RTSP client library is installed here; this is the one request we need.
+picture worker that ran FFmpeg. The asyncio client of RTSP-only cameras (``probe/rtsp.py``) answers challenges
+with ``answer_challenge`` and ``preferred_challenge`` from here: one Digest computation in the code base.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def refuses_credentials(uri: str, username: str, password: str, timeout_s: float
             return False
         if not username or not challenge:
             return True
-        status, _ = _describe(url, _authorization(challenge, str(url), username, password), deadline)
+        status, _ = _describe(url, answer_challenge(challenge, "DESCRIBE", str(url), username, password), deadline)
     except (OSError, ValueError):
         return False
     return status == 401
@@ -63,26 +64,37 @@ def _describe(url: URL, authorization: str, deadline: float) -> tuple[int, str]:
     parts = head[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("RTSP/") or not parts[1].isdigit():
         raise ValueError("not an RTSP reply")
-    challenge = ""
+    offered = []
     for line in head[1:]:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "www-authenticate" and (not challenge or value.strip().lower().startswith("digest")):
-            challenge = value.strip()  # Digest preferred when the camera offers both
-    return int(parts[1]), challenge
+        if name.strip().lower() == "www-authenticate":
+            offered.append(value.strip())
+    return int(parts[1]), preferred_challenge(offered)
 
 
-def _authorization(challenge: str, uri: str, username: str, password: str) -> str:
-    """The Authorization header answering ``challenge`` (RFC 2617 Digest with MD5, with or without qop=auth;
-    Basic only because the camera asked for it)."""
+def preferred_challenge(offered: list[str]) -> str:
+    """The challenge to answer among a reply's WWW-Authenticate values: Digest when the camera offers it (the
+    password then never crosses the wire), else the first one; "" when there is none."""
+    return next((c for c in offered if c.lower().startswith("digest")), offered[0] if offered else "")
+
+
+def answer_challenge(challenge: str, method: str, uri: str, username: str, password: str) -> str:
+    """The Authorization header answering ``challenge`` for ``method`` on ``uri`` (RFC 2617 Digest with MD5, with
+    or without qop=auth; Basic only because the camera asked for it). Raises ValueError for another scheme.
+    The header is the only place the credentials go: callers never log or show it."""
+    if any(c in username for c in '"\r\n'):
+        raise ValueError("the username holds a quote or a line break")  # would break the header
     scheme, _, rest = challenge.partition(" ")
     if scheme.lower() == "basic":
         return aiohttp.encode_basic_auth(username, password, "utf-8")  # as the snapshot's Basic fallback
     if scheme.lower() != "digest":
         raise ValueError("unknown authentication scheme")
     fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(rest))
+    if fields.get("algorithm", "MD5").upper() != "MD5":
+        raise ValueError("unsupported digest algorithm")  # RFC 7616's SHA-256: no camera seen asks for it
     realm, nonce = fields.get("realm", ""), fields.get("nonce", "")
     ha1 = _md5(f"{username}:{realm}:{password}")
-    ha2 = _md5(f"DESCRIBE:{uri}")
+    ha2 = _md5(f"{method}:{uri}")
     answer = f'Digest username="{username}", realm="{realm}", nonce="{nonce}", uri="{uri}"'
     if "auth" in [q.strip() for q in fields.get("qop", "").split(",")]:
         cnonce = os.urandom(8).hex()

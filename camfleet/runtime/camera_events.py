@@ -9,6 +9,9 @@ What a round finds goes to ``CameraState.camera_events`` (a ``CameraClaim``) and
 of ``FleetCounters.probes`` (``camfleet_probes_total{kind="events"}``); never to the health machine, so a
 broken events service cannot change a camera's status. The agreement compares the claim with the frame
 check's *confirmed* verdict and is recomputed after every pull and every status transition.
+
+An RTSP-only camera (``access`` rtsp) has no ONVIF events service: it is never scheduled nor pulled, counts in
+no ``events`` probe and logs nothing; its claim stays unknown and its pictures wait for no claim (``reads``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from camfleet.model import Agreement, CameraClaim, CameraTarget, CheckKind, Stat
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.probe.context import ProbeContext
 from camfleet.probe.events import EventsPoll, EventsSession, close_session, poll_events
+from camfleet.probe.rtsp_checks import has_onvif_events
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.health import HealthMachine
 
@@ -117,10 +121,8 @@ class CameraEvents:
 
     # ------------------------------------------------------------------ membership
     def add_cameras(self, camera_ids: Sequence[str], now: float) -> None:
-        """Schedule each camera's first round, spread evenly over one interval (cameras whose own events cannot be
-        read, ``CameraTarget.own_events``, are left out)."""
-        targets = self.fleet.targets
-        order = [cid for cid in camera_ids if cid not in self.due and (t := targets.get(cid)) and t.own_events]
+        """Schedule each camera's first round, spread evenly over one interval."""
+        order = [cid for cid in camera_ids if cid not in self.due and self.reads(cid)]
         self.rng.shuffle(order)
         for i, camera_id in enumerate(order):
             self.due[camera_id] = now + self.cfg.interval_s * (i + self.rng.random()) / max(len(order), 1)
@@ -135,6 +137,11 @@ class CameraEvents:
                 "camera events cannot keep their interval",
                 extra={"cameras": len(self.due), "slots_needed": round(needed), "concurrency": self.cfg.concurrency},
             )
+
+    def reads(self, camera_id: str) -> bool:
+        """Whether the camera has an events service to read (an RTSP-only camera has none)."""
+        target = self.fleet.targets.get(camera_id)
+        return target is None or has_onvif_events(target)
 
     def forget(self, camera_id: str) -> None:
         """A camera left the inventory: no more rounds (its subscription expires on the camera)."""
@@ -152,8 +159,11 @@ class CameraEvents:
         return down or (state is not None and state.status in _DOWN)
 
     async def poll(self, target: CameraTarget) -> EventsPoll | None:
-        """One round for one camera under the events limits; None when skipped (camera offline)."""
+        """One round for one camera under the events limits; None when skipped (camera offline, or RTSP-only)."""
         camera_id = target.camera_id
+        if not has_onvif_events(target):
+            self.due.pop(camera_id, None)  # its access changed to rtsp since it was scheduled
+            return None
         if self._skip(camera_id):
             self._stale(camera_id)
             return None

@@ -2,7 +2,9 @@
 
 The last step fetches the picture exactly as the poller does (``probe.frame.fetch_picture``: snapshot with
 Digest, size cap and foreign-host check, else one keyframe of the stream) and judges it against the
-camera's stored baseline when there is one. A picture without a baseline is reported as
+camera's stored baseline when there is one. An RTSP-only camera (``access`` rtsp) has no device service: its
+steps are RTSP OPTIONS (reachable?), DESCRIBE with its credentials (accepted? which codec and size?) and the
+same stream keyframe. A picture without a baseline is reported as
 ``cannot_judge``/``no_baseline`` in ``picture``; the device itself is then still ``ok`` (it answers,
 authenticates and serves a JPEG) — the check says so in its verdict.
 """
@@ -19,7 +21,7 @@ import aiohttp
 
 from camfleet.config import CamfleetConfig, CredentialStore
 from camfleet.errors import DeviceError, FrameError
-from camfleet.model import CameraTarget, MediaProfile, Reason, Status
+from camfleet.model import Access, CameraTarget, MediaProfile, Reason, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.onvif.errors import to_device_error
 from camfleet.probe.auth import ready_client
@@ -27,6 +29,8 @@ from camfleet.probe.context import ProbeContext
 from camfleet.probe.discovery import discover
 from camfleet.probe.frame import FrameSettings, failure_status, fetch_picture, redact
 from camfleet.probe.outcome import status_of
+from camfleet.probe.rtsp import options
+from camfleet.probe.rtsp_checks import described, stream_profile
 from camfleet.runtime.frames import reduction_for
 from camfleet.vision import Baseline, analyze_jpeg
 
@@ -133,6 +137,9 @@ async def diagnose(
         out.baseline_modes = [m for m in sorted(baseline.modes) if baseline.ready(m) is not None]
     async with OnvifClientFactory(cfg.poller) as factory:
         ctx = ProbeContext(cfg.poller, factory, credentials)
+        if target.access is Access.RTSP:
+            await _rtsp_steps(out, target, cfg, ctx, factory.session, baseline)
+            return out
         client = ctx.client(target)
         steps = _Steps(out, target, ctx, credentials.source)
         try:
@@ -167,6 +174,59 @@ async def diagnose(
         except DeviceError:
             pass  # recorded by the step that failed
     return out
+
+
+async def _rtsp_steps(
+    out: Diagnosis,
+    target: CameraTarget,
+    cfg: CamfleetConfig,
+    ctx: ProbeContext,
+    session: aiohttp.ClientSession,
+    baseline: Baseline | None,
+) -> None:
+    """OPTIONS → DESCRIBE → one keyframe, each a step; the first failure says what it means and stops."""
+    t0 = time.perf_counter()
+    step = "rtsp options"
+    try:
+        reply, latency = await options(target, cfg.poller)
+        methods = reply.header("public")[:80]
+        detail = f"RTSP {reply.status}" + (f"; offers {methods}" if methods else "")
+        out.steps.append(Step(step, True, latency * 1000, detail))
+        t0, step = time.perf_counter(), "rtsp describe"
+        info = await described(target, ctx)
+    except DeviceError as exc:
+        out.steps.append(Step(step, False, (time.perf_counter() - t0) * 1000, str(exc)))
+        out.status, out.reason = status_of(exc)
+        out.verdict, out.hint = _rtsp_hint(target, exc, ctx.credentials.source)
+        return
+    size = (
+        f"{info.width}x{info.height} (from {info.size_from})"
+        if info.width
+        else "size not in its SDP (the keyframe tells)"
+    )
+    out.steps.append(Step(step, True, (time.perf_counter() - t0) * 1000, f"credentials accepted; {info.codec}, {size}"))
+    profile = stream_profile(target, info)
+    out.steps.append(Step("stream uri", True, 0.0, f"RTSP only, no snapshot; stream {redact(profile.stream_uri)}"))
+    credential = ctx.credential(target)
+    if credential is not None:
+        await _picture(out, target, cfg, session, profile, (credential.username, credential.password), baseline)
+
+
+def _rtsp_hint(target: CameraTarget, exc: DeviceError, source: str) -> tuple[str, str]:
+    status, reason = status_of(exc)
+    where = f"{target.host}:{target.port}"
+    group = target.credential or "(none)"
+    if reason is Reason.REFUSED:
+        return "connection refused", f"nothing listens on {where}: is the camera powered and its RTSP port this one?"
+    if status is Status.OFFLINE:
+        return "no answer", f"no RTSP answer from {where}: check the camera's power and the village uplink"
+    if reason is Reason.NO_CREDENTIALS:
+        return "no credentials", f"credential group {group!r} is not in {source or 'the credentials file'}"
+    if status is Status.AUTH_FAILED:
+        return "password refused", f"the stream refused the password: check credential group {group!r}"
+    if reason is Reason.HTTP_ERROR:
+        return "no stream at that path", f"{exc}: check the camera's rtsp_path (RTSP路径) in the inventory"
+    return "answers, but not proper RTSP", f"{exc}: is {where} the camera's RTSP port?"
 
 
 async def _picture(

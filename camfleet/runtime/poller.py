@@ -134,11 +134,11 @@ class Poller:
         return claim.faults if claim is not None and claim.known else ()
 
     def _claim_pending(self, camera_id: str) -> bool:
-        """Camera events are read but this camera's not yet (a failed read counts as read: no wait for ever)."""
+        """Camera events are read but this camera's not yet (a failed read counts as read: no wait for ever; an
+        RTSP-only camera has none to wait for)."""
         state = self.health.states.get(camera_id)
-        target = self.fleet.targets.get(camera_id)
-        offered = target is not None and target.own_events  # a channel or RTSP-only camera: nothing to wait for
-        return self.events is not None and offered and state is not None and state.camera_events is None
+        events = self.events
+        return events is not None and state is not None and state.camera_events is None and events.reads(camera_id)
 
     def _model_of(self, camera_id: str) -> str:
         """The camera's model from its identity check (empty while unknown): its peers are of the same model."""
