@@ -13,9 +13,11 @@ from frames_helpers import config
 from system_helpers import need
 
 from camfleet.config import Credential, CredentialStore
+from camfleet.errors import FrameError
 from camfleet.model import Access, CameraTarget, CheckKind, Reason, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.probe.context import ProbeContext
+from camfleet.probe.frame import grab_rtsp_frame
 from camfleet.probe.identity import probe_identity
 from camfleet.probe.liveness import probe_liveness
 from camfleet.runtime.diagnose import diagnose
@@ -74,7 +76,8 @@ async def test_options_and_describe_against_gstreamer(server: None, caplog: pyte
 async def test_one_keyframe_through_the_pollers_frame_path(server: None) -> None:
     """The poller's frame check on an RTSP-only camera discovers its stream (DESCRIBE), takes one keyframe with
     FFmpeg in a picture worker and judges it: a 640x360 picture; with a wrong password the same path says
-    auth_failed/password (from discovery's DESCRIBE, before FFmpeg)."""
+    auth_failed/password (from discovery's DESCRIBE, before FFmpeg), and so does the worker's own grab, which
+    asks the camera with rtsp_auth's DESCRIBE when FFmpeg cannot open the stream (the shared Digest answer)."""
     cfg = config(poller={"frame_timeout_s": 30.0, "call_timeout_s": 5.0})
     frames = FrameChecks(cfg)
     try:
@@ -91,6 +94,9 @@ async def test_one_keyframe_through_the_pollers_frame_path(server: None) -> None
         chosen is not None and chosen.snapshot_uri == "" and chosen.stream_uri == f"rtsp://{HOST}:{RTSP_PORT}/{TOKEN}"
     )
     assert (refused.status, refused.reason) == (Status.AUTH_FAILED, Reason.PASSWORD), refused
+    with pytest.raises(FrameError, match="refused the credentials") as grabbed:
+        await asyncio.to_thread(grab_rtsp_frame, chosen.stream_uri, 10.0, USER, "nope-4")
+    assert grabbed.value.reason == Reason.PASSWORD and "nope-4" not in str(grabbed.value)
 
 
 @pytest.mark.timeout(240)
