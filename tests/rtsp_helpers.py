@@ -43,6 +43,7 @@ class FakeCamera:
     reply: bytes | Callable[[str], bytes] | None = None
     delay_s: float = 0.0
     silent: bool = False
+    after_401: str = ""  # "close": close the connection after a 401; "announce": say so (Connection: close) too
     requests: list[str] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -77,6 +78,8 @@ class FakeCamera:
                 challenges.append(f'WWW-Authenticate: Digest realm="{REALM}", nonce="{NONCE}"{qop}\r\n')
             if self.auth in ("basic", "both"):
                 challenges.insert(0, f'WWW-Authenticate: Basic realm="{REALM}"\r\n')
+            if self.after_401 == "announce":
+                challenges.append("Connection: close\r\n")
             return f"RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\n{''.join(challenges)}\r\n".encode()
         body = self.sdp.encode()
         head = f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\n"
@@ -97,10 +100,13 @@ class FakeCamera:
                     return
                 if self.delay_s:
                     await asyncio.sleep(self.delay_s)
-                writer.write(self.answer(request))
+                answer = self.answer(request)
+                writer.write(answer)
                 await writer.drain()
                 if self.reply is not None:
                     return  # a scripted reply ends the conversation (a body cut short stays cut short)
+                if self.after_401 and answer.startswith(b"RTSP/1.0 401"):
+                    return
         finally:
             writer.close()
 

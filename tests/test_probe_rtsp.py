@@ -49,6 +49,17 @@ async def test_describe_answers_the_challenge_and_names_the_stream(auth: str, ca
         _secret_free(answer)
 
 
+@pytest.mark.parametrize("after_401", ["close", "announce"])
+async def test_a_camera_that_hangs_up_after_its_challenge_is_asked_again(after_401: str) -> None:
+    """Camera quirk: some firmware closes the connection after its 401, with "Connection: close" or without a
+    word. The answer is sent on a new connection, and the camera is ok (not offline)."""
+    camera = FakeCamera(after_401=after_401)
+    async with fake_camera(camera) as port:
+        result = await probe_identity(target(port), context())
+    assert result.status is Status.OK, result
+    assert len(camera.requests) == 2 and "Authorization: Digest " in camera.requests[1]
+
+
 async def test_a_refused_password_is_auth_failed_password(caplog: pytest.LogCaptureFixture) -> None:
     """A 401 to the answer of the challenge is auth_failed/password, as for ONVIF; neither the wrong password nor
     the right one shows in the result or the logs. A group the credentials file lacks is auth_failed/

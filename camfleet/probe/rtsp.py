@@ -203,11 +203,16 @@ async def describe(target: CameraTarget, cfg: PollerConfig, username: str, passw
                 reply = await conn.request("DESCRIBE", uri)
                 if reply.status == 401:
                     authorization = _answer(reply, uri, username, password, where)
-                    if reply.header("connection").lower() == "close":
-                        # Camera quirk: some firmware closes the connection after its 401; ask again anew.
+                    try:
+                        if reply.header("connection").lower() == "close":
+                            raise DeviceUnreachable("closed after its challenge", "unreachable")
+                        reply = await conn.request("DESCRIBE", uri, authorization)
+                    except DeviceUnreachable:
+                        # Camera quirk: some firmware closes the connection after its 401, saying so or not
+                        # (symptom: the answer meets a closed connection). Ask again on a new one.
                         await conn.close()
                         conn = await RtspConnection.open(target.host, target.port, cfg.connect_timeout_s)
-                    reply = await conn.request("DESCRIBE", uri, authorization)
+                        reply = await conn.request("DESCRIBE", uri, authorization)
                     if reply.status in (401, 403):
                         raise DeviceAuthError(f"{where}: credentials refused (RTSP {reply.status})", "password")
             finally:
