@@ -5,15 +5,21 @@ sweep, and `camfleet check`, all without ONVIF."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from frames_helpers import config
+from inventory_helpers import write_csv
+from poller_helpers import camfleet_cli
 from system_helpers import need
 
 from camfleet.config import Credential, CredentialStore
 from camfleet.errors import FrameError
+from camfleet.inventory.importer import import_inventory
+from camfleet.inventory.validate import validate_file
 from camfleet.model import Access, CameraTarget, CheckKind, Reason, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.probe.context import ProbeContext
@@ -120,3 +126,33 @@ async def test_full_sweep_and_check_of_an_rtsp_only_camera(server: None, caplog:
     steps = [(s.name, s.ok) for s in checked.steps]
     assert steps == [(n, True) for n in ("rtsp options", "rtsp describe", "stream uri", "stream keyframe")], checked
     assert "JPEG 640x360" in checked.steps[-1].detail and PASSWORD not in repr(checked)
+
+
+@pytest.mark.timeout(180)
+async def test_cli_checks_an_rtsp_only_row_of_the_inventory(server: None, tmp_path: Path, sqlite_url: str) -> None:
+    """From an imported inventory row (access rtsp, rtsp_path /Profile_1, port 8554) to the commands a person runs:
+    `camfleet sweep --once --json` authenticates it by DESCRIBE and shows its stream as its model, with no clock
+    offset and no camera events; `camfleet check RO-1 --json` walks the RTSP steps and exits 0; the password is
+    in no output."""
+    row = {"town": "东山镇", "village": "老网村", "point_id": "P-RO-1", "point_name": "村口", "program": "农村小天网",
+           "point_status": "accepted", "camera_id": "RO-1", "host": HOST, "port": str(RTSP_PORT),
+           "credential": GROUP, "uplink": "up-ro", "access": "rtsp", "rtsp_path": f"/{TOKEN}"}  # fmt: skip
+    import_inventory(sqlite_url, validate_file(write_csv(tmp_path / "inv.csv", [row])))
+    creds = tmp_path / "cred.toml"
+    creds.write_text(f'[groups.{GROUP}]\nusername = "{USER}"\npassword = "{PASSWORD}"\n', encoding="utf-8")
+    creds.chmod(0o600)
+    (tmp_path / "camfleet.toml").write_text("[poller]\ncall_timeout_s = 5.0\nframe_timeout_s = 30.0\n", "utf-8")
+    env = {"CAMFLEET_DATABASE_URL": sqlite_url, "CAMFLEET_CREDENTIALS_FILE": str(creds),
+           "CAMFLEET_CONFIG": str(tmp_path / "camfleet.toml")}  # fmt: skip
+    code, out, err = await camfleet_cli("sweep", "--once", "--json", env=env)
+    assert code == 0, err
+    (camera,) = json.loads(out)["cameras"]
+    assert (camera["status"], camera["model"], camera["vendor"]) == ("ok", "RTSP H264 640x360", ""), camera
+    assert camera["clock_offset_s"] is None and camera["camera_events"] is None
+    code, out, err = await camfleet_cli("check", "RO-1", "--json", env=env)
+    assert code == 0, (out, err)
+    doc = json.loads(out)
+    assert [s["step"] for s in doc["steps"]] == ["rtsp options", "rtsp describe", "stream uri", "stream keyframe"]
+    assert doc["status"] == "ok" and doc["camera_events"] is None
+    for text in (out, err):
+        assert PASSWORD not in text
