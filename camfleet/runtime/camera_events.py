@@ -284,7 +284,7 @@ class CameraEvents:
     async def sweep(self, targets: Sequence[CameraTarget]) -> None:
         """One round for every camera (a one-off sweep: subscribe, read the current state)."""
         tasks = []
-        for i, t in enumerate(t for t in targets if t.own_events):
+        for i, t in enumerate(t for t in targets if has_onvif_events(t)):
             tasks.append(asyncio.create_task(self._round(t)))
             if i % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)  # see START_BATCH
