@@ -133,11 +133,13 @@ def window_json(w: MaintenanceWindow, now: float) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """What the active windows cover at one instant: camera ids, (town, village) and (uplink, town, village)."""
+    """What the active windows cover at one instant: camera ids, (town, village), (uplink, town, village) and
+    recorders (``host:port`` of an NVR/DVR)."""
 
     cameras: frozenset[str]
     villages: frozenset[tuple[str, str]]
     uplinks: frozenset[tuple[str, str, str]]
+    recorders: frozenset[str] = frozenset()
 
 
 NOTHING_HELD = Held(frozenset(), frozenset(), frozenset())
@@ -149,7 +151,9 @@ def held(windows: Iterable[MaintenanceWindow], targets: Mapping[str, CameraTarge
     A camera is held by a window naming it, its village or its uplink. A village is held by a village window, or
     when every one of its cameras is held (so one camera's works never hide a village that lost its others). An
     uplink's (uplink, town, village) is held by a window on the uplink or the village, or when every camera
-    behind it there is held. One pass over the cameras: the windows are sets, not loops.
+    behind it there is held. A recorder is held when every one of its channels is (a window on its uplink or
+    village, or on each channel): a recorder has no window of its own. One pass over the cameras: the windows are
+    sets, not loops.
     """
     live = [w for w in windows if w.active(now)]
     if not live:
@@ -160,6 +164,7 @@ def held(windows: Iterable[MaintenanceWindow], targets: Mapping[str, CameraTarge
     cameras: set[str] = set()
     village_all: dict[tuple[str, str], bool] = {}
     uplink_all: dict[tuple[str, str, str], bool] = {}
+    recorder_all: dict[str, bool] = {}
     for cid, t in targets.items():
         place = (t.town, t.village)
         hold = cid in ids or place in places or t.uplink in links
@@ -168,9 +173,12 @@ def held(windows: Iterable[MaintenanceWindow], targets: Mapping[str, CameraTarge
         village_all[place] = village_all.get(place, True) and hold
         key = (t.uplink, t.town, t.village)
         uplink_all[key] = uplink_all.get(key, True) and hold
+        if t.channel is not None:
+            recorder_all[t.recorder] = recorder_all.get(t.recorder, True) and hold
     villages = {p for p, every in village_all.items() if every or p in places}
     uplinks = {k for k, every in uplink_all.items() if every or k[0] in links or (k[1], k[2]) in places}
-    return Held(frozenset(cameras), frozenset(villages), frozenset(uplinks))
+    recorders = frozenset(r for r, every in recorder_all.items() if every)
+    return Held(frozenset(cameras), frozenset(villages), frozenset(uplinks), recorders)
 
 
 def holding(windows: Iterable[MaintenanceWindow], target: CameraTarget, now: float) -> MaintenanceWindow | None:

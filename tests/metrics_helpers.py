@@ -30,8 +30,8 @@ ODD_VILLAGE = 'Q"uote\\back\nline村'
 def small_snapshot() -> MetricsSnapshot:
     """Three villages in two towns: one covered (1 of 3 cameras ok), one uncovered, one unknown.
 
-    Plus a village behind a down uplink, a retired point, a planned point with no camera, and a village
-    name that needs escaping.
+    Plus a village behind a down uplink (its two cameras are channels of one recorder), a retired point, a planned
+    point with no camera, and a village name that needs escaping.
     """
     points = [
         PointRecord("P1", "城关镇", "东村", "村口", program="一村一探头", status=PointStatus.ACCEPTED),
@@ -50,8 +50,9 @@ def small_snapshot() -> MetricsSnapshot:
         CameraRecord("C4", "P3", "127.0.1.4"),
         CameraRecord("C5", "P4", "127.0.1.5"),
         CameraRecord("C6", "P5", "127.0.1.6"),
-        CameraRecord("C7", "P6", "127.0.1.7", uplink="北村-光猫"),
-        CameraRecord("C8", "P6", "127.0.1.8", uplink="北村-光猫"),
+        # 北村's two cameras are channels 1 and 2 of one recorder (NVR) at 127.0.1.7:8000, behind the down uplink
+        CameraRecord("C7", "P6", "127.0.1.7", 8000, uplink="北村-光猫", channel=1),
+        CameraRecord("C8", "P6", "127.0.1.7", 8000, uplink="北村-光猫", channel=2),
         CameraRecord("C9", "P7", "127.0.1.9"),
     ]
     by_id = {p.point_id: p for p in points}

@@ -264,3 +264,24 @@ def test_maintenance_series_hold_what_the_active_windows_cover(text: str) -> Non
     windows = {s["window"]: s for s in _series(text, "camfleet_maintenance_window_end_timestamp_seconds")}
     assert set(windows) == {"1", "2"} and windows["2"] == {"window": "2", "scope": "uplink", "target": "北村-光猫"}
     assert _value(text, "camfleet_maintenance_window_end_timestamp_seconds", window="1") == NOW + 3000
+
+
+def test_channels_name_their_recorder_in_the_info_series(text: str) -> None:
+    """An NVR channel's camfleet_camera_info carries its recorder's host:port and its channel number; a standalone
+    camera carries both labels empty (Prometheus drops empty labels), so no camera gains a series."""
+    info = {s["camera"]: s for s in _series(text, "camfleet_camera_info")}
+    assert info["C7"]["recorder"] == info["C8"]["recorder"] == "127.0.1.7:8000"
+    assert (info["C7"]["channel"], info["C8"]["channel"]) == ("1", "2")
+    assert info["C1"].get("recorder", "") == info["C1"].get("channel", "") == ""
+    assert len(info) == 8
+
+
+def test_recorder_up_stays_1_while_its_uplink_is_down(text: str) -> None:
+    """北村's recorder, whose channels read uplink_down, is not called down (the uplink is the root cause: one page);
+    it has one series per family, labelled with its channels' place and uplink, and is held by the uplink's window."""
+    place = {"recorder": "127.0.1.7:8000", "town": "河口街道", "village": "北村", "uplink": "北村-光猫"}
+    assert _series(text, "camfleet_recorder_up") == [place]
+    assert _value(text, "camfleet_recorder_up", recorder="127.0.1.7:8000") == 1.0
+    assert _series(text, "camfleet_recorder_channels") == [place]
+    assert _value(text, "camfleet_recorder_channels", recorder="127.0.1.7:8000") == 2.0
+    assert _series(text, "camfleet_recorder_in_maintenance") == [{"recorder": "127.0.1.7:8000"}]

@@ -1,7 +1,8 @@
 """Per-camera series: at most eight per camera here (the ninth, the baseline state, is in ``baselines.py``), plus
 one static ``camfleet_camera_info``.
 
-Static attributes (town, village, point, programme, vendor, model, firmware, serial, uplink) live only in the
+Static attributes (town, village, point, programme, vendor, model, firmware, serial, uplink, and for an NVR
+channel its recorder's ``host:port`` and channel number, both empty for a standalone camera) live only in the
 info series; everything else carries just ``camera`` and is joined in PromQL with
 ``* on(camera) group_left(town, village) camfleet_camera_info``.
 
@@ -33,7 +34,8 @@ AGREEMENT_OUTCOMES = (*(a.value for a in Agreement), "unknown")
 
 #: ``firmware`` and ``serial`` change when a camera is re-flashed or swapped: alert CamfleetCameraIdentityChanged.
 INFO_LABELS = (
-    "camera", "town", "village", "point", "point_name", "program", "uplink", "vendor", "model", "firmware", "serial"
+    "camera", "town", "village", "point", "point_name", "program", "uplink", "recorder", "channel", "vendor", "model",
+    "firmware", "serial",
 )  # fmt: skip
 
 
@@ -157,6 +159,8 @@ def _info_labels(target: CameraTarget, state: CameraState, point_names: Mapping[
         point_names.get(target.point_id, ""),
         target.program,
         target.uplink,
+        target.recorder,
+        "" if target.channel is None else str(target.channel),
         ident.vendor if ident else "",
         ident.model if ident else "",
         ident.firmware if ident else "",

@@ -9,14 +9,15 @@ from camfleet.metrics.maintenance import maintenance_families
 from camfleet.metrics.ownership import ownership_families
 from camfleet.metrics.poller import poller_families
 from camfleet.metrics.process import process_families
+from camfleet.metrics.recorders import recorder_families
 from camfleet.metrics.snapshot import MetricsSnapshot
 from camfleet.metrics.standards import standard_families
 from camfleet.metrics.villages import uplink_families, village_families
 
 
 def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
-    """Every family in exposition order: cameras, villages, uplinks, maintenance, the poller's own metrics and
-    process, its cluster share."""
+    """Every family in exposition order: cameras, villages, uplinks, recorders, maintenance, the poller's own metrics
+    and process, its cluster share."""
     families: list[AnyFamily] = []
     families.extend(camera_families(snapshot.targets, snapshot.states, snapshot.points))
     families.extend(baseline_families(snapshot.targets, snapshot.states, snapshot.taken_at, snapshot.review_within_s))
@@ -24,6 +25,7 @@ def collect(snapshot: MetricsSnapshot) -> list[AnyFamily]:
     families.extend(village_families(snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(standard_families(snapshot.standards, snapshot.points, snapshot.cameras, snapshot.states))
     families.extend(uplink_families(snapshot.targets, snapshot.states))
+    families.extend(recorder_families(snapshot.targets, snapshot.states))
     families.extend(
         maintenance_families(
             snapshot.maintenance, snapshot.targets, snapshot.points, snapshot.cameras, snapshot.taken_at

@@ -4,7 +4,9 @@ Each family has the labels of the alerts it holds, so a rule needs one ``unless 
 
 * ``camfleet_camera_in_maintenance{camera}``: the camera alerts (``unless on (camera)``);
 * ``camfleet_village_in_maintenance{town,village}``: ``CamfleetVillageWithoutWorkingCamera``;
-* ``camfleet_uplink_in_maintenance{uplink,town,village}``: ``CamfleetUplinkDown`` (the keys of ``camfleet_uplink_up``).
+* ``camfleet_uplink_in_maintenance{uplink,town,village}``: ``CamfleetUplinkDown`` (the keys of ``camfleet_uplink_up``);
+* ``camfleet_recorder_in_maintenance{recorder}``: ``CamfleetRecorderDown`` (held when every channel is: a window on
+  the recorder's uplink or village, or on each of its channels).
 
 Only what is held has a series (value 1): a fleet with no window active exports none, so the per-camera series
 stay as few as before. ``camfleet_maintenance_window_end_timestamp_seconds`` lists the active windows themselves
@@ -27,9 +29,9 @@ def maintenance_families(
     cameras: Sequence[CameraRecord],
     now: float,
 ) -> list[Family]:
-    """The four families at ``now``. Cameras and uplinks follow ``targets`` (this instance's cameras); villages and
-    the window list follow the inventory (``points``/``cameras``: empty on a cluster member that is not the leader,
-    like the other village series)."""
+    """The five families at ``now``. Cameras, uplinks and recorders follow ``targets`` (this instance's cameras);
+    villages and the window list follow the inventory (``points``/``cameras``: empty on a cluster member that is not
+    the leader, like the other village series)."""
     cam = gauge("camfleet_camera_in_maintenance", "1 while a maintenance window holds the camera's alerts.", "camera")
     village = gauge(
         "camfleet_village_in_maintenance",
@@ -45,6 +47,11 @@ def maintenance_families(
         "town",
         "village",
     )
+    recorder = gauge(
+        "camfleet_recorder_in_maintenance",
+        "1 while a maintenance window holds the NVR/DVR's alert (every one of its channels held).",
+        "recorder",
+    )
     ends = gauge(
         "camfleet_maintenance_window_end_timestamp_seconds",
         "Unix time an active maintenance window ends (one series per active window).",
@@ -52,7 +59,7 @@ def maintenance_families(
         "scope",
         "target",
     )
-    families = [cam, village, uplink, ends]
+    families = [cam, village, uplink, recorder, ends]
     active = [w for w in windows if w.active(now)]
     if not active:
         return families
@@ -61,6 +68,8 @@ def maintenance_families(
         cam.add((camera_id,), 1.0)
     for link in sorted(here.uplinks):
         uplink.add(link, 1.0)
+    for rec in sorted(here.recorders):
+        recorder.add((rec,), 1.0)
     if points:
         planned = {p.point_id: p for p in points if p.status is not PointStatus.RETIRED}
         mine = [c for c in cameras if c.point_id in planned]
