@@ -1,6 +1,7 @@
 """Benchmark: /metrics at district scale (5,500 cameras) — fast writer vs prometheus_client, gzip, loop stall.
 
-Run: ``.venv/bin/python benchmarks/metrics_render.py [--cameras 5500] [--repeat 5]``
+Run: ``.venv/bin/python benchmarks/metrics_render.py [--cameras 5500] [--repeat 5] [--nvr-channels 0]``
+(``--nvr-channels N``: the first N cameras are channels of 8-channel recorders, one recorder in 50 down)
 
 Prints, from one run on one machine:
 1. collect + fast text writer vs collect + prometheus_client ``generate_latest`` over the equivalent custom
@@ -53,8 +54,10 @@ STATUS_MIX = [
 ]
 
 
-def synthetic_snapshot(n_cameras: int, seed: int = 7) -> MetricsSnapshot:
-    """20 towns, 128 villages, 3 cameras per point on average, statuses drawn from ``STATUS_MIX``."""
+def synthetic_snapshot(n_cameras: int, seed: int = 7, nvr_channels: int = 0) -> MetricsSnapshot:
+    """20 towns, 128 villages, 3 cameras per point on average, statuses drawn from ``STATUS_MIX``; the first
+    ``nvr_channels`` cameras are channels of 8-channel recorders (every 50th recorder down: its channels
+    offline/nvr)."""
     rng = random.Random(seed)
     now = time.time()
     villages = [(f"镇{t:02d}", f"村{t:02d}-{v:02d}") for t in range(20) for v in range(7)][:128]
@@ -68,12 +71,19 @@ def synthetic_snapshot(n_cameras: int, seed: int = 7) -> MetricsSnapshot:
             program = "一村一探头" if i % 11 == 0 else "农村小天网"
             points.append(PointRecord(f"P{i:05d}", town, village, "村口", program=program, status=PointStatus.ACCEPTED))
         cam_id = f"C{i:05d}"
-        cameras.append(CameraRecord(cam_id, points[-1].point_id, f"127.1.{i // 250}.{i % 250 + 1}"))
         status = rng.choices(statuses, weights)[0]
+        reason = Reason.TIMEOUT if status is Status.OFFLINE else Reason.NONE
+        if i < nvr_channels:  # a recorder per 8 channels: one host and port, channels 1-8
+            cameras.append(CameraRecord(cam_id, points[-1].point_id, f"127.2.{i // 2000}.{i // 8 % 250 + 1}", 8000,
+                                        channel=i % 8 + 1))  # fmt: skip
+            if i // 8 % 50 == 0:
+                status, reason = Status.OFFLINE, Reason.NVR
+        else:
+            cameras.append(CameraRecord(cam_id, points[-1].point_id, f"127.1.{i // 250}.{i % 250 + 1}"))
         states[cam_id] = CameraState(
             cam_id,
             status,
-            Reason.TIMEOUT if status is Status.OFFLINE else Reason.NONE,
+            reason,
             since=now - rng.uniform(0, 86400),
             last_probe_at=now - 5,
             last_ok_at=now - rng.uniform(0, 600),
@@ -177,8 +187,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, default=5500)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--nvr-channels", type=int, default=0, help="cameras that are channels of NVRs")
     args = parser.parse_args()
-    snapshot = synthetic_snapshot(args.cameras)
+    snapshot = synthetic_snapshot(args.cameras, nvr_channels=args.nvr_channels)
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(lambda: snapshot))
 
@@ -194,7 +205,8 @@ def main() -> None:
     idle = asyncio.run(idle_stall(time.perf_counter() - started))
 
     print(f"machine: {platform.machine()} {platform.system()} Python {platform.python_version()}")
-    print(f"cameras: {args.cameras}, series: {series}, text: {len(plain) / 1e6:.2f} MB")
+    print(f"cameras: {args.cameras} ({args.nvr_channels} NVR channels), series: {series}, ", end="")
+    print(f"text: {len(plain) / 1e6:.2f} MB")
     print(f"fast writer (collect + render):            {ours * 1e3:7.1f} ms")
     print(f"prometheus_client generate_latest (same):  {stock * 1e3:7.1f} ms   ratio {stock / ours:.1f}x")
     print(f"gzip level {GZIP_LEVEL}: {gz * 1e3:.1f} ms -> {size / 1e3:.0f} kB; level 6: {gz6 * 1e3:.1f} ms")

@@ -1,5 +1,6 @@
-"""The shipped alert rules hold what a maintenance window covers: every camera, village and uplink alert joins its
-``camfleet_*_in_maintenance`` series, and the promtool cases of ``maintenance.test.yml`` fail without those joins."""
+"""The shipped alert rules hold what a maintenance window covers: every camera, village, uplink and recorder alert joins
+its ``camfleet_*_in_maintenance`` series, and the promtool cases of ``maintenance.test.yml`` fail without those
+joins."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ HELD = {
     "CamfleetCameraCannotJudge": "camfleet_camera_in_maintenance",
     "CamfleetCameraIdentityChanged": "camfleet_camera_in_maintenance",
     "CamfleetUplinkDown": "camfleet_uplink_in_maintenance",
+    "CamfleetRecorderDown": "camfleet_recorder_in_maintenance",
     "CamfleetVillageWithoutWorkingCamera": "camfleet_village_in_maintenance",
 }
 _HOLD = re.compile(r"\s*unless on \([^)]*\) camfleet_\w+_in_maintenance == 1")
@@ -45,7 +47,8 @@ def test_every_held_alert_joins_its_maintenance_series_and_no_other_does() -> No
     camera_scoped = set(re.findall(r"- alert: (\w+)\n(?:(?!- alert:).)*?scope: camera\n", text, re.S))
     assert camera_scoped - {"CamfleetBaselineReviewOverdue"} <= set(HELD), camera_scoped - set(HELD)
     labels = {"camfleet_camera_in_maintenance": "camera", "camfleet_village_in_maintenance": "town, village",
-              "camfleet_uplink_in_maintenance": "uplink, town, village"}  # fmt: skip
+              "camfleet_uplink_in_maintenance": "uplink, town, village",
+              "camfleet_recorder_in_maintenance": "recorder"}  # fmt: skip
     for alert, series in HELD.items():
         assert f"unless on ({labels[series]}) {series} == 1" in rules[alert], alert
     for alert in set(rules) - set(HELD):

@@ -39,10 +39,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_config_is_valid() -> None:
-    """`amtool check-config` accepts the config with its three inhibit rules and the template file."""
+    """`amtool check-config` accepts the config with its six inhibit rules and the template file."""
     result = _run(_tool("amtool"), "check-config", str(CONFIG))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 inhibit rules" in result.stdout and "1 templates" in result.stdout
+    assert "6 inhibit rules" in result.stdout and "1 templates" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,7 @@ def test_config_is_valid() -> None:
     [
         (["alertname=CamfleetCameraOffline", "severity=warning", "scope=camera"], "command-centre"),
         (["alertname=CamfleetUplinkDown", "severity=critical", "scope=village"], "command-centre-urgent"),
+        (["alertname=CamfleetRecorderDown", "severity=critical", "scope=village"], "command-centre-urgent"),
         (
             ["alertname=CamfleetVillageWithoutWorkingCamera", "severity=critical", "scope=village"],
             "command-centre-urgent",
@@ -260,6 +261,30 @@ def test_grouping_and_inhibition_end_to_end(alertmanager: str) -> None:
     )
     down = {("CamfleetPollerDown", "", "", "camfleet-engineer", ("",))}
     assert _settled_groups(alertmanager, down) == down
+
+
+def test_a_dead_recorder_is_one_page_under_its_uplink(alertmanager: str) -> None:
+    """A recorder's RecorderDown and its three channels' CameraOffline alerts (which carry its `recorder` label) posted
+    to a real Alertmanager leave one group, the recorder's, on the duty officer's route; with an UplinkDown for the
+    recorder's uplink posted too, only the uplink's group is left (root causes: uplink → recorder → channel)."""
+    place = {"town": "青石镇", "village": "西河村", "uplink": "西河村-光猫"}
+    channels = [
+        _alert("CamfleetCameraOffline", camera=f"C090{n}", recorder="10.3.2.20:80", channel=str(n), severity="warning",
+               scope="camera", **place)
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+    recorder = _alert("CamfleetRecorderDown", recorder="10.3.2.20:80", severity="critical", scope="village", **place)
+    _http(f"{alertmanager}/api/v2/alerts", [*channels, recorder])
+    one = {("CamfleetRecorderDown", "青石镇", "西河村", "command-centre-urgent", ("",))}
+    assert _settled_groups(alertmanager, one) == one
+    held = _http(f"{alertmanager}/api/v2/alerts?active=false&inhibited=true")
+    assert {a["labels"].get("camera") for a in held if a["status"]["inhibitedBy"]} == {"C0901", "C0902", "C0903"}
+
+    _http(
+        f"{alertmanager}/api/v2/alerts", [_alert("CamfleetUplinkDown", severity="critical", scope="village", **place)]
+    )
+    uplink = {("CamfleetUplinkDown", "青石镇", "西河村", "command-centre-urgent", ("",))}
+    assert _settled_groups(alertmanager, uplink) == uplink
 
 
 class _Mailbox(socketserver.ThreadingTCPServer):

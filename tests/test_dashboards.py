@@ -91,8 +91,8 @@ def test_every_metric_named_exists() -> None:
 
 
 def test_the_four_dashboards_and_their_kpis() -> None:
-    """District overview shows 在线率/完好率/覆盖率 and the uncovered villages; the drill-down chains town and
-    village variables; panel ids and refIds are unique."""
+    """District overview shows 在线率/完好率/覆盖率, the uncovered villages and the recorders down (town, village,
+    recorder, channels dark); the drill-down chains town and village variables; panel ids and refIds are unique."""
     uids = {"camfleet-district", "camfleet-camera", "camfleet-poller", "camfleet-village"}
     assert {b["uid"] for b in BOARDS.values()} == uids
     drill = next(b for b in BOARDS.values() if b["uid"] == "camfleet-village")
@@ -101,6 +101,16 @@ def test_the_four_dashboards_and_their_kpis() -> None:
     titles = " ".join(p["title"] for p in district["panels"])
     for word in ("在线率", "完好率", "覆盖率", "Villages without a working camera", "Cameras by status", "by town"):
         assert word in titles
+    recorders = next(p for p in district["panels"] if p["title"] == "录像机离线 Recorders down")
+    assert "camfleet_recorder_channels" in recorders["targets"][0]["expr"] and "camfleet_recorder_up == 0" in str(
+        recorders["targets"][0]["expr"]
+    )
+    assert recorders["transformations"][0]["options"]["indexByName"] == {
+        "town": 0,
+        "village": 1,
+        "recorder": 2,
+        "Value": 3,
+    }
     for board in BOARDS.values():
         ids = [p["id"] for p in board["panels"]]
         assert len(ids) == len(set(ids))
@@ -142,8 +152,8 @@ def test_every_panel_links_down_the_drill_down() -> None:
                 used = {m for m in re.findall(r"\$\{(\w+)", url) if not m.startswith("__")}
                 assert used <= names, f"{board['uid']} {panel['title']}: {url} uses {used - names}"
             row_links[f"{board['uid']} {panel['title']}"] = data_links
-    uplinks = row_links["camfleet-district 上联中断 Uplinks down"]
-    assert any("var-village=${__data.fields.village}" in u for u in uplinks)
+    for title in ("上联中断 Uplinks down", "录像机离线 Recorders down"):
+        assert any("var-village=${__data.fields.village}" in u for u in row_links[f"camfleet-district {title}"]), title
     cameras = row_links["camfleet-village 故障摄像机 Cameras not ok"]
     assert cameras and "/d/camfleet-camera/" in cameras[0] and "var-camera=${__data.fields.camera}" in cameras[0]
     bars = [u for k, v in row_links.items() if "by town" in k for u in v]

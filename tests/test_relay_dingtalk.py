@@ -66,6 +66,19 @@ def test_offline_camera_message_is_chinese_with_beijing_time_and_runbook() -> No
     assert "状态：认证失败（时钟偏差过大）" in blocks[0]
 
 
+def test_a_channel_names_its_recorder_and_a_recorder_alert_the_recorder() -> None:
+    """An NVR channel's camera line names its recorder and channel, and its video_loss in Chinese; the recorder's own
+    alert names the recorder (not the uplink it also carries) and reads offline."""
+    channel = offline("C0907", uplink="西河村-光猫", recorder="10.3.2.20:80", channel="3", reason="video_loss")
+    _, blocks = render(Payload.model_validate(payload(channel)), BEIJING, "")
+    assert "摄像机：C0907（录像机 10.3.2.20:80 通道 3）" in blocks[0] and "状态：离线（视频丢失）" in blocks[0]
+    labels = {"alertname": "CamfleetRecorderDown", "town": "青石镇", "village": "西河村", "uplink": "西河村-光猫",
+              "recorder": "10.3.2.20:80", "severity": "critical", "scope": "village"}  # fmt: skip
+    title, blocks = render(Payload.model_validate(payload({**offline(), "labels": labels})), BEIJING, "")
+    assert title.startswith("【告警·紧急】")
+    assert blocks[0][1:3] == ["录像机：10.3.2.20:80", "状态：离线"], blocks[0]
+
+
 def test_a_storm_lists_five_and_counts_the_rest() -> None:
     """Twelve cameras of one village in one group: one message, five listed, the total said, under 2,048 bytes
     (WeChat Work's text limit)."""
@@ -104,11 +117,40 @@ def _amtool() -> str:
             }
         ],
         [offline(f"C{i}") for i in range(7)],
+        [offline("C0907", uplink="西河村-光猫", recorder="10.3.2.20:80", channel="3", reason="video_loss")],
+        [
+            {
+                **offline(),
+                "labels": {
+                    "alertname": "CamfleetRecorderDown",
+                    "town": "青石镇",
+                    "village": "西河村",
+                    "uplink": "西河村-光猫",
+                    "recorder": "10.3.2.20:80",
+                    "severity": "critical",
+                    "scope": "village",
+                },
+                "annotations": {
+                    "summary": "录像机离线（16 路通道无画面） / Recorder down, 16 channels dark: 青石镇 西河村"
+                },
+            }
+        ],
         [offline(alertname="CamfleetCameraClockDrift")],
         [{**offline(), "labels": {"alertname": "CamfleetBaselineReviewOverdue", "instance": "127.0.0.1:9870"}}],
         [{**offline(), "annotations": {}}],
     ],
-    ids=["offline", "firing-and-resolved", "image-fault", "uplink-down", "storm", "no-status", "review", "no-summary"],
+    ids=[
+        "offline",
+        "firing-and-resolved",
+        "image-fault",
+        "uplink-down",
+        "storm",
+        "nvr-channel",
+        "recorder-down",
+        "no-status",
+        "review",
+        "no-summary",
+    ],
 )
 def test_relay_says_what_the_alertmanager_template_says(alerts: list[dict[str, Any]], tmp_path: Path) -> None:
     """The relay's lines for DingTalk equal the `camfleet.phone` template's text for WeChat Work, rendered by

@@ -18,10 +18,12 @@ from camfleet.model import REASON_ZH, STATUS_ZH, STATUSES, Reason, Status
 #: Alerts listed per message (a phone screen; the rest are counted).
 MAX_LISTED = 5
 #: The status a rule implies when its series carries no `status` label: each status's own rule in STATUSES (the
-#: image faults' rule keeps the label), and the snapshot rule, which splits protocol_error by reason.
+#: image faults' rule keeps the label), the snapshot rule, which splits protocol_error by reason, and the recorder's
+#: (its channels all offline, reason nvr: one alert for the recorder).
 RULE_STATUS: dict[str, str] = {
     **{i.alert.rule: s.value for s, i in STATUSES.items() if i.alert is not None and not i.image_fault},
     "CamfleetCameraSnapshotFailed": Status.PROTOCOL_ERROR.value,
+    "CamfleetRecorderDown": Status.OFFLINE.value,
 }
 _FRACTION = re.compile(r"\.\d+")
 _BEIJING = timedelta(hours=8)
@@ -110,12 +112,15 @@ def evidence(a: Alert, web_url: str) -> str:
 
 
 def alert_lines(a: Alert, zone: tzinfo, web_url: str) -> list[str]:
-    """One alert's lines: where, camera or uplink, status (how long), identity now, since (and resolved),
-    evidence, runbook."""
+    """One alert's lines: where, camera (an NVR channel: with its recorder and channel), recorder or uplink, status
+    (how long), identity now, since (and resolved), evidence, runbook."""
     lab = a.labels
     lines = [f"▶ {_where(a)}"]
     if lab.get("camera"):
-        lines.append(f"摄像机：{lab['camera']}")
+        nvr = f"（录像机 {lab['recorder']} 通道 {lab.get('channel', '')}）" if lab.get("recorder") else ""
+        lines.append(f"摄像机：{lab['camera']}{nvr}")
+    elif lab.get("recorder"):
+        lines.append(f"录像机：{lab['recorder']}")
     elif lab.get("uplink"):
         lines.append(f"上联：{lab['uplink']}")
     if rule_status(lab):  # clock drift, flapping, identity, review: the title says it

@@ -112,6 +112,14 @@ EXAMPLES: dict[str, Example] = {
     "CamfleetUplinkDown": Example(
         ((f'camfleet_uplink_up{{job="camfleet",uplink="西河村-光猫",{PLACE}}}', "0x60"),), "20m"
     ),
+    # a 16-channel recorder of the village, dark for 20 minutes
+    "CamfleetRecorderDown": Example(
+        (
+            (f'camfleet_recorder_up{{job="camfleet",recorder="10.3.2.20:80",{PLACE},uplink="西河村-光猫"}}', "0x60"),
+            (f'camfleet_recorder_channels{{job="camfleet",recorder="10.3.2.20:80",{PLACE},uplink="西河村-光猫"}}', "16x60"),
+        ),
+        "20m",
+    ),
     "CamfleetVillageWithoutWorkingCamera": Example(
         (
             (f'camfleet_village_covered{{job="camfleet",{PLACE}}}', "0x60"),

@@ -23,6 +23,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.builders import statetimeline, table
 from grafana_foundation_sdk.builders import text as text_panel
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import DataTransformerConfig
 from grafana_foundation_sdk.models.text import TextMode
 from panels import (  # beside this script
     CAMERA_VIEW,
@@ -113,6 +114,7 @@ def district_overview() -> db.Dashboard:
             .height(10)
             .span(8)
         )
+        .with_panel(recorders_down())
         .with_row(db.Row("各镇街 Towns"))
         .with_panel(town_bars("在线率 Online rate by town", f"town:camfleet_online_rate:ratio{{{TOWN}}}", 0.98))
         .with_panel(town_bars("完好率 Working rate by town", f"town:camfleet_working_rate:ratio{{{TOWN}}}", 0.98))
@@ -150,6 +152,31 @@ def district_overview() -> db.Dashboard:
             .height(8)
             .span(12)
         )
+    )
+
+
+def recorders_down() -> table.Panel:
+    """Recorders (NVR/DVR) that do not answer: town, village, recorder and how many channels went dark with it. A
+    recorder behind a down uplink is not listed (camfleet keeps it up: the uplink is the fault, in the table above)."""
+    dark = f"camfleet_recorder_channels{{{TOWN}}} and on (recorder) (camfleet_recorder_up == 0)"
+    # town and village keep their names: the row's link to its village reads them as ${__data.fields.…}
+    keep = DataTransformerConfig(
+        id_val="organize",
+        options={
+            "excludeByName": {"Time": True, "job": True, "instance": True, "uplink": True, "__name__": True},
+            "indexByName": {"town": 0, "village": 1, "recorder": 2, "Value": 3},
+            "renameByName": {"Value": "通道 channels"},
+        },
+    )
+    return (
+        table.Panel()
+        .title("录像机离线 Recorders down")
+        .description("NVR/DVR that do not answer: every channel offline, reason nvr (alert CamfleetRecorderDown).")
+        .with_target(query(dark, instant=True, as_table=True))
+        .with_transformation(keep)
+        .data_links([to_village()])
+        .height(8)
+        .span(24)
     )
 
 
