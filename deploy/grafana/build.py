@@ -289,7 +289,9 @@ def town_village() -> db.Dashboard:
             .with_target(
                 query(
                     'max by (camera, status, reason) (camfleet_camera_status{status!="ok"})'
-                    f" * on (camera) group_left (town, village, point, point_name) camfleet_camera_info{{{area}}}",
+                    # recorder and channel: an NVR channel's row says which box and input (empty when standalone)
+                    " * on (camera) group_left (town, village, point, point_name, recorder, channel)"
+                    f" camfleet_camera_info{{{area}}}",
                     instant=True,
                     as_table=True,
                 )
