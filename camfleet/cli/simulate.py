@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from camfleet.cli.app import EXIT_USAGE, app, errors_as_messages, fail, out_console
+
+if TYPE_CHECKING:
+    from camfleet.simulator.district import District
 
 simulate_app = typer.Typer(help="Synthetic district inventory and virtual camera fleet.", no_args_is_help=True)
 app.add_typer(simulate_app, name="simulate")
@@ -21,6 +24,12 @@ def inventory(
     points: Annotated[int, typer.Option(help="New 一村一探头 camera points.")] = 336,
     cameras: Annotated[int, typer.Option(help="Cameras on the new points.")] = 500,
     legacy: Annotated[int, typer.Option(help="Legacy 农村小天网 cameras.")] = 5000,
+    nvr_channels: Annotated[
+        int, typer.Option("--nvr-channels", help="Legacy cameras that are channels of village NVRs (4–16 each).")
+    ] = 0,
+    rtsp_only: Annotated[
+        int, typer.Option("--rtsp-only", help="Legacy cameras with ONVIF switched off: RTSP only.")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same district).")] = 1,
 ) -> None:
     """Write a realistic synthetic district inventory and its credentials file."""
@@ -30,7 +39,9 @@ def inventory(
 
     with errors_as_messages():
         try:
-            district = generate_district(towns, villages, points, cameras, legacy, seed)
+            district = generate_district(
+                towns, villages, points, cameras, legacy, seed, nvr_channels=nvr_channels, rtsp_only=rtsp_only
+            )
         except ValueError as exc:
             fail(str(exc), code=EXIT_USAGE)
         try:
@@ -40,11 +51,22 @@ def inventory(
         planned = sum(1 for r in district.rows if not r["camera_id"])
         out_console.print(
             f"wrote {escape(str(inventory_path))}: {towns} towns, {villages} villages, {points} new points "
-            f"({planned} planned), {cameras} + {legacy} cameras",
+            f"({planned} planned), {cameras} + {legacy} cameras{_legacy_note(district)}",
             highlight=False,
             soft_wrap=True,
         )
         out_console.print(f"wrote {escape(str(credentials_path))} (mode 0600)", highlight=False, soft_wrap=True)
+
+
+def _legacy_note(district: District) -> str:
+    """ " (N NVR channels on M recorders, K RTSP-only)" when the district has them."""
+    rows = district.camera_rows
+    recorders = {(r["host"], r["port"]) for r in rows if r.get("channel")}
+    channels = sum(1 for r in rows if r.get("channel"))
+    rtsp = sum(1 for r in rows if r.get("access") == "rtsp")
+    if not channels and not rtsp:
+        return ""
+    return f" ({channels} NVR channels on {len(recorders)} recorders, {rtsp} RTSP-only)"
 
 
 @simulate_app.command("acceptance")

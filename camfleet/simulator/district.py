@@ -1,7 +1,9 @@
 """A synthetic district inventory: towns, villages, 一村一探头 points and legacy 农村小天网 cameras.
 
 Deterministic per seed (one ``random.Random``; not for real secrets). Every camera gets its own
-loopback address from 127.10.0.1 upward and port 8080, so an unprivileged simulator can serve it.
+loopback address from 127.10.0.1 upward and port 8080, so an unprivileged simulator can serve it; on request,
+some legacy cameras become channels of village recorders (sharing one address) or RTSP-only cameras
+(``legacy_fleet``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camfleet.inventory.files import write_inventory_file
+from camfleet.simulator.legacy_fleet import recorders_and_rtsp
 
 NEW_PROGRAM = "一村一探头"
 LEGACY_PROGRAM = "农村小天网"
@@ -164,9 +167,21 @@ def _point_names(rng: random.Random, village: str, count: int) -> list[str]:
 
 
 def generate_district(
-    towns: int = 20, villages: int = 128, points: int = 336, cameras: int = 500, legacy: int = 5000, seed: int = 1
+    towns: int = 20,
+    villages: int = 128,
+    points: int = 336,
+    cameras: int = 500,
+    legacy: int = 5000,
+    seed: int = 1,
+    *,
+    nvr_channels: int = 0,
+    rtsp_only: int = 0,
 ) -> District:
-    """A district with exactly the requested counts; the same seed gives the same district."""
+    """A district with exactly the requested counts; the same seed gives the same district.
+
+    ``nvr_channels`` of the legacy cameras are channels of village recorders and ``rtsp_only`` of them speak RTSP
+    only (see ``legacy_fleet``); the camera count stays ``cameras + legacy``.
+    """
     if towns < 1 or villages < towns or min(points, cameras, legacy) < 0:
         raise ValueError("need towns ≥ 1, villages ≥ towns, and no negative counts")
     rng = random.Random(seed)
@@ -220,6 +235,10 @@ def generate_district(
         name: CredentialGroup("admin", "".join(rng.choice(_PASSWORD_ALPHABET) for _ in range(16)))
         for name in (NEW_GROUP, *LEGACY_GROUPS)
     }
+    if nvr_channels or rtsp_only:  # only then: without them, the district is what it always was, byte for byte
+        recorders_and_rtsp(
+            build.rows, channels=nvr_channels, rtsp_only=rtsp_only, seed=seed, legacy_program=LEGACY_PROGRAM
+        )
     return District(build.rows, credentials)
 
 

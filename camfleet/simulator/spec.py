@@ -48,10 +48,17 @@ class SimCameraSpec:
     #: camera-side events: "truthful", "silent" (offered, never claim a fault), "lying" (the tamper topic says
     #: the opposite of the picture), "none" (no events service); "" = the fleet draws it (see ``events_mode``)
     events: str = ""
+    #: the recorder channel (1-based) this camera is seen through; 0 = a standalone camera. Specs sharing a host
+    #: and port with channels are served as one virtual NVR (see ``nvr``)
+    channel: int = 0
+    #: "onvif", or "rtsp": ONVIF switched off, only an H.264 stream at ``rtsp_path`` on ``port`` (see ``rtsp``)
+    access: str = "onvif"
+    rtsp_path: str = ""
 
     def __repr__(self) -> str:
         # The password never appears in a repr (logs, test failure output).
-        return f"SimCameraSpec(camera_id={self.camera_id!r}, host={self.host!r}, port={self.port})"
+        channel = f", channel={self.channel}" if self.channel else ""
+        return f"SimCameraSpec(camera_id={self.camera_id!r}, host={self.host!r}, port={self.port}{channel})"
 
 
 def camera_seed(seed: int, camera_id: str) -> int:
