@@ -15,8 +15,9 @@ from camfleet.simulator.spec import SimCameraSpec, camera_seed, mac_address
 if TYPE_CHECKING:
     from camfleet.simulator.events import Subscription
 
-#: Kinds that take the camera off the network (the fleet closes or swaps its listener for these).
-LISTENER_KINDS = frozenset({"offline", "reboot", "uplink_down"})
+#: Kinds that take the camera off the network (the fleet closes or swaps its listener for these); ``nvr_down``
+#: only ever reaches a recorder (see ``nvr``).
+LISTENER_KINDS = frozenset({"offline", "reboot", "uplink_down", "nvr_down"})
 #: Kinds a camera's picture shows (a lying tamper detector is quiet about these, and cries wolf without them).
 _PICTURE_KINDS = frozenset({"covered", "spray", "defocus", "displaced", "black", "glare", "ir_cut", "frozen"})
 
@@ -54,6 +55,9 @@ class SimCamera:
         self.subscriptions: dict[int, Subscription] = {}
         #: what its own events do: truthful, silent, lying or none (no events service; set by the fleet)
         self.events = "truthful"
+        #: a recorder's channels, by channel number (empty: a camera); a channel's recorder (None: standalone)
+        self.channels: dict[int, SimCamera] = {}
+        self.recorder: SimCamera | None = None
 
     def __repr__(self) -> str:
         return f"SimCamera({self.spec.camera_id!r} at {self.base_url})"
@@ -99,7 +103,7 @@ class SimCamera:
 
     def should_listen(self) -> bool:
         """Whether the camera's listening socket should be open (not offline, not rebooting)."""
-        return not any(f.kind in ("offline", "reboot") for f in self.active_faults())
+        return not any(f.kind in ("offline", "reboot", "nvr_down") for f in self.active_faults())
 
     def rtsp_uri(self, token: str) -> str:
         """The stream URI of a profile; the RTSP server listens on the camera's host when enabled."""

@@ -21,7 +21,9 @@ from camfleet.simulator.dispatch import handle_soap
 from camfleet.simulator.events import hold_pull
 from camfleet.simulator.frame import FrameRequest, render_frame
 from camfleet.simulator.frame_pool import FramePool
-from camfleet.simulator.media_ops import BY_TOKEN, PROFILES
+from camfleet.simulator.media_ops import BY_TOKEN, PROFILES, StreamProfile
+from camfleet.simulator.nvr import NO_SIGNAL_KINDS, no_video_jpeg
+from camfleet.simulator.nvr_media import channel_profile
 from camfleet.simulator.scene import BaseCache
 from camfleet.simulator.soap import MAX_REQUEST_BYTES, SOAP_CONTENT_TYPE
 from camfleet.sockets import bind_error
@@ -73,7 +75,12 @@ class CameraServer:
         if self.server is None:
             sock = bind_socket(self.cam.spec.host, self.cam.spec.port)
             self.server = await asyncio.get_running_loop().create_server(self.web, sock=sock)
-        self.cam.listening = True
+        self._listening(True)
+
+    def _listening(self, on: bool) -> None:
+        self.cam.listening = on
+        for channel in self.cam.channels.values():  # a recorder's channels are reached through its listener
+            channel.listening = on
 
     async def close(self) -> None:
         """Stop listening and drop open connections: new connections are refused."""
@@ -81,7 +88,7 @@ class CameraServer:
             self.server.close()
             self.server = None
             await self.web.shutdown(0.1)
-        self.cam.listening = False
+        self._listening(False)
 
     def set_trap(self, on: bool) -> None:
         """Uplink down: a listener whose accept queue is full, so SYNs are dropped and connects time out.
@@ -116,7 +123,7 @@ class CameraServer:
         return web.Response(status=404, text="Not Found")
 
     async def _network_faults(self, request: web.BaseRequest, kinds: set[str]) -> None:
-        if kinds & {"offline", "reboot", "uplink_down"}:
+        if kinds & {"offline", "reboot", "uplink_down", "nvr_down"}:
             # A keep-alive connection opened before the fault: the camera is gone, so is the connection.
             await _drop(request)
         while "blackhole" in kinds:
@@ -164,7 +171,9 @@ class CameraServer:
         cam = self.cam
         if not cam.spec.snapshot:
             return web.Response(status=404, text="404 Not Found")
-        err = cam.fault("snapshot_error")
+        token = request.query.get("profile", PROFILES[0].token)
+        found = self._profile(token)  # a camera is its own channel; a recorder's profile names one of its channels
+        err = (found[0].fault("snapshot_error") if found else None) or cam.fault("snapshot_error")
         if err is not None:
             return web.Response(status=err.status, text=f"{err.status} snapshot unavailable")
         digest = self.shared.digest
@@ -174,35 +183,47 @@ class CameraServer:
         if refused or "auth" in kinds:
             headers = {"WWW-Authenticate": digest.challenge(stale=refused == "stale")}
             return web.Response(status=401, text="401 Unauthorized", headers=headers)
-        token = request.query.get("profile", PROFILES[0].token)
-        if cam.spec.main_only and token != PROFILES[0].token:
+        if found is None:
             return web.Response(status=404, text="no such profile")
-        profile = BY_TOKEN.get(token)
-        if profile is None:
-            return web.Response(status=404, text="no such profile")
-        if "frozen" not in kinds:
-            cam.frozen.clear()
-        elif token in cam.frozen:
+        channel, profile = found
+        ch_kinds = kinds if channel is cam else {f.kind for f in channel.active_faults()}
+        loop = asyncio.get_running_loop()
+        if channel is not cam and ch_kinds & NO_SIGNAL_KINDS:
+            # A recorder whose channel lost its camera (or its cable) still answers, with its black "no video" frame.
+            jpeg = await loop.run_in_executor(self.shared.executor, no_video_jpeg, profile.width, profile.height)
+            return await self._send(request, 200, jpeg, "image/jpeg")
+        if "frozen" not in ch_kinds:
+            channel.frozen.clear()
+        elif token in channel.frozen:
             # Frozen encoder: the same picture, byte for byte, OSD clock stopped.
-            return await self._send(request, 200, cam.frozen[token], "image/jpeg")
+            return await self._send(request, 200, channel.frozen[token], "image/jpeg")
         frame = FrameRequest(
-            cam.seed,
+            channel.seed,
             profile.width,
             profile.height,
             cam.clock() + TZ_OFFSET_S,
-            cam.spec.camera_id,
-            frozenset(kinds),
+            channel.spec.camera_id,
+            frozenset(ch_kinds),
             profile.quality,
-            material=cov.material if (cov := cam.fault("covered")) else "",
-            blur=blurred.blur if (blurred := cam.fault("defocus")) else "",
+            material=cov.material if (cov := channel.fault("covered")) else "",
+            blur=blurred.blur if (blurred := channel.fault("defocus")) else "",
         )
-        loop = asyncio.get_running_loop()
         pool = self.shared.pool
-        draw = pool.picture if pool is not None and not kinds else render_frame
+        draw = pool.picture if pool is not None and not ch_kinds else render_frame
         jpeg = await loop.run_in_executor(self.shared.executor, draw, frame, self.shared.cache)
-        if "frozen" in kinds:
-            cam.frozen[token] = jpeg
+        if "frozen" in ch_kinds:
+            channel.frozen[token] = jpeg
         return await self._send(request, 200, jpeg, "image/jpeg")
+
+    def _profile(self, token: str) -> tuple[SimCamera, StreamProfile] | None:
+        """The channel (the camera itself, or one of a recorder's) and the stream profile a token names."""
+        cam = self.cam
+        if cam.channels:
+            return channel_profile(cam, token)
+        if cam.spec.main_only and token != PROFILES[0].token:
+            return None
+        profile = BY_TOKEN.get(token)
+        return None if profile is None else (cam, profile)
 
 
 async def _drop(request: web.BaseRequest) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from camfleet.simulator import device_ops, events, media_ops
+from camfleet.simulator import device_ops, events, media_ops, nvr_media
 from camfleet.simulator.auth import check_username_token
 from camfleet.simulator.soap import (
     ACTION_NOT_SUPPORTED,
@@ -39,6 +39,13 @@ def _simple(fn: Callable[[SimCamera], str]) -> Handler:
     return lambda cam, _body, _path: fn(cam)
 
 
+def _media(camera: Callable[..., str | SoapFault], recorder: Callable[..., str | SoapFault], body: bool) -> Handler:
+    """A media operation answered by the camera's or, for a recorder (it has channels), the recorder's version."""
+    if body:
+        return lambda cam, b, _p: (recorder if cam.channels else camera)(cam, b)
+    return lambda cam, _b, _p: (recorder if cam.channels else camera)(cam)
+
+
 _TDS, _TRT, _TEV = NS["tds"], NS["trt"], NS["tev"]
 OPERATIONS: dict[tuple[str, str], Operation] = {
     # GetSystemDateAndTime must answer without credentials: clients read the clock to sign with it.
@@ -49,9 +56,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     (_TDS, "GetDeviceInformation"): Operation(_simple(device_ops.get_device_information), "user"),
     (_TDS, "GetScopes"): Operation(_simple(device_ops.get_scopes), "user"),
     (_TDS, "GetNetworkInterfaces"): Operation(_simple(device_ops.get_network_interfaces), "user"),
-    (_TRT, "GetProfiles"): Operation(_simple(media_ops.get_profiles), "user"),
-    (_TRT, "GetSnapshotUri"): Operation(lambda c, b, _p: media_ops.get_snapshot_uri(c, b), "user"),
-    (_TRT, "GetStreamUri"): Operation(lambda c, b, _p: media_ops.get_stream_uri(c, b), "user"),
+    (_TRT, "GetVideoSources"): Operation(
+        _media(media_ops.get_video_sources, nvr_media.get_video_sources, False), "user"
+    ),
+    (_TRT, "GetProfiles"): Operation(_media(media_ops.get_profiles, nvr_media.get_profiles, False), "user"),
+    (_TRT, "GetSnapshotUri"): Operation(_media(media_ops.get_snapshot_uri, nvr_media.get_snapshot_uri, True), "user"),
+    (_TRT, "GetStreamUri"): Operation(_media(media_ops.get_stream_uri, nvr_media.get_stream_uri, True), "user"),
     (_TEV, "GetEventProperties"): Operation(_simple(events.get_event_properties), "user"),
     (_TEV, "CreatePullPointSubscription"): Operation(events.create_pull_point_subscription, "user"),
     (_TEV, "PullMessages"): Operation(events.pull_messages, "user"),

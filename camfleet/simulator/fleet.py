@@ -15,9 +15,10 @@ from camfleet.errors import ConfigError
 from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.camera import LISTENER_KINDS, FleetClock, SimCamera
 from camfleet.simulator.camera_server import CameraServer, Shared
+from camfleet.simulator.fleet_parts import check_channels, fault_target, rtsp_entry, rtsp_state
 from camfleet.simulator.frame_pool import FramePool
-from camfleet.simulator.media_ops import PROFILES
-from camfleet.simulator.rtsp import RTSP_PORT, RtspServers
+from camfleet.simulator.nvr import make_recorder
+from camfleet.simulator.rtsp import RtspServers
 from camfleet.simulator.scenario import Fault, Scenario, load_scenario
 from camfleet.simulator.scene import BaseCache
 from camfleet.simulator.spec import SimCameraSpec, events_mode, with_identity
@@ -44,10 +45,18 @@ class SimulatedFleet:
         self.pool = FramePool(frame_pool) if frame_pool else None
         self.clock = FleetClock()
         self.cameras: dict[str, SimCamera] = {}
+        #: what listens on HTTP: standalone ONVIF cameras by camera id, recorders by ``nvr.recorder_id``
+        self.devices: dict[str, SimCamera] = {}
         seen: dict[tuple[str, int], str] = {}
+        channels: dict[tuple[str, int], list[SimCameraSpec]] = {}
+        ids: set[str] = set()
         for spec in specs:
-            if spec.camera_id in self.cameras:
+            if spec.camera_id in ids:
                 raise ConfigError(f"camera {spec.camera_id!r}: listed twice")
+            ids.add(spec.camera_id)
+            if spec.channel and spec.access == "onvif":
+                channels.setdefault((spec.host, spec.port), []).append(spec)
+                continue
             other = seen.setdefault((spec.host, spec.port), spec.camera_id)
             if other != spec.camera_id:
                 raise ConfigError(f"camera {spec.camera_id!r}: {spec.host}:{spec.port} is already {other!r}'s")
@@ -56,6 +65,15 @@ class SimulatedFleet:
             offered = scenario.events_offered if scenario and scenario.events_offered is not None else events_offered
             forced = scenario.events.get(spec.camera_id, "") if scenario else ""
             cam.events = forced or events_mode(spec, seed, offered)
+            if spec.access == "onvif":  # an RTSP-only camera has no HTTP side at all
+                self.devices[spec.camera_id] = cam
+        for address, group in channels.items():
+            if address in seen:
+                raise ConfigError(f"recorder {address[0]}:{address[1]}: the address is also camera {seen[address]!r}'s")
+            recorder = make_recorder(check_channels(group), seed, self.clock)
+            self.devices[recorder.spec.camera_id] = recorder
+            for channel in recorder.channels.values():
+                self.cameras[channel.spec.camera_id] = channel
         self.faults: list[Fault] = []
         self._next_fault_id = 1
         self._control_addr = control
@@ -66,6 +84,8 @@ class SimulatedFleet:
         self._control_runner: object | None = None
         self._shared: Shared | None = None
         self._rtsp = RtspServers()
+        self._rtsp_state: dict[str, tuple[str, bool]] = {}
+        self._rtsp_only = [cam for cam in self.cameras.values() if cam.spec.access == "rtsp"]
         for fault in scenario.faults if scenario else []:
             self.add_fault(fault)
 
@@ -93,7 +113,9 @@ class SimulatedFleet:
         scenario = load_scenario(scenario_path) if scenario_path else None
         specs = specs_from_inventory(Path(path))
         if rtsp:
-            chosen = random.Random(seed).sample(sorted(s.camera_id for s in specs), min(rtsp, len(specs)))
+            # Standalone ONVIF cameras only: a recorder's channels and RTSP-only cameras have their own ways.
+            plain = sorted(s.camera_id for s in specs if not s.channel and s.access == "onvif")
+            chosen = random.Random(seed).sample(plain, min(rtsp, len(plain)))
             order = {cid: i for i, cid in enumerate(chosen)}
             for spec in specs:
                 if spec.camera_id in order:
@@ -111,10 +133,12 @@ class SimulatedFleet:
         for cid in fault.cameras:
             if cid in self.cameras:
                 chosen[cid] = self.cameras[cid]
-        if fault.village or fault.uplink or fault.town:
+        if fault.village or fault.uplink or fault.town or fault.host:
+            wanted = {(k, v) for k, v in (("village", fault.village), ("uplink", fault.uplink), ("town", fault.town),
+                                          ("host", fault.host)) if v}  # fmt: skip
             for cid, cam in self.cameras.items():
                 s = cam.spec
-                if s.village == fault.village or s.uplink == fault.uplink or s.town == fault.town:
+                if wanted & {("village", s.village), ("uplink", s.uplink), ("town", s.town), ("host", s.host)}:
                     chosen[cid] = cam
         if fault.fraction:
             ids = sorted(self.cameras)
@@ -124,15 +148,26 @@ class SimulatedFleet:
         return list(chosen.values())
 
     def add_fault(self, fault: Fault) -> None:
-        """Apply ``fault`` (times from the fleet's start) to the cameras it selects; gives it an id."""
+        """Apply ``fault`` (times from the fleet's start) to the cameras it selects; gives it an id.
+
+        Through a recorder's channel, device-level kinds reach the recorder (``nvr.DEVICE_KINDS``); ``nvr_down``
+        and ``video_loss`` reach nothing but recorders and their channels.
+        """
         fault.id = self._next_fault_id
         self._next_fault_id += 1
         self.faults.append(fault)
-        for cam in self.select(fault):
-            cam.faults.append(fault)
-            if fault.kind in LISTENER_KINDS:
-                self._watched.add(cam.spec.camera_id)
-        log.info("fault added: id=%s kind=%s cameras=%d", fault.id, fault.kind, len(self.select(fault)))
+        selected = self.select(fault)
+        for cam in selected:
+            target = fault_target(cam, fault.kind)
+            if target is None or fault in target.faults:
+                continue
+            target.faults.append(fault)
+            if fault.kind in LISTENER_KINDS and target.spec.camera_id in self.devices:
+                self._watched.add(target.spec.camera_id)
+        log.info("fault added: id=%s kind=%s cameras=%d", fault.id, fault.kind, len(selected))
+
+    def _everyone(self) -> list[SimCamera]:
+        return [*self.cameras.values(), *(d for d in self.devices.values() if d.channels)]
 
     def remove_fault(self, fault_id: int) -> bool:
         """Withdraw one fault; False when no fault has that id."""
@@ -140,7 +175,7 @@ class SimulatedFleet:
         if fault is None:
             return False
         self.faults.remove(fault)
-        for cam in self.cameras.values():
+        for cam in self._everyone():
             if fault in cam.faults:
                 cam.faults.remove(fault)
         return True
@@ -148,7 +183,7 @@ class SimulatedFleet:
     def clear_faults(self) -> None:
         """Withdraw every fault (cameras come back at the next tick)."""
         self.faults.clear()
-        for cam in self.cameras.values():
+        for cam in self._everyone():
             cam.faults.clear()
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -159,7 +194,7 @@ class SimulatedFleet:
         executor = ThreadPoolExecutor(2, thread_name_prefix="sim-frame")
         self._shared = Shared(executor, BaseCache(), DigestAuth(), self.pool)
         try:
-            for cid, cam in self.cameras.items():
+            for cid, cam in self.devices.items():
                 srv = self._servers[cid] = CameraServer(cam, self._shared)
                 if cam.should_listen():
                     await srv.open()
@@ -173,20 +208,15 @@ class SimulatedFleet:
             await self.stop()
             raise
         self._tasks.append(asyncio.create_task(self._watch(), name="sim-faults"))
-        log.info("simulator started: cameras=%d control=%s", len(self.cameras), self.control_url)
+        log.info("simulator started: cameras=%d devices=%d control=%s", len(self.cameras), len(self.devices),
+                 self.control_url)  # fmt: skip
 
     async def _start_rtsp(self) -> None:
         """Start the RTSP child process for the cameras that stream (blocking start-up runs in a thread)."""
-        streaming = [cam for cam in self.cameras.values() if cam.spec.rtsp]
-        mounts = [{"token": p.token, "width": p.width, "height": p.height} for p in PROFILES]
-        for cam in streaming:
-            cam.rtsp_port = RTSP_PORT
-        cams = [
-            {"host": cam.spec.host, "port": RTSP_PORT, "username": cam.spec.username, "password": cam.spec.password,
-             "mounts": mounts}
-            for cam in streaming
-        ]  # fmt: skip
-        await asyncio.to_thread(self._rtsp.start, cams)
+        streaming = [cam for cam in self.cameras.values() if cam.spec.rtsp or cam.spec.access == "rtsp"]
+        await asyncio.to_thread(self._rtsp.start, [rtsp_entry(cam) for cam in streaming])
+        self._rtsp_state.clear()
+        await self._reconcile_rtsp()
 
     async def stop(self) -> None:
         """Close every listener and connection, the control endpoint and the render threads."""
@@ -221,7 +251,7 @@ class SimulatedFleet:
 
     async def _reconcile(self) -> None:
         for cid in list(self._watched):
-            cam, srv = self.cameras[cid], self._servers.get(cid)
+            cam, srv = self.devices[cid], self._servers.get(cid)
             if srv is None:
                 continue
             active = {f.kind for f in cam.active_faults()}
@@ -235,8 +265,20 @@ class SimulatedFleet:
                 cam.boot_time = time.time()
                 cam.subscriptions.clear()
             trapped = "uplink_down" in active
-            if (rebooting or "offline" in active or trapped) and srv.server is not None:
+            down = bool(active & {"offline", "nvr_down"})
+            if (rebooting or down or trapped) and srv.server is not None:
                 await srv.close()
-            srv.set_trap(trapped and not rebooting and "offline" not in active)
+            srv.set_trap(trapped and not rebooting and not down)
             if cam.should_listen() and not trapped and srv.server is None:
                 await srv.open()
+        await self._reconcile_rtsp()
+
+    async def _reconcile_rtsp(self) -> None:
+        """RTSP-only cameras: tell the RTSP child which addresses are off the air or refuse the password."""
+        if self._rtsp.proc is None:
+            return
+        for cam in self._rtsp_only:
+            state = rtsp_state(cam)
+            if self._rtsp_state.get(cam.spec.camera_id, ("up", True)) != state:
+                self._rtsp_state[cam.spec.camera_id] = state
+                self._rtsp.control(cam.spec.host, cam.spec.port, up=state[0] == "up", accept=state[1])

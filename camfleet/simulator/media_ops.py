@@ -33,11 +33,12 @@ PROFILES = (
 BY_TOKEN = {p.token: p for p in PROFILES}
 
 
-def _profile_xml(p: StreamProfile, index: int) -> str:
+def profile_xml(p: StreamProfile, index: int | str, source: int = 1, token: str = "") -> str:
+    """One ``trt:Profiles`` element; ``source``: the video source (a recorder's channel) it encodes."""
     return (
-        f'<trt:Profiles token="{p.token}" fixed="true"><tt:Name>{p.name}</tt:Name>'
-        '<tt:VideoSourceConfiguration token="VideoSourceConfig_1"><tt:Name>VideoSourceConfig_1</tt:Name>'
-        "<tt:UseCount>2</tt:UseCount><tt:SourceToken>VideoSource_1</tt:SourceToken>"
+        f'<trt:Profiles token="{token or p.token}" fixed="true"><tt:Name>{p.name}</tt:Name>'
+        f'<tt:VideoSourceConfiguration token="VideoSourceConfig_{source}"><tt:Name>VideoSourceConfig_{source}</tt:Name>'
+        f"<tt:UseCount>2</tt:UseCount><tt:SourceToken>VideoSource_{source}</tt:SourceToken>"
         '<tt:Bounds x="0" y="0" width="1920" height="1080"/></tt:VideoSourceConfiguration>'
         f'<tt:VideoEncoderConfiguration token="VideoEncoder_{index}"><tt:Name>VideoEncoder_{index}</tt:Name>'
         f"<tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>{p.width}"
@@ -51,10 +52,10 @@ def _profile_xml(p: StreamProfile, index: int) -> str:
     )
 
 
-_PROFILES_XML = "".join(_profile_xml(p, i + 1) for i, p in enumerate(PROFILES))
+_PROFILES_XML = "".join(profile_xml(p, i + 1) for i, p in enumerate(PROFILES))
 
 
-_MAIN_ONLY_XML = _profile_xml(PROFILES[0], 1)
+_MAIN_ONLY_XML = profile_xml(PROFILES[0], 1)
 
 
 def get_profiles(cam: SimCamera) -> str:
@@ -70,7 +71,20 @@ def _profile_token(body: etree._Element, cam: SimCamera | None = None) -> Stream
     return BY_TOKEN.get(token)
 
 
-def _media_uri(element: str, uri: str) -> str:
+def video_source_xml(source: int, width: int = 1920, height: int = 1080, fps: int = 25) -> str:
+    """One ``trt:VideoSources`` element: a sensor, or a recorder's channel."""
+    return (
+        f'<trt:VideoSources token="VideoSource_{source}"><tt:Framerate>{fps}</tt:Framerate>'
+        f"<tt:Resolution><tt:Width>{width}</tt:Width><tt:Height>{height}</tt:Height></tt:Resolution></trt:VideoSources>"
+    )
+
+
+def get_video_sources(cam: SimCamera) -> str:
+    """The camera's one sensor."""
+    return f"<trt:GetVideoSourcesResponse>{video_source_xml(1)}</trt:GetVideoSourcesResponse>"
+
+
+def media_uri(element: str, uri: str) -> str:
     return (
         f"<trt:{element}><trt:MediaUri><tt:Uri>{uri}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>"
         "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri>"
@@ -86,7 +100,7 @@ def get_snapshot_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
     if not cam.spec.snapshot:
         # Older and cheaper cameras have no snapshot service: they answer ActionNotSupported, as here.
         return ACTION_NOT_SUPPORTED
-    return _media_uri("GetSnapshotUriResponse", f"{cam.base_url}/onvif/snapshot?profile={profile.token}")
+    return media_uri("GetSnapshotUriResponse", f"{cam.base_url}/onvif/snapshot?profile={profile.token}")
 
 
 def get_stream_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
@@ -94,4 +108,4 @@ def get_stream_uri(cam: SimCamera, body: etree._Element) -> str | SoapFault:
     profile = _profile_token(body, cam)
     if profile is None:
         return NO_PROFILE
-    return _media_uri("GetStreamUriResponse", cam.rtsp_uri(profile.token))
+    return media_uri("GetStreamUriResponse", cam.rtsp_uri(profile.token))

@@ -3,7 +3,9 @@
 GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`` and
 ``gir1.2-gst-rtsp-server-1.0`` and live in the system Python, not in a virtualenv: so the server runs as
 ``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
-loopback address (port ``RTSP_PORT``), serving one mount per profile token. Media are created when a client
+loopback address (port ``RTSP_PORT``, or an RTSP-only camera's own port), serving one mount per profile token or
+an RTSP-only camera's explicit path. The child's stdin stays open for per-address commands (``control``): an
+RTSP-only camera's ``offline`` closes its listening socket, ``auth`` swaps its login. Media are created when a client
 connects and shared; FFmpeg's TEARDOWN ends a stream, and the next client gets a new pipeline whose sensor
 noise is placed at another offset, so consecutive samples differ, as a live camera's do; a stream nobody
 has open costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
@@ -59,16 +61,32 @@ def place_noise(factory, media):
     pad.set_property("xpos", -((n * 37) % MARGIN))
     pad.set_property("ypos", -((n * 23) % MARGIN))
 
-servers = []
-for cam in json.load(sys.stdin):
-    server = GstRtspServer.RTSPServer()
-    server.set_address(cam["host"])
-    server.set_service(str(cam["port"]))
+def read_line(buffer=[b""]):
+    # Our own line reader on the raw descriptor: a buffered sys.stdin would read commands ahead of GLib's watch.
+    while b"\n" not in buffer[0]:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        buffer[0] += chunk
+    line, buffer[0] = buffer[0].split(b"\n", 1)
+    return line
+
+
+def viewer(cam, password):
     auth = GstRtspServer.RTSPAuth()
     auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
     token = GstRtspServer.RTSPToken()
     token.set_string("media.factory.role", "viewer")
-    auth.add_digest(cam["username"], cam["password"], token)
+    auth.add_digest(cam["username"], password, token)
+    return auth
+
+
+servers = {}
+for cam in json.loads(read_line()):
+    server = GstRtspServer.RTSPServer()
+    server.set_address(cam["host"])
+    server.set_service(str(cam["port"]))
+    auth = viewer(cam, cam["password"])
     server.set_auth(auth)
     permissions = GstRtspServer.RTSPPermissions()
     permissions.add_permission_for_role("viewer", "media.factory.access", True)
@@ -81,10 +99,41 @@ for cam in json.load(sys.stdin):
         factory.set_stop_on_disconnect(False)
         factory.connect("media-configure", place_noise)
         factory.set_permissions(permissions)
-        server.get_mount_points().add_factory("/" + mount["token"], factory)
-    if server.attach(None) == 0:
+        server.get_mount_points().add_factory(mount.get("path") or "/" + mount["token"], factory)
+    source = server.attach(None)
+    if source == 0:
         sys.exit("could not listen on %s:%s" % (cam["host"], cam["port"]))
-    servers.append(server)
+    # A wrong password for the "auth" fault: random, never sent anywhere, so the inventory's is refused.
+    servers[(cam["host"], cam["port"])] = {"server": server, "source": source, "auth": auth,
+                                            "refuse": viewer(cam, os.urandom(12).hex())}
+
+
+def drop_clients(server):
+    server.client_filter(lambda srv, client, *data: GstRtspServer.RTSPFilterResult.REMOVE)
+
+
+def command(fd, condition):
+    # {"host", "port", "up": bool, "accept": bool}: "down" closes the listening socket (connections are refused,
+    # as a camera that is off) and drops its clients; "accept" false swaps in a login the inventory does not know.
+    line = read_line()
+    if line is None:
+        loop.quit()
+        return False
+    order = json.loads(line)
+    entry = servers[(order["host"], order["port"])]
+    server = entry["server"]
+    server.set_auth(entry["auth"] if order["accept"] else entry["refuse"])
+    if not order["accept"]:
+        drop_clients(server)
+    if not order["up"] and entry["source"]:
+        GLib.Source.remove(entry["source"])
+        entry["source"] = 0
+        drop_clients(server)
+    elif order["up"] and not entry["source"]:
+        entry["source"] = server.attach(None)
+    return True
+
+
 try:
     os.unlink(sys.argv[0])  # this script's file: nothing is left in the temporary directory, whoever stops us
 except OSError:
@@ -103,6 +152,7 @@ def orphaned():
 
 
 GLib.timeout_add_seconds(1, orphaned)
+GLib.io_add_watch(0, GLib.PRIORITY_DEFAULT, GLib.IOCondition.IN | GLib.IOCondition.HUP, command)
 print("ready", flush=True)
 loop.run()
 """
@@ -141,8 +191,9 @@ class RtspServers:
             text=True, start_new_session=True,
         )  # fmt: skip
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(list(cameras)))
-        self.proc.stdin.close()
+        # One line of cameras, then the pipe stays open for ``control`` commands (and its end tells the child to go).
+        self.proc.stdin.write(json.dumps(list(cameras)) + "\n")
+        self.proc.stdin.flush()
         try:
             line = _readline(self.proc, timeout_s)
         except TimeoutError:
@@ -152,6 +203,18 @@ class RtspServers:
             err = self.proc.stderr.read() if self.proc.stderr else ""
             self.stop()
             raise ConfigError(f"RTSP server failed to start: {(line + err).strip()[-500:]}")
+
+    def control(self, host: str, port: int, *, up: bool, accept: bool) -> None:
+        """Take one address's RTSP server off the air (``up`` false: connections refused) or back, and make it
+        refuse (``accept`` false) or accept its camera's password. A line on the child's stdin, a few µs."""
+        if self.proc is None or self.proc.stdin is None:
+            return
+        order = {"host": host, "port": port, "up": up, "accept": accept}
+        try:
+            self.proc.stdin.write(json.dumps(order) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):  # the child is gone: nothing serves, which is what "down" wants anyway
+            pass
 
     def stop(self) -> None:
         """Terminate the server's process group and remove its script."""

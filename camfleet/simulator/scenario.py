@@ -19,8 +19,10 @@ from camfleet.errors import ConfigError
 NETWORK_KINDS = ("offline", "blackhole", "slow", "auth", "clock_skew", "reboot", "uplink_down")
 IMAGE_KINDS = ("covered", "spray", "defocus", "displaced", "frozen", "black", "glare", "ir_cut")
 PROTOCOL_KINDS = ("snapshot_error", "malformed_xml", "oversized")
-KINDS = NETWORK_KINDS + IMAGE_KINDS + PROTOCOL_KINDS
-_SELECTORS = ("cameras", "village", "uplink", "town", "fraction", "seed")
+#: A recorder's faults: ``nvr_down`` takes the whole recorder off the network; ``video_loss`` blacks one channel.
+RECORDER_KINDS = ("nvr_down", "video_loss")
+KINDS = NETWORK_KINDS + IMAGE_KINDS + PROTOCOL_KINDS + RECORDER_KINDS
+_SELECTORS = ("cameras", "village", "uplink", "town", "host", "fraction", "seed")
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "slow": ("latency", "bandwidth"),
     "clock_skew": ("skew",),
@@ -67,8 +69,9 @@ def parse_size(value: object, where: str) -> int:
 class Fault:
     """One fault: its kind, the cameras it selects, its time window and kind-specific settings.
 
-    Selectors combine as "any of": ``cameras`` ids, every camera of ``village``/``uplink``/``town``, and
-    ``fraction`` of the whole fleet drawn with ``seed``. Settings: ``latency``/``bandwidth`` (slow,
+    Selectors combine as "any of": ``cameras`` ids, every camera of ``village``/``uplink``/``town``, every camera
+    at ``host`` (a recorder's address selects all its channels), and ``fraction`` of the whole fleet drawn with
+    ``seed``. Settings: ``latency``/``bandwidth`` (slow,
     seconds and bytes/s), ``skew`` (clock_skew, seconds), ``down`` (reboot, seconds), ``status``
     (snapshot_error), ``size`` (oversized, bytes), ``material`` (covered), ``blur`` (defocus); an empty
     ``material``/``blur`` is drawn per camera by its seed.
@@ -79,6 +82,7 @@ class Fault:
     village: str = ""
     uplink: str = ""
     town: str = ""
+    host: str = ""
     fraction: float = 0.0
     seed: int = 0
     start: float = 0.0
@@ -101,7 +105,7 @@ class Fault:
     def to_json(self) -> dict[str, Any]:
         """The fault as the control API shows it."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind, "start": self.start, "end": self.end}
-        for key in ("cameras", "village", "uplink", "town", "fraction", "seed"):
+        for key in _SELECTORS:
             value = getattr(self, key)
             if value:
                 out[key] = list(value) if key == "cameras" else value
@@ -194,7 +198,7 @@ def _read_selectors(fault: Fault, table: dict[str, Any], where: str) -> None:
     if not isinstance(cameras, list) or not all(isinstance(c, str) for c in cameras):
         raise ConfigError(f"{where}.cameras: expected a list of camera ids")
     fault.cameras = tuple(cameras)
-    for key in ("village", "uplink", "town"):
+    for key in ("village", "uplink", "town", "host"):
         value = table.get(key, "")
         if not isinstance(value, str):
             raise ConfigError(f"{where}.{key}: expected a string")
@@ -207,8 +211,8 @@ def _read_selectors(fault: Fault, table: dict[str, Any], where: str) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ConfigError(f"{where}.seed: expected an integer")
     fault.seed = seed
-    if not (fault.cameras or fault.village or fault.uplink or fault.town or fault.fraction):
-        raise ConfigError(f"{where}: selects no camera (give cameras, village, uplink, town or fraction)")
+    if not (fault.cameras or fault.village or fault.uplink or fault.town or fault.host or fault.fraction):
+        raise ConfigError(f"{where}: selects no camera (give cameras, village, uplink, town, host or fraction)")
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
