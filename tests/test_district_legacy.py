@@ -104,3 +104,24 @@ def test_the_district_validates_imports_and_becomes_simulator_specs(tmp_path: Pa
     assert sum(1 for s in specs if s.channel) == 120
     rtsp = [s for s in specs if s.access == "rtsp"]
     assert len(rtsp) == 30 and all(s.port == RTSP_PORT and s.rtsp_path for s in rtsp)
+
+
+@pytest.mark.parametrize("gstreamer", [True, False])
+def test_the_demo_district_has_recorders_and_rtsp_only_cameras_only_with_gstreamer(
+    tmp_path: Path, gstreamer: bool
+) -> None:
+    """`camfleet demo` prepares 5,500 cameras as before, 300 of them channels of recorders, and 20 RTSP-only ones
+    only where GStreamer can serve them; its scenario switches one recorder off and blacks one channel of
+    another, and loads."""
+    from camfleet.cli.demo import _prepare
+    from camfleet.simulator.scenario import load_scenario
+
+    inventory, _, scenario = _prepare(tmp_path / "demo", False, 5000, 1, gstreamer)
+    inv = validate_file(inventory)
+    assert len(inv.cameras) == 5500 and sum(1 for c in inv.cameras if c.channel) == 300
+    assert sum(1 for c in inv.cameras if c.access is Access.RTSP) == (20 if gstreamer else 0)
+    faults = {f.kind: f for f in load_scenario(scenario).faults}
+    recorder_hosts = {c.host for c in inv.cameras if c.channel}
+    assert faults["nvr_down"].host in recorder_hosts
+    (lost,) = faults["video_loss"].cameras
+    assert next(c for c in inv.cameras if c.camera_id == lost).host not in (faults["nvr_down"].host, "")

@@ -17,6 +17,7 @@ from simulator_helpers import GET_TIME_BODY, PASSWORD, USER, clock_fault, decode
 
 from camfleet.errors import ConfigError
 from camfleet.simulator import Fault, SimCameraSpec, SimulatedFleet
+from camfleet.simulator.district import generate_district, write_district
 from camfleet.simulator.nvr import recorder_id
 from camfleet.simulator.scenario import load_scenario
 
@@ -180,3 +181,30 @@ def test_scenario_files_name_recorder_kinds_and_hosts(tmp_path: Path) -> None:
     bad.write_text('[[fault]]\nkind = "nvr_down"\nrecorder = "127.22.3.1"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bad\.toml: fault\[0\]: unknown key\(s\) for kind 'nvr_down': recorder"):
         load_scenario(bad)
+
+
+async def test_a_generated_district_with_recorders_is_served_from_its_inventory(tmp_path: Path) -> None:
+    """An inventory written by the district generator with NVR channels becomes one listening device per recorder
+    (its channels keep their camera ids, reachable through its address) besides the standalone cameras; the control
+    endpoint names a channel's recorder and channel, and a recorder's channels."""
+    district = generate_district(towns=2, villages=4, points=8, cameras=8, legacy=60, seed=4, nvr_channels=24)
+    for row in district.rows:  # addresses of this test's own, apart from other fleets on 127.10.x.y
+        row["host"] = row["host"].replace("127.10.", "127.23.", 1)
+    path, _ = write_district(district, tmp_path / "d.csv")
+    fleet = SimulatedFleet.from_inventory(path, control=("127.0.0.1", 0))
+    recorders = [d for d in fleet.devices.values() if d.channels]
+    assert len(fleet.cameras) == 68 and sum(len(r.channels) for r in recorders) == 24
+    assert len(fleet.devices) == 68 - 24 + len(recorders)
+    recorder = recorders[0]
+    channel, cam = next(iter(recorder.channels.items()))
+    async with running(fleet):
+        login = recorder.spec.username, recorder.spec.password  # the district's own credential group
+        assert (await device_info(recorder.base_url, *login))[0] == 200
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{fleet.control_url}/cameras/{cam.spec.camera_id}") as reply:
+                shown = await reply.json()
+            async with session.get(f"{fleet.control_url}/cameras/{recorder.spec.camera_id}") as reply:
+                whole = await reply.json()
+        assert (await snapshot(recorder.base_url, f"Profile_{channel}02", password=login[1]))[0] == 200
+    assert (shown["channel"], shown["recorder"], shown["url"]) == (channel, recorder.spec.camera_id, recorder.base_url)
+    assert whole["channels"][str(channel)] == cam.spec.camera_id and whole["model"] in NVR_MODELS

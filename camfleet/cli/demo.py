@@ -83,9 +83,44 @@ fraction = 0.005
 seed = 22
 start = "2m"
 """
+#: Recorder faults, when the district has recorders: one recorder switched off, one channel without signal.
+RECORDER_SCENARIO = """
+[[fault]]
+kind = "nvr_down"
+host = "{nvr_host}"
+start = "2m"
+end = "10m"
+
+[[fault]]
+kind = "video_loss"
+cameras = ["{lost_channel}"]
+start = "1m"
+"""
 
 
-def _prepare(directory: Path, fresh: bool, legacy: int, seed: int) -> tuple[Path, Path, Path]:
+def legacy_mix(legacy: int, rtsp: bool) -> tuple[int, int]:
+    """(NVR channels, RTSP-only cameras) of the demo's district: a tenth of the legacy cameras behind recorders (300
+    of the default 5,000) and a few RTSP-only ones (20), those only where GStreamer can serve their streams."""
+    channels = min(300, legacy // 10)
+    return (channels if channels >= 4 else 0), (min(20, legacy // 20) if rtsp else 0)
+
+
+def _scenario(rows: list[dict[str, str]]) -> str:
+    """The demo scenario for this district: its faults, an uplink cut in its middle village, recorder faults."""
+    villages = sorted({row["village"] for row in rows if row.get("camera_id")})
+    cut = villages[len(villages) // 2]
+    text = SCENARIO.format(village=cut)
+    recorders: dict[str, list[str]] = {}
+    for row in rows:
+        if row.get("channel") and row["village"] != cut:
+            recorders.setdefault(row["host"], []).append(row["camera_id"])
+    if len(recorders) >= 2:
+        (nvr_host, _), (_, channels) = list(recorders.items())[:2]
+        text += RECORDER_SCENARIO.format(nvr_host=nvr_host, lost_channel=channels[-1])
+    return text
+
+
+def _prepare(directory: Path, fresh: bool, legacy: int, seed: int, rtsp: bool) -> tuple[Path, Path, Path]:
     """Write the district inventory, credentials and scenario (once), import them into SQLite."""
     from camfleet.inventory.importer import import_inventory
     from camfleet.inventory.validate import validate_file
@@ -104,10 +139,13 @@ def _prepare(directory: Path, fresh: bool, legacy: int, seed: int) -> tuple[Path
 
         upgrade(f"sqlite:///{db}")
     if not inventory.exists():
-        district = generate_district(legacy=legacy, seed=seed)
+        channels, rtsp_only = legacy_mix(legacy, rtsp)
+        try:
+            district = generate_district(legacy=legacy, seed=seed, nvr_channels=channels, rtsp_only=rtsp_only)
+        except ValueError:  # a small --legacy spread over the villages: no village holds a recorder's 4 cameras
+            district = generate_district(legacy=legacy, seed=seed, rtsp_only=rtsp_only)
         write_district(district, inventory)
-        villages = sorted({row["village"] for row in district.rows if row.get("camera_id")})
-        scenario.write_text(SCENARIO.format(village=villages[len(villages) // 2]), encoding="utf-8")
+        scenario.write_text(_scenario(district.rows), encoding="utf-8")
         import_inventory(f"sqlite:///{db}", validate_file(inventory))
     return inventory, credentials, scenario
 
@@ -165,16 +203,18 @@ def demo(
         control_addr = checked_listen(control, "--control")
         work = Path(directory).resolve()
         out_console.print(f"[bold]camfleet demo[/] — preparing a synthetic district in {work} …")
+        from camfleet.simulator.rtsp import available as rtsp_available
+
+        gstreamer = rtsp_available()
         try:
-            inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed)
+            inventory, _credentials, scenario = _prepare(work, fresh, legacy, seed, gstreamer)
         except ValueError as exc:  # the district's sizes (--legacy)
             fail(str(exc), code=EXIT_USAGE)
         except OSError as exc:
             fail(f"{work}: cannot prepare the demo there: {exc.strerror}")
-        from camfleet.simulator.rtsp import available as rtsp_available
-
-        # A few cameras stream RTSP (half of them without snapshots) when GStreamer is installed.
-        rtsp = 6 if rtsp_available() else 0
+        # A few cameras stream RTSP (half of them without snapshots) when GStreamer is installed; so do the
+        # district's RTSP-only cameras (none without it).
+        rtsp = 6 if gstreamer else 0
         sim = SimulatorProcess(
             inventory, scenario=scenario, control=control_addr, log_file=work / "simulator.log", rtsp=rtsp
         )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import resource
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from camfleet.cli.app import errors_as_messages, fail
 from camfleet.cli.simulate import simulate_app
 from camfleet.errors import ConfigError
+
+if TYPE_CHECKING:
+    from camfleet.simulator import SimulatedFleet
 
 #: File descriptors beyond one listening socket per camera: both ends of connections, logs, threads.
 _FD_HEADROOM = 1024
@@ -57,7 +60,7 @@ async def _serve(
     try:
         # Plain print, one line, flushed: scripts and tests read this line to know the fleet is up.
         print(
-            f"serving {len(fleet.cameras)} cameras; {len(fleet.faults)} scenario fault(s); "
+            f"serving {len(fleet.cameras)} cameras{_recorders(fleet)}; {len(fleet.faults)} scenario fault(s); "
             f"control endpoint {fleet.control_url}/faults (Ctrl-C to stop)",
             flush=True,
         )
@@ -65,6 +68,16 @@ async def _serve(
     finally:
         await fleet.stop()
         print("simulator stopped", flush=True)
+
+
+def _recorders(fleet: SimulatedFleet) -> str:
+    """ " (N on M recorders, K RTSP-only)" when the fleet has them."""
+    recorders = [d for d in fleet.devices.values() if d.channels]
+    rtsp_only = sum(1 for cam in fleet.cameras.values() if cam.spec.access == "rtsp")
+    if not recorders and not rtsp_only:
+        return ""
+    channels = sum(len(d.channels) for d in recorders)
+    return f" ({channels} on {len(recorders)} recorders, {rtsp_only} RTSP-only)"
 
 
 @simulate_app.command("fleet")

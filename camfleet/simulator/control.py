@@ -4,7 +4,8 @@ GET    /faults          → {"elapsed": s, "faults": [fault, …]}
 POST   /faults          body: one fault table (as in a scenario; start/end count from *now*) → fault
 DELETE /faults          → withdraw all
 DELETE /faults/{id}     → withdraw one (404 when unknown)
-GET    /cameras/{id}    → the camera's address, identity, boot time and faults in force
+GET    /cameras/{id}    → the camera's address, identity, boot time and faults in force (a recorder's channel: its
+                          channel and recorder; a recorder by its id ``NVR@host:port``: its channels)
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ async def _remove(request: web.Request) -> web.Response:
 
 
 async def _camera(request: web.Request) -> web.Response:
-    cam = request.app[_FLEET].cameras.get(request.match_info["camera_id"])
+    fleet, cid = request.app[_FLEET], request.match_info["camera_id"]
+    cam = fleet.cameras.get(cid) or fleet.devices.get(cid)
     if cam is None:
         return _json({"error": "no such camera"}, 404)
     s = cam.spec
@@ -85,6 +87,9 @@ async def _camera(request: web.Request) -> web.Response:
             "listening": cam.listening,
             "faults": [f.id for f in cam.active_faults()],
         }
+        | ({"channel": s.channel, "recorder": cam.recorder.spec.camera_id} if cam.recorder else {})
+        | ({"channels": {n: ch.spec.camera_id for n, ch in cam.channels.items()}} if cam.channels else {})
+        | ({"access": s.access, "rtsp_path": s.rtsp_path} if s.access == "rtsp" else {})
     )
 
 
