@@ -129,6 +129,29 @@ async def test_nvr_down_takes_every_channel_away_and_the_village_stays() -> None
         assert (await device_info(camera))[0] == 200
 
 
+def _times_out(host: str) -> bool:
+    """Whether a TCP connect to host:8080 times out (SYNs dropped, as behind a cut fibre)."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        try:
+            s.connect((host, 8080))
+        except TimeoutError:
+            return True
+        except OSError:
+            return False
+    return False
+
+
+async def test_uplink_down_cuts_the_recorder_off_with_its_village() -> None:
+    """uplink_down by village: the recorder times out like the village's standalone camera (a dead uplink, every
+    device behind it silent), which is what tells it from nvr_down (refused while the neighbours answer)."""
+    fleet, _, _ = _fleet(6)
+    fleet.add_fault(Fault("uplink_down", village="溪口村"))
+    async with running(fleet):
+        assert await asyncio.to_thread(_times_out, "127.22.6.1")
+        assert await asyncio.to_thread(_times_out, "127.22.6.2")
+
+
 async def test_video_loss_blacks_one_channel_while_the_recorder_answers() -> None:
     """video_loss on channel 2: its snapshot is the recorder's "no video" frame, a real JPEG of the same size with
     luma 0–3 and a little noise; channel 1 is unchanged and the recorder still answers. A channel whose camera is

@@ -125,3 +125,31 @@ async def test_auth_fault_refuses_the_inventory_password_then_accepts_it_again()
         await asyncio.sleep(0.5)
         jpeg = await asyncio.to_thread(grab_rtsp_frame, uri, 30.0, USER, PASSWORD)
         assert decode(jpeg).shape[:2] == (360, 640)
+
+
+def _connect(host: str) -> str:
+    """A TCP connect to host's RTSP port: "ok", "refused" or "timeout"."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        try:
+            s.connect((host, RTSP_PORT))
+        except ConnectionRefusedError:
+            return "refused"
+        except TimeoutError:
+            return "timeout"
+    return "ok"
+
+
+async def test_uplink_down_makes_the_stream_time_out_not_refuse() -> None:
+    """``uplink_down`` on an RTSP-only camera: connects to its RTSP port time out (SYNs dropped, as behind a cut
+    fibre; ``offline`` refuses instead); withdrawn, the stream answers with its Digest challenge again."""
+    fleet = _fleet()
+    async with running(fleet):
+        fleet.add_fault(Fault("uplink_down", cameras=("R1",)))
+        deadline = time.monotonic() + 15
+        while await asyncio.to_thread(_connect, HIK) != "timeout":
+            assert time.monotonic() < deadline, "the RTSP port never went silent"
+            await asyncio.sleep(0.1)
+        assert (await asyncio.to_thread(_rtsp, DAHUA, "DESCRIBE", DAHUA_PATH)).startswith("RTSP/1.0 401")
+        fleet.clear_faults()
+        assert (await _until_rtsp(HIK, HIK_PATH, "RTSP/1.0 401")).startswith("RTSP/1.0 401")

@@ -60,6 +60,16 @@ def bind_socket(host: str, port: int, backlog: int = 128) -> socket.socket:
     return sock
 
 
+def trap_sockets(host: str, port: int) -> list[socket.socket]:
+    """A backlog-0 listener on host:port with its one queue slot taken: further connects time out (see set_trap)."""
+    sock = bind_socket(host, port, backlog=0)
+    filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    filler.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        filler.connect((host, port))
+    return [sock, filler]
+
+
 class CameraServer:
     """The HTTP server of one camera. ``open``/``close`` follow the camera's network faults."""
 
@@ -98,12 +108,7 @@ class CameraServer:
         fibre is cut. (Refusing would be wrong: a dead uplink sends no RST.)
         """
         if on and not self.trap:
-            sock = bind_socket(self.cam.spec.host, self.cam.spec.port, backlog=0)
-            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            filler.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                filler.connect((self.cam.spec.host, self.cam.spec.port))
-            self.trap = [sock, filler]
+            self.trap = trap_sockets(self.cam.spec.host, self.cam.spec.port)
         elif not on and self.trap:
             for s in self.trap:
                 s.close()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import random
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from camfleet.errors import ConfigError
 from camfleet.simulator.auth import DigestAuth
 from camfleet.simulator.camera import LISTENER_KINDS, FleetClock, SimCamera
-from camfleet.simulator.camera_server import CameraServer, Shared
+from camfleet.simulator.camera_server import CameraServer, Shared, trap_sockets
 from camfleet.simulator.fleet_parts import check_channels, fault_target, rtsp_entry, rtsp_state
 from camfleet.simulator.frame_pool import FramePool
 from camfleet.simulator.nvr import make_recorder
@@ -85,6 +86,7 @@ class SimulatedFleet:
         self._shared: Shared | None = None
         self._rtsp = RtspServers()
         self._rtsp_state: dict[str, tuple[str, bool]] = {}
+        self._rtsp_traps: dict[str, list[socket.socket]] = {}
         self._rtsp_only = [cam for cam in self.cameras.values() if cam.spec.access == "rtsp"]
         for fault in scenario.faults if scenario else []:
             self.add_fault(fault)
@@ -239,6 +241,10 @@ class SimulatedFleet:
             self._shared.executor.shutdown(wait=True, cancel_futures=True)
             self._shared = None
         await asyncio.to_thread(self._rtsp.stop)
+        for trap in self._rtsp_traps.values():
+            for sock in trap:
+                sock.close()
+        self._rtsp_traps.clear()
 
     async def _watch(self) -> None:
         """Open and close listeners as offline / reboot / uplink_down faults start and end."""
@@ -278,7 +284,14 @@ class SimulatedFleet:
         if self._rtsp.proc is None:
             return
         for cam in self._rtsp_only:
+            cid, (host, port) = cam.spec.camera_id, (cam.spec.host, cam.spec.port)
             state = rtsp_state(cam)
-            if self._rtsp_state.get(cam.spec.camera_id, ("up", True)) != state:
-                self._rtsp_state[cam.spec.camera_id] = state
-                self._rtsp.control(cam.spec.host, cam.spec.port, up=state[0] == "up", accept=state[1])
+            if state[0] != "trap" and cid in self._rtsp_traps:
+                for sock in self._rtsp_traps.pop(cid):  # before the child listens there again
+                    sock.close()
+            if self._rtsp_state.get(cid, ("up", True)) != state:
+                self._rtsp_state[cid] = state
+                self._rtsp.control(host, port, up=state[0] == "up", accept=state[1])
+            if state[0] == "trap" and cid not in self._rtsp_traps:
+                with contextlib.suppress(OSError):  # the child may not have let go of the port yet: next tick
+                    self._rtsp_traps[cid] = trap_sockets(host, port)

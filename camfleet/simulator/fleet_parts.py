@@ -15,7 +15,7 @@ from camfleet.simulator.spec import SimCameraSpec
 #: An RTSP-only camera's stream: small, so that hundreds of them cost little (a client opens one at a time).
 RTSP_ONLY_SIZE = (640, 360)
 #: Kinds that take an RTSP-only camera off the air (its stream port refuses connections).
-_RTSP_DOWN = frozenset({"offline", "reboot", "uplink_down"})
+_RTSP_DOWN = frozenset({"offline", "reboot"})
 
 
 def check_channels(group: list[SimCameraSpec]) -> list[SimCameraSpec]:
@@ -61,6 +61,10 @@ def rtsp_entry(cam: SimCamera) -> dict[str, Any]:
 
 
 def rtsp_state(cam: SimCamera) -> tuple[str, bool]:
-    """("up" or "down", whether the stream accepts the inventory password) under the faults in force."""
+    """("up", "down" or "trap", whether the stream accepts the inventory password) under the faults in force.
+
+    "trap" (``uplink_down``): the child closes the address and the fleet holds a full backlog-0 listener there,
+    so connects time out as behind a cut fibre; "down" refuses them (the camera is off)."""
     kinds = {f.kind for f in cam.active_faults()} if cam.faults else set()
-    return ("down" if kinds & _RTSP_DOWN else "up", "auth" not in kinds)
+    state = "down" if kinds & _RTSP_DOWN else "trap" if "uplink_down" in kinds else "up"
+    return state, "auth" not in kinds

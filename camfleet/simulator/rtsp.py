@@ -5,7 +5,8 @@ GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`
 ``/usr/bin/python3`` with the script below, one ``RTSPServer`` per camera, each bound to the camera's own
 loopback address (port ``RTSP_PORT``, or an RTSP-only camera's own port), serving one mount per profile token or
 an RTSP-only camera's explicit path. The child's stdin stays open for per-address commands (``control``): an
-RTSP-only camera's ``offline`` closes its listening socket, ``auth`` swaps its login. Media are created when a client
+RTSP-only camera's ``offline`` closes its listening socket (``uplink_down`` too, and the fleet then holds a full
+backlog-0 listener there so connects time out), ``auth`` swaps its login. Media are created when a client
 connects and shared; FFmpeg's TEARDOWN ends a stream, and the next client gets a new pipeline whose sensor
 noise is placed at another offset, so consecutive samples differ, as a live camera's do; a stream nobody
 has open costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
