@@ -215,7 +215,10 @@ class SimulatedFleet:
 
     async def _start_rtsp(self) -> None:
         """Start the RTSP child process for the cameras that stream (blocking start-up runs in a thread)."""
-        streaming = [cam for cam in self.cameras.values() if cam.spec.rtsp or cam.spec.access == "rtsp"]
+        # A recorder's channels stream nothing (their GetStreamUri names port 554, unserved; see ``nvr``).
+        streaming = [
+            c for c in self.cameras.values() if (c.spec.rtsp and c.recorder is None) or c.spec.access == "rtsp"
+        ]
         await asyncio.to_thread(self._rtsp.start, [rtsp_entry(cam) for cam in streaming])
         self._rtsp_state.clear()
         await self._reconcile_rtsp()
