@@ -231,3 +231,19 @@ async def test_a_generated_district_with_recorders_is_served_from_its_inventory(
         assert (await snapshot(recorder.base_url, f"Profile_{channel}02", password=login[1]))[0] == 200
     assert (shown["channel"], shown["recorder"], shown["url"]) == (channel, recorder.spec.camera_id, recorder.base_url)
     assert whole["channels"][str(channel)] == cam.spec.camera_id and whole["model"] in NVR_MODELS
+
+
+async def test_a_channel_draws_what_a_standalone_camera_with_its_id_would() -> None:
+    """At local noon a channel's sub-stream snapshot is its camera's acceptance picture (the scene drawn from the
+    fleet seed and its camera id, as for a standalone camera) but for movers and noise: far closer to it than to the
+    acceptance picture of the recorder's other channel."""
+    from camfleet.simulator.acceptance import healthy_view, local_noon
+    from camfleet.simulator.media_ops import PROFILES
+
+    fleet, base, _ = _fleet(7, channels=(3, 9))
+    fleet.add_fault(clock_fault("N7-3", 12))
+    async with running(fleet):
+        served = decode((await snapshot(base, "Profile_302"))[1]).astype(np.int16)
+    own, other = (decode(healthy_view(cid, 1, local_noon(), PROFILES[1])).astype(np.int16) for cid in ("N7-3", "N7-9"))
+    to_own, to_other = np.abs(served - own).mean(), np.abs(served - other).mean()
+    assert to_own * 3 < to_other, (to_own, to_other)
