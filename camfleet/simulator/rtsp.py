@@ -132,6 +132,8 @@ def command(fd, condition):
         drop_clients(server)
     elif order["up"] and not entry["source"]:
         entry["source"] = server.attach(None)
+    sys.stdout.write("ok\n")  # the fleet waits for this: a fault "in force" must be in force before it returns
+    sys.stdout.flush()
     return True
 
 
@@ -207,14 +209,16 @@ class RtspServers:
 
     def control(self, host: str, port: int, *, up: bool, accept: bool) -> None:
         """Take one address's RTSP server off the air (``up`` false: connections refused) or back, and make it
-        refuse (``accept`` false) or accept its camera's password. A line on the child's stdin, a few µs."""
+        refuse (``accept`` false) or accept its camera's password. A line on the child's stdin, then its "ok"
+        (a few ms): without waiting, a probe sent right after a scenario's start found the stream still up."""
         if self.proc is None or self.proc.stdin is None:
             return
         order = {"host": host, "port": port, "up": up, "accept": accept}
         try:
             self.proc.stdin.write(json.dumps(order) + "\n")
             self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):  # the child is gone: nothing serves, which is what "down" wants anyway
+            _readline(self.proc, 10.0)
+        except (BrokenPipeError, ValueError, TimeoutError):  # the child is gone or hung: nothing to wait for
             pass
 
     def stop(self) -> None:
