@@ -58,8 +58,8 @@ async def test_every_legacy_fault_reads_as_its_cause(tmp_path: Path) -> None:
     need(available(), "GStreamer's RTSP server (gir1.2-gst-rtsp-server-1.0, python3-gi) serves RTSP-only cameras")
     district = generate_district(towns=2, villages=6, points=12, cameras=12, legacy=90, seed=4, nvr_channels=40,
                                  rtsp_only=4)  # fmt: skip
-    for row in district.rows:  # this test's own addresses, apart from the demo's 127.10.x.y
-        row["host"] = row["host"].replace("127.10.", "127.61.", 1)
+    for row in district.rows:  # this test's own addresses, apart from the demo's 127.10.x.y and the soak's 127.61.x.y
+        row["host"] = row["host"].replace("127.10.", "127.62.", 1)
     inventory_path, _ = write_district(district, tmp_path / "legacy.csv")
     inventory = validate_file(inventory_path)
     points = {p.point_id: p for p in inventory.points}
