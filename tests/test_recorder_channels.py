@@ -161,7 +161,8 @@ async def test_pictures_through_one_recorder_respect_its_limit() -> None:
     """A full sweep of six channels of one recorder never has more than ``per_recorder_pictures`` (2) pictures in
     flight through it, and reaches that limit (the limit is 2, not 1); the frame probe here only counts and waits,
     standing in for a slow snapshot (the stand-in recorder has one video source, so the other channels' discovery
-    fails: the picture limit is what is measured here)."""
+    fails: the picture limit is what is measured here). Pictures waiting for the recorder wait before taking an
+    uplink slot, so the village's other cameras are not held up behind them."""
     import asyncio
 
     nvr = spec("NVR-3", NET, 4, "河湾村")
@@ -169,8 +170,11 @@ async def test_pictures_through_one_recorder_respect_its_limit() -> None:
     in_flight: list[int] = [0, 0]  # now, most
     called: list[str] = []
 
+    uplink_full: list[bool] = []
+
     async def slow_frame(t: CameraTarget, ctx: object) -> ProbeResult:
         called.append(t.camera_id)
+        uplink_full.append(poller.runner.uplink_limits[t.uplink].locked())
         in_flight[0] += 1
         in_flight[1] = max(in_flight)
         await asyncio.sleep(0.3)
@@ -183,3 +187,4 @@ async def test_pictures_through_one_recorder_respect_its_limit() -> None:
         await poller.sweep_once("full")
     assert sorted(set(called)) == sorted(t.camera_id for t in channels)
     assert in_flight[1] == 2
+    assert not any(uplink_full)  # pictures waiting for the recorder hold none of the village's 4 uplink slots

@@ -81,9 +81,9 @@ class CheckRunner:
         self.waiting += 1
         entered = False
         try:
-            # Uplink and recorder first, then global: a check queued behind a busy village or NVR must not hold a
-            # global slot.
-            async with self._uplink_limit(target.uplink), self._recorder_limit(target, kind), self.global_limit:
+            # Recorder, uplink, then global: a picture queued behind a busy NVR must not hold its village's uplink
+            # slots (the village's other cameras would wait behind it), nor a check behind a busy village a global one.
+            async with self._recorder_limit(target, kind), self._uplink_limit(target.uplink), self.global_limit:
                 self.waiting -= 1
                 entered = True
                 if due is not None:
