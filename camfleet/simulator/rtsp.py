@@ -6,9 +6,10 @@ GStreamer's Python bindings (``gi``) come from the Debian packages ``python3-gi`
 loopback address (port ``RTSP_PORT``, or an RTSP-only camera's own port), serving one mount per profile token or
 an RTSP-only camera's explicit path. The child's stdin stays open for per-address commands (``control``): an
 RTSP-only camera's ``offline`` closes its listening socket (``uplink_down`` too, and the fleet then holds a full
-backlog-0 listener there so connects time out), ``auth`` swaps its login. Media are created when a client
-connects and shared; FFmpeg's TEARDOWN ends a stream, and the next client gets a new pipeline whose sensor
-noise is placed at another offset, so consecutive samples differ, as a live camera's do; a stream nobody
+backlog-0 listener there so connects time out), ``auth`` swaps its login. Each client gets a pipeline of its
+own (not shared: a client arriving while the last one's shared pipeline was still being torn down, on a loaded
+box, could not open the stream), and its TEARDOWN ends it; the next client's pipeline has its sensor
+noise placed at another offset, so consecutive samples differ, as a live camera's do; a stream nobody
 has open costs nothing. FFmpeg cannot open MJPEG over RTP here; H.264 it can.
 Every stream asks for HTTP Digest authentication (RFC 2617, as RTSP 1.0 cameras do) with the camera's own
 ONVIF user and password; the credentials reach the child on its standard input, never on its command line.
@@ -96,7 +97,7 @@ for cam in json.loads(read_line()):
         factory = GstRtspServer.RTSPMediaFactory()
         w, h = mount["width"], mount["height"]
         factory.set_launch(LAUNCH.format(w=w, h=h, sw=w + MARGIN, sh=h + MARGIN))
-        factory.set_shared(True)
+        factory.set_shared(False)  # see the module docstring: a shared media being unprepared refuses newcomers
         factory.set_stop_on_disconnect(False)
         factory.connect("media-configure", place_noise)
         factory.set_permissions(permissions)
