@@ -3,7 +3,7 @@
 Run (inside a network namespace, so the cameras' 127.x.y.z addresses touch nothing else on the machine):
 
     cd benchmarks && unshare --net sh -c 'ip link set lo up && exec nice -n 5 ../.venv/bin/python growth.py \\
-        --sizes 1000,5500,20000,50000 --checks liveness,full [--full-max 20000] [--json out.json]'
+        --sizes 1000,5500,20000,50000 --checks liveness,full [--full-max 20000] [--json out.json] [--trace]'
 
 Per size: the simulator as several child processes (``--per-sim`` cameras each, 5,000 by default: every
 camera is a listening socket and the hard limit on open files is per process), every camera offering only
@@ -120,7 +120,7 @@ class WireCounter:
         aiohttp.TCPConnector._create_connection = counted_create  # type: ignore[method-assign]
 
 
-async def poller_child(n: int, checks: list[str], sim_pids: list[int]) -> None:
+async def poller_child(n: int, checks: list[str], sim_pids: list[int], trace: bool = False) -> None:
     """One poller over the whole fleet: liveness, then (``full`` in checks) a learning and a steady full sweep.
 
     Prints one JSON object per phase on stdout.
@@ -138,7 +138,7 @@ async def poller_child(n: int, checks: list[str], sim_pids: list[int]) -> None:
     gc.collect()
     print(json.dumps({"phase": "start", "rss_mib": rss_mib()}), flush=True)
     poller = Poller(poller_config(workers=2, concurrency=256), fleet_targets, credentials(), None)
-    meter = LoopMeter()
+    meter = LoopMeter(trace=trace)
     wire = WireCounter()
 
     async def phase(name: str, kind: str) -> None:
@@ -159,6 +159,7 @@ async def poller_child(n: int, checks: list[str], sim_pids: list[int]) -> None:
             "load": result.load, "gc_s": result.gc_s, "gc_max_ms": result.gc_max_s * 1000,
             "gc_max_gen": result.gc_max_gen, "gc_runs": result.gc_runs, "statuses": dict(sorted(counts.items())),
             "replies": wire.replies - replies0, "connections": wire.connections - connections0,
+            "slowest": [(round(t * 1000), what) for t, what in result.slowest[:5]],
         }), flush=True)  # fmt: skip
 
     async with poller.opened():
@@ -274,7 +275,8 @@ async def run_size(n: int, checks: list[str], args: argparse.Namespace, logdir: 
             fleet = targets(n, NET)
             await _warm([fleet[a:b] for a, b in bounds])
         out["sim_rss_mib_idle"] = sum(proc_rss_mib(p.pid) for p in sims)
-        poller = await _spawn(["--poller", str(n), ",".join(checks), *(str(p.pid) for p in sims)], poller_log)
+        what = ",".join(checks) + (",trace" if args.trace else "")
+        poller = await _spawn(["--poller", str(n), what, *(str(p.pid) for p in sims)], poller_log)
 
         async def read_phases() -> None:
             assert poller is not None and poller.stdout is not None
@@ -311,7 +313,7 @@ def _phase_line(n: int, p: dict[str, Any]) -> str:
         f"{p['workers_rss_mib']:.0f} MiB; lag {p['max_lag_ms']:.0f} ms (worst pass {p['max_pass_ms']:.0f} ms CPU); "
         f"replies/camera {p.get('replies', 0) / n:.2f}, connections/camera {p.get('connections', 0) / n:.2f}; "
         f"GC {p['gc_s']:.1f} s (longest {p.get('gc_max_ms', 0):.0f} ms, generation {p.get('gc_max_gen', '?')}); "
-        f"load {p['load']}; {p['statuses']}"
+        f"load {p['load']}; {p['statuses']}" + (f"; slowest callbacks {p['slowest']}" if p.get("slowest") else "")
     )
 
 
@@ -358,6 +360,7 @@ async def main() -> None:
     parser.add_argument("--min-free-mib", type=float, default=1024.0)
     parser.add_argument("--json", type=Path, default=None, help="also write every figure here")
     parser.add_argument("--logs", type=Path, default=Path("growth-logs"), help="children's stderr")
+    parser.add_argument("--trace", action="store_true", help="name the slowest loop callbacks (slows the loop)")
     args = parser.parse_args()
     limit = raise_nofile()
     args.logs.mkdir(parents=True, exist_ok=True)
@@ -381,6 +384,7 @@ if __name__ == "__main__":
         asyncio.run(sim_child(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
     elif len(sys.argv) > 1 and sys.argv[1] == "--poller":
         pids = [int(p) for p in sys.argv[4:]]
-        asyncio.run(poller_child(int(sys.argv[2]), sys.argv[3].split(","), pids))
+        what = sys.argv[3].split(",")
+        asyncio.run(poller_child(int(sys.argv[2]), [w for w in what if w != "trace"], pids, "trace" in what))
     else:
         asyncio.run(main())
