@@ -67,54 +67,56 @@ def cpu(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
 
 
 def feature_groups(image: np.ndarray, width: int, height: int) -> list[Row]:
-    """``compute_features`` cut into its groups, each given its inputs ready (as ``compute_features`` makes them)."""
+    """``compute_features`` cut into its groups, each given its inputs ready (as ``features.Features`` makes them):
+    first the steady stage (``Features.stats``), then what ``complete()`` adds for the day-one rules."""
     bgr = f.analysis_image(image)
     gray = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), np.uint8)
+    luma = gray.astype(np.float32)
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     edges = np.asarray(cv2.Canny(smooth, f.CANNY_LOW, f.CANNY_HIGH), np.uint8)
     small = f.shrunk(bgr)
     _, cast, _, _ = f._colour(small)
     laplacian = np.asarray(cv2.Laplacian(gray, cv2.CV_32F), np.float32)
     side = f.block_side(image.shape[1], image.shape[0], width, height)
-    signature = f.make_signature(gray, edges, cast, laplacian, side)
-    hist = np.bincount(gray.ravel(), minlength=256)
+    signature = f.make_signature(gray, edges, cast, laplacian, side, luma)
+    hist = f._histogram(gray)
     blocks = f._block_std(gray)
     means = f._block_mean(gray, blocks.shape)
     osd = f.Osd.find(edges, blocks.shape)
     scene = osd.scene_blocks(blocks)
-    scene_hist = osd.scene_hist(gray, hist)
+    sharpness = f.Sharpness(luma, signature.cells, osd.cells)
     return [
         ("luma (analysis image, grey)", lambda: cv2.cvtColor(f.analysis_image(image), cv2.COLOR_BGR2GRAY)),
         ("edges (blur, Canny)", lambda: cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), f.CANNY_LOW, f.CANNY_HIGH)),
         ("colour (shrunk, casts)", lambda: f._colour(f.shrunk(bgr))),
         ("Laplacian", lambda: cv2.Laplacian(gray, cv2.CV_32F)),
-        ("signature (thumb, cells, probes)", lambda: f.make_signature(gray, edges, cast, laplacian, side)),
+        ("signature (thumb, cells, probes)", lambda: f.make_signature(gray, edges, cast, laplacian, side, luma)),
         ("global stats (hist, entropy, means)", lambda: _globals(gray, edges, laplacian)),
-        ("block std + mean", lambda: (f._block_std(gray), f._block_mean(gray, blocks.shape))),
-        ("OSD (find, scene blocks/hist)", lambda: _osd(gray, edges, blocks, hist)),
-        (
-            "alone_features (Sobel ×3, sharpness)",
-            lambda: f.alone_features(gray, signature.cells, scene_hist, osd.cells),
-        ),
-        ("veil", lambda: f.veil(small)),
-        ("coat_edge + coat_repeat", lambda: (f.coat_edge(scene), f.coat_repeat(scene))),
-        ("blotches (+ coat_free)", lambda: f._blotches(gray, scene, means)),
-        ("near_cover", lambda: f.near_cover(gray, blocks, edges, means, small)),
-        ("OSD bare features", lambda: osd.bare_features(edges, blocks, signature.cells)),
-        ("compute_features (all)", lambda: f.compute_features(image, width, height)),
+        ("block std", lambda: f._block_std(gray)),
+        ("OSD (find)", lambda: f.Osd.find(edges, blocks.shape)),
+        ("sharpness (Sobel ×3, edge_sharp, crisp)", lambda: f.Sharpness(luma, signature.cells, osd.cells)),
+        ("**steady stage (Features)**", lambda: f.Features(image, width, height)),
+        ("day one: block mean, OSD scene blocks/hist", lambda: _osd(gray, blocks, osd)),
+        ("day one: edge_aniso, p01/p99", lambda: sharpness.alone(osd.scene_hist(gray, hist))),
+        ("day one: veil", lambda: f.veil(small)),
+        ("day one: coat_edge + coat_repeat", lambda: (f.coat_edge(scene), f.coat_repeat(scene))),
+        ("day one: blotches (+ coat_free)", lambda: f._blotches(gray, scene, means)),
+        ("day one: near_cover", lambda: f.near_cover(gray, blocks, edges, means, small)),
+        ("day one: OSD bare features", lambda: osd.bare_features(edges, blocks, signature.cells)),
+        ("**compute_features (all)**", lambda: f.compute_features(image, width, height)),
     ]
 
 
 def _globals(gray: np.ndarray, edges: np.ndarray, laplacian: np.ndarray) -> None:
-    hist = np.bincount(gray.ravel(), minlength=256)
+    hist = f._histogram(gray)
     f._entropy(hist, gray.size)
     float(gray.mean()), float(gray.std()), float(laplacian.var()), np.count_nonzero(edges)
     np.count_nonzero(gray >= f.CLIPPED), np.count_nonzero(gray <= f.DARK)
 
 
-def _osd(gray: np.ndarray, edges: np.ndarray, blocks: np.ndarray, hist: np.ndarray) -> None:
-    osd = f.Osd.find(edges, blocks.shape)
-    osd.scene_blocks(blocks), osd.scene_hist(gray, hist)
+def _osd(gray: np.ndarray, blocks: np.ndarray, osd: f.Osd) -> None:
+    f._block_mean(gray, blocks.shape)
+    osd.scene_blocks(blocks), osd.scene_hist(gray, f._histogram(gray))
 
 
 def features(jpeg: bytes) -> tuple[FrameStats, FrameSignature]:

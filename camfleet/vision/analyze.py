@@ -14,7 +14,7 @@ from camfleet.vision.alone import ALONE, judge_alone
 from camfleet.vision.baseline import Baseline
 from camfleet.vision.blind import blind_verdict
 from camfleet.vision.decode import MAX_BYTES, decode_jpeg
-from camfleet.vision.features import FrameSignature, compute_features
+from camfleet.vision.features import Features, FrameSignature
 from camfleet.vision.peers import PeerView
 from camfleet.vision.verdict import Verdict, judge
 
@@ -27,6 +27,7 @@ def analyze_jpeg(
     max_bytes: int = MAX_BYTES,
     jpeg_blocks: bool = True,
     peers: PeerView | None = None,
+    every_feature: bool = False,
 ) -> tuple[FrameStats, Verdict, FrameSignature]:
     """Decode ``data`` at 1/``reduction`` scale, compute its features and judge it (``judge``, then the
     blind-picture rule of ``vision/blind.py``).
@@ -42,9 +43,15 @@ def analyze_jpeg(
     which encodes a PNG) or as its stored dict. ``jpeg_blocks=False`` for a JPEG camfleet encoded itself from
     a stream frame: its blocks are not the camera's, and the re-encoded-frozen test is off (an H.264 stream of
     a still scene re-quantises it from keyframe to keyframe, which that test cannot tell from a re-encode).
+
+    The features only the day-one rules read (``Features.complete``: about half the work) are computed only
+    when the frame is judged alone, or ``every_feature`` asks for them (the caller judges the frame alone
+    itself afterwards, as ``lifecycle.analyze_frame``'s recheck does); else the returned stats hold what judging
+    against a baseline, learning it and the peers read (``Features.stats``).
     """
     image, width, height = decode_jpeg(data, reduction, max_bytes)
-    stats, signature = compute_features(image, width, height, jpeg_blocks)
+    features = Features(image, width, height, jpeg_blocks)
+    stats, signature = features.stats, features.signature
     baseline: Baseline | None = None
     problem = ""
     if isinstance(baseline_dict, Baseline):
@@ -55,7 +62,10 @@ def analyze_jpeg(
         except ValueError as exc:
             problem = str(exc)
     verdict = judge(stats, baseline, previous_signature, signature)
-    if not _ready(baseline, verdict.mode, stats):
+    ready = _ready(baseline, verdict.mode, stats)
+    if every_feature or not ready:
+        stats = features.complete()
+    if not ready:
         why = f"stored baseline ignored: {problem}" if problem else f"no {verdict.mode} baseline yet"
         if verdict.status is Status.CANNOT_JUDGE and verdict.reason is Reason.NO_BASELINE:
             alone = judge_alone(stats, signature, previous_signature, peers)

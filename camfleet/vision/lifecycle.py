@@ -101,7 +101,7 @@ def analyze_frame(
             made = reference_baseline(judging.reference, data, reduction, baseline.samples, baseline.alpha, max_bytes)
     judged = made if made is not None else baseline
     stats, verdict, signature = analyze_jpeg(
-        data, judged, previous, reduction, max_bytes, jpeg_blocks, peers=judging.peers
+        data, judged, previous, reduction, max_bytes, jpeg_blocks, peers=judging.peers, every_feature=judging.recheck
     )
     alone: Verdict | None = None
     rechecked = judging.recheck and verdict.basis == "baseline" and verdict.status is Status.OK
