@@ -116,7 +116,10 @@ EXAMPLES: dict[str, Example] = {
     "CamfleetRecorderDown": Example(
         (
             (f'camfleet_recorder_up{{job="camfleet",recorder="10.3.2.20:80",{PLACE},uplink="西河村-光猫"}}', "0x60"),
-            (f'camfleet_recorder_channels{{job="camfleet",recorder="10.3.2.20:80",{PLACE},uplink="西河村-光猫"}}', "16x60"),
+            (
+                f'camfleet_recorder_channels{{job="camfleet",recorder="10.3.2.20:80",{PLACE},uplink="西河村-光猫"}}',
+                "16x60",
+            ),
         ),
         "20m",
     ),

@@ -247,9 +247,7 @@ def camera_detail() -> db.Dashboard:
         .with_panel(
             statetimeline.Panel()
             .title("摄像机自报事件与 camfleet 判断 Camera's own events vs camfleet")
-            .with_target(
-                query(f'max by (agreement) (camfleet_camera_status{{{cam},agreement!=""}})', "{{agreement}}")
-            )
+            .with_target(query(f'max by (agreement) (camfleet_camera_status{{{cam},agreement!=""}})', "{{agreement}}"))
             .height(5)
             .span(24)
         )
