@@ -37,12 +37,15 @@ def at_noon(fleet: SimulatedFleet) -> None:
 
 
 def config(**overrides: Any) -> CamfleetConfig:
-    """Short deadlines and quick writes; picture settings from ``overrides`` (section → values)."""
+    """Short deadlines, quick writes, sweeps that finish learning; settings from ``overrides`` (section → values)."""
     values: dict[str, Any] = {
         "poller": {"call_timeout_s": 2.0, "connect_timeout_s": 1.0, "recheck_delay_s": 0.05,
                    "degraded_latency_s": 1.5, "liveness_interval_s": 2.0, "identity_interval_s": 60.0,
                    "discovery_interval_s": 60.0, "frame_timeout_s": 10.0},
         "database": {"write_interval_s": 0.1},
+        # Most tests need baselines learned within one sweep; the default pace (one frame per sweep) has its own
+        # tests (tests/test_sweep_pace.py).
+        "vision": {"sweep_learns": True},
     }  # fmt: skip
     for section, extra in overrides.items():
         values.setdefault(section, {}).update(extra)

@@ -75,7 +75,9 @@ async def test_sweep_cli_and_coverage_html_show_the_fault_picture(tmp_path: Path
     import_specs(sqlite_url, tmp_path, fleet_specs)
     creds = write_credentials(tmp_path / "c.toml")
     cfg = tmp_path / "camfleet.toml"
-    cfg.write_text("[poller]\nrecheck_delay_s = 0.05\ncall_timeout_s = 2.0\n", encoding="utf-8")
+    cfg.write_text(
+        "[poller]\nrecheck_delay_s = 0.05\ncall_timeout_s = 2.0\n[vision]\nsweep_learns = true\n", encoding="utf-8"
+    )
     env = {"CAMFLEET_DATABASE_URL": sqlite_url, "CAMFLEET_CREDENTIALS_FILE": str(creds), "CAMFLEET_CONFIG": str(cfg)}
     fleet = SimulatedFleet(fleet_specs)
     at_noon(fleet)

@@ -65,6 +65,14 @@ class PollerConfig(Section):
     max_snapshot_bytes: int = Field(
         8 * 1024 * 1024, ge=64 * 1024, title="Max snapshot (bytes)", description="Larger pictures are refused."
     )
+    pictures_in_flight_mib: int = Field(
+        64,
+        ge=1,
+        le=65536,
+        title="Pictures in flight (MiB)",
+        description="Pictures fetched and not yet judged, by their bytes (each check reserves its camera's last "
+        "picture size): bounds the poller's memory whatever the cameras send.",
+    )
     degraded_latency_s: float = Field(
         2.0, gt=0, title="Degraded latency (s)", description="A liveness answer slower than this counts as degraded."
     )

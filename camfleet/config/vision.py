@@ -25,6 +25,23 @@ class VisionConfig(Section):
     baseline_samples: int = Field(
         5, ge=1, le=100, title="Baseline samples", description="Healthy samples needed before a baseline judges."
     )
+    sweep_learns: bool = Field(
+        False,
+        title="One-off sweeps finish learning",
+        description="A one-off full sweep keeps taking frames (up to baseline_samples + 3, 1.2 s apart) of a camera "
+        "still learning, so it ends judged against a baseline: about six times the pictures of a steady sweep. "
+        "Off: a camera without a baseline is judged by the no-baseline rules and learns one frame per sweep (and in "
+        "the service).",
+    )
+    resident_mib: int = Field(
+        32,
+        ge=0,
+        le=65536,
+        title="Baselines kept in memory (MiB)",
+        description="Learned baselines and previous pictures of the most recently checked cameras kept in memory; "
+        "the others wait in a private temporary file until their next picture (~70 KB per camera and mode). "
+        "0: keep every camera's in memory.",
+    )
     baseline_alpha: float = Field(
         0.02,
         gt=0,

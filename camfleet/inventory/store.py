@@ -275,6 +275,16 @@ class Store:
             )
         return out
 
+    def load_baselines_of(self, camera_ids: Sequence[str]) -> dict[str, dict[str, StoredBaseline]]:
+        """The stored baselines of these cameras (a batch: the poller reads them a few hundred at a time at start,
+        so their rows are never all in memory at once)."""
+        out: dict[str, dict[str, StoredBaseline]] = {}
+        for r in self._read(sa.select(BASELINE).where(BASELINE.c.camera_id.in_(list(camera_ids)))):
+            out.setdefault(r.camera_id, {})[r.mode] = StoredBaseline(
+                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
+            )
+        return out
+
     def baseline_keys(self) -> set[tuple[str, str]]:
         """(camera id, mode) of every stored baseline: cheap, to notice resets made by another process."""
         return {(r.camera_id, r.mode) for r in self._read(sa.select(BASELINE.c.camera_id, BASELINE.c.mode))}

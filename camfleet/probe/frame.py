@@ -78,6 +78,10 @@ class FrameMemory:
     review_jpeg: bytes | None = None
     digest: aiohttp.DigestAuthMiddleware | None = field(default=None, repr=False)
     digest_key: str = field(default="", repr=False)
+    picture_bytes: int = 0  # the size of the camera's last picture (what its next check reserves)
+    #: The baseline and previous signature wait in the poller's spill file (runtime/spill.py); ``baseline`` is
+    #: an empty stand-in until they are read back.
+    spilled: bool = False
 
 
 def kept_digest(memory: FrameMemory, uri: str, username: str, password: str) -> aiohttp.DigestAuthMiddleware:
@@ -305,6 +309,7 @@ async def probe_frame(
         data, from_stream = await fetch_picture(
             target, session, pool.run, snapshot_uri, stream_uri, username, password, settings, memory
         )
+        memory.picture_bytes = len(data)
         # A copy of the baseline object, not ``to_dict()``: that encodes a PNG and lists every cell on the
         # event loop for each frame (~1 ms against ~0.05 ms for the copy). The copy is pickled off the loop
         # by the pool's feeder thread, and the loop may go on learning into the original.

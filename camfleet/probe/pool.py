@@ -14,6 +14,7 @@ up to 256 such calls (~85 MB) were queued ahead of two workers.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import multiprocessing
 import os
@@ -80,6 +81,7 @@ class VisionPool:
         self.limit = limit or CALLS_PER_WORKER * workers
         self.in_flight = 0
         self.max_in_flight = 0
+        self.calls: collections.Counter[str] = collections.Counter()  # calls made, by the function's name
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._executor: ProcessPoolExecutor | None = None
 
@@ -104,6 +106,7 @@ class VisionPool:
         A worker that died (killed, out of memory, a crash inside a native decoder) breaks the whole
         executor: it is replaced, and this call fails with ``FrameError`` (``snapshot_error``).
         """
+        self.calls[getattr(fn, "__name__", "?")] += 1
         async with self._gate_here():
             self.start()
             assert self._executor is not None

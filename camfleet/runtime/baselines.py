@@ -29,7 +29,7 @@ from typing import Any
 
 from camfleet.config.vision import VisionConfig
 from camfleet.errors import CamfleetError
-from camfleet.model import Approval, StoredBaseline
+from camfleet.model import Approval, BaselineReview, BaselineState, StoredBaseline
 from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.sink import PictureSink, ReviewSink
 from camfleet.vision import Baseline
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 #: How often a running poller looks for newly imported acceptance pictures (one query of every camera's import
 #: time; flushes come every ``database.write_interval_s``, 2 s by default, and an import is a rare event).
 REFERENCE_SCAN_S = 30.0
+#: Cameras whose stored baselines are read in one query at start.
+LOAD_BATCH = 256
 
 
 def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[StoredBaseline]:
@@ -49,6 +51,10 @@ def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[Stored
         thumbnail = base64.b64decode(data["thumb_png"])
         out.append(StoredBaseline(camera_id, mode, features, thumbnail, int(data["count"]), now))
     return out
+
+
+def _rows(baselines: list[tuple[str, Baseline]], now: float) -> list[StoredBaseline]:
+    return [r for camera_id, baseline in baselines for r in baseline_rows(camera_id, baseline, now)]
 
 
 def baseline_from_rows(rows: Mapping[str, StoredBaseline], vision: VisionConfig) -> Baseline:
@@ -96,27 +102,42 @@ class PictureKeeper:
         self.owns: Callable[[str], bool] = lambda _camera_id: True
 
     async def load(self) -> int:
-        """Read every stored baseline into the cameras' memories, then their states, approvals and acceptance
-        pictures; returns how many cameras got a baseline."""
+        """Read every stored baseline into the cameras' memories (a batch at a time, the peers seeded from each,
+        those beyond ``vision.resident_mib`` spilled as they come: runtime/spill.py), then their states,
+        approvals and acceptance pictures; returns how many cameras got a baseline."""
         if self.sink is None:
             return 0
-        stored = await asyncio.to_thread(self.sink.load_baselines)
+        frames = self.frames
+        frames.may_spill = self._written
+        stored_reviews: dict[str, BaselineReview] = {}
+        if self.review_sink is not None:
+            stored_reviews = await asyncio.to_thread(self.review_sink.reviews)
+        trusted = (BaselineState.PROVISIONAL, BaselineState.APPROVED)
+        cameras = sorted({cid for cid, _mode in await asyncio.to_thread(self.sink.baseline_keys)})
         loaded = 0
-        for camera_id, rows in stored.items():
-            try:
-                baseline = baseline_from_rows(rows, self.frames.cfg.vision)
-            except ValueError as exc:  # a damaged row: relearn rather than refuse to start
-                log.warning("stored baseline ignored", extra={"camera": camera_id, "error": str(exc)})
-                continue
-            memory = self.frames.memory(camera_id)
-            memory.baseline = baseline
-            self.marks[camera_id] = memory.learned
-            self.saved.update((camera_id, mode) for mode in rows)
-            loaded += 1
+        for start in range(0, len(cameras), LOAD_BATCH):
+            stored = await asyncio.to_thread(self.sink.load_baselines_of, cameras[start : start + LOAD_BATCH])
+            for camera_id, rows in stored.items():
+                try:
+                    baseline = baseline_from_rows(rows, frames.cfg.vision)
+                except ValueError as exc:  # a damaged row: relearn rather than refuse to start
+                    log.warning("stored baseline ignored", extra={"camera": camera_id, "error": str(exc)})
+                    continue
+                memory = frames.memory(camera_id)
+                memory.baseline = baseline
+                self.marks[camera_id] = memory.learned
+                self.saved.update((camera_id, mode) for mode in rows)
+                loaded += 1
+                # As Reviews.restore will have it: a camera with a baseline and no stored state is provisional.
+                review = stored_reviews.get(camera_id)
+                if review is None or review.state in trusted:
+                    frames.peers.seed(camera_id, frames.model_of(camera_id), baseline)
+                frames.touched(camera_id, memory)
+            await frames.trim()
         if self.review_sink is not None:
             sink = self.review_sink
             reviews = self.frames.reviews
-            reviews.restore(await asyncio.to_thread(sink.reviews), {cid for cid, _mode in self.saved})
+            reviews.restore(stored_reviews, {cid for cid, _mode in self.saved})
             approvals = await asyncio.to_thread(sink.approvals, 0)
             # Approvals made before the camera entered its current state were applied already (or undone by a reset).
             known = reviews.cameras
@@ -124,6 +145,11 @@ class PictureKeeper:
             self.approval_id = max((a.id for a in approvals), default=0)
             await self._take_references(sink)
         return loaded
+
+    def _written(self, camera_id: str) -> bool:
+        """Whether everything the camera learned is in the database (only then may it be spilled)."""
+        memory = self.frames.memories.get(camera_id)
+        return memory is not None and memory.learned == self.marks.get(camera_id, 0)
 
     def _approve(self, approvals: list[Approval]) -> None:
         now = self.clock()
@@ -167,8 +193,11 @@ class PictureKeeper:
             self.saved &= keys
             now = self.clock()
             changed = {cid: m.learned for cid, m in self.frames.memories.items() if m.learned != self.marks.get(cid, 0)}
-            rows = [r for cid in sorted(changed) for r in baseline_rows(cid, self.frames.memories[cid].baseline, now)]
-            if rows:
+            if changed:
+                # Encoding (a 16-bit PNG and the cell grid per mode) takes ~1 ms a camera: thousands after a sweep,
+                # so not on the event loop. A frame learned meanwhile leaves its camera changed for the next flush.
+                baselines = [(cid, self.frames.memories[cid].baseline) for cid in sorted(changed)]
+                rows = await asyncio.to_thread(_rows, baselines, now)
                 await asyncio.to_thread(sink.put_baselines, rows)
                 self.marks.update(changed)
                 self.saved.update((r.camera_id, r.mode) for r in rows)
@@ -183,6 +212,7 @@ class PictureKeeper:
             self.last_error = str(exc)
             log.warning("baseline/evidence write failed; keeping them", extra={"error": str(exc)})
             return False
+        await self.frames.trim()  # what was just written may leave memory
         return True
 
     async def _flush_reviews(self, sink: ReviewSink) -> None:

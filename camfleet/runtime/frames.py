@@ -10,11 +10,14 @@ says what to report and what to learn; a camera with an acceptance picture (``re
 frame judged against the baseline made of it. ``claim_of`` and ``model_of`` (set by the poller) give a
 camera's current tamper-event claim and its model (for its peers).
 
-Sweeps (``learn_burst``): a camera still learning (its frames pass the no-baseline rules but its mode has no
-ready baseline; a doubtful camera whose frames pass; an approved one learning what a person vouched for)
-takes up to ``vision.baseline_samples`` + 3 frames, ``learn_spacing_s`` apart, so a one-off sweep ends
-judged against a baseline; a camera seen for the first time in this process takes one extra frame so that
-``frozen`` can be judged. The scheduled service learns at its normal pace instead.
+Sweeps (``learn_burst``): a camera seen for the first time in this process wants one more frame, at least
+``learn_spacing_s`` later, so that ``frozen`` can be judged (and its first picture, judged before the peers were
+in, is rechecked against them). The sweep takes those in a pass of its own (``wanted``), so no camera holds its
+slots while it waits. With ``vision.sweep_learns`` a camera still learning (its frames pass the no-baseline
+rules but its mode has no ready baseline; a doubtful camera whose frames pass; an approved one learning what a
+person vouched for) takes up to ``vision.baseline_samples`` + 3 frames in a row, so a one-off sweep ends judged
+against a baseline; off (the default), it learns one frame per sweep, as the service learns one per sample: the
+burst made a first sweep of the default district take about six times a steady sweep's pictures.
 
 Evidence: a frame judged an image fault becomes two small JPEGs (the frame, the baseline's reference),
 kept per camera until the health machine confirms the fault (``on_transition``) and then queued for the
@@ -27,13 +30,13 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from camfleet.config import CamfleetConfig
 from camfleet.errors import DeviceError, FrameError
 from camfleet.model import (
-    BaselineState,
     CameraTarget,
     CheckKind,
     Evidence,
@@ -48,9 +51,11 @@ from camfleet.probe.discovery import discover
 from camfleet.probe.frame import FrameMemory, FrameSettings, probe_frame
 from camfleet.probe.outcome import failed
 from camfleet.probe.pool import VisionPool
+from camfleet.runtime.budget import FIRST_GUESS, ByteBudget
 from camfleet.runtime.evidence import evidence_pictures, review_thumbnail
 from camfleet.runtime.peers import FleetPeers
 from camfleet.runtime.review import Frame, Learn, Pending, Reviews
+from camfleet.runtime.spill import Spill
 from camfleet.vision import Baseline, FrameSignature, Verdict, mode_of
 from camfleet.vision.alone import ALONE
 from camfleet.vision.baseline import MODES
@@ -69,6 +74,17 @@ EVIDENCE_QUEUE_LIMIT = 1000
 #: A sweep holds back at most this many first frames of a camera that passed on the prior only, while its peer
 #: group grows (runtime/review.py): ~5 s at LEARN_SPACING_S, on top of its learning frames.
 SWEEP_WAITS = 4
+
+
+def _footprint(memory: FrameMemory) -> int:
+    """Bytes of a camera's baseline arrays and previous signature (what spilling it frees; ~1 KB more of objects)."""
+    size = 1024
+    for mode in memory.baseline.modes.values():
+        size += 1024 + sum(a.nbytes for a in (mode.thumb, mode.texture, mode.wander, mode.cells, mode.crisp))
+    previous = memory.previous
+    if previous is not None:
+        size += 512 + sum(a.nbytes for a in (previous.thumb, previous.cells, previous.probe, previous.blocks))
+    return size
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +134,10 @@ class FrameChecks:
         self.evidence: list[Evidence] = []
         self.learn_burst = False
         self.learn_spacing_s = LEARN_SPACING_S
+        #: In a sweep: cameras whose next frame the sweep should take (monotonic time it is due), and how many such
+        #: frames each has taken (``take_wanted``).
+        self.wanted: dict[str, float] = {}
+        self.extra_taken: Counter[str] = Counter()
         self.reviews = Reviews(cfg.vision.baseline_samples)
         #: Acceptance pictures waiting for the camera's next frame: camera → (JPEG, source).
         self.references: dict[str, tuple[bytes, str]] = {}
@@ -127,6 +147,18 @@ class FrameChecks:
         self.claim_pending: Callable[[str], bool] = lambda _camera_id: False
         self.model_of: Callable[[str], str] = lambda _camera_id: ""
         self.peers = FleetPeers()
+        #: Residency (runtime/spill.py): cameras whose baseline and previous signature are in memory, least recently
+        #: used first, with their bytes; the others wait in ``spill``. ``may_spill`` (set by the picture keeper):
+        #: whether a camera's baseline is in the database already (an unwritten one stays in memory).
+        self.pictures_in_flight = ByteBudget(cfg.poller.pictures_in_flight_mib * 2**20)
+        self.spill = Spill()
+        self.resident_limit = cfg.vision.resident_mib * 2**20
+        self.resident: OrderedDict[str, int] = OrderedDict()
+        self.resident_bytes = 0
+        self.busy: set[str] = set()
+        self.may_spill: Callable[[str], bool] = lambda _camera_id: True
+        self._in_transit: dict[str, tuple[Baseline, FrameSignature | None]] = {}
+        self._trimming = False
 
     # ------------------------------------------------------------------ memories
     def new_baseline(self) -> Baseline:
@@ -143,7 +175,9 @@ class FrameChecks:
     def reset(self, camera_id: str) -> None:
         """Forget the camera's baseline (re-aimed camera): it starts over from state ``none``."""
         memory = self.memories.get(camera_id)
-        self.memories[camera_id] = FrameMemory(self.new_baseline(), memory.previous if memory else None)
+        previous = memory.previous if memory is not None and not memory.spilled else None
+        self._unspill(camera_id)
+        self.memories[camera_id] = FrameMemory(self.new_baseline(), previous)
         self.fault_pictures.pop(camera_id, None)
         self.references.pop(camera_id, None)
         self.reviews.reset(camera_id, self.clock())
@@ -151,20 +185,78 @@ class FrameChecks:
     def forget(self, camera_id: str) -> None:
         """Drop everything about a camera removed from the inventory."""
         self.memories.pop(camera_id, None)
+        self._unspill(camera_id)
         self.fault_pictures.pop(camera_id, None)
         self.references.pop(camera_id, None)
         self.reviews.forget(camera_id)
         self.peers.forget(camera_id)
 
-    def seed_peers(self) -> int:
-        """At start, after the stored baselines and states are loaded: put every trusted baseline (provisional or
-        approved) in its peer group, so the first cameras judged are not judged against an empty book."""
-        trusted = (BaselineState.PROVISIONAL, BaselineState.APPROVED)
-        return sum(
-            self.peers.seed(cid, self.model_of(cid), memory.baseline) > 0
-            for cid, memory in self.memories.items()
-            if self.reviews.state(cid) in trusted
-        )
+    def begin_sweep(self) -> None:
+        """A one-off sweep starts: it takes the frames judging needs (``learn_burst``)."""
+        self.learn_burst = True
+        self.wanted.clear()
+        self.extra_taken.clear()
+
+    def take_wanted(self) -> dict[str, float]:
+        """The cameras whose next frame the sweep should take now or soon (when each is due), counted as taken."""
+        wanted, self.wanted = self.wanted, {}
+        self.extra_taken.update(wanted.keys())
+        return wanted
+
+    # ------------------------------------------------------------------ residency
+    def _unspill(self, camera_id: str) -> None:
+        """Drop whatever the camera has in the spill or counted as resident (it is forgotten or starts over)."""
+        self.spill.discard(camera_id)
+        self._in_transit.pop(camera_id, None)
+        self.resident_bytes -= self.resident.pop(camera_id, 0)
+
+    async def resident_memory(self, camera_id: str) -> FrameMemory:
+        """The camera's memory with its baseline and previous signature in memory (read back if spilled)."""
+        memory = self.memory(camera_id)
+        if memory.spilled:
+            kept = self._in_transit.pop(camera_id, None)
+            if kept is None:
+                kept = await self.spill.take(camera_id)
+            if kept is not None:
+                memory.baseline, memory.previous = kept
+            memory.spilled = False
+        return memory
+
+    def touched(self, camera_id: str, memory: FrameMemory) -> None:
+        """The camera was just judged: most recently used, at its current size."""
+        size = _footprint(memory)
+        self.resident_bytes += size - self.resident.pop(camera_id, 0)
+        self.resident[camera_id] = size
+
+    async def trim(self) -> int:
+        """Spill the least recently used cameras (idle, written) until the resident ones fit the budget; returns
+        how many went."""
+        if self._trimming or not self.resident_limit or self.resident_bytes <= self.resident_limit:
+            return 0  # one trim at a time: every frame's end and every flush ask for one
+        self._trimming = True
+        spilled = 0
+        try:
+            for camera_id in list(self.resident):
+                if self.resident_bytes <= self.resident_limit:
+                    break
+                memory = self.memories.get(camera_id)
+                if memory is None:
+                    self.resident_bytes -= self.resident.pop(camera_id, 0)
+                    continue
+                if camera_id in self.busy or memory.spilled or not self.may_spill(camera_id):
+                    continue
+                kept = (memory.baseline, memory.previous)
+                # Stand-ins at once, the object kept until written: a frame starting meanwhile takes it back here.
+                memory.baseline, memory.previous, memory.spilled = self.new_baseline(), None, True
+                self._in_transit[camera_id] = kept
+                self.resident_bytes -= self.resident.pop(camera_id, 0)
+                await self.spill.put(camera_id, kept)
+                if self._in_transit.pop(camera_id, None) is None:  # taken back (or forgotten) while being written
+                    self.spill.discard(camera_id)
+                spilled += 1
+        finally:
+            self._trimming = False
+        return spilled
 
     async def close(self) -> None:
         """Stop the worker processes (off the loop: joining them blocks)."""
@@ -186,10 +278,32 @@ class FrameChecks:
             except DeviceError as exc:
                 offset = ctx.client(target).clock_offset_s
                 return failed(target, CheckKind.FRAME, exc, started_at, time.perf_counter() - t0, offset)
-        memory = self.memory(target.camera_id)
+        self.busy.add(target.camera_id)
+        try:
+            memory = await self.resident_memory(target.camera_id)
+            async with self.pictures_in_flight.hold(memory.picture_bytes or FIRST_GUESS):
+                return await self._probe(ctx, target, info, memory, credential.username, credential.password)
+        finally:
+            self.busy.discard(target.camera_id)
+            if target.camera_id in self.memories:
+                self.touched(target.camera_id, self.memories[target.camera_id])
+            await self.trim()
+
+    async def _probe(
+        self, ctx: ProbeContext, target: CameraTarget, info: MediaInfo, memory: FrameMemory, username: str,
+        password: str,
+    ) -> ProbeResult:  # fmt: skip
         first_sight = memory.previous is None
         waits = self._waits(target.camera_id)
-        result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
+        result, learning = await self._one(ctx, target, info, memory, username, password)
+        if self.learn_burst and not self.cfg.vision.sweep_learns:
+            # The sweep takes the next frame later, from its own pass (``wanted``), with the camera's slots free
+            # meanwhile: sleeping out the spacing inside them held a village's uplink slots 1.2 s per camera.
+            camera_id = target.camera_id
+            if result.frame is not None and (first_sight or learning) and self.extra_taken[camera_id] <= SWEEP_WAITS:
+                self.wanted[camera_id] = time.monotonic() + self.learn_spacing_s
+            await self._keep_pictures(camera_id, memory, result)
+            return video_loss(target, result)
         taken, limit = 1, self.cfg.vision.baseline_samples + 3
         # A frame held back for want of peers does not count against the learning frames.
         while self.learn_burst and taken < limit + self._waits(target.camera_id) - waits and result.frame is not None:
@@ -197,7 +311,7 @@ class FrameChecks:
                 break
             await self._keep_pictures(target.camera_id, memory, result)
             await asyncio.sleep(self.learn_spacing_s)
-            result, learning = await self._one(ctx, target, info, memory, credential.username, credential.password)
+            result, learning = await self._one(ctx, target, info, memory, username, password)
             taken += 1
         await self._keep_pictures(target.camera_id, memory, result)
         return video_loss(target, result)
@@ -277,8 +391,12 @@ class FrameChecks:
                       self.claim_pending(camera_id),
                       learning=not ready and mode in memory.baseline.modes,
                       peers=int(verdict.scores.get("peers", 0.0)) if verdict.basis == ALONE else None)  # fmt: skip
-        # A sweep holds a first picture back for want of peers a few frames; the service for one frame.
-        out = self.reviews.judged(camera_id, frame, self.clock(), SWEEP_WAITS if self.learn_burst else 1)
+        # The service holds a first picture back for want of peers one frame; a sweep with sweep_learns a few.
+        # A one-off sweep of the default pace holds none back: every camera's first picture is taken before any is
+        # judged, so all of them would wait; judged on the prior now, its second picture (``wanted``) is rechecked
+        # against the peers seen by then (``Reviews.wants_recheck``).
+        waits = (SWEEP_WAITS if self.cfg.vision.sweep_learns else 0) if self.learn_burst else 1
+        out = self.reviews.judged(camera_id, frame, self.clock(), waits)
         self.reviews.publish(camera_id)
         if out.drop_baseline:
             memory.baseline = self.new_baseline()
@@ -296,10 +414,12 @@ class FrameChecks:
             verdict = replace(verdict, status=out.status, reason=out.reason, detail=out.detail)
         review = self.reviews.get(camera_id)
         unready = memory.baseline.ready(mode) is None
-        learning = (
-            (out.learn is not Learn.NO and (verdict.basis == ALONE or unready))  # one more, against the baseline
-            or bool(review.streak)
-            or out.again  # judged on too few peers: one more frame, with the peers seen by then
+        learning = out.again or (  # judged on too few peers: one more frame, with the peers seen by then
+            self.cfg.vision.sweep_learns
+            and (
+                (out.learn is not Learn.NO and (verdict.basis == ALONE or unready))  # one more, against the baseline
+                or bool(review.streak)
+            )
         )
         return verdict, out.keep_picture, learning
 

@@ -41,7 +41,7 @@ from camfleet.runtime.baselines import PictureKeeper
 from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
-from camfleet.runtime.frames import FrameChecks
+from camfleet.runtime.frames import SWEEP_WAITS, FrameChecks
 from camfleet.runtime.gcfreeze import FULL_COLLECTION_S, thaw, timed_collect, timed_freeze
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
@@ -156,12 +156,11 @@ class Poller:
         for t in self.fleet.targets.values():
             self.health.add_camera(t.camera_id, t.uplink, stored.get(t.camera_id), recorder=t.recorder)
         if self.pictures is not None:
-            # Before the first frame check: a restart judges against what was learned before it.
+            # Before the first frame check: a restart judges against what was learned before it. Identities are
+            # restored above, so each stored baseline joins its model's peers as it is read (runtime/peers.py).
             await self.pictures.load()
             assert self.frames is not None
             self.frames.reviews.publish_all()
-            # Identities are restored above: each stored baseline joins its model's peers (runtime/peers.py).
-            self.frames.seed_peers()
         await self.onvif.start()
         self.fleet.started_at = self.clock()
         self._opened = True
@@ -395,20 +394,32 @@ class Poller:
             kinds += [k for k in SWEEP_KINDS[checks] if k in self.runner.probes]
             targets = list(self.fleet.targets.values())
             if self.frames is not None:
-                self.frames.learn_burst = True  # a one-off sweep learns missing baselines instead of giving up
+                self.frames.begin_sweep()  # the frames judging needs (with vision.sweep_learns: learning too)
+            # Baselines are written while the sweep goes on, as the service writes them: only what is written may
+            # leave memory (vision.resident_mib), so a sweep that wrote only at its end held every one.
+            keeper_stop = asyncio.Event()
+            keeper = None
+            if self.pictures is not None and not self._running:
+                keeper = asyncio.create_task(self.pictures.run(keeper_stop, self.cfg.database.write_interval_s))
             try:
                 if checks == "full" and self.events is not None and CheckKind.FRAME in kinds:
                     await self._sweep_claims_then_frames(targets, kinds, progress)
                 else:
                     await run_sweep(self.runner, self.fleet, self.health, targets, kinds, progress)
                     if CheckKind.FRAME in kinds:
+                        await self._wanted_frames(targets)
                         await self._confirm_frames(targets)
                     if checks == "full" and self.events is not None:
                         await self.events.sweep(targets)  # the cameras' own claims, beside the frames' verdicts
             finally:
                 if self.frames is not None:
                     self.frames.learn_burst = False
+                keeper_stop.set()
+                if keeper is not None:
+                    await keeper
             await self.writer.flush()
+            if self.pictures is not None:
+                await self.pictures.flush()
             self._sync_counters()
         finally:
             if opened_here:
@@ -440,10 +451,31 @@ class Poller:
         await run_sweep(self.runner, self.fleet, self.health, targets, [CheckKind.FRAME], then)
         counters = self.fleet.counters
         counters.sweeps -= 1  # one sweep, in two passes
+        await self._wanted_frames(targets)
         counters.last_sweep_duration_s = time.monotonic() - started
         await self._confirm_frames(targets)
         for target in targets:
             self.events.refresh(target.camera_id)
+
+    async def _wanted_frames(self, targets: Sequence[CameraTarget]) -> None:
+        """The frames cameras asked for after their first (``FrameChecks.wanted``: a camera's second picture, so
+        ``frozen`` can be judged; a first picture held back for want of peers), each when due, in rounds until
+        none wants more (each camera a bounded number of times)."""
+        frames = self.frames
+        if frames is None:  # a frame probe of the caller's own (``frame_probe=``)
+            return
+        by_id = {t.camera_id: t for t in targets}
+
+        async def one(target: CameraTarget, due: float) -> None:
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            if not self.runner.should_skip(target.camera_id, CheckKind.FRAME):
+                await self.runner.run(target, CheckKind.FRAME)
+
+        for _round in range(SWEEP_WAITS + 2):
+            wanted = frames.take_wanted()
+            if not wanted:
+                return
+            await asyncio.gather(*(one(by_id[cid], due) for cid, due in wanted.items() if cid in by_id))
 
     async def _confirm_frames(self, targets: Sequence[CameraTarget]) -> None:
         """Picture verdicts may need more frames in a row (``vision.fault_threshold``) than the sweep's re-check

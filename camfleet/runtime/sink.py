@@ -58,6 +58,10 @@ class PictureSink(Protocol):
         """Every stored baseline: camera id → mode → baseline."""
         ...
 
+    def load_baselines_of(self, camera_ids: Sequence[str]) -> dict[str, dict[str, StoredBaseline]]:
+        """The stored baselines of these cameras: camera id → mode → baseline (read in batches at start)."""
+        ...
+
     def baseline_keys(self) -> set[tuple[str, str]]:
         """(camera id, mode) of every stored baseline."""
         ...
@@ -156,6 +160,16 @@ class MemorySink:
         out: dict[str, dict[str, StoredBaseline]] = {}
         for (camera_id, mode), b in self.baselines.items():
             out.setdefault(camera_id, {})[mode] = b
+        return out
+
+    def load_baselines_of(self, camera_ids: Sequence[str]) -> dict[str, dict[str, StoredBaseline]]:
+        """The stored baselines of these cameras by camera and mode."""
+        self._check()
+        wanted = set(camera_ids)
+        out: dict[str, dict[str, StoredBaseline]] = {}
+        for (camera_id, mode), b in self.baselines.items():
+            if camera_id in wanted:
+                out.setdefault(camera_id, {})[mode] = b
         return out
 
     def baseline_keys(self) -> set[tuple[str, str]]:

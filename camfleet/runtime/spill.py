@@ -1,0 +1,90 @@
+"""Per-camera picture memory beyond a byte budget goes to a private temporary file, not the heap.
+
+A camera's learned baseline is ~69 KB per mode (three 54×96 float32 pictures and a cell grid) and its previous
+signature ~15 KB: at 5,500 cameras with both modes learned that is ~850 MB, more than the unit's ``MemoryMax``.
+So ``FrameChecks`` keeps only the most recently used cameras' baselines and signatures resident, up to
+``vision.resident_mib``; the others wait, pickled, in a private SQLite database on disk (``sqlite3.connect("")``:
+SQLite creates it in the temporary directory, nobody else can open it, and it is deleted when the poller closes
+it). Reading one back is one indexed row; the file's pages are the kernel's page cache, reclaimable, not the
+process's resident memory. The stored baselines in camfleet's own database stay the durable copy; this file is
+a cache that dies with the process, so a database outage never blocks a picture check.
+
+Every call runs in one dedicated thread (SQLite connections are not for concurrent use); pickling and
+unpickling happen there too, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+
+class Spill:
+    """``await put(key, obj)``, ``await take(key)`` (the object, removed from the file; None when absent)."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="camfleet-spill")
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self.keys: set[str] = set()
+        self.bytes = 0  # what the file holds now (pickled sizes)
+        self._sizes: dict[str, int] = {}
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+            # A cache that dies with the process: no journal, no fsync.
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("PRAGMA cache_size=-2048")  # 2 MiB of SQLite's own page cache, not more
+            db.execute("CREATE TABLE spill (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            self._db = db
+        return self._db
+
+    def _put(self, key: str, obj: Any) -> int:
+        data = pickle.dumps(obj, protocol=5)
+        with self._lock:
+            self._conn().execute("INSERT OR REPLACE INTO spill (key, data) VALUES (?, ?)", (key, data))
+        return len(data)
+
+    def _take(self, key: str) -> Any:
+        with self._lock:
+            db = self._conn()
+            row = db.execute("SELECT data FROM spill WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM spill WHERE key = ?", (key,))
+        return pickle.loads(row[0])
+
+    async def put(self, key: str, obj: Any) -> None:
+        size = await asyncio.get_running_loop().run_in_executor(self._executor, self._put, key, obj)
+        self.keys.add(key)
+        self.bytes += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
+
+    async def take(self, key: str) -> Any:
+        if key not in self.keys:
+            return None
+        self.keys.discard(key)
+        self.bytes -= self._sizes.pop(key, 0)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._take, key)
+
+    def discard(self, key: str) -> None:
+        """Forget ``key`` (its row is left for ``put`` to overwrite; it is never read again)."""
+        self.keys.discard(key)
+        self.bytes -= self._sizes.pop(key, 0)
+
+    def close(self) -> None:
+        """Delete the file (SQLite removes a temporary database when its connection closes)."""
+        self._executor.shutdown(wait=True)
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+        self.keys.clear()
+        self._sizes.clear()
+        self.bytes = 0

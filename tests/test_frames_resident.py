@@ -1,0 +1,119 @@
+"""Baselines beyond ``vision.resident_mib`` wait in a private temporary file (runtime/spill.py), not in memory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from frames_helpers import at_noon, config, credentials, import_specs, specs
+from poller_helpers import running, target
+
+from camfleet.inventory.store import Store
+from camfleet.model import Status
+from camfleet.runtime.budget import FIRST_GUESS, ByteBudget
+from camfleet.runtime.poller import Poller
+from camfleet.runtime.sink import MemorySink
+from camfleet.runtime.spill import Spill
+from camfleet.simulator import Fault, SimulatedFleet
+
+NET = 120  # 127.50.120.x, 127.50.121.x
+#: camera → the simulator's fault once baselines are learned (None: healthy).
+FAULTS = {"R-ok1": None, "R-ok2": None, "R-covered": "covered", "R-black": "black", "R-frozen": "frozen",
+          "R-displaced": "displaced"}  # fmt: skip
+#: Room for about one camera's baseline and previous picture (~90 KB in one mode).
+ONE_CAMERA = 120_000
+
+
+async def test_spill_round_trip_keeps_arrays_and_counts_bytes() -> None:
+    """What goes in comes back equal (arrays included) and leaves the file; an absent or discarded key reads None;
+    the byte count follows; the file has no name anyone else could open."""
+    spill = Spill()
+    try:
+        picture = np.arange(54 * 96, dtype=np.float32).reshape(54, 96)
+        await spill.put("A", (picture, "x"))
+        await spill.put("B", b"y" * 1000)
+        assert spill.keys == {"A", "B"} and spill.bytes > picture.nbytes + 1000
+        back = await spill.take("A")
+        assert back[1] == "x" and np.array_equal(back[0], picture)
+        assert await spill.take("A") is None and spill.keys == {"B"}
+        spill.discard("B")
+        assert await spill.take("B") is None and spill.bytes == 0
+        await spill.put("A", "again")  # a key written after being taken
+        assert await spill.take("A") == "again"
+        # SQLite's temporary database is unlinked as soon as it is made: no path names it.
+        fds = os.listdir("/proc/self/fd")
+        names = {os.readlink(f"/proc/self/fd/{fd}") for fd in fds if os.path.exists(f"/proc/self/fd/{fd}")}
+        assert not any(n.endswith((".db", ".sqlite")) for n in names)
+    finally:
+        spill.close()
+
+
+@pytest.mark.timeout(240)
+async def test_a_small_budget_spills_baselines_and_still_judges_every_fault(tmp_path: Path, db_url: str) -> None:
+    """With room for about one camera, a first sweep learns every baseline, writes them while it goes and spills
+    all but the budget's worth. After a restart with the same budget, the stored baselines are spilled as they
+    are read, and the sweep reads each back for its camera's picture and names every fault exactly; what stays
+    in memory fits the budget."""
+    fleet_specs = specs(NET, list(FAULTS))
+    import_specs(db_url, tmp_path, fleet_specs)
+    fleet = SimulatedFleet(fleet_specs)
+    at_noon(fleet)
+    async with running(fleet):
+        with Store(db_url) as store:
+            first = Poller(config(), store.load_targets(), credentials(), store)
+            assert first.frames is not None
+            first.frames.learn_spacing_s = 0.2
+            first.frames.resident_limit = ONE_CAMERA
+            learned = await first.sweep_once("full")
+            assert {cid: s.status for cid, s in learned.items()} == dict.fromkeys(FAULTS, Status.OK)
+            assert len(first.frames.spill.keys) >= len(FAULTS) - 1, first.frames.resident
+            assert first.frames.resident_bytes <= ONE_CAMERA
+            spilled = next(iter(first.frames.spill.keys))
+            assert first.frames.memories[spilled].spilled and not first.frames.memories[spilled].baseline.modes
+            for cid, kind in FAULTS.items():
+                if kind is not None:
+                    fleet.add_fault(Fault(kind=kind, cameras=(cid,), material="dark_cloth"))
+            second = Poller(config(), store.load_targets(), credentials(), store)
+            assert second.frames is not None
+            second.frames.learn_spacing_s = 0.2
+            second.frames.resident_limit = ONE_CAMERA
+            judged = await second.sweep_once("full")
+            assert second.frames.resident_bytes <= ONE_CAMERA and len(second.frames.spill.keys) >= len(FAULTS) - 1
+    expected = {cid: Status(kind) if kind else Status.OK for cid, kind in FAULTS.items()}
+    assert {cid: s.status for cid, s in judged.items()} == expected, {c: s.detail for c, s in judged.items()}
+    # Judged against the learned baselines read back, not by the no-baseline rules.
+    assert all(s.scores.get("sharpness_ratio") for cid, s in judged.items() if FAULTS[cid] is None)
+
+
+@pytest.mark.timeout(240)
+async def test_an_unwritten_baseline_stays_in_memory_while_the_database_is_away() -> None:
+    """While the database refuses writes, nothing learned is spilled (the spill dies with the process: it is never
+    the only copy); once the writes succeed, the next flush spills down to the budget. Pictures in flight stay
+    within their byte budget."""
+    ids = ["W-1", "W-2", "W-3"]
+    fleet_specs = specs(NET + 1, ids)
+    fleet = SimulatedFleet(fleet_specs)
+    at_noon(fleet)
+    sink = MemorySink()
+    async with running(fleet):
+        poller = Poller(config(), [target(s) for s in fleet_specs], credentials(), sink)
+        frames, pictures = poller.frames, poller.pictures
+        assert frames is not None and pictures is not None
+        frames.learn_spacing_s = 0.2
+        frames.resident_limit = 1  # nothing fits
+        frames.pictures_in_flight = ByteBudget(FIRST_GUESS)  # about one picture at a time
+        async with poller.opened():
+            sink.failing = True
+            states = await poller.sweep_once("full")
+            assert all(s.status is Status.OK for s in states.values())
+            assert 0 < frames.pictures_in_flight.max_used <= FIRST_GUESS  # every picture went through the budget
+            assert frames.spill.keys == set() and all(frames.memories[c].baseline.modes for c in ids)
+            sink.failing = False
+            assert await pictures.flush()
+            assert frames.spill.keys == set(ids) and frames.resident_bytes == 0
+            assert {cid for cid, _mode in sink.baselines} == set(ids)
+            # Read back for the next frame: learned state intact.
+            memory = await frames.resident_memory("W-1")
+            assert memory.baseline.ready("day") is not None and not memory.spilled
