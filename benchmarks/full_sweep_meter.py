@@ -82,6 +82,10 @@ class Phase:
     cpu: dict[str, float] = field(default_factory=dict)  # process group → CPU seconds
     load: str = ""
     rss_mib: float = 0.0
+    #: Peak, sampled every ~0.25 s: the poller process and its picture workers (groups "poller process" and
+    #: "picture workers"), and the poller process's own
+    peak_rss_mib: float = 0.0
+    peak_poller_rss_mib: float = 0.0
     by_what: collections.Counter[str] = field(default_factory=collections.Counter)
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
@@ -142,6 +146,13 @@ class LoopMeter:
                     for group, pids in self.watch().items():
                         self.add_pids(group, pids)
                 self._cpu()
+                self._rss()
+
+    def _rss(self) -> None:
+        own = [p for g in ("poller process", "picture workers") for p in self._pids.get(g, [])]
+        total = sum(rss_mib(p) for p in own if Path(f"/proc/{p}").exists())
+        self.phase.peak_rss_mib = max(self.phase.peak_rss_mib, total)
+        self.phase.peak_poller_rss_mib = max(self.phase.peak_poller_rss_mib, rss_mib())
 
     def _cpu(self) -> dict[str, float]:
         out = {}
@@ -240,7 +251,8 @@ def report(phase: Phase, floor: Phase | None = None) -> str:
         f"{phase.gc_max_s * 1000:.0f} ms, generation {phase.gc_max_gen}; runs per generation {phase.gc_runs}; "
         f"{phase.gc_objects:,} objects tracked, a full collection "
         f"{phase.gc_full_s * 1000:.0f} ms)",
-        f"  CPU seconds: {cpu}; poller RSS {phase.rss_mib:.0f} MiB",
+        f"  CPU seconds: {cpu}; poller RSS {phase.rss_mib:.0f} MiB at the end, peak {phase.peak_poller_rss_mib:.0f} "
+        f"MiB, with its picture workers {phase.peak_rss_mib:.0f} MiB",
     ]
     if phase.by_what:
         total = sum(phase.by_what.values())
