@@ -300,7 +300,8 @@ class FrameChecks:
             # The sweep takes the next frame later, from its own pass (``wanted``), with the camera's slots free
             # meanwhile: sleeping out the spacing inside them held a village's uplink slots 1.2 s per camera.
             camera_id = target.camera_id
-            if result.frame is not None and (first_sight or learning) and self.extra_taken[camera_id] <= SWEEP_WAITS:
+            more = self.extra_taken[camera_id] < self.cfg.vision.baseline_samples + 3
+            if result.frame is not None and (first_sight or learning) and more:
                 self.wanted[camera_id] = time.monotonic() + self.learn_spacing_s
             await self._keep_pictures(camera_id, memory, result)
             return video_loss(target, result)
@@ -414,11 +415,17 @@ class FrameChecks:
             verdict = replace(verdict, status=out.status, reason=out.reason, detail=out.detail)
         review = self.reviews.get(camera_id)
         unready = memory.baseline.ready(mode) is None
-        learning = out.again or (  # judged on too few peers: one more frame, with the peers seen by then
-            self.cfg.vision.sweep_learns
-            and (
-                (out.learn is not Learn.NO and (verdict.basis == ALONE or unready))  # one more, against the baseline
-                or bool(review.streak)
+        learning = (
+            out.again  # judged on too few peers: one more frame, with the peers seen by then
+            or out.learn is Learn.VOUCHED  # a person approved what it shows: learn it within this sweep
+            or (
+                self.cfg.vision.sweep_learns
+                and (
+                    (
+                        out.learn is not Learn.NO and (verdict.basis == ALONE or unready)
+                    )  # one more, against the baseline
+                    or bool(review.streak)
+                )
             )
         )
         return verdict, out.keep_picture, learning

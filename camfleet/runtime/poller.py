@@ -41,7 +41,7 @@ from camfleet.runtime.baselines import PictureKeeper
 from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
-from camfleet.runtime.frames import SWEEP_WAITS, FrameChecks
+from camfleet.runtime.frames import FrameChecks
 from camfleet.runtime.gcfreeze import FULL_COLLECTION_S, thaw, timed_collect, timed_freeze
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
@@ -471,7 +471,7 @@ class Poller:
             if not self.runner.should_skip(target.camera_id, CheckKind.FRAME):
                 await self.runner.run(target, CheckKind.FRAME)
 
-        for _round in range(SWEEP_WAITS + 2):
+        for _round in range(frames.cfg.vision.baseline_samples + 4):
             wanted = frames.take_wanted()
             if not wanted:
                 return

@@ -235,6 +235,13 @@ class Reviews:
                 )
             review.vouched = False
         provisional_ok = review.state is BaselineState.PROVISIONAL and frame.status is Status.OK
+        if provisional_ok and frame.alone is None and review.recheck_due and (frame.peers or 0) >= MIN_PEERS:
+            # Still learning, so judged alone anyway, now against enough peers: that is the recheck (a one-off
+            # sweep's second picture of a camera whose first passed before the peers were in).
+            review.recheck_due = False
+            if PRIOR_ONLY in review.reason:
+                review.reason = f"{FIRST_PASSED}; rechecked against its peers"
+                review.touch()
         if provisional_ok and frame.alone is not None:
             review.recheck_due = False
             if PRIOR_ONLY in review.reason and not frame.alone[0].is_image_fault:
