@@ -459,8 +459,8 @@ class Poller:
 
     async def _wanted_frames(self, targets: Sequence[CameraTarget]) -> None:
         """The frames cameras asked for after their first (``FrameChecks.wanted``: a camera's second picture, so
-        ``frozen`` can be judged; a first picture held back for want of peers), each when due, in rounds until
-        none wants more (each camera a bounded number of times)."""
+        ``frozen`` can be judged; the pictures a camera a person approved learns from), each when due, in rounds
+        until none wants more (each camera at most ``baseline_samples`` + 3 times)."""
         frames = self.frames
         if frames is None:  # a frame probe of the caller's own (``frame_probe=``)
             return
