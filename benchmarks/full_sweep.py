@@ -20,6 +20,7 @@ wall-clock loop lag, the most CPU one pass of the loop took and how many callbac
 garbage collections, CPU seconds of the poller process, the picture workers and the simulator, and RSS.
 
 Run: cd benchmarks && ../.venv/bin/python full_sweep.py [N] [WORKERS] [--trace] [--pool-limit CALLS] [--concurrency N]
+[--resident-mib MIB]
 (``--trace``: attribute the event loop's CPU to what each callback was doing; it slows the loop a little.)
 """
 
@@ -188,6 +189,8 @@ async def main() -> None:
         # learned, and only what is written may leave memory (vision.resident_mib).
         store = Store(scratch_store(n))
         poller = Poller(poller_config(workers, concurrency), fleet_targets, credentials(), store)
+        if "--resident-mib" in sys.argv and poller.frames is not None:  # the spill's cost: 0 keeps every baseline
+            poller.frames.resident_limit = int(sys.argv[sys.argv.index("--resident-mib") + 1]) * 2**20
         if "--pool-limit" in sys.argv and poller.frames is not None:  # compare hand-over limits
             limit = int(sys.argv[sys.argv.index("--pool-limit") + 1])
             poller.frames.pool = VisionPool(workers, limit)
