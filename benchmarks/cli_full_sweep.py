@@ -25,9 +25,9 @@ import threading
 import time
 from pathlib import Path
 
+from full_sweep_meter import cpu_seconds, rss_mib
+
 CAMFLEET = str(Path(sys.executable).with_name("camfleet"))
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -48,19 +48,11 @@ def tree(pid: int) -> list[int]:
     return out
 
 
-def rss_bytes(pid: int) -> int:
+def _rss(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    except (OSError, IndexError, ValueError):
+        return int(rss_mib(pid) * 2**20)
+    except OSError:  # the process ended between two samples
         return 0
-
-
-def cpu_s(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 class Sampler(threading.Thread):
@@ -77,10 +69,10 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             pids = tree(self.pid)
-            self.peak = max(self.peak, sum(rss_bytes(p) for p in pids))
-            self.peak_main = max(self.peak_main, rss_bytes(self.pid))
+            self.peak = max(self.peak, sum(_rss(p) for p in pids))
+            self.peak_main = max(self.peak_main, _rss(self.pid))
             for p in pids:
-                self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_s(p))
+                self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_seconds(p))
             self.stop.wait(0.2)
 
 
@@ -120,7 +112,7 @@ def main() -> None:
         print(f"# {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load {os.getloadavg()[0]:.1f}; {line.strip()}", flush=True)
         rows = []
         for n in range(1, args.sweeps + 1):
-            sim_cpu0 = sum(cpu_s(p) for p in tree(fleet.pid))
+            sim_cpu0 = sum(cpu_seconds(p) for p in tree(fleet.pid))
             t0 = time.monotonic()
             proc = subprocess.Popen(
                 [CAMFLEET, "sweep", "--once", "--checks", "full", "--json"],
@@ -132,7 +124,7 @@ def main() -> None:
             wall = time.monotonic() - t0
             sampler.stop.set()
             sampler.join()
-            sim_cpu = sum(cpu_s(p) for p in tree(fleet.pid)) - sim_cpu0
+            sim_cpu = sum(cpu_seconds(p) for p in tree(fleet.pid)) - sim_cpu0
             if proc.returncode not in (0, 1):
                 print(err[-2000:], file=sys.stderr)
                 raise SystemExit(f"sweep {n} failed with exit code {proc.returncode}")

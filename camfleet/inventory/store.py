@@ -89,6 +89,11 @@ def _state_row(s: CameraState) -> dict[str, Any]:
     return row
 
 
+def _baseline_of(r: Any) -> StoredBaseline:
+    """A stored baseline from its row."""
+    return StoredBaseline(r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at)
+
+
 def _state_of(row: Any) -> CameraState:
     identity = None
     if any(getattr(row, n) is not None for n in _IDENTITY):
@@ -259,20 +264,13 @@ class Store:
     def get_baselines(self, camera_id: str) -> dict[str, StoredBaseline]:
         """The baselines of one camera, by mode ('day', 'ir'); empty when none is built yet."""
         rows = self._read(sa.select(BASELINE).where(BASELINE.c.camera_id == camera_id))
-        return {
-            r.mode: StoredBaseline(
-                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
-            )
-            for r in rows
-        }
+        return {r.mode: _baseline_of(r) for r in rows}
 
     def load_baselines(self) -> dict[str, dict[str, StoredBaseline]]:
         """Every stored baseline: camera id → mode → baseline (the poller loads them all at start)."""
         out: dict[str, dict[str, StoredBaseline]] = {}
         for r in self._read(sa.select(BASELINE)):
-            out.setdefault(r.camera_id, {})[r.mode] = StoredBaseline(
-                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
-            )
+            out.setdefault(r.camera_id, {})[r.mode] = _baseline_of(r)
         return out
 
     def load_baselines_of(self, camera_ids: Sequence[str]) -> dict[str, dict[str, StoredBaseline]]:
@@ -280,9 +278,7 @@ class Store:
         so their rows are never all in memory at once)."""
         out: dict[str, dict[str, StoredBaseline]] = {}
         for r in self._read(sa.select(BASELINE).where(BASELINE.c.camera_id.in_(list(camera_ids)))):
-            out.setdefault(r.camera_id, {})[r.mode] = StoredBaseline(
-                r.camera_id, r.mode, json.loads(r.features), bytes(r.thumbnail), r.samples, r.updated_at
-            )
+            out.setdefault(r.camera_id, {})[r.mode] = _baseline_of(r)
         return out
 
     def baseline_keys(self) -> set[tuple[str, str]]:
