@@ -19,13 +19,15 @@ before the eleventh round changed any rule, judged once at its end (pictures: op
 ``fresh10`` ones after the twelfth round's one rule change, before any other, judged once at its end (pictures:
 KDE's wallpapers, benchmarks/fresh10-pictures.txt; seen since); ``fresh11`` ones before the thirteenth round changed
 any day-one rule, judged once at its end (the honest figure; pictures: MATE's backgrounds,
-benchmarks/fresh11-pictures.txt). ``all`` leaves fresh11 out until then: it runs only when named.
+benchmarks/fresh11-pictures.txt; seen since); ``fresh12`` ones before the fifteenth round changed any day-one rule,
+judged once at its end (the honest figure; pictures: Ubuntu Touch's wallpapers, benchmarks/fresh12-pictures.txt).
+``all`` leaves fresh12 out until then: it runs only when named.
 
 Day one (``--day-one``, docs/day-one.md): every sample judged with no baseline (``judge_alone``), each scene a
 different camera, the healthy first pictures (one day, one IR night) of the other scenes of the split and of the
 tuning and held-out splits, at the same analysis width, as its peers; healthy kinds include rain.
 
-Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|…|fresh11|all]
+Run: .venv/bin/python benchmarks/vision_eval.py [--split tuning|held-out|unseen|fresh|fresh2|…|fresh12|all]
      [--normal 12] [--repeats 3] [--day-one]
      [--scenes a,b]  (a subset of the split's scenes)  [--seed 0]  (another seed: other samples, to look at
      without touching the recorded figures)
@@ -195,6 +197,7 @@ def main() -> None:
         "fresh9": vs.FRESH9,
         "fresh10": vs.FRESH10,
         "fresh11": vs.FRESH11,
+        "fresh12": vs.FRESH12,
     }
     parser.add_argument("--split", choices=(*splits, "all"), default="all")
     parser.add_argument("--scenes", default="", help="comma-separated subset of the split's scenes")
@@ -212,7 +215,7 @@ def main() -> None:
     if args.osd:
         # read by the workers' shoot(): they inherit the environment
         os.environ[ve.OSD_ENV] = "zh" if args.osd == "zh" else "1"
-    everyday = {k: v for k, v in splits.items() if k != "fresh11"}  # the honest split runs only when named
+    everyday = {k: v for k, v in splits.items() if k != "fresh12"}  # the honest split runs only when named
     chosen = everyday if args.split == "all" else {args.split: splits[args.split]}
     subset = {s for s in args.scenes.split(",") if s}
     unknown = subset - {n for names in chosen.values() for n in names}

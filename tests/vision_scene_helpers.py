@@ -173,6 +173,15 @@ def _mate(name: str) -> str:
     return str(path)
 
 
+def _lomiri(name: str) -> str:
+    """A photograph of Debian's lomiri-wallpapers-16.04 package (Ubuntu Touch's wallpapers), unpacked from its .deb
+    beside the picture wheels (see benchmarks/fresh12-pictures.txt): the package's files are never installed."""
+    path = PICTURE_WHEELS.joinpath("lomiri-wallpapers-16.04", "usr", "share", "backgrounds", f"{name}.jpg")
+    if not path.exists():
+        raise RuntimeError(f"Lomiri's wallpaper {name} is missing (see benchmarks/fresh12-pictures.txt)")
+    return str(path)
+
+
 def _pywt(name: str) -> Image:
     """A grayscale photograph PyWavelets ships in its wheel (``pywt/data/<name>.npz``, read without import)."""
     with np.load(_package_dir("pywt") / "data" / f"{name}.npz") as data:
@@ -310,6 +319,13 @@ STILLS = {
     "storm": lambda name: _image(_mate("Storm")),
     "deck": lambda name: _image(_mate("Wood")),
     "meadow": lambda name: _image(_mate("GreenMeadow")),
+    # The twelfth fresh split (see FRESH12).
+    "cables": lambda name: _image(_lomiri("Bridge_by_Sander_Klootwijk")),
+    "lounge": lambda name: _image(_lomiri("Wine_by_Jakkub_Mede")),
+    "valley": lambda name: _image(_lomiri("aitzgorri_by_Aitzol_Berasategi")),
+    "creek": lambda name: _image(_lomiri("life_by_Aitzol_Berasategi")),
+    "trail": lambda name: _image(_lomiri("picosdeeuropa_by_Aitzol_Berasategi")),
+    "sunrise": lambda name: _image(_lomiri("sunset_by_Aitzol_Berasategi")),
 }
 #: Grayscale pictures of the fresh split: IR-only cameras.
 FRESH_GRAY = {
@@ -336,6 +352,8 @@ FRESH_GRAY = {
     "stadium": lambda: cv2.cvtColor(_image(str(_opencv_doc("data", "messi5.jpg"))), cv2.COLOR_BGR2GRAY),
     # The tenth fresh split's IR-only camera (see FRESH10).
     "lane": lambda: cv2.cvtColor(_image(_plasma("Path")), cv2.COLOR_BGR2GRAY),
+    # The twelfth fresh split's IR-only camera (see FRESH12).
+    "shed": lambda: cv2.cvtColor(_image(_lomiri("friends_by_Aitzol_Berasategi")), cv2.COLOR_BGR2GRAY),
 }
 #: Grayscale photographs: cameras seen only by IR night light.
 GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
@@ -343,7 +361,7 @@ GRAY = ("camera", "brick", "coins", "grass", "gravel", "moon")
 
 @lru_cache(maxsize=32)
 def load_scene(name: str) -> Scene:
-    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH11``)."""
+    """A scene by name (see ``TUNING``, ``HELD_OUT``, ``UNSEEN``, ``FRESH`` and ``FRESH2`` to ``FRESH12``)."""
     if name in BIKE_SHOTS:
         first, end = BIKE_SHOTS[name]
         frames = video_frames("bikes")[first:end]
@@ -477,6 +495,16 @@ FRESH10 = ("boats", "jetty", "lake", "treetops", "beach", "pier", "lane")
 #: shallow depth of field, 2560×1920) and GreenMeadow (a lawn's blades close up, dense texture, 1280×1024). No
 #: IR-only camera: none of its photographs is one's view. Judged once, at the round's end, in both modes.
 FRESH11 = ("dune", "storm", "deck", "meadow")
+#: FRESH11 was judged once at the thirteenth round's end and is seen since. The twelfth fresh split was chosen on
+#: 2026-12-07 at 16:50 UTC, before the fifteenth round changed any day-one rule, from Debian's lomiri-wallpapers-16.04
+#: (Ubuntu Touch's photographs; benchmarks/fresh12-pictures.txt), for a county's hills, tracks, yards and rooms: Bridge
+#: (a bridge's stay cables over a flat plain under a pale sky: a mast camera's view, 4352×2448), Wine (a living room: a
+#: low table, a bottle, a bean bag, shelves; portrait, its middle band), aitzgorri (a mountain ridge over autumn forest
+#: and a meadow), life (a stream over rocks in a forest; portrait), picosdeeuropa (a dirt track up a valley under snowy
+#: peaks), sunset (the sun low over a hill and a stone ring: a backlit view with the sun in it) and friends (two dogs
+#: looking over a wooden shed's half-door; portrait) as an IR-only camera. Loaded only to check they decode until the
+#: round's end; judged once then, in both modes.
+FRESH12 = ("cables", "lounge", "valley", "creek", "trail", "sunrise", "shed")
 
 
 def render(
