@@ -10,7 +10,7 @@ from a cover) is ``cannot_judge``/``needs_review`` with a detail a person unders
 Every verdict has ``basis="alone"``. Thresholds and the figures behind them are in docs/day-one.md.
 
 Each rule is a function of its own, numbered as docs/day-one.md numbers them (1, 2, 3, 4, 5, 5b, 6, 7, 8, 9, 10,
-10b), its thresholds declared just above it, reading the ``Look``: what several rules read of the picture,
+10b, 10c), its thresholds declared just above it, reading the ``Look``: what several rules read of the picture,
 taken once. ``RULES`` is their order; a rule returns its verdict, or None to let the next one judge.
 """
 
@@ -342,6 +342,28 @@ def _near(m: Look, scores: dict[str, float]) -> Verdict | None:
     return None
 
 
+# Rule 10c: one patch of paint (``features.paint_patch``, whose PATCH_* thresholds it is): an even, flat, compact
+# region inside the view, not framed by straight sides. Last before ``ok``: it names no picture another rule names.
+
+
+def _patch(m: Look, scores: dict[str, float]) -> Verdict | None:
+    """Rule 10c: one even patch of one colour inside the view, a compact blot with a curved outline: a can sprayed
+    once, close."""
+    extra = m.extra
+    if "patch_framed" not in extra:  # no candidate region at all
+        return None
+    area = extra.get("patch_area", 0.0)
+    scores.update(patch_framed=round(extra["patch_framed"], 3), patch_solid=round(extra.get("patch_solid", 0.0), 3))
+    if area <= 0.0:
+        return None
+    scores.update(patch_area=round(area, 3), patch_contrast=round(extra.get("patch_contrast", 0.0), 1))
+    return Verdict(
+        Status.SPRAY,
+        scores=scores,
+        detail=f"one even patch over {area:.0%} of the view, a blot with a curved outline: paint on the lens?",
+    )
+
+
 #: The day-one rules in docs/day-one.md's order: the first verdict stands, else ``ok``.
 RULES: tuple[Rule, ...] = (
     _black,  # 1
@@ -356,6 +378,7 @@ RULES: tuple[Rule, ...] = (
     _mist,  # 9
     _defocused,  # 10
     _near,  # 10b
+    _patch,  # 10c
 )
 
 

@@ -103,8 +103,8 @@ class Features:
     FrameStats fields and the extras ``magenta``, ``analysis_width``, ``dark_fraction``, ``grey_share`` and
     ``blue_cast``; baseline learning and the poller's ``PeerBook`` the sharpness features (``baseline.PEER_FEATURES``:
     ``edge_sharp``, ``edge_sharp2``, ``crisp``). ``complete()`` adds what only the day-one rules read
-    (``vision/alone.py``: ``edge_aniso``, the veil, the coat and cover measures, the OSD-free measures), about as
-    much work again, so the steady path skips it (``analyze_jpeg``)."""
+    (``vision/alone.py``: ``edge_aniso``, the veil, the coat, cover and paint-patch measures, the OSD-free
+    measures), about as much work again, so the steady path skips it (``analyze_jpeg``)."""
 
     def __init__(self, image: U8Array, full_width: int = 0, full_height: int = 0, jpeg_blocks: bool = True) -> None:
         bgr = analysis_image(image)
@@ -166,6 +166,7 @@ class Features:
                 "coat_repeat": coat_repeat(scene),
                 **_blotches(gray, scene, means),
                 **near_cover(gray, blocks, edges, means, self.small),
+                **paint_patch(gray, blocks, edges, means, self.small),
                 **osd.bare_features(edges, blocks, cells),
             },
         )
@@ -815,3 +816,99 @@ def near_cover(
         "cover_top": 1.0 if y == 0 else 0.0,
         "cover_blue": blue,
     }
+
+
+#: ``paint_patch``: a region of flat blocks (as ``near_cover``'s) counts as one patch of paint when it covers at least
+#: this share of the blocks ...
+PATCH_AREA = 0.06
+#: ... lies inside the view (at most this share of its outline and edge blocks on the frame's border) ...
+PATCH_BORDER = 0.1
+#: ... is even (the std of its blocks' mean luma at most this: one coat of one colour; a lit wall, a sky or a road
+#: shades across) ...
+PATCH_SPREAD = 2.5
+#: ... is not the dark of a night sky or space (mean luma at least this: paint on the dome scatters light) ...
+PATCH_MIN_LUMA = 16.0
+#: ... and stands out from the ring of blocks around it (its mean colour this far from theirs, in BGR levels: red paint
+#: over a brown table is as bright as the table).
+PATCH_CONTRAST = 15.0
+#: A line segment frames the patch when it lies along its outline and is at least this share of the patch's
+#: diameter (the square root of its area) long: a made thing's flat face is bounded by a few long straight sides.
+PATCH_SIDE = 0.5
+#: Paint is a curved blot: such segments run along less than this share of its outline ...
+PATCH_FRAMED = 0.3
+#: ... and it is compact: at least this share of its convex hull (a burst of paint is a blot; a flat stretch of a
+#: scene between its objects — a hazy far slope between peaks and a forest — is ragged: 0.57–0.63).
+PATCH_SOLID = 0.7
+
+
+def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArray, colour: U8Array) -> dict[str, float]:
+    """The most paint-like even, flat region inside the view (``PATCH_*``): a can sprayed once, close, leaves one
+    patch of one colour with the scene all round it, which ``coat_free``'s blotch test misses (it counts flat blocks
+    beside texture, and one large patch is mostly interior). ``patch_area``: that region's share of the blocks (0:
+    none); ``patch_contrast``: how far its luma is from the ring around it; ``patch_framed``: the share of its
+    outline that long straight segments run along (OpenCV's line segment detector, run only when a region is a
+    candidate): a made thing's flat face (a cabinet's side, a sign, a panel) is framed, paint is a curved blot;
+    ``patch_solid``: its share of its convex hull. The largest region under PATCH_FRAMED and over PATCH_SOLID
+    counts."""
+    h, w = std.shape
+    side = FLAT_BLOCK_PX
+    none = {"patch_area": 0.0}
+    flat = std < FLAT_BLOCK_STD
+    if np.count_nonzero(flat) < PATCH_AREA * flat.size:
+        return none
+    edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats((flat & ~edged).astype(np.uint8), connectivity=4)
+    border = np.zeros((h, w), np.bool_)
+    border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+    tints = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    candidates: list[tuple[npt.NDArray[np.uint8], int, float]] = []
+    for label in range(1, count):
+        area = int(boxes[label, cv2.CC_STAT_AREA])
+        if area < PATCH_AREA * flat.size:
+            continue
+        region = (labels == label).astype(np.uint8)
+        inside = region > 0
+        grown = cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0
+        outline = grown & ~inside
+        on_border = int(np.count_nonzero(inside & border))
+        if on_border > PATCH_BORDER * (np.count_nonzero(outline) + on_border):
+            continue
+        luma = means[inside]
+        if float(luma.std()) > PATCH_SPREAD or float(luma.mean()) < PATCH_MIN_LUMA:
+            continue
+        ring = (cv2.dilate(region, np.ones((7, 7), np.uint8)) > 0) & ~grown
+        if not ring.any():
+            continue
+        contrast = float(np.linalg.norm(tints[inside].mean(axis=0) - np.median(tints[ring], axis=0)))
+        if contrast >= PATCH_CONTRAST:
+            candidates.append((region, area, contrast))
+    if not candidates:
+        return none
+    segments = cv2.createLineSegmentDetector().detect(gray[: h * side, : w * side])[0]
+    lines = segments.reshape(-1, 4) if segments is not None else np.zeros((0, 4), np.float32)
+    lengths = np.hypot(lines[:, 2] - lines[:, 0], lines[:, 3] - lines[:, 1])
+    shown: dict[str, float] = {}
+    for region, area, contrast in sorted(candidates, key=lambda c: -c[1]):
+        inside = region > 0
+        outline = (cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0) & ~inside
+        halo = cv2.dilate(outline.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        long = lengths >= PATCH_SIDE * np.sqrt(area) * side
+        framed = 0.0
+        for (x1, y1, x2, y2), length in zip(lines[long], lengths[long], strict=True):
+            xs = np.clip(np.array([x1, (x1 + x2) / 2, x2]) // side, 0, w - 1).astype(np.intp)
+            ys = np.clip(np.array([y1, (y1 + y2) / 2, y2]) // side, 0, h - 1).astype(np.intp)
+            if halo[ys, xs].all():
+                framed += float(length)
+        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.convexHull(np.concatenate(contours))
+        found = {
+            "patch_area": area / flat.size,
+            "patch_contrast": contrast,
+            "patch_framed": framed / float(np.count_nonzero(outline) * side),
+            # area over the hull's (the hull's half perimeter added: block regions are drawn through block centres)
+            "patch_solid": area / float(cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2 + 1),
+        }
+        if found["patch_framed"] < PATCH_FRAMED and found["patch_solid"] >= PATCH_SOLID:
+            return found
+        shown = shown or found
+    return {**shown, "patch_area": 0.0}
