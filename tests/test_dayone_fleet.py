@@ -45,7 +45,8 @@ FAULTED: dict[str, tuple[str, dict[str, str]]] = {
     "D-blur-0": ("defocus", {"blur": "disc"}),
     "D-blur-1": ("defocus", {"blur": "disc"}),
     "D-blur-2": ("defocus", {"blur": "gaussian"}),
-    **{f"D-spray-{i}": ("spray", {}) for i in range(3)},
+    **{f"D-spray-{i}": ("spray", {"paint": "mist"}) for i in range(3)},
+    **{f"D-burst-{i}": ("spray", {"paint": "burst"}) for i in range(3)},
     **{f"D-black-{i}": ("black", {}) for i in range(3)},
     **{f"D-turn-{i}": ("displaced", {}) for i in range(4)},
 }
@@ -271,8 +272,13 @@ async def test_day_one_gaussian_defocus_without_events(tmp_path_factory: pytest.
 
 @pytest.mark.timeout(300)
 async def test_day_one_spray_without_events(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Sprayed domes (blotches and a mist over the rest), with no events, are caught by the picture rules alone."""
-    assert_caught(await day_one(tmp_path_factory), of_kind("spray"))
+    """Sprayed domes, with no events, are caught by the picture rules alone: blotches and a mist over the rest, and one
+    even blot of paint with the rest of the view clear (a can sprayed once, close), which reads `spray` (rule 10c)."""
+    run = await day_one(tmp_path_factory)
+    assert_caught(run, of_kind("spray"))
+    for n, states in enumerate(run.sweeps, 1):
+        bursts = of_kind("spray", paint="burst")
+        assert all(states[cid].status is Status.SPRAY for cid in bursts), (n, caught(run, bursts))
 
 
 @pytest.mark.timeout(300)

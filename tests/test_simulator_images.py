@@ -110,6 +110,24 @@ async def test_cover_materials_are_not_all_black(day_fleet: SimulatedFleet) -> N
     assert float(np.abs(_gray(drawn) - _gray(again)).mean()) < 6  # the same material every time
 
 
+async def test_a_burst_of_paint_is_one_even_blot(day_fleet: SimulatedFleet) -> None:
+    """spray with ``paint = "burst"``: one blot of one even colour over 8–18 % of the view, inside it, and the rest
+    of the picture as it was (no mist): the hard case a can sprayed once, close, leaves."""
+    _, healthy = await _frame()
+    day_fleet.add_fault(Fault("spray", cameras=("T030-0",), paint="burst"))
+    _, burst = await _frame()
+    changed = cv2.GaussianBlur(np.abs(_gray(burst) - _gray(healthy)), (0, 0), 3) > 20
+    assert 0.04 < float(changed.mean()) < 0.25, float(changed.mean())
+    h, w = changed.shape
+    _, _, boxes, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8))
+    blots = [b for b in boxes[1:] if b[cv2.CC_STAT_AREA] >= 0.01 * h * w]  # the OSD clock's ticks are smaller
+    assert len(blots) == 1, boxes  # one blot ...
+    x, y, bw, bh, _ = blots[0]
+    assert x > 0 and y > 0 and x + bw < w and y + bh < h, blots  # ... inside the view
+    core = cv2.erode(changed.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    assert float(burst[core].std(axis=0).max()) < 6  # one even colour, up to sensor noise and JPEG
+
+
 async def test_defocus_loses_sharpness(day_fleet: SimulatedFleet) -> None:
     """defocus: Laplacian variance far below the healthy frame's; brightness about the same."""
     healthy_jpeg, healthy = await _frame()

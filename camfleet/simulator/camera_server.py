@@ -212,6 +212,7 @@ class CameraServer:
             profile.quality,
             material=cov.material if (cov := channel.fault("covered")) else "",
             blur=blurred.blur if (blurred := channel.fault("defocus")) else "",
+            paint=sprayed.paint if (sprayed := channel.fault("spray")) else "",
         )
         pool = self.shared.pool
         draw = pool.picture if pool is not None and not ch_kinds else render_frame

@@ -36,6 +36,7 @@ class FrameRequest:
     quality: int = 80
     material: str = ""  # covered: one of ``MATERIALS``; "" = drawn by the camera's seed
     blur: str = ""  # defocus: one of ``BLURS``; "" = drawn by the camera's seed
+    paint: str = ""  # spray: one of ``PAINTS``; "" = drawn by the camera's seed
 
 
 def is_night(local_time: float) -> bool:
@@ -106,6 +107,10 @@ MATERIALS = ("dark_cloth", "grey_cloth", "translucent", "leaf")
 MATERIAL_SALT = 11
 #: Defocus blurs (scenario key ``blur``): a real lens out of focus blurs with a disc (pillbox), not a Gaussian.
 BLURS = ("disc", "gaussian")
+#: Spray paint (scenario key ``paint``): ``mist``, blotches and a mist of paint over the rest of the dome; ``burst``,
+#: one even blot of one colour from a can sprayed once, close, the rest of the view clear (no mist to give it away).
+PAINTS = ("mist", "burst")
+PAINT_SALT = 17
 
 
 def pick(options: tuple[str, ...], given: str, seed: int, salt: int) -> str:
@@ -168,6 +173,30 @@ def _cover(img: Image, material: str, seed: int) -> Image:
     return np.asarray(img.astype(np.float32) * (1 - soft) + leaf * soft, np.uint8)
 
 
+def _burst(img: Image, seed: int) -> Image:
+    """One burst of paint on the dome: an even, opaque blot of one colour over 8–18 % of the view, inside it, its
+    outline ragged a little and softened (the dome is out of focus), the rest of the picture untouched."""
+    h, w = img.shape[:2]
+    qw, qh = max(1, w // 4), max(1, h // 4)
+    mrng = random.Random(seed + 98)
+    share = mrng.uniform(0.08, 0.18)
+    a = math.sqrt(share * qw * qh / math.pi * mrng.uniform(0.7, 1.4))
+    b = share * qw * qh / math.pi / a
+    cx, cy, turn = qw * mrng.uniform(0.35, 0.65), qh * mrng.uniform(0.35, 0.65), mrng.uniform(0, math.pi)
+    phases = [mrng.uniform(0, 6.3) for _ in range(3)]
+    points = []
+    for i in range(72):
+        t = 2 * math.pi * i / 72
+        r = 1 + sum(0.06 * math.cos(k * t + p) for k, p in zip((2, 3, 5), phases, strict=True))
+        x, y = a * r * math.cos(t), b * r * math.sin(t)
+        points.append((cx + x * math.cos(turn) - y * math.sin(turn), cy + x * math.sin(turn) + y * math.cos(turn)))
+    mask = np.zeros((qh, qw), np.float32)
+    cv2.fillPoly(mask, [np.array(points, np.int32)], 1.0)
+    soft = _soft(mask, max(2.0, w / 200), w, h)
+    paint = np.array([mrng.uniform(20, 200), mrng.uniform(20, 200), mrng.uniform(20, 200)], np.float32)
+    return np.asarray(img.astype(np.float32) * (1 - soft) + paint * soft, np.uint8)
+
+
 def _spray(img: Image, seed: int) -> Image:
     """Paint sprayed on the dome: opaque blotches over part of the frame and a mist of it over the rest."""
     h, w = img.shape[:2]
@@ -203,7 +232,8 @@ def _apply_faults(img: Image, req: FrameRequest, night: bool, rng: random.Random
     if "covered" in kinds:
         img = _cover(img, pick(MATERIALS, req.material, req.seed, MATERIAL_SALT), req.seed)
     if "spray" in kinds:
-        img = _spray(img, req.seed)
+        burst = pick(PAINTS, req.paint, req.seed, PAINT_SALT) == "burst"
+        img = _burst(img, req.seed) if burst else _spray(img, req.seed)
     if "defocus" in kinds:
         # The OSD is drawn after this (``render_frame``): a camera overlays it sharp on a blurred picture.
         img = _defocus(img, pick(BLURS, req.blur, req.seed, 13), req.seed)

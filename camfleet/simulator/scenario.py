@@ -31,11 +31,13 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "oversized": ("size",),
     "covered": ("material",),
     "defocus": ("blur",),
+    "spray": ("paint",),
 }
 #: Allowed values of the string settings (kept here: the renderer's lists are in ``frame``, which needs OpenCV).
 _CHOICES = {
     "material": ("dark_cloth", "grey_cloth", "translucent", "leaf"),
     "blur": ("disc", "gaussian"),
+    "paint": ("mist", "burst"),
 }
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, "y": 31557600.0}
 _DURATION = re.compile(r"^\s*([+-]?)((?:\d+(?:\.\d*)?(?:ms|s|m|h|d|w|y)\s*)+)$")
@@ -73,8 +75,8 @@ class Fault:
     at ``host`` (a recorder's address selects all its channels), and ``fraction`` of the whole fleet drawn with
     ``seed``. Settings: ``latency``/``bandwidth`` (slow,
     seconds and bytes/s), ``skew`` (clock_skew, seconds), ``down`` (reboot, seconds), ``status``
-    (snapshot_error), ``size`` (oversized, bytes), ``material`` (covered), ``blur`` (defocus); an empty
-    ``material``/``blur`` is drawn per camera by its seed.
+    (snapshot_error), ``size`` (oversized, bytes), ``material`` (covered), ``blur`` (defocus), ``paint`` (spray); an
+    empty ``material``/``blur``/``paint`` is drawn per camera by its seed.
     """
 
     kind: str
@@ -95,6 +97,7 @@ class Fault:
     size: int = 20 * 1024 * 1024
     material: str = ""
     blur: str = ""
+    paint: str = ""
     id: int = 0
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
