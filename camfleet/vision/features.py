@@ -845,7 +845,9 @@ def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArra
     """The most paint-like even, flat region inside the view (``PATCH_*``): a can sprayed once, close, leaves one
     patch of one colour with the scene all round it, which ``coat_free``'s blotch test misses (it counts flat blocks
     beside texture, and one large patch is mostly interior). ``patch_area``: that region's share of the blocks (0:
-    none); ``patch_contrast``: how far its luma is from the ring around it; ``patch_framed``: the share of its
+    none qualifies; a candidate that failed only the last two tests keeps its other measures, for the verdict's
+    scores); ``patch_contrast``: how far its colour is from the ring around it (``colour``: the picture in BGR at
+    any scale, ``shrunk``'s thumbnail); ``patch_framed``: the share of its
     outline that long straight segments run along (OpenCV's line segment detector, run only when a region is a
     candidate): a made thing's flat face (a cabinet's side, a sign, a panel) is framed, paint is a curved blot;
     ``patch_solid``: its share of its convex hull. The largest region under PATCH_FRAMED and over PATCH_SOLID
@@ -861,7 +863,7 @@ def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArra
     border = np.zeros((h, w), np.bool_)
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     tints = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
-    candidates: list[tuple[npt.NDArray[np.uint8], int, float]] = []
+    candidates: list[tuple[npt.NDArray[np.uint8], BoolArray, int, float]] = []
     for label in range(1, count):
         area = int(boxes[label, cv2.CC_STAT_AREA])
         if area < PATCH_AREA * flat.size:
@@ -881,16 +883,14 @@ def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArra
             continue
         contrast = float(np.linalg.norm(tints[inside].mean(axis=0) - np.median(tints[ring], axis=0)))
         if contrast >= PATCH_CONTRAST:
-            candidates.append((region, area, contrast))
+            candidates.append((region, outline, area, contrast))
     if not candidates:
         return none
     segments = cv2.createLineSegmentDetector().detect(gray[: h * side, : w * side])[0]
     lines = segments.reshape(-1, 4) if segments is not None else np.zeros((0, 4), np.float32)
     lengths = np.hypot(lines[:, 2] - lines[:, 0], lines[:, 3] - lines[:, 1])
     shown: dict[str, float] = {}
-    for region, area, contrast in sorted(candidates, key=lambda c: -c[1]):
-        inside = region > 0
-        outline = (cv2.dilate(region, np.ones((3, 3), np.uint8)) > 0) & ~inside
+    for region, outline, area, contrast in sorted(candidates, key=lambda c: -c[2]):
         halo = cv2.dilate(outline.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         long = lengths >= PATCH_SIDE * np.sqrt(area) * side
         framed = 0.0
