@@ -85,3 +85,19 @@ async def test_a_cancelled_waiter_gives_its_place_back() -> None:
     gate.set()
     await asyncio.gather(running, third)
     assert budget.used == 0 and not budget._waiters
+
+
+async def test_a_waiter_cancelled_as_room_frees_stays_cancelled() -> None:
+    """A waiting check cancelled just before the room it waited for frees up (the holder leaves before the cancelled
+    task runs again, as when a poller stops with every check cancelled at once) ends cancelled and holds nothing.
+    Before, the release dropped the cancelled waiter from the queue first, the waiter's own clean-up then failed to
+    find it (``ValueError``), and a stopping demo logged a "probe crashed" per waiting camera."""
+    budget = ByteBudget(10)
+    async with budget.hold(10):
+        waiting = asyncio.create_task(budget.hold(5).__aenter__())
+        await asyncio.sleep(0)  # it is queued
+        waiting.cancel()  # its future is cancelled now; the task runs again only on the loop's next turn
+    # leaving the block released the 10 bytes and dropped the cancelled waiter, before the waiter ran
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert budget.used == 0 and not budget._waiters

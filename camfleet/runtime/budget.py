@@ -46,7 +46,8 @@ class ByteBudget:
                 if future.done() and not future.cancelled():
                     self._release(n)  # granted just as we were cancelled: give it back
                 else:
-                    self._waiters.remove(entry)
+                    if entry in self._waiters:  # ``_wake`` drops a cancelled waiter if it runs first
+                        self._waiters.remove(entry)
                     self._wake()
                 raise
         else:
