@@ -153,6 +153,7 @@ class Features:
             return self._complete
         gray, edges, blocks, osd, cells = self.gray, self.edges, self.blocks, self.osd, self.signature.cells
         means = _block_mean(gray, blocks.shape)
+        regions = flat_regions(blocks, edges)  # near_cover's and paint_patch's
         scene = osd.scene_blocks(blocks)  # the day-one measures of the scene leave the OSD's text lines out
         extra = self.stats.extra
         sharp = self.sharpness
@@ -165,8 +166,8 @@ class Features:
                 "coat_edge": coat_edge(scene),
                 "coat_repeat": coat_repeat(scene),
                 **_blotches(gray, scene, means),
-                **near_cover(gray, blocks, edges, means, self.small),
-                **paint_patch(gray, blocks, edges, means, self.small),
+                **near_cover(gray, blocks, edges, means, self.small, regions),
+                **paint_patch(gray, blocks, edges, means, self.small, regions),
                 **osd.bare_features(edges, blocks, cells),
             },
         )
@@ -751,8 +752,28 @@ NEAR_MIN_BLOCKS = 0.1
 COVER_RIM_BLOCKS = 4
 
 
+Regions = tuple[int, npt.NDArray[np.int32], npt.NDArray[np.int32]]
+
+
+def flat_regions(std: FloatArray, edges: U8Array) -> Regions:
+    """The blocks flat (blurred luma std under FLAT_BLOCK_STD) with no Canny edge pixel, 4-connected:
+    ``cv2.connectedComponentsWithStats``' count, labels and stats on the block grid of ``std``."""
+    h, w = std.shape
+    side = FLAT_BLOCK_PX
+    # Per block, on the picture cropped to whole blocks (an integer shrink: 4× cheaper than the 8.2-px one).
+    edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
+    smooth = ((std < FLAT_BLOCK_STD) & ~edged).astype(np.uint8)
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(smooth, connectivity=4)
+    return int(count), np.asarray(labels, np.int32), np.asarray(boxes, np.int32)
+
+
 def near_cover(
-    gray: U8Array, std: FloatArray, edges: U8Array, mean: FloatArray | None = None, colour: U8Array | None = None
+    gray: U8Array,
+    std: FloatArray,
+    edges: U8Array,
+    mean: FloatArray | None = None,
+    colour: U8Array | None = None,
+    regions: Regions | None = None,
 ) -> dict[str, float]:
     """The picture's largest flat region that touches the frame's edge — what a leaf, a hand or tape stuck on the
     dome leaves: no edge, no texture, from the border in — and how it compares with the rest of the picture.
@@ -767,7 +788,7 @@ def near_cover(
     region reaches the frame's top side; ``cover_blue``: for such a region, with ``colour`` (the picture in BGR at any
     scale: ``shrunk``'s thumbnail), how much bluer than its red and green it is on average (B − (R + G) / 2): a clear
     sky, which day-one rule 10b does not take for a cover.
-    ``mean``: the blocks' mean luma (``_block_mean``), when the caller has it already."""
+    ``mean``: the blocks' mean luma (``_block_mean``) and ``regions`` (``flat_regions``), when the caller has them."""
     h, w = std.shape
     none = {
         "cover_area": 0.0,
@@ -781,12 +802,8 @@ def near_cover(
     flat = std < FLAT_BLOCK_STD
     if np.count_nonzero(flat) < NEAR_MIN_BLOCKS * flat.size:
         return none
-    # Per block, on the picture cropped to whole blocks (an integer shrink: 4× cheaper than the 8.2-px one):
-    # any edge pixel, and the mean luma.
     side = FLAT_BLOCK_PX
-    edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
-    smooth = (flat & ~edged).astype(np.uint8)
-    count, labels, boxes, _ = cv2.connectedComponentsWithStats(smooth, connectivity=4)
+    count, labels, boxes = flat_regions(std, edges) if regions is None else regions
     if count <= 1:
         return none
     best = 1 + int(np.argmax(boxes[1:, cv2.CC_STAT_AREA]))
@@ -841,7 +858,14 @@ PATCH_FRAMED = 0.3
 PATCH_SOLID = 0.7
 
 
-def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArray, colour: U8Array) -> dict[str, float]:
+def paint_patch(
+    gray: U8Array,
+    std: FloatArray,
+    edges: U8Array,
+    means: FloatArray,
+    colour: U8Array,
+    regions: Regions | None = None,
+) -> dict[str, float]:
     """The most paint-like even, flat region inside the view (``PATCH_*``): a can sprayed once, close, leaves one
     patch of one colour with the scene all round it, which ``coat_free``'s blotch test misses (it counts flat blocks
     beside texture, and one large patch is mostly interior). ``patch_area``: that region's share of the blocks (0:
@@ -851,15 +875,14 @@ def paint_patch(gray: U8Array, std: FloatArray, edges: U8Array, means: FloatArra
     outline that long straight segments run along (OpenCV's line segment detector, run only when a region is a
     candidate): a made thing's flat face (a cabinet's side, a sign, a panel) is framed, paint is a curved blot;
     ``patch_solid``: its share of its convex hull. The largest region under PATCH_FRAMED and over PATCH_SOLID
-    counts."""
+    counts. ``regions``: ``flat_regions``, when the caller has it."""
     h, w = std.shape
     side = FLAT_BLOCK_PX
     none = {"patch_area": 0.0}
     flat = std < FLAT_BLOCK_STD
     if np.count_nonzero(flat) < PATCH_AREA * flat.size:
         return none
-    edged = cv2.resize(edges[: h * side, : w * side], (w, h), interpolation=cv2.INTER_AREA) > 0
-    count, labels, boxes, _ = cv2.connectedComponentsWithStats((flat & ~edged).astype(np.uint8), connectivity=4)
+    count, labels, boxes = flat_regions(std, edges) if regions is None else regions
     border = np.zeros((h, w), np.bool_)
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     tints = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
