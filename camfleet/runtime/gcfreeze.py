@@ -27,6 +27,8 @@ from __future__ import annotations
 import gc
 import time
 
+from camfleet.heap import trim_heap
+
 
 def freeze_fleet() -> int:
     """Collect the young generations, then freeze everything they and the old one hold; the number of
@@ -66,3 +68,10 @@ def timed_collect() -> tuple[int, float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     found = gc.collect()
     return found, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def timed_trim() -> float:
+    """``trim_heap()`` (camfleet/heap.py) and the wall milliseconds it took: the loop waits for it."""
+    wall = time.perf_counter()
+    trim_heap()
+    return (time.perf_counter() - wall) * 1000

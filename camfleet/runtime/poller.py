@@ -31,6 +31,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from camfleet.config import CamfleetConfig, CredentialStore
 from camfleet.config.poller import PollerConfig
+from camfleet.heap import tune_heap
 from camfleet.model import CameraState, CameraTarget, CheckKind, Status
 from camfleet.onvif.client import OnvifClientFactory
 from camfleet.probe.context import Probe, ProbeContext
@@ -42,7 +43,7 @@ from camfleet.runtime.camera_events import CameraEvents
 from camfleet.runtime.checks import CheckRunner, Subscriber
 from camfleet.runtime.fleet import FleetState
 from camfleet.runtime.frames import FrameChecks
-from camfleet.runtime.gcfreeze import FULL_COLLECTION_S, thaw, timed_collect, timed_freeze
+from camfleet.runtime.gcfreeze import FULL_COLLECTION_S, thaw, timed_collect, timed_freeze, timed_trim
 from camfleet.runtime.health import HealthMachine
 from camfleet.runtime.scheduler import Due, Schedule
 from camfleet.runtime.sink import PictureSink, StateSink
@@ -149,6 +150,7 @@ class Poller:
     async def _open(self) -> None:
         if self._opened:
             return
+        tune_heap()  # before the first pictures: they would move glibc's mmap threshold (camfleet/heap.py)
         stored: dict[str, CameraState] = {}
         if self.sink is not None:
             # Resume from the database so a restart does not re-announce faults already recorded.
@@ -314,11 +316,12 @@ class Poller:
         if self._collect_at is None or self._freeze_at is not None or self.clock() < self._collect_at:
             return
         found, wall_ms, cpu_ms = timed_collect()
+        trimmed_ms = timed_trim()
         self._collect_at = self.clock() + FULL_COLLECTION_S
         self.fleet.counters.gc_full_collections += 1
         self.fleet.counters.gc_full_last_s = wall_ms / 1000
-        log.info("full garbage collection: %d unreachable objects freed, %.0f ms (%.0f ms CPU)",
-                 found, wall_ms, cpu_ms)  # fmt: skip
+        log.info("full garbage collection: %d unreachable objects freed, %.0f ms (%.0f ms CPU); heap trim %.0f ms",
+                 found, wall_ms, cpu_ms, trimmed_ms)  # fmt: skip
 
     def rng_delay(self) -> float:
         """A short random delay (seconds) for checks brought forward, so they do not start together."""
@@ -424,6 +427,9 @@ class Poller:
         finally:
             if opened_here:
                 await self._close()
+            if checks == "full":  # every picture of the sweep is freed: give their pages back
+                trimmed_ms = timed_trim()
+                log.debug("heap trimmed after the sweep in %.1f ms", trimmed_ms)
         return dict(self.health.states)
 
     async def _sweep_claims_then_frames(
