@@ -7,7 +7,8 @@ the process and its workers ≤ 400 MiB.
 
 Run (the district listens on 127.10.x.y: keep it in a network namespace of its own):
 
-    unshare --net sh -c 'ip link set lo up; exec .venv/bin/python benchmarks/cli_full_sweep.py [--sweeps 2]'
+    unshare --net sh -c 'ip link set lo up; exec .venv/bin/python benchmarks/cli_full_sweep.py [--sweeps 2] \\
+        [--timeline 10]'
 
 The simulated fleet (``camfleet simulate fleet``) runs as a child beside it; its CPU is reported apart.
 """
@@ -65,15 +66,30 @@ class Sampler(threading.Thread):
         self.peak_main = 0
         self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
+        self.samples: list[tuple[float, int, int]] = []  # (seconds since start, command RSS, with workers)
 
     def run(self) -> None:
+        start = time.monotonic()
         while not self.stop.is_set():
             pids = tree(self.pid)
-            self.peak = max(self.peak, sum(_rss(p) for p in pids))
-            self.peak_main = max(self.peak_main, _rss(self.pid))
+            total, main = sum(_rss(p) for p in pids), _rss(self.pid)
+            self.peak, self.peak_main = max(self.peak, total), max(self.peak_main, main)
+            self.samples.append((time.monotonic() - start, main, total))
             for p in pids:
                 self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_seconds(p))
             self.stop.wait(0.2)
+
+
+def timeline(samples: list[tuple[float, int, int]], step_s: float) -> str:
+    """The peak RSS (command, with workers) of each ``step_s`` window: where in the sweep the memory goes."""
+    windows: dict[int, tuple[int, int]] = {}
+    for t, main, total in samples:
+        old = windows.get(int(t // step_s), (0, 0))
+        windows[int(t // step_s)] = (max(old[0], main), max(old[1], total))
+    return "\n".join(
+        f"  {w * step_s:6.0f} s: command {m / 2**20:4.0f} MiB, with workers {t / 2**20:4.0f} MiB"
+        for w, (m, t) in sorted(windows.items())
+    )
 
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path) -> None:
@@ -85,6 +101,7 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=2)
     parser.add_argument("--config", default="", help="a config file to use instead of the defaults")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument("--timeline", type=float, default=0, help="print the peak RSS of every so many seconds")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -137,6 +154,8 @@ def main() -> None:
                 f"with workers {sampler.peak / 2**20:.0f} MiB; load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
+            if args.timeline > 0:
+                print(timeline(sampler.samples, args.timeline), flush=True)
         if len(rows) >= 2:
             print(f"first / second: {rows[0][1] / rows[1][1]:.2f}×")
     finally:

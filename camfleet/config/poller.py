@@ -66,12 +66,13 @@ class PollerConfig(Section):
         8 * 1024 * 1024, ge=64 * 1024, title="Max snapshot (bytes)", description="Larger pictures are refused."
     )
     pictures_in_flight_mib: int = Field(
-        64,
+        16,
         ge=1,
         le=65536,
         title="Pictures in flight (MiB)",
         description="Pictures fetched and not yet judged, by their bytes (each check reserves its camera's last "
-        "picture size): bounds the poller's memory whatever the cameras send.",
+        "picture size): bounds the poller's memory whatever the cameras send. 16 MiB is ~30 1080p pictures, "
+        "several per worker; raise it for many workers or 4K snapshots.",
     )
     degraded_latency_s: float = Field(
         2.0, gt=0, title="Degraded latency (s)", description="A liveness answer slower than this counts as degraded."
