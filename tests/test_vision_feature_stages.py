@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import vision_helpers as vh
 
-from camfleet.vision import Baseline, analyze_jpeg
+from camfleet.vision import Baseline, analyze_jpeg, features
 from camfleet.vision.baseline import PEER_FEATURES
 from camfleet.vision.features import (
     OSD_BAND,
@@ -110,3 +110,18 @@ def test_the_histogram_is_numpys() -> None:
     stats = Features(image).complete()
     assert stats.extra["p01"] == 2.0 and stats.extra["p99"] == 253.0
     assert stats.entropy == pytest.approx(8.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 129_600), (36, 3_600), (36, 880), (7, 95), (3, 12)])
+def test_the_strongest_values_are_the_partitions(shape: tuple[int, int]) -> None:
+    """``_top_means`` (the mean of each row's largest values, found among those above a bound taken from group
+    maxima) selects exactly the values a whole partition selects: gradient-like values, ties, a row of zeros, a
+    row with one huge value, at every share the sharpness features use and at the extremes."""
+    rng = np.random.default_rng(sum(shape))
+    rows = rng.exponential(40.0, shape).astype(np.float32)
+    rows[0, : shape[1] // 2] = np.round(rows[0, : shape[1] // 2] / 50)  # many ties
+    rows[-1] = 0.0 if shape[0] > 1 else rows[-1]
+    rows[shape[0] // 2, 3] = 1e5
+    for count in sorted({1, 2, max(1, shape[1] // 100), max(1, shape[1] // 50), shape[1] // 3, shape[1]}):
+        whole = np.sort(np.partition(rows, shape[1] - count, axis=1)[:, -count:], axis=1).astype(np.float64)
+        assert features._top_means(rows, count) == pytest.approx(whole.mean(axis=1), rel=1e-6, abs=1e-6), count

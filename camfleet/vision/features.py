@@ -579,7 +579,7 @@ def _sobel(gray: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Gradient magnitude (Sobel, levels per pixel ×8) and its x and y components."""
     gx = np.asarray(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3), np.float32)
     gy = np.asarray(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3), np.float32)
-    return np.asarray(np.sqrt(gx * gx + gy * gy), np.float32), gx, gy
+    return np.asarray(cv2.magnitude(gx, gy), np.float32), gx, gy  # numpy's sqrt(gx² + gy²): twice the time
 
 
 #: ``edge_aniso``: gradient orientations (0-180°) cut into this many bins ...
@@ -631,11 +631,49 @@ def _edge_aniso(full: FloatArray, coarse: FloatArray) -> float:
     return float(np.hypot(a, b) / c) if c > 1e-3 else 0.0
 
 
+#: ``_top_means`` bounds each row's ``count``-th largest value from below by the ``count``-th largest of the maxima
+#: of groups of this many values; only values at or above the bound are selected among.
+TOP_GROUP = 10
+
+
+def _top_means(rows: FloatArray, count: int) -> FloatArray:
+    """Per row of ``rows`` (non-negative values), the mean of its ``count`` largest values: exactly what
+    ``np.partition(rows, n - count, axis=1)[:, -count:].mean(axis=1)`` gives, in a third of its time.
+    Hand-written: that partition over every value was 1.4 ms of a 1080p picture's ~8 ms of features (the
+    strongest 1 % of 129,600 gradients, and of each of 36 tiles). At least ``count`` group maxima are at or above
+    the bound, so the ``count`` largest all are; the selection then runs on those few (~2.5 % of the values)."""
+    r, n = rows.shape
+    groups = n // TOP_GROUP
+    if groups <= count:
+        return _means(np.partition(rows, n - count, axis=1)[:, -count:])
+    body = rows[:, : groups * TOP_GROUP]
+    maxima = body[:, 0::TOP_GROUP].copy()
+    for j in range(1, TOP_GROUP):  # strided maxima: numpy's max over a short last axis is slower
+        np.maximum(maxima, body[:, j::TOP_GROUP], out=maxima)
+    bound = np.partition(maxima, groups - count, axis=1)[:, groups - count]
+    if r == 1:
+        values = rows[0][rows[0] >= bound[0]]
+        return _means(np.partition(values, values.size - count)[None, -count:])
+    keep = rows >= bound[:, None]
+    counts = np.count_nonzero(keep, axis=1)
+    values = rows[keep]  # row by row
+    width = int(counts.max())
+    padded = np.full((r, width), -1.0, rows.dtype)  # below every value: never among the largest
+    starts = np.cumsum(counts) - counts
+    padded[np.repeat(np.arange(r), counts), np.arange(values.size) - np.repeat(starts, counts)] = values
+    return _means(np.partition(padded, width - count, axis=1)[:, -count:])
+
+
+def _means(rows: FloatArray) -> FloatArray:
+    """Each row's mean, summed in float64: exact for these values, so the same whatever order and alignment the
+    sum meets (numpy's float32 sums of small arrays vary with where the heap puts them)."""
+    return np.asarray(rows.astype(np.float64).mean(axis=1), np.float32)
+
+
 def _strong(magnitude: FloatArray, share: float) -> float:
     """Mean gradient magnitude (levels per pixel) over the ``share`` strongest pixels of ``magnitude``."""
-    flat = magnitude.ravel()
-    count = max(1, int(flat.size * share))
-    return float(np.partition(flat, flat.size - count)[-count:].mean()) / 8.0
+    flat = magnitude.reshape(1, -1)
+    return float(_top_means(flat, max(1, int(flat.size * share)))[0]) / 8.0
 
 
 def _tiles(a: FloatArray) -> FloatArray:
@@ -648,8 +686,7 @@ def _tiles(a: FloatArray) -> FloatArray:
 
 def _strongest(rows: FloatArray, share: float) -> FloatArray:
     """Per row, the mean of its ``share`` strongest values (levels per pixel, as ``_strong``)."""
-    count = max(1, int(rows.shape[1] * share))
-    return np.asarray(np.partition(rows, rows.shape[1] - count, axis=1)[:, -count:].mean(axis=1) / 8.0, np.float32)
+    return np.asarray(_top_means(rows, max(1, int(rows.shape[1] * share))) / 8.0, np.float32)
 
 
 def _edge_sharp(full: FloatArray, half: FloatArray, half_gray: FloatArray, half_strong: float | None = None) -> float:
