@@ -13,10 +13,12 @@ from poller_helpers import running, target
 from camfleet.inventory.store import Store
 from camfleet.model import Status
 from camfleet.runtime.budget import FIRST_GUESS, ByteBudget
+from camfleet.runtime.frames import SPILL_BATCH, FrameChecks
 from camfleet.runtime.poller import Poller
 from camfleet.runtime.sink import MemorySink
 from camfleet.runtime.spill import Spill
 from camfleet.simulator import Fault, SimulatedFleet
+from camfleet.vision import FrameSignature
 
 NET = 120  # 127.50.120.x, 127.50.121.x
 #: camera → the simulator's fault once baselines are learned (None: healthy).
@@ -117,3 +119,46 @@ async def test_an_unwritten_baseline_stays_in_memory_while_the_database_is_away(
             # Read back for the next frame: learned state intact.
             memory = await frames.resident_memory("W-1")
             assert memory.baseline.ready("day") is not None and not memory.spilled
+
+
+async def test_a_trim_spills_many_cameras_in_a_few_trips() -> None:
+    """Spilling 600 cameras takes ⌈600 / SPILL_BATCH⌉ trips to the spill's thread, not one per camera (each trip
+    resumes on the loop's next pass: one by one, a busy loop made a flush's trim last minutes at 11,000 cameras).
+    Every camera's baseline and previous signature come back equal; one taken back while its batch is written
+    is dropped from the file and stays in memory."""
+    frames = FrameChecks(config())
+    cells = np.arange(9 * 16 * 5, dtype=np.float32).reshape(9, 16, 5)
+    trips: list[int] = []
+    put_many = frames.spill._put_many
+
+    def counted(items: list[tuple[str, object]]) -> list[int]:
+        trips.append(len(items))
+        return put_many(items)
+
+    frames.spill._put_many = counted  # type: ignore[method-assign]
+    try:
+        ids = [f"T-{n:03d}" for n in range(600)]
+        for n, camera_id in enumerate(ids):
+            memory = frames.memory(camera_id)
+            thumb = np.full((54, 96), n % 256, np.uint8)
+            memory.previous = FrameSignature(thumb, cells + n, thumb[0, :64].copy(), (180, 320))
+            frames.touched(camera_id, memory)
+        frames.resident_limit = 1
+        taken: list[str] = []
+        original = frames.spill.put_many
+
+        async def meanwhile(items: list[tuple[str, object]]) -> None:
+            if not taken:  # a frame of the first camera starts while its batch is being written
+                taken.append(items[0][0])
+                await frames.resident_memory(items[0][0])
+            await original(items)
+
+        frames.spill.put_many = meanwhile  # type: ignore[method-assign]
+        assert await frames.trim() == 600
+        assert trips == [SPILL_BATCH, SPILL_BATCH, 600 - 2 * SPILL_BATCH]
+        assert frames.resident_bytes == 0 and frames.spill.keys == set(ids) - set(taken)
+        back = await frames.resident_memory("T-599")
+        assert back.previous is not None and np.array_equal(back.previous.cells, cells + 599)
+        assert not frames.memories[taken[0]].spilled and frames.memories[taken[0]].previous is not None
+    finally:
+        frames.spill.close()

@@ -74,6 +74,8 @@ EVIDENCE_QUEUE_LIMIT = 1000
 #: A sweep holds back at most this many first frames of a camera that passed on the prior only, while its peer
 #: group grows (runtime/review.py): ~5 s at LEARN_SPACING_S, on top of its learning frames.
 SWEEP_WAITS = 4
+#: Cameras spilled per trip to the spill's thread (``trim``): ~84 KB pickled each, a few hundred ms of its thread.
+SPILL_BATCH = 256
 
 
 def _footprint(memory: FrameMemory) -> int:
@@ -236,6 +238,7 @@ class FrameChecks:
         self._trimming = True
         spilled = 0
         try:
+            batch: list[tuple[str, tuple[Baseline, FrameSignature | None]]] = []
             for camera_id in list(self.resident):
                 if self.resident_bytes <= self.resident_limit:
                     break
@@ -250,10 +253,17 @@ class FrameChecks:
                 memory.baseline, memory.previous, memory.spilled = self.new_baseline(), None, True
                 self._in_transit[camera_id] = kept
                 self.resident_bytes -= self.resident.pop(camera_id, 0)
-                await self.spill.put(camera_id, kept)
-                if self._in_transit.pop(camera_id, None) is None:  # taken back (or forgotten) while being written
-                    self.spill.discard(camera_id)
-                spilled += 1
+                batch.append((camera_id, kept))
+            # In batches, not one trip per camera: each trip resumes on the loop's next pass, and at 11,000 cameras
+            # (passes of 50-100 ms) a flush that spilled a few thousand one by one took minutes, while every
+            # baseline learned meanwhile waited in memory for it (benchmarks/service_memory.py: killed at 1 GiB).
+            for start in range(0, len(batch), SPILL_BATCH):
+                part = batch[start : start + SPILL_BATCH]
+                await self.spill.put_many(part)
+                for camera_id, _kept in part:
+                    if self._in_transit.pop(camera_id, None) is None:  # taken back (or forgotten) while written
+                        self.spill.discard(camera_id)
+                spilled += len(part)
         finally:
             self._trimming = False
         return spilled
