@@ -90,10 +90,11 @@ async def test_a_small_budget_spills_baselines_and_still_judges_every_fault(tmp_
 
 
 @pytest.mark.timeout(240)
-async def test_an_unwritten_baseline_stays_in_memory_while_the_database_is_away() -> None:
-    """While the database refuses writes, nothing learned is spilled (the spill dies with the process: it is never
-    the only copy); once the writes succeed, the next flush spills down to the budget. Pictures in flight stay
-    within their byte budget."""
+async def test_a_database_away_does_not_hold_learned_baselines_in_memory() -> None:
+    """While the database refuses writes, what the cameras learn is spilled down to the budget all the same (memory
+    dies with the process as the spill does: kept in memory, a long outage grew the heap by a baseline per camera
+    and sample until the kernel killed the service). Once writes succeed, the next flush writes every camera's
+    learned baseline, read back from the spill, and leaves it there. Pictures in flight stay within their budget."""
     ids = ["W-1", "W-2", "W-3"]
     fleet_specs = specs(NET + 1, ids)
     fleet = SimulatedFleet(fleet_specs)
@@ -111,14 +112,18 @@ async def test_an_unwritten_baseline_stays_in_memory_while_the_database_is_away(
             states = await poller.sweep_once("full")
             assert all(s.status is Status.OK for s in states.values())
             assert 0 < frames.pictures_in_flight.max_used <= FIRST_GUESS  # every picture went through the budget
-            assert frames.spill.keys == set() and all(frames.memories[c].baseline.modes for c in ids)
+            assert not await pictures.flush()  # the database is away
+            assert frames.spill.keys == set(ids) and frames.resident_bytes == 0
+            assert not any(frames.memories[c].baseline.modes for c in ids) and not sink.baselines
             sink.failing = False
             assert await pictures.flush()
             assert frames.spill.keys == set(ids) and frames.resident_bytes == 0
             assert {cid for cid, _mode in sink.baselines} == set(ids)
-            # Read back for the next frame: learned state intact.
+            assert all(row.samples >= 1 for row in sink.baselines.values())
+            # Read back for the next frame: learned state intact, and written as it is.
             memory = await frames.resident_memory("W-1")
             assert memory.baseline.ready("day") is not None and not memory.spilled
+            assert sink.baselines[("W-1", "day")].samples == memory.baseline.modes["day"].count
 
 
 async def test_a_trim_spills_many_cameras_in_a_few_trips() -> None:

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 REFERENCE_SCAN_S = 30.0
 #: Cameras whose stored baselines are read in one query at start.
 LOAD_BATCH = 256
+#: Cameras whose changed baselines are encoded and written in one transaction.
+WRITE_BATCH = 256
 
 
 def baseline_rows(camera_id: str, baseline: Baseline, now: float) -> list[StoredBaseline]:
@@ -108,7 +110,6 @@ class PictureKeeper:
         if self.sink is None:
             return 0
         frames = self.frames
-        frames.may_spill = self._written
         stored_reviews: dict[str, BaselineReview] = {}
         if self.review_sink is not None:
             stored_reviews = await asyncio.to_thread(self.review_sink.reviews)
@@ -145,11 +146,6 @@ class PictureKeeper:
             self.approval_id = max((a.id for a in approvals), default=0)
             await self._take_references(sink)
         return loaded
-
-    def _written(self, camera_id: str) -> bool:
-        """Whether everything the camera learned is in the database (only then may it be spilled)."""
-        memory = self.frames.memories.get(camera_id)
-        return memory is not None and memory.learned == self.marks.get(camera_id, 0)
 
     def _approve(self, approvals: list[Approval]) -> None:
         now = self.clock()
@@ -193,13 +189,15 @@ class PictureKeeper:
             self.saved &= keys
             now = self.clock()
             changed = {cid: m.learned for cid, m in self.frames.memories.items() if m.learned != self.marks.get(cid, 0)}
-            if changed:
+            ids = sorted(changed)
+            for start in range(0, len(ids), WRITE_BATCH):
                 # Encoding (a 16-bit PNG and the cell grid per mode) takes ~1 ms a camera: thousands after a sweep,
-                # so not on the event loop. A frame learned meanwhile leaves its camera changed for the next flush.
-                baselines = [(cid, self.frames.memories[cid].baseline) for cid in sorted(changed)]
-                rows = await asyncio.to_thread(_rows, baselines, now)
+                # so not on the event loop, and a batch at a time (the rows of thousands held at once were tens of
+                # MB). Spilled baselines are read back for it. A frame learned meanwhile leaves its camera changed.
+                baselines = await self.frames.baselines_to_write(ids[start : start + WRITE_BATCH])
+                rows = await asyncio.to_thread(_rows, list(baselines.items()), now)
                 await asyncio.to_thread(sink.put_baselines, rows)
-                self.marks.update(changed)
+                self.marks.update({cid: changed[cid] for cid in baselines})
                 self.saved.update((r.camera_id, r.mode) for r in rows)
             batch = list(self.frames.evidence)
             if batch:

@@ -150,15 +150,14 @@ class FrameChecks:
         self.model_of: Callable[[str], str] = lambda _camera_id: ""
         self.peers = FleetPeers()
         #: Residency (runtime/spill.py): cameras whose baseline and previous signature are in memory, least recently
-        #: used first, with their bytes; the others wait in ``spill``. ``may_spill`` (set by the picture keeper):
-        #: whether a camera's baseline is in the database already (an unwritten one stays in memory).
+        #: used first, with their bytes; the others wait in ``spill``, written to the database or not (the picture
+        #: keeper reads those from there: ``baselines_to_write``).
         self.pictures_in_flight = ByteBudget(cfg.poller.pictures_in_flight_mib * 2**20)
         self.spill = Spill()
         self.resident_limit = cfg.vision.resident_mib * 2**20
         self.resident: OrderedDict[str, int] = OrderedDict()
         self.resident_bytes = 0
         self.busy: set[str] = set()
-        self.may_spill: Callable[[str], bool] = lambda _camera_id: True
         self._in_transit: dict[str, tuple[Baseline, FrameSignature | None]] = {}
         self._trimming = False
 
@@ -231,8 +230,9 @@ class FrameChecks:
         self.resident[camera_id] = size
 
     async def trim(self) -> int:
-        """Spill the least recently used cameras (idle, written) until the resident ones fit the budget; returns
-        how many went."""
+        """Spill the least recently used idle cameras until the resident ones fit the budget; returns how many went.
+        Unwritten baselines go too: memory dies with the process as the spill does, and a database away for a
+        while must not grow the heap by a baseline per camera and sample until the kernel kills the service."""
         if self._trimming or not self.resident_limit or self.resident_bytes <= self.resident_limit:
             return 0  # one trim at a time: every frame's end and every flush ask for one
         self._trimming = True
@@ -246,7 +246,7 @@ class FrameChecks:
                 if memory is None:
                     self.resident_bytes -= self.resident.pop(camera_id, 0)
                     continue
-                if camera_id in self.busy or memory.spilled or not self.may_spill(camera_id):
+                if camera_id in self.busy or memory.spilled:
                     continue
                 kept = (memory.baseline, memory.previous)
                 # Stand-ins at once, the object kept until written: a frame starting meanwhile takes it back here.
@@ -267,6 +267,33 @@ class FrameChecks:
         finally:
             self._trimming = False
         return spilled
+
+    async def baselines_to_write(self, camera_ids: list[str]) -> dict[str, Baseline]:
+        """Each camera's current baseline, for the database: the one in memory, or a copy read from the spill
+        (one trip; it stays there). A camera forgotten meanwhile is left out; one taken back meanwhile gives its
+        baseline in memory, as new as the spilled one or newer."""
+        out: dict[str, Baseline] = {}
+        spilled: list[str] = []
+        for camera_id in camera_ids:
+            memory = self.memories.get(camera_id)
+            if memory is None:
+                continue
+            kept = self._in_transit.get(camera_id)
+            if not memory.spilled:
+                out[camera_id] = memory.baseline
+            elif kept is not None:
+                out[camera_id] = kept[0]
+            else:
+                spilled.append(camera_id)
+        found = await self.spill.peek_many(spilled) if spilled else {}
+        for camera_id in spilled:
+            memory = self.memories.get(camera_id)
+            kept = self._in_transit.get(camera_id) or found.get(camera_id)
+            if memory is not None and not memory.spilled:
+                out[camera_id] = memory.baseline
+            elif memory is not None and kept is not None:
+                out[camera_id] = kept[0]
+        return out
 
     async def close(self) -> None:
         """Stop the worker processes (off the loop: joining them blocks)."""

@@ -87,6 +87,19 @@ class Spill:
             self.bytes += size - self._sizes.get(key, 0)
             self._sizes[key] = size
 
+    def _peek_many(self, keys: list[str]) -> dict[str, Any]:
+        with self._lock:
+            db = self._conn()
+            found = {key: db.execute("SELECT data FROM spill WHERE key = ?", (key,)).fetchone() for key in keys}
+        return {key: pickle.loads(row[0]) for key, row in found.items() if row is not None}
+
+    async def peek_many(self, keys: list[str]) -> dict[str, Any]:
+        """Copies of what the file holds for ``keys`` (those it holds), left in it: one trip."""
+        wanted = [key for key in keys if key in self.keys]
+        if not wanted:
+            return {}
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._peek_many, wanted)
+
     async def take(self, key: str) -> Any:
         if key not in self.keys:
             return None
