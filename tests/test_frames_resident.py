@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,20 @@ async def test_spill_round_trip_keeps_arrays_and_counts_bytes() -> None:
         fds = os.listdir("/proc/self/fd")
         names = {os.readlink(f"/proc/self/fd/{fd}") for fd in fds if os.path.exists(f"/proc/self/fd/{fd}")}
         assert not any(n.endswith((".db", ".sqlite")) for n in names)
+    finally:
+        spill.close()
+
+
+async def test_a_batch_that_cannot_be_pickled_leaves_the_spill_usable() -> None:
+    """A batch with an object pickle refuses raises, counts none of its keys, and the next batch is written (its
+    transaction was rolled back, not left open)."""
+    spill = Spill()
+    try:
+        with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
+            await spill.put_many([("A", "fine"), ("B", lambda: None)])
+        assert spill.keys == set() and spill.bytes == 0
+        await spill.put_many([("C", "next"), ("D", b"z" * 10)])
+        assert await spill.take("C") == "next" and spill.keys == {"D"}
     finally:
         spill.close()
 

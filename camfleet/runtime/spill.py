@@ -45,21 +45,19 @@ class Spill:
             self._db = db
         return self._db
 
-    def _put(self, key: str, obj: Any) -> int:
-        data = pickle.dumps(obj, protocol=5)
-        with self._lock:
-            self._conn().execute("INSERT OR REPLACE INTO spill (key, data) VALUES (?, ?)", (key, data))
-        return len(data)
-
     def _put_many(self, items: list[tuple[str, Any]]) -> list[int]:
         sizes = []
         with self._lock:
             db = self._conn()
             db.execute("BEGIN")
-            for key, obj in items:
-                data = pickle.dumps(obj, protocol=5)
-                db.execute("INSERT OR REPLACE INTO spill (key, data) VALUES (?, ?)", (key, data))
-                sizes.append(len(data))
+            try:
+                for key, obj in items:
+                    data = pickle.dumps(obj, protocol=5)
+                    db.execute("INSERT OR REPLACE INTO spill (key, data) VALUES (?, ?)", (key, data))
+                    sizes.append(len(data))
+            except BaseException:
+                db.execute("ROLLBACK")  # else the next BEGIN fails; the caller sees the error
+                raise
             db.execute("COMMIT")
         return sizes
 
@@ -73,10 +71,7 @@ class Spill:
         return pickle.loads(row[0])
 
     async def put(self, key: str, obj: Any) -> None:
-        size = await asyncio.get_running_loop().run_in_executor(self._executor, self._put, key, obj)
-        self.keys.add(key)
-        self.bytes += size - self._sizes.get(key, 0)
-        self._sizes[key] = size
+        await self.put_many([(key, obj)])
 
     async def put_many(self, items: list[tuple[str, Any]]) -> None:
         """``put`` of each item, in one trip to the spill's thread: a trip waits for the event loop's next pass to

@@ -637,8 +637,8 @@ TOP_GROUP = 10
 
 
 def _top_means(rows: FloatArray, count: int) -> FloatArray:
-    """Per row of ``rows`` (non-negative values), the mean of its ``count`` largest values: exactly what
-    ``np.partition(rows, n - count, axis=1)[:, -count:].mean(axis=1)`` gives, in a third of its time.
+    """Per row of ``rows`` (non-negative values), the mean of its ``count`` largest values: the very values
+    ``np.partition(rows, n - count, axis=1)[:, -count:]`` selects, in a third of its time.
     Hand-written: that partition over every value was 1.4 ms of a 1080p picture's ~8 ms of features (the
     strongest 1 % of 129,600 gradients, and of each of 36 tiles). At least ``count`` group maxima are at or above
     the bound, so the ``count`` largest all are; the selection then runs on those few (~2.5 % of the values)."""
