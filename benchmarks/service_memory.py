@@ -39,8 +39,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cli_full_sweep import CAMFLEET, tree
-from full_sweep_meter import rss_mib
+from cli_full_sweep import CAMFLEET, _rss, run, tree
 
 #: ``camfleet simulate inventory``'s defaults, the default district (5,500 cameras): multiplied by ``--scale``.
 DISTRICT = {"--towns": 20, "--villages": 128, "--points": 336, "--cameras": 500, "--legacy": 5000}
@@ -96,13 +95,6 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _rss(pid: int) -> int:
-    try:
-        return int(rss_mib(pid) * 2**20)
-    except OSError:  # ended between two samples
-        return 0
-
-
 def _pss(pid: int) -> int:
     """Proportional set size: pages shared by the workers and the service counted once in all (RSS counts them in
     each process)."""
@@ -145,10 +137,6 @@ class Run:
     alert_value: float | None = None
 
 
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> None:
-    subprocess.run([CAMFLEET, *args], env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-
-
 def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
     """Stop ``proc``'s process group: ``sig``, then SIGKILL after 30 s. The group even when ``proc`` has ended (killed
     by the OOM killer, its worker processes live on)."""
@@ -171,9 +159,9 @@ def measure(scale: float, args: argparse.Namespace) -> Run:
     )
     (work / "camfleet.toml").write_text("# the defaults\n", encoding="utf-8")
     counts = [str(x) for key, n in DISTRICT.items() for x in (key, max(1, round(n * scale)))]
-    cli(["simulate", "inventory", "--out", "district.csv", *counts], env, work)
-    cli(["db", "upgrade"], env, work)
-    cli(["inventory", "import", "district.csv"], env, work)
+    run([CAMFLEET, "simulate", "inventory", "--out", "district.csv", *counts], env, work)
+    run([CAMFLEET, "db", "upgrade"], env, work)
+    run([CAMFLEET, "inventory", "import", "district.csv"], env, work)
     cameras = sum(1 for _ in (work / "district.csv").open(encoding="utf-8")) - 1
     # Files, not pipes: a pipe nobody reads fills up, and the process blocks on its next log line.
     fleet_out, service_err = (work / "fleet.out").open("w+"), (work / "service.err").open("w+")
@@ -182,8 +170,8 @@ def measure(scale: float, args: argparse.Namespace) -> Run:
          "--frame-pool", str(args.frame_pool)],
         env=env, cwd=work, stdout=fleet_out, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
     )  # fmt: skip
-    group = Cgroup(f"camfleet-bench-{os.getpid()}-{len(str(scale))}-{time.monotonic_ns()}", args.limit_mib * 2**20)
-    run = Run(cameras)
+    group = Cgroup(f"camfleet-bench-{os.getpid()}-{time.monotonic_ns()}", args.limit_mib * 2**20)
+    result = Run(cameras)
     service: subprocess.Popen[str] | None = None
     try:
         for _ in range(600):
@@ -212,9 +200,9 @@ def measure(scale: float, args: argparse.Namespace) -> Run:
             sample = Sample(
                 now, _rss(service.pid), sum(_rss(p) for p in pids), sum(_pss(p) for p in pids), charged, anon,
                 cache,
-                sum(float(x) for x in FRAMES.findall(text)) or (run.samples[-1].frames if run.samples else 0.0),
+                sum(float(x) for x in FRAMES.findall(text)) or (result.samples[-1].frames if result.samples else 0.0),
             )  # fmt: skip
-            run.samples.append(sample)
+            result.samples.append(sample)
             if now >= next_line:
                 print(
                     f"  {now / 60:5.1f} min: frames {sample.frames:7.0f}; RSS service {sample.main / 2**20:4.0f}, "
@@ -226,10 +214,10 @@ def measure(scale: float, args: argparse.Namespace) -> Run:
                 next_line += 60
             limit = gauge(text, "camfleet_cgroup_memory_max_bytes")
             if text and limit:
-                run.alert_value = (gauge(text, "process_resident_memory_bytes") or 0) / limit
+                result.alert_value = (gauge(text, "process_resident_memory_bytes") or 0) / limit
             time.sleep(args.every)
-        run.alive = service.poll() is None
-        run.peak_cgroup, run.oom_kills = group.peak(), group.oom_kills()
+        result.alive = service.poll() is None
+        result.peak_cgroup, result.oom_kills = group.peak(), group.oom_kills()
     finally:
         if service is not None:
             stop(service)
@@ -242,27 +230,27 @@ def measure(scale: float, args: argparse.Namespace) -> Run:
         print(f"  service log: {len(log.splitlines())} lines, {len(log.encode()) / 1024:.0f} KiB", flush=True)
         group.remove()
         subprocess.run(["rm", "-rf", str(work)], check=False)
-    return run
+    return result
 
 
-def report(run: Run, args: argparse.Namespace) -> str:
+def report(result: Run, args: argparse.Namespace) -> str:
     mib = 2**20
-    steady = [s for s in run.samples if s.at >= run.samples[-1].at - args.steady_minutes * 60]
+    steady = [s for s in result.samples if s.at >= result.samples[-1].at - args.steady_minutes * 60]
 
     def med(attr: str) -> float:
         return statistics.median(getattr(s, attr) for s in steady) / mib
 
     def top(attr: str) -> float:
-        return max(getattr(s, attr) for s in run.samples) / mib
+        return max(getattr(s, attr) for s in result.samples) / mib
 
     limit = args.limit_mib
-    alert = f"{run.alert_value:.2f}" if run.alert_value is not None else "n/a"
+    alert = f"{result.alert_value:.2f}" if result.alert_value is not None else "n/a"
     return (
-        f"| {run.cameras:,} | {run.samples[-1].at / 60:.0f} min, {run.samples[-1].frames:,.0f} frames | "
+        f"| {result.cameras:,} | {result.samples[-1].at / 60:.0f} min, {result.samples[-1].frames:,.0f} frames | "
         f"{med('main'):.0f} / {top('main'):.0f} | {med('total'):.0f} / {top('total'):.0f} | "
         f"{med('pss'):.0f} / {top('pss'):.0f} | "
-        f"{med('anon'):.0f} / {run.peak_cgroup / mib:.0f} | {top('total') / limit:.2f} | {alert} | "
-        f"{'running' if run.alive else 'stopped'}, {run.oom_kills} OOM kills |"
+        f"{med('anon'):.0f} / {result.peak_cgroup / mib:.0f} | {top('total') / limit:.2f} | {alert} | "
+        f"{'running' if result.alive else 'stopped'}, {result.oom_kills} OOM kills |"
     )
 
 
@@ -283,8 +271,8 @@ def main() -> None:
         "| cgroup anon steady / cgroup peak (cache included) | peak with workers / limit | alert at the end | end |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for run in runs:
-        print(report(run, args))
+    for each in runs:
+        print(report(each, args))
 
 
 if __name__ == "__main__":

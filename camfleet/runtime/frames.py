@@ -272,21 +272,10 @@ class FrameChecks:
         """Each camera's current baseline, for the database: the one in memory, or a copy read from the spill
         (one trip; it stays there). A camera forgotten meanwhile is left out; one taken back meanwhile gives its
         baseline in memory, as new as the spilled one or newer."""
+        spilled = [c for c in camera_ids if (m := self.memories.get(c)) is not None and m.spilled]
+        found = await self.spill.peek_many([c for c in spilled if c not in self._in_transit])
         out: dict[str, Baseline] = {}
-        spilled: list[str] = []
-        for camera_id in camera_ids:
-            memory = self.memories.get(camera_id)
-            if memory is None:
-                continue
-            kept = self._in_transit.get(camera_id)
-            if not memory.spilled:
-                out[camera_id] = memory.baseline
-            elif kept is not None:
-                out[camera_id] = kept[0]
-            else:
-                spilled.append(camera_id)
-        found = await self.spill.peek_many(spilled) if spilled else {}
-        for camera_id in spilled:
+        for camera_id in camera_ids:  # after the read: a camera may have been taken back or forgotten meanwhile
             memory = self.memories.get(camera_id)
             kept = self._in_transit.get(camera_id) or found.get(camera_id)
             if memory is not None and not memory.spilled:
